@@ -1,0 +1,289 @@
+using System.Text.Json;
+using Attune.Model;
+using Microsoft.Data.Sqlite;
+
+namespace Attune.Storage.Sqlite;
+
+public sealed partial class SqliteStore
+{
+    private RawStatement? _insertEvent, _insertItem, _insertProfile, _updateItemDoc, _updateUserDoc;
+
+    private RawStatement InsertEventStatement => _insertEvent ??=
+        new(_writer.Handle!, "INSERT INTO events(profile, item, type, ts, value, extra) VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+
+    public Task UpsertItemsAsync(IReadOnlyList<Item> items, CancellationToken ct = default)
+    {
+        // Serialize outside the writer: it is the costly part and runs on the caller's core.
+        var docs = new (string Id, string Doc)[items.Count];
+        for (int i = 0; i < items.Count; i++) docs[i] = (items[i].Id, JsonSerializer.Serialize(items[i], AttuneJson.Options));
+        return Enqueue(s =>
+        {
+            long now = s.NowMs;
+            var update = s._updateItemDoc ??= new(s._writer.Handle!, "UPDATE items SET doc = ?1, updated_ms = ?2 WHERE idx = ?3");
+            foreach (var (id, doc) in docs)
+            {
+                update.Bind(1, doc);
+                update.Bind(2, now);
+                update.Bind(3, s.ItemIndex(id));
+                update.Execute();
+            }
+            return docs.Length;
+        }, docs.Length, ct);
+    }
+
+    public Task<bool> DeleteItemAsync(string id, CancellationToken ct = default) =>
+        Enqueue(s =>
+        {
+            if (!s._items.TryGetValue(id, out int idx)) return 0;
+            using var cmd = s._writer.CreateCommand();
+            // The row and its index stay so past events keep their meaning; the item itself is gone.
+            cmd.CommandText = "UPDATE items SET doc = NULL, updated_ms = $now WHERE idx = $idx AND doc IS NOT NULL";
+            cmd.Parameters.AddWithValue("$now", s.NowMs);
+            cmd.Parameters.AddWithValue("$idx", idx);
+            return cmd.ExecuteNonQuery();
+        }, 1, ct).ContinueWith(t => t.Result > 0, ct, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+    public Task UpsertUsersAsync(IReadOnlyList<User> users, CancellationToken ct = default)
+    {
+        var list = users.ToArray();
+        return Enqueue(s =>
+        {
+            long now = s.NowMs;
+            var update = s._updateUserDoc ??= new(s._writer.Handle!, "UPDATE profiles SET doc = ?1, updated_ms = ?2 WHERE idx = ?3");
+            foreach (var user in list)
+            {
+                int idx = s.UserIndex(user.Id);
+                var stored = user;
+                if (user.Consent is null || user.CreatedAt is null)
+                {
+                    // A record sent without consent keeps the consent already given: re-sending attributes must not opt a person back in.
+                    var previous = s.ReadUserDoc(idx);
+                    stored = user with
+                    {
+                        Consent = user.Consent ?? previous?.Consent,
+                        CreatedAt = user.CreatedAt ?? previous?.CreatedAt ?? s._time.GetUtcNow(),
+                    };
+                }
+                update.Bind(1, JsonSerializer.Serialize(stored, AttuneJson.Options));
+                update.Bind(2, now);
+                update.Bind(3, idx);
+                update.Execute();
+            }
+            return list.Length;
+        }, list.Length, ct);
+    }
+
+    /// <summary>Erases a person: the user record, every event of the unified profile and the links of its anonymous ids.</summary>
+    public Task<bool> DeleteUserAsync(string id, CancellationToken ct = default) =>
+        Enqueue(s =>
+        {
+            if (!s._users.TryGetValue(id, out int idx)) return 0;
+            using var cmd = s._writer.CreateCommand();
+            cmd.Parameters.AddWithValue("$idx", idx);
+            cmd.CommandText = "DELETE FROM events WHERE profile = $idx";
+            cmd.ExecuteNonQuery();
+            cmd.CommandText = "SELECT idx, id FROM profiles WHERE kind = 1 AND canonical = $idx";
+            var anonymous = new List<(int, string)>();
+            using (var r = cmd.ExecuteReader())
+                while (r.Read()) anonymous.Add((r.GetInt32(0), r.GetString(1)));
+            cmd.CommandText = "DELETE FROM profiles WHERE idx = $idx OR (kind = 1 AND canonical = $idx)";
+            cmd.ExecuteNonQuery();
+            s._users.Remove(id);
+            foreach (var (a, anonId) in anonymous)
+            {
+                s._anonymous.Remove(anonId);
+                s._canonical.Remove(a);
+            }
+            return 1;
+        }, 1, ct).ContinueWith(t => t.Result > 0, ct, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+    public Task AppendEventsAsync(IReadOnlyList<Event> events, CancellationToken ct = default)
+    {
+        var list = events as Event[] ?? events.ToArray();
+        // Build the JSON of the extra fields on the caller's core; the single writer only binds and steps.
+        var extras = new string?[list.Length];
+        for (int i = 0; i < list.Length; i++) extras[i] = EventExtra.ToJson(list[i]);
+        return Enqueue(s =>
+        {
+            var insert = s.InsertEventStatement;
+            for (int i = 0; i < list.Length; i++)
+            {
+                var e = list[i];
+                int owner = s.OwnerOf(e.UserId, e.AnonymousId);
+                insert.Bind(1, owner);
+                if (e.ItemId is null) insert.BindNull(2); else insert.Bind(2, s.ItemIndex(e.ItemId));
+                insert.Bind(3, s.TypeCode(e.Type));
+                insert.Bind(4, e.Timestamp.ToUnixTimeMilliseconds());
+                if (e.Value is { } v) insert.Bind(5, v); else insert.BindNull(5);
+                insert.Bind(6, extras[i]);
+                insert.Execute();
+            }
+            return list.Length;
+        }, list.Length, ct);
+    }
+
+    public Task<long> IdentifyAsync(string anonymousId, string userId, CancellationToken ct = default) =>
+        Enqueue(s => s.Link(anonymousId, s.UserIndex(userId)), 1, ct);
+
+    public async Task<long> BulkAppendAsync(IEnumerable<InteractionBatch> batches, IProgress<long>? progress = null, CancellationToken ct = default)
+    {
+        // Pipelined: the caller parses the next batch while the writer inserts this one. Two in flight at most.
+        long total = 0;
+        Task<long>? pending = null;
+        foreach (var batch in batches)
+        {
+            ct.ThrowIfCancellationRequested();
+            var copy = Snapshot(batch);
+            var task = Enqueue(s => s.InsertBatch(copy), copy.Count, ct);
+            if (pending is not null)
+            {
+                total += await pending.ConfigureAwait(false);
+                progress?.Report(total);
+            }
+            pending = task;
+        }
+        if (pending is not null)
+        {
+            total += await pending.ConfigureAwait(false);
+            progress?.Report(total);
+        }
+        return total;
+    }
+
+    private static InteractionBatch Snapshot(InteractionBatch b)
+    {
+        // The caller reuses its batch object; the writer gets its own copy.
+        var c = new InteractionBatch(b.Count);
+        Array.Copy(b.UserIds, c.UserIds, b.Count);
+        Array.Copy(b.Anonymous, c.Anonymous, b.Count);
+        Array.Copy(b.ItemIds, c.ItemIds, b.Count);
+        Array.Copy(b.TypeCodes, c.TypeCodes, b.Count);
+        Array.Copy(b.TimestampsMs, c.TimestampsMs, b.Count);
+        Array.Copy(b.Values, c.Values, b.Count);
+        Array.Copy(b.HasValue, c.HasValue, b.Count);
+        Array.Copy(b.Extras, c.Extras, b.Count);
+        c.Count = b.Count;
+        return c;
+    }
+
+    private long InsertBatch(InteractionBatch b)
+    {
+        var insert = InsertEventStatement;
+        for (int i = 0; i < b.Count; i++)
+        {
+            int owner = b.Anonymous[i] ? _canonical[AnonymousIndex(b.UserIds[i])] : UserIndex(b.UserIds[i]);
+            insert.Bind(1, owner);
+            if (b.ItemIds[i] is { } item) insert.Bind(2, ItemIndex(item)); else insert.BindNull(2);
+            insert.Bind(3, b.TypeCodes[i]);
+            insert.Bind(4, b.TimestampsMs[i]);
+            if (b.HasValue[i]) insert.Bind(5, b.Values[i]); else insert.BindNull(5);
+            insert.Bind(6, b.Extras[i]);
+            insert.Execute();
+        }
+        return b.Count;
+    }
+
+    /// <summary>The profile that owns an event; an event naming both ids also links the anonymous id to the user.</summary>
+    private int OwnerOf(string? userId, string? anonymousId)
+    {
+        if (userId is not null)
+        {
+            int user = UserIndex(userId);
+            if (anonymousId is not null) Link(anonymousId, user);
+            return user;
+        }
+        return _canonical[AnonymousIndex(anonymousId!)];
+    }
+
+    /// <summary>
+    /// Links an anonymous id to a user. The first link moves the anonymous history into the user's profile; linking an id
+    /// already linked to the same user does nothing. An id already linked to another user is re-pointed for its future
+    /// events only: one known person's history is never handed to another automatically.
+    /// </summary>
+    private long Link(string anonymousId, int user)
+    {
+        int anon = AnonymousIndex(anonymousId);
+        int current = _canonical[anon];
+        if (current == user) return 0;
+        using var cmd = _writer.CreateCommand();
+        cmd.Parameters.AddWithValue("$anon", anon);
+        cmd.Parameters.AddWithValue("$user", user);
+        long moved = 0;
+        if (current == anon)
+        {
+            cmd.CommandText = "UPDATE events SET profile = $user WHERE profile = $anon";
+            moved = cmd.ExecuteNonQuery();
+        }
+        cmd.CommandText = "UPDATE profiles SET canonical = $user WHERE idx = $anon";
+        cmd.ExecuteNonQuery();
+        _canonical[anon] = user;
+        return moved;
+    }
+
+    private int ItemIndex(string id)
+    {
+        if (_items.TryGetValue(id, out int idx)) return idx;
+        idx = _nextItem++;
+        var insert = _insertItem ??= new(_writer.Handle!, "INSERT INTO items(idx, id, doc, updated_ms) VALUES(?1, ?2, NULL, ?3)");
+        insert.Bind(1, idx);
+        insert.Bind(2, id);
+        insert.Bind(3, NowMs);
+        insert.Execute();
+        _items[id] = idx;
+        return idx;
+    }
+
+    private int UserIndex(string id)
+    {
+        if (_users.TryGetValue(id, out int idx)) return idx;
+        idx = InsertProfile(KindUser, id);
+        _users[id] = idx;
+        return idx;
+    }
+
+    private int AnonymousIndex(string id)
+    {
+        if (_anonymous.TryGetValue(id, out int idx)) return idx;
+        idx = InsertProfile(KindAnonymous, id);
+        _anonymous[id] = idx;
+        _canonical[idx] = idx;
+        return idx;
+    }
+
+    private int InsertProfile(int kind, string id)
+    {
+        int idx = _nextProfile++;
+        var insert = _insertProfile ??= new(_writer.Handle!,
+            "INSERT INTO profiles(idx, kind, id, canonical, doc, updated_ms) VALUES(?1, ?2, ?3, ?1, NULL, ?4)");
+        insert.Bind(1, idx);
+        insert.Bind(2, kind);
+        insert.Bind(3, id);
+        insert.Bind(4, NowMs);
+        insert.Execute();
+        return idx;
+    }
+
+    private int TypeCode(string name)
+    {
+        if (EventTypes.TryGetBuiltIn(name, out var t)) return (int)t;
+        if (_customTypes.TryGetValue(name, out int code)) return code;
+        code = _nextCustomType++;
+        using var cmd = _writer.CreateCommand();
+        cmd.CommandText = "INSERT INTO event_types(code, name) VALUES($code, $name)";
+        cmd.Parameters.AddWithValue("$code", code);
+        cmd.Parameters.AddWithValue("$name", name);
+        cmd.ExecuteNonQuery();
+        _customTypes[name] = code;
+        return code;
+    }
+
+    private User? ReadUserDoc(int idx)
+    {
+        using var cmd = _writer.CreateCommand();
+        cmd.CommandText = "SELECT doc FROM profiles WHERE idx = $idx";
+        cmd.Parameters.AddWithValue("$idx", idx);
+        return cmd.ExecuteScalar() is string doc ? JsonSerializer.Deserialize<User>(doc, AttuneJson.Options) : null;
+    }
+
+    internal static SqliteParameter P(string name, object? value) => new(name, value ?? DBNull.Value);
+}

@@ -1,0 +1,179 @@
+using System.Threading.Channels;
+using Attune.Model;
+using Microsoft.Data.Sqlite;
+
+namespace Attune.Storage.Sqlite;
+
+/// <summary>
+/// The embedded store: one SQLite file in WAL mode. All writes go through one writer task that folds concurrent
+/// requests into a single transaction (group commit), so each fsync is shared by every request waiting on it;
+/// reads use pooled connections that never block the writer.
+/// </summary>
+/// <remarks>
+/// Ids are interned to dense integers (<c>items.idx</c>, <c>profiles.idx</c>); events store only integers plus an
+/// optional JSON <c>extra</c> for session, channel, context and the like. The interning maps live in memory and are
+/// touched only by the writer. See <c>docs/architecture.md</c> for the schema.
+/// </remarks>
+public sealed partial class SqliteStore : IAttuneStore
+{
+    /// <summary>Schema version written to <c>meta.schema</c>. History: 1 = first layout.</summary>
+    public const int SchemaVersion = 1;
+
+    private const int KindUser = 0;
+    private const int KindAnonymous = 1;
+
+    private readonly SqliteStoreOptions _options;
+    private readonly string _readConnectionString;
+    private readonly SqliteConnection _writer;
+    private readonly Channel<WriteOp> _queue = Channel.CreateUnbounded<WriteOp>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _writerLoop;
+    private readonly TimeProvider _time;
+    private volatile bool _ready;
+
+    // Writer-owned interning state.
+    private readonly Dictionary<string, int> _items = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _users = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _anonymous = new(StringComparer.Ordinal);
+    /// <summary>Where each anonymous profile's events go: itself, or the user it was identified as.</summary>
+    private readonly Dictionary<int, int> _canonical = new();
+    private readonly Dictionary<string, int> _customTypes = new(StringComparer.Ordinal);
+    private int _nextItem = 1, _nextProfile = 1, _nextCustomType = EventTypes.FirstCustomCode;
+
+    private SqliteStore(SqliteStoreOptions options, TimeProvider time)
+    {
+        _options = options;
+        _time = time;
+        Directory.CreateDirectory(options.DataDirectory);
+        var builder = new SqliteConnectionStringBuilder { DataSource = options.DatabasePath, Pooling = true };
+        _readConnectionString = builder.ToString();
+        _writer = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = options.DatabasePath, Pooling = false }.ToString());
+        _writer.Open();
+        Exec(_writer, $"""
+            PRAGMA journal_mode=WAL;
+            PRAGMA synchronous={(options.FullSync ? "FULL" : "NORMAL")};
+            PRAGMA busy_timeout=10000;
+            PRAGMA cache_size=-{options.CacheMiB * 1024};
+            PRAGMA temp_store=MEMORY;
+            """);
+        CreateSchema();
+        LoadInterning();
+        _writerLoop = Task.Factory.StartNew(WriterLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        _ready = true;
+    }
+
+    /// <summary>Opens (creating when needed) the store in <see cref="SqliteStoreOptions.DataDirectory"/>.</summary>
+    public static SqliteStore Open(SqliteStoreOptions options, TimeProvider? time = null) => new(options, time ?? TimeProvider.System);
+
+    public bool IsReady => _ready;
+
+    public string DatabasePath => _options.DatabasePath;
+
+    private void CreateSchema()
+    {
+        Exec(_writer, """
+            CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS items(
+                idx INTEGER PRIMARY KEY,
+                id TEXT NOT NULL UNIQUE,
+                doc TEXT,                       -- the item as JSON; NULL when known only from events, or deleted
+                updated_ms INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS profiles(
+                idx INTEGER PRIMARY KEY,
+                kind INTEGER NOT NULL,          -- 0 known user, 1 anonymous visitor
+                id TEXT NOT NULL,
+                canonical INTEGER NOT NULL,     -- the profile that owns this one's events (itself, or the user it identified as)
+                doc TEXT,                       -- the user record as JSON (known users only)
+                updated_ms INTEGER NOT NULL,
+                UNIQUE(kind, id));
+            CREATE INDEX IF NOT EXISTS profiles_by_canonical ON profiles(canonical) WHERE kind = 1;
+            CREATE TABLE IF NOT EXISTS event_types(code INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+            CREATE TABLE IF NOT EXISTS events(
+                seq INTEGER PRIMARY KEY,        -- arrival order
+                profile INTEGER NOT NULL,       -- profiles.idx of the owner
+                item INTEGER,                   -- items.idx
+                type INTEGER NOT NULL,          -- EventType code, or event_types.code for custom types
+                ts INTEGER NOT NULL,            -- event time, Unix milliseconds
+                value REAL,
+                extra TEXT);                    -- JSON: sessionId, channel, context, recommendationId, query, userId, anonymousId
+            CREATE INDEX IF NOT EXISTS events_by_profile ON events(profile, ts);
+            """);
+        using var cmd = _writer.CreateCommand();
+        cmd.CommandText = "INSERT OR IGNORE INTO meta(key, value) VALUES('schema', $v)";
+        cmd.Parameters.AddWithValue("$v", SchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        cmd.ExecuteNonQuery();
+        cmd.CommandText = "SELECT value FROM meta WHERE key = 'schema'";
+        cmd.Parameters.Clear();
+        int version = int.Parse((string)cmd.ExecuteScalar()!, System.Globalization.CultureInfo.InvariantCulture);
+        if (version > SchemaVersion)
+            throw new InvalidOperationException($"{_options.DatabasePath} has schema version {version}; this Attune reads up to {SchemaVersion}. Upgrade Attune.");
+    }
+
+    private void LoadInterning()
+    {
+        _items.Clear(); _users.Clear(); _anonymous.Clear(); _canonical.Clear(); _customTypes.Clear();
+        _nextItem = 1; _nextProfile = 1; _nextCustomType = EventTypes.FirstCustomCode;
+        using var cmd = _writer.CreateCommand();
+        cmd.CommandText = "SELECT idx, id FROM items";
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                int idx = r.GetInt32(0);
+                _items[r.GetString(1)] = idx;
+                _nextItem = Math.Max(_nextItem, idx + 1);
+            }
+        }
+        cmd.CommandText = "SELECT idx, kind, id, canonical FROM profiles";
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                int idx = r.GetInt32(0);
+                if (r.GetInt32(1) == KindUser) _users[r.GetString(2)] = idx;
+                else
+                {
+                    _anonymous[r.GetString(2)] = idx;
+                    _canonical[idx] = r.GetInt32(3);
+                }
+                _nextProfile = Math.Max(_nextProfile, idx + 1);
+            }
+        }
+        cmd.CommandText = "SELECT code, name FROM event_types";
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                int code = r.GetInt32(0);
+                _customTypes[r.GetString(1)] = code;
+                _nextCustomType = Math.Max(_nextCustomType, code + 1);
+            }
+        }
+    }
+
+    private SqliteConnection OpenRead()
+    {
+        var c = new SqliteConnection(_readConnectionString);
+        c.Open();
+        return c;
+    }
+
+    private static void Exec(SqliteConnection c, string sql)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_ready) return;
+        _ready = false;
+        _queue.Writer.TryComplete();
+        await _writerLoop.ConfigureAwait(false);
+        try { Exec(_writer, "PRAGMA wal_checkpoint(PASSIVE);"); } catch (SqliteException) { /* a reader may hold the WAL; it is checkpointed next time */ }
+        _writer.Dispose();
+        SqliteConnection.ClearAllPools();
+    }
+}

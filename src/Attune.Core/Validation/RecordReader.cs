@@ -128,21 +128,25 @@ public sealed class RecordReader(TimeProvider time)
             }
         }
 
+        int before = errors.Count;
         string? userId = OptionalId(e, "userId", errors);
         string? anonymousId = OptionalId(e, "anonymousId", errors);
-        if (userId is null && anonymousId is null && !HasField(e, "userId") && !HasField(e, "anonymousId"))
+        if (userId is null && anonymousId is null && errors.Count == before)
             errors.Add(new("userId", "userId or anonymousId is required"));
 
+        before = errors.Count;
         string? itemId = OptionalId(e, "itemId", errors);
-        if (itemId is null && builtIn is { } b && EventTypes.RequiresItem(b) && !HasField(e, "itemId"))
+        if (itemId is null && builtIn is { } b && EventTypes.RequiresItem(b) && errors.Count == before)
             errors.Add(new("itemId", $"is required for '{type}' events"));
 
+        before = errors.Count;
         double? value = OptionalNumber(e, "value", errors, min: null);
-        if (builtIn == EventType.Rating && value is null && !HasField(e, "value"))
+        if (builtIn == EventType.Rating && value is null && errors.Count == before)
             errors.Add(new("value", "is required for 'rating' events (the rating)"));
 
+        before = errors.Count;
         string? query = OptionalString(e, "query", Limits.MaxShortText, errors);
-        if (builtIn == EventType.Search && query is null && !HasField(e, "query"))
+        if (builtIn == EventType.Search && query is null && errors.Count == before)
             errors.Add(new("query", "is required for 'search' events"));
 
         var timestamp = OptionalTime(e, "timestamp", errors, checkRange: true) ?? time.GetUtcNow();
@@ -214,8 +218,6 @@ public sealed class RecordReader(TimeProvider time)
                 errors.Add(new(Trim(p.Name), $"unknown field; known fields: {string.Join(", ", known)}"));
         }
     }
-
-    private static bool HasField(JsonElement e, string name) => e.TryGetProperty(name, out _);
 
     private static string? RequiredId(JsonElement e, string name, List<FieldError> errors)
     {

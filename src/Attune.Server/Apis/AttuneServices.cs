@@ -1,0 +1,16 @@
+using Attune.Server.Hosting;
+using Attune.Storage;
+using Attune.Validation;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Attune.Server.Apis;
+
+/// <summary>What the handlers need, gathered so their signatures stay short.</summary>
+public sealed class AttuneServices(IAttuneStore store, RecordReader reader, IOptions<AttuneOptions> options, ILoggerFactory loggers)
+{
+    public IAttuneStore Store { get; } = store;
+    public RecordReader Reader { get; } = reader;
+    public AttuneOptions Options { get; } = options.Value;
+    public ILogger Logger { get; } = loggers.CreateLogger("Attune.Api");
+}

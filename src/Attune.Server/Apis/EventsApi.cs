@@ -1,0 +1,110 @@
+using System.Text.Json;
+using Attune.Model;
+using Attune.Server.Security;
+using Attune.Validation;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Attune.Server.Apis;
+
+public static class EventsApi
+{
+    public static IEndpointRouteBuilder MapEventsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/v1").WithTags("Events").WithMetadata(new RequiredScope(Scope.Ingest));
+
+        api.MapPost("/events", IngestEvents)
+            .WithName("IngestEvents")
+            .WithSummary("Record behavioural events")
+            .WithDescription("One event object or an array of up to 10,000. Good events are stored durably even when others in the " +
+                "batch are rejected; the answer lists each rejected index with its problems. All rejected: 400.")
+            .Accepts<EventInput[]>("application/json")
+            .Produces<BatchResult>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+
+        api.MapPost("/identify", Identify)
+            .WithName("Identify")
+            .WithSummary("Link an anonymous visitor to a known user")
+            .WithDescription("The anonymous history becomes part of the user's profile, and later events of the anonymous id go to the " +
+                "user. Idempotent.")
+            .Accepts<IdentifyInput>("application/json")
+            .Produces<IdentifyResult>()
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+        return app;
+    }
+
+    public static async Task<IResult> IngestEvents(HttpContext context, AttuneServices s)
+    {
+        var (body, problem) = await RequestBody.ReadRecordsAsync(context, s.Options.MaxRequestBodyBytes, allowBatch: true);
+        if (problem is not null) return problem;
+        using (body)
+        {
+            var accepted = new List<Event>(body!.Records.Count);
+            var rejected = new List<RejectedRecord>();
+            var errors = new List<FieldError>();
+            for (int i = 0; i < body.Records.Count; i++)
+            {
+                errors.Clear();
+                var e = s.Reader.ReadEvent(body.Records[i], errors);
+                if (e is not null) accepted.Add(e);
+                else rejected.Add(new RejectedRecord(i, errors.ToArray()));
+            }
+            if (accepted.Count == 0 && rejected.Count > 0) return Problems.Validation(rejected, body.IsBatch);
+            if (accepted.Count > 0) await s.Store.AppendEventsAsync(accepted, context.RequestAborted);
+            return TypedResults.Ok(new BatchResult(accepted.Count, rejected));
+        }
+    }
+
+    public static async Task<IResult> Identify(HttpContext context, AttuneServices s)
+    {
+        var (body, problem) = await RequestBody.ReadRecordsAsync(context, s.Options.MaxRequestBodyBytes, allowBatch: false);
+        if (problem is not null) return problem;
+        using (body)
+        {
+            var root = body!.Records[0];
+            var errors = new Dictionary<string, string[]>();
+            string? anonymousId = IdField(root, "anonymousId", errors);
+            string? userId = IdField(root, "userId", errors);
+            foreach (var p in root.EnumerateObject())
+            {
+                if (p.Name is not ("anonymousId" or "userId")) errors[p.Name] = ["unknown field; known fields: anonymousId, userId"];
+            }
+            if (errors.Count > 0)
+                return Problems.Result(StatusCodes.Status400BadRequest, "Invalid input", string.Join("; ", errors.Select(e => $"{e.Key}: {e.Value[0]}")), errors);
+            long moved = await s.Store.IdentifyAsync(anonymousId!, userId!, context.RequestAborted);
+            return TypedResults.Ok(new IdentifyResult(anonymousId!, userId!, moved));
+        }
+    }
+
+    private static string? IdField(JsonElement root, string name, Dictionary<string, string[]> errors)
+    {
+        if (!root.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
+        {
+            errors[name] = ["is required"];
+            return null;
+        }
+        if (v.ValueKind != JsonValueKind.String)
+        {
+            errors[name] = ["must be a string"];
+            return null;
+        }
+        string s = v.GetString()!;
+        if (RecordReader.CheckId(s) is { } problem)
+        {
+            errors[name] = [problem];
+            return null;
+        }
+        return s;
+    }
+}
+
+/// <summary>The JSON shape of an event, for the API reference. Requests are validated field by field, not bound to this type.</summary>
+public sealed record EventInput(
+    string Type, string? UserId, string? AnonymousId, string? ItemId, double? Value, DateTimeOffset? Timestamp, string? SessionId,
+    string? Channel, Dictionary<string, object>? Context, string? RecommendationId, string? Query);
+
+public sealed record IdentifyInput(string AnonymousId, string UserId);
+
+public sealed record IdentifyResult(string AnonymousId, string UserId, long MovedEvents);

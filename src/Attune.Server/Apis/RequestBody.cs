@@ -1,0 +1,118 @@
+using System.Buffers;
+using System.Text.Json;
+using Attune.Model;
+using Attune.Server.Security;
+using Attune.Validation;
+using Microsoft.AspNetCore.Http;
+
+
+namespace Attune.Server.Apis;
+
+/// <summary>
+/// Reads a JSON body within the size limit and splits it into records (one object, or an array of up to
+/// <see cref="Limits.MaxBatchSize"/>). Every failure becomes a problem response, never an exception.
+/// </summary>
+internal static class RequestBody
+{
+    public sealed record Parsed(JsonDocument Document, IReadOnlyList<JsonElement> Records, bool IsBatch) : IDisposable
+    {
+        public void Dispose() => Document.Dispose();
+    }
+
+    public static async Task<(Parsed? Body, IResult? Problem)> ReadRecordsAsync(HttpContext context, long maxBytes, bool allowBatch)
+    {
+        var request = context.Request;
+        if (request.ContentType is { } ct && !ct.Contains("json", StringComparison.OrdinalIgnoreCase))
+            return (null, Problems.Result(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+                $"Send JSON with 'Content-Type: application/json', not '{ct}'."));
+        if (request.ContentLength > maxBytes)
+            return (null, TooLarge(maxBytes));
+
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(request.ContentLength is > 0 and var n ? (int)n : 16 * 1024);
+        int length = 0;
+        try
+        {
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    if (buffer.Length >= maxBytes) return (null, TooLarge(maxBytes));
+                    var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min(maxBytes + 1, (long)buffer.Length * 2));
+                    buffer.AsSpan(0, length).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
+                }
+                int read = await request.Body.ReadAsync(buffer.AsMemory(length), context.RequestAborted).ConfigureAwait(false);
+                if (read == 0) break;
+                length += read;
+                if (length > maxBytes) return (null, TooLarge(maxBytes));
+            }
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            return (null, TooLarge(maxBytes));
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+
+        try
+        {
+            if (length == 0)
+                return (null, Problems.BadField("body", "is empty; send a JSON object" + (allowBatch ? " or an array of objects" : "")));
+            JsonDocument doc;
+            try
+            {
+                // JsonDocument copies what it needs, so the pooled buffer can go back right after.
+                doc = JsonDocument.Parse(buffer.AsMemory(0, length), AttuneJson.DocumentOptions);
+            }
+            catch (JsonException e)
+            {
+                return (null, Problems.BadField("body",
+                    $"is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {FirstSentence(e.Message)}"));
+            }
+            var root = doc.RootElement;
+            if (root.ValueKind == JsonValueKind.Array)
+            {
+                if (!allowBatch)
+                {
+                    doc.Dispose();
+                    return (null, Problems.BadField("body", "must be one JSON object"));
+                }
+                int count = root.GetArrayLength();
+                if (count > Limits.MaxBatchSize)
+                {
+                    doc.Dispose();
+                    return (null, Problems.BadField("body", $"holds {count} records; at most {Limits.MaxBatchSize} per request"));
+                }
+                var records = new List<JsonElement>(count);
+                foreach (var e in root.EnumerateArray()) records.Add(e);
+                return (new Parsed(doc, records, true), null);
+            }
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                doc.Dispose();
+                return (null, Problems.BadField("body", allowBatch ? "must be a JSON object or an array of objects" : "must be a JSON object"));
+            }
+            return (new Parsed(doc, [root], false), null);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static IResult TooLarge(long maxBytes) =>
+        Problems.Result(StatusCodes.Status413PayloadTooLarge, "Body too large",
+            $"The request body is larger than {maxBytes} bytes (Attune:MaxRequestBodyBytes); split it into smaller batches.",
+            new Dictionary<string, string[]> { ["body"] = [$"larger than {maxBytes} bytes"] });
+
+    private static string FirstSentence(string message)
+    {
+        int i = message.IndexOf(" Path:", StringComparison.Ordinal);
+        return i > 0 ? message[..i] : message;
+    }
+}

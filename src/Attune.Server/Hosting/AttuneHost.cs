@@ -1,0 +1,127 @@
+using System.Net;
+using Attune.Server.Apis;
+using Attune.Server.Security;
+using Attune.Storage;
+using Attune.Storage.Sqlite;
+using Attune.Validation;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Scalar.AspNetCore;
+
+namespace Attune.Server.Hosting;
+
+/// <summary>Builds the Attune web application: store, validation, API keys, routes, OpenAPI.</summary>
+public static class AttuneHost
+{
+    public const string DefaultUrls = "http://127.0.0.1:5080";
+
+    /// <summary>
+    /// Creates the application. <paramref name="urls"/> and <paramref name="dataDirectory"/> override configuration when given.
+    /// Throws <see cref="AttuneStartException"/> when the configuration is unsafe (no keys on a public address) or invalid.
+    /// </summary>
+    public static WebApplication Build(string[] args, string? urls = null, string? dataDirectory = null,
+        IEnumerable<KeyValuePair<string, string?>>? settings = null, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
+        builder.Configuration.AddEnvironmentVariables();
+        if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
+        urls ??= builder.Configuration["urls"] ?? DefaultUrls;
+        builder.WebHost.UseUrls(urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Attune", LogLevel.Information)
+            .AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
+
+        var options = builder.Configuration.GetSection(AttuneOptions.Section).Get<AttuneOptions>() ?? new AttuneOptions();
+        if (dataDirectory is not null) options.DataDirectory = dataDirectory;
+        if (options.MaxRequestBodyBytes < 1024) throw new AttuneStartException("Attune:MaxRequestBodyBytes must be at least 1024");
+
+        ApiKeyStore keys;
+        try { keys = new ApiKeyStore(options.ApiKeys); }
+        catch (InvalidOperationException e) { throw new AttuneStartException(e.Message); }
+        if (keys.IsEmpty && !AllLoopback(urls))
+            throw new AttuneStartException(
+                $"refusing to serve {urls} without API keys: anyone on the network could read and write. Configure keys " +
+                "(Attune:ApiKeys, or ATTUNE__APIKEYS__0__KEY and ATTUNE__APIKEYS__0__SCOPES__0=admin) or bind to 127.0.0.1.");
+
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes + 1);
+        builder.Services.AddSingleton(Options.Create(options));
+        builder.Services.AddSingleton(keys);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(sp => new RecordReader(sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton<IAttuneStore>(sp => SqliteStore.Open(
+            new SqliteStoreOptions { DataDirectory = options.DataDirectory, FullSync = options.FullSync },
+            sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton<AttuneServices>();
+        builder.Services.ConfigureHttpJsonOptions(j =>
+        {
+            j.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
+            j.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+        });
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
+        {
+            doc.Info.Title = "Attune API";
+            doc.Info.Description = "Events, catalog, users and unified profiles. Authenticate with 'Authorization: Bearer KEY'.";
+            return Task.CompletedTask;
+        }));
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.UseExceptionHandler(e => e.Run(context =>
+        {
+            var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+            if (error is BadHttpRequestException bad)
+                return Problems.Write(context, bad.StatusCode, "Bad request", bad.Message);
+            app.Logger.LogError(error, "Unhandled error on {Path}", context.Request.Path);
+            return Problems.Write(context, StatusCodes.Status500InternalServerError, "Internal error", "The error was logged.");
+        }));
+        app.UseStatusCodePages(async ctx =>
+        {
+            var r = ctx.HttpContext.Response;
+            if (r.ContentType is null)
+                await Problems.Write(ctx.HttpContext, r.StatusCode, ReasonPhrases(r.StatusCode), $"{ctx.HttpContext.Request.Method} {ctx.HttpContext.Request.Path}");
+        });
+        app.UseMiddleware<ApiKeyMiddleware>();
+        app.MapOpenApi();
+        app.MapScalarApiReference(o => o.WithTitle("Attune API"));
+        app.MapSystemApi();
+        app.MapEventsApi();
+        app.MapItemsApi();
+        app.MapUsersApi();
+
+        var log = app.Logger;
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            if (keys.IsEmpty)
+                log.LogWarning("No API keys configured: serving openly on loopback only ({Urls}). Configure Attune:ApiKeys before exposing it.", urls);
+            else
+                log.LogInformation("{Count} API key(s) configured", keys.Count);
+        });
+        app.Lifetime.ApplicationStopped.Register(() =>
+            app.Services.GetRequiredService<IAttuneStore>().DisposeAsync().AsTask().GetAwaiter().GetResult());
+        return app;
+    }
+
+    /// <summary>Whether every URL binds only a loopback address.</summary>
+    public static bool AllLoopback(string urls)
+    {
+        foreach (string url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!Uri.TryCreate(url.Replace("://*", "://0.0.0.0").Replace("://+", "://0.0.0.0"), UriKind.Absolute, out var uri)) return false;
+            string host = uri.Host.Trim('[', ']');
+            if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase)) continue;
+            if (!IPAddress.TryParse(host, out var ip) || !IPAddress.IsLoopback(ip)) return false;
+        }
+        return true;
+    }
+
+    private static string ReasonPhrases(int status) => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
+}
+
+/// <summary>The server cannot start with this configuration; the message says why.</summary>
+public sealed class AttuneStartException(string message) : Exception(message);

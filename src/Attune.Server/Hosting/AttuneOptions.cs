@@ -1,0 +1,38 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Attune.Server.Hosting;
+
+/// <summary>Server options, configuration section <c>Attune</c> (environment: <c>ATTUNE__…</c>).</summary>
+public sealed class AttuneOptions
+{
+    public const string Section = "Attune";
+
+    /// <summary>Folder of the embedded store. <value>The default value is <c>./data</c>.</value></summary>
+    public string DataDirectory { get; set; } = "./data";
+
+    /// <summary>Largest request body accepted, in bytes. <value>The default value is 16 MiB.</value></summary>
+    [Range(1024, 1L << 31)]
+    public long MaxRequestBodyBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>Sync every commit to disk (see the store's FullSync). <value>The default value is <see langword="true"/>.</value></summary>
+    public bool FullSync { get; set; } = true;
+
+    /// <summary>API keys. With none, Attune serves openly, and only on loopback addresses.</summary>
+    public List<ApiKeyOptions> ApiKeys { get; set; } = [];
+}
+
+/// <summary>One API key: the key itself or its SHA-256 hash, and what it may do.</summary>
+public sealed class ApiKeyOptions
+{
+    /// <summary>A name for logs and the dashboard, e.g. <c>web-tracker</c>.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>The key in clear; hashed at start and never kept. Prefer <see cref="KeyHash"/> in files.</summary>
+    public string? Key { get; set; }
+
+    /// <summary>Lower-case hex SHA-256 of the key, as printed by <c>attune key new</c>.</summary>
+    public string? KeyHash { get; set; }
+
+    /// <summary><c>admin</c> (everything), <c>ingest</c> (events and identify), <c>serve</c> (reads and recommendations).</summary>
+    public List<string> Scopes { get; set; } = [];
+}

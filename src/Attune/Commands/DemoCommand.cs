@@ -1,0 +1,59 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Attune.Demo;
+using Attune.Storage;
+using Attune.Storage.Sqlite;
+
+namespace Attune.Cli.Commands;
+
+internal static class DemoCommand
+{
+    public static Command Create()
+    {
+        var data = CommonOptions.Data();
+        var users = new Option<int>("--users") { Description = "Number of simulated users", DefaultValueFactory = _ => 20_000 };
+        var items = new Option<int>("--items") { Description = "Number of items", DefaultValueFactory = _ => 5_000 };
+        var days = new Option<int>("--days") { Description = "Days of history", DefaultValueFactory = _ => 90 };
+        var seed = new Option<int>("--seed") { Description = "Random seed (same seed, same shop)", DefaultValueFactory = _ => 42 };
+        var command = new Command("demo", "Generate the demo shop and load it into an empty store") { data, users, items, days, seed };
+        command.SetAction(async (result, ct) =>
+        {
+            var options = new DemoOptions
+            {
+                Users = result.GetValue(users),
+                Items = result.GetValue(items),
+                Days = result.GetValue(days),
+                Seed = result.GetValue(seed),
+                End = DemoOptions.DefaultEnd(TimeProvider.System),
+            };
+            if (options.Users < 1 || options.Items < 10 || options.Days < 1)
+            {
+                Console.Error.WriteLine("attune: --users must be ≥ 1, --items ≥ 10 and --days ≥ 1");
+                return 2;
+            }
+            string dir = result.GetValue(data)!;
+            await using var store = SqliteStore.Open(new SqliteStoreOptions { DataDirectory = dir });
+            var stats = await store.GetStatsAsync(ct);
+            if (stats.Events > 0 || stats.Items > 0)
+            {
+                Console.Error.WriteLine($"attune: {store.DatabasePath} already holds data; use an empty --data folder for the demo");
+                return 1;
+            }
+            await GenerateAndLoadAsync(store, options, dir, ct);
+            return 0;
+        });
+        return command;
+    }
+
+    public static async Task GenerateAndLoadAsync(IAttuneStore store, DemoOptions options, string dataDirectory, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var shop = DemoShop.Generate(options);
+        string truthPath = Path.Combine(dataDirectory, "demo-truth.json");
+        DemoWriter.WriteTruth(shop, truthPath);
+        long events = await ProgressReporter.RunAsync("Loading demo shop", 0, "events",
+            progress => DemoLoader.LoadAsync(store, shop, progress, ct));
+        Console.WriteLine($"Demo shop loaded: {shop.Items.Count:N0} items, {shop.Users.Count:N0} users, {events:N0} events " +
+            $"in {clock.Elapsed.TotalSeconds:F1} s (seed {options.Seed}; hidden tastes in {truthPath}).");
+    }
+}

@@ -1,0 +1,95 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Attune.Import;
+using Attune.Storage.Sqlite;
+
+namespace Attune.Cli.Commands;
+
+internal static class ImportCommand
+{
+    /// <summary>Exit code when the import finished but some lines were rejected (the good ones are stored).</summary>
+    public const int ExitSomeRejected = 4;
+
+    public static Command Create()
+    {
+        var data = CommonOptions.Data();
+        var kind = new Option<string>("--kind") { Description = "items, users or events", Required = true };
+        kind.AcceptOnlyFromAmong("items", "users", "events");
+        var format = new Option<string>("--format") { Description = "jsonl, csv, tsv, sequences or sessions", Required = true };
+        format.AcceptOnlyFromAmong("jsonl", "csv", "tsv", "sequences", "sessions");
+        var type = new Option<string?>("--type") { Description = "Event type for tsv/sequences/sessions lines (default: rating when a value column exists, else view)" };
+        var file = new Argument<FileInfo>("file") { Description = "The file to import" };
+        var command = new Command("import", "Import items, users or events from a file") { data, kind, format, type, file };
+        command.SetAction(async (result, ct) =>
+        {
+            var input = result.GetValue(file)!;
+            if (!input.Exists)
+            {
+                Console.Error.WriteLine($"attune: {input.FullName} does not exist");
+                return 2;
+            }
+            var importKind = Enum.Parse<ImportKind>(result.GetValue(kind)!, ignoreCase: true);
+            ImportFormats.TryParse(result.GetValue(format)!, out var importFormat);
+            if (!ImportFormats.Supports(importKind, importFormat))
+            {
+                Console.Error.WriteLine($"attune: --format {result.GetValue(format)} is not available for --kind {result.GetValue(kind)}");
+                return 2;
+            }
+            string? eventType = result.GetValue(type);
+            if (eventType is not null && !Model.EventTypes.TryGetBuiltIn(eventType, out _))
+            {
+                Console.Error.WriteLine($"attune: --type must be a built-in event type ({string.Join(", ", Model.EventTypes.BuiltInNames)})");
+                return 2;
+            }
+            var options = new ImportOptions { EventType = eventType };
+            var report = new ImportReport();
+            var time = TimeProvider.System;
+            var clock = Stopwatch.StartNew();
+            await using var store = SqliteStore.Open(new SqliteStoreOptions { DataDirectory = result.GetValue(data)! });
+            await using var stream = new FileStream(input.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+            long stored = await ProgressReporter.RunAsync($"Importing {input.Name}", input.Length, "bytes", async progress =>
+            {
+                long n = 0;
+                switch (importKind)
+                {
+                    case ImportKind.Events:
+                        n = await store.BulkAppendAsync(EventFileReader.ReadBatches(stream, importFormat, options, report, time),
+                            new ByteProgress(stream, progress), ct);
+                        break;
+                    case ImportKind.Items:
+                        foreach (var batch in CatalogFileReader.ReadItems(stream, importFormat, options, report, time))
+                        {
+                            await store.UpsertItemsAsync(batch, ct);
+                            n += batch.Count;
+                            progress.Report(stream.Position);
+                        }
+                        break;
+                    case ImportKind.Users:
+                        foreach (var batch in CatalogFileReader.ReadUsers(stream, importFormat, options, report, time))
+                        {
+                            await store.UpsertUsersAsync(batch, ct);
+                            n += batch.Count;
+                            progress.Report(stream.Position);
+                        }
+                        break;
+                }
+                return n;
+            });
+            double seconds = clock.Elapsed.TotalSeconds;
+            Console.WriteLine($"Imported {stored:N0} {importKind.ToString().ToLowerInvariant()} from {report.Lines:N0} lines in {seconds:F2} s " +
+                $"({stored / Math.Max(seconds, 1e-9):N0}/s); rejected {report.Rejected:N0}.");
+            foreach (var (line, field, message) in report.Errors)
+                Console.WriteLine($"  line {line}: {field}: {message}");
+            if (report.Rejected > report.Errors.Count)
+                Console.WriteLine($"  … and {report.Rejected - report.Errors.Count:N0} more rejected lines");
+            return report.Rejected > 0 ? ExitSomeRejected : 0;
+        });
+        return command;
+    }
+
+    /// <summary>Turns "events stored" reports into "bytes read" so the bar tracks the file.</summary>
+    private sealed class ByteProgress(Stream stream, IProgress<long> inner) : IProgress<long>
+    {
+        public void Report(long value) => inner.Report(stream.Position);
+    }
+}

@@ -1,0 +1,46 @@
+using System.CommandLine;
+using Attune.Demo;
+using Attune.Server.Hosting;
+using Attune.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Attune.Cli.Commands;
+
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var data = CommonOptions.Data();
+        var urls = new Option<string>("--urls") { Description = "Addresses to listen on, ';'-separated", DefaultValueFactory = _ => AttuneHost.DefaultUrls };
+        var demo = new Option<bool>("--demo") { Description = "Load the demo shop when the store is empty" };
+        var command = new Command("serve", "Run the HTTP server") { data, urls, demo };
+        command.SetAction(async (result, ct) =>
+        {
+            WebApplication app;
+            try
+            {
+                app = AttuneHost.Build([], result.GetValue(urls), result.GetValue(data));
+            }
+            catch (AttuneStartException e)
+            {
+                Console.Error.WriteLine($"attune: {e.Message}");
+                return 2;
+            }
+            var store = app.Services.GetRequiredService<IAttuneStore>();
+            if (result.GetValue(demo))
+            {
+                var stats = await store.GetStatsAsync(ct);
+                if (stats.Events == 0 && stats.Items == 0)
+                    await DemoCommand.GenerateAndLoadAsync(store, new DemoOptions { End = DemoOptions.DefaultEnd(TimeProvider.System) },
+                        result.GetValue(data)!, ct);
+                else
+                    Console.WriteLine($"Store already holds {stats.Items:N0} items and {stats.Events:N0} events; demo not loaded again.");
+            }
+            Console.WriteLine($"Attune is listening on {result.GetValue(urls)} (open it in a browser; API reference at /scalar/v1).");
+            await app.RunAsync(ct);
+            return 0;
+        });
+        return command;
+    }
+}

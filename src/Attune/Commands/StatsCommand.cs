@@ -1,0 +1,37 @@
+using System.CommandLine;
+using Attune.Storage.Sqlite;
+using Spectre.Console;
+
+namespace Attune.Cli.Commands;
+
+internal static class StatsCommand
+{
+    public static Command Create()
+    {
+        var data = CommonOptions.Data();
+        var command = new Command("stats", "Show what the store holds") { data };
+        command.SetAction(async (result, ct) =>
+        {
+            string dir = result.GetValue(data)!;
+            if (!File.Exists(Path.Combine(dir, "attune.db")))
+            {
+                Console.Error.WriteLine($"attune: no store in {Path.GetFullPath(dir)}");
+                return 1;
+            }
+            await using var store = SqliteStore.Open(new SqliteStoreOptions { DataDirectory = dir });
+            var s = await store.GetStatsAsync(ct);
+            var table = new Table().AddColumn("what").AddColumn(new TableColumn("count").RightAligned());
+            table.AddRow("items", s.Items.ToString("N0"));
+            table.AddRow("users", s.Users.ToString("N0"));
+            table.AddRow("anonymous visitors", s.AnonymousVisitors.ToString("N0"));
+            table.AddRow("events", s.Events.ToString("N0"));
+            foreach (var (type, n) in s.EventsByType.OrderByDescending(kv => kv.Value)) table.AddRow("  " + type, n.ToString("N0"));
+            table.AddRow("first event", s.FirstEvent?.ToString("u") ?? "-");
+            table.AddRow("last event", s.LastEvent?.ToString("u") ?? "-");
+            table.AddRow("database size", $"{s.DatabaseBytes / 1048576.0:F1} MiB");
+            AnsiConsole.Write(table);
+            return 0;
+        });
+        return command;
+    }
+}

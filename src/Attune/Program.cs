@@ -1,0 +1,12 @@
+using System.CommandLine;
+using Attune.Cli.Commands;
+
+var root = new RootCommand("Attune: a self-hosted personalization engine.")
+{
+    ServeCommand.Create(),
+    DemoCommand.Create(),
+    ImportCommand.Create(),
+    StatsCommand.Create(),
+    KeyCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync();

@@ -108,6 +108,7 @@ public sealed partial class SqliteStore
         }
         catch (Exception e)
         {
+            _eventInserter?.Reset();
             raw.sqlite3_exec(db, "ROLLBACK");
             ExceptionDispatchInfo.Capture(e).Throw();
         }

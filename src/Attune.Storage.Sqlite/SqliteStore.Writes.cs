@@ -6,10 +6,10 @@ namespace Attune.Storage.Sqlite;
 
 public sealed partial class SqliteStore
 {
-    private RawStatement? _insertEvent, _insertItem, _insertProfile, _updateItemDoc, _updateUserDoc;
+    private RawStatement? _insertItem, _insertProfile, _updateItemDoc, _updateUserDoc;
+    private EventInserter? _eventInserter;
 
-    private RawStatement InsertEventStatement => _insertEvent ??=
-        new(_writer.Handle!, "INSERT INTO events(profile, item, type, ts, value, extra) VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+    private EventInserter Inserter => _eventInserter ??= new EventInserter(_writer.Handle!);
 
     public Task UpsertItemsAsync(IReadOnlyList<Item> items, CancellationToken ct = default)
     {
@@ -105,19 +105,15 @@ public sealed partial class SqliteStore
         for (int i = 0; i < list.Length; i++) extras[i] = EventExtra.ToJson(list[i]);
         return Enqueue(s =>
         {
-            var insert = s.InsertEventStatement;
+            var insert = s.Inserter;
             for (int i = 0; i < list.Length; i++)
             {
                 var e = list[i];
                 int owner = s.OwnerOf(e.UserId, e.AnonymousId);
-                insert.Bind(1, owner);
-                if (e.ItemId is null) insert.BindNull(2); else insert.Bind(2, s.ItemIndex(e.ItemId));
-                insert.Bind(3, s.TypeCode(e.Type));
-                insert.Bind(4, e.Timestamp.ToUnixTimeMilliseconds());
-                if (e.Value is { } v) insert.Bind(5, v); else insert.BindNull(5);
-                insert.Bind(6, extras[i]);
-                insert.Execute();
+                int item = e.ItemId is null ? 0 : s.ItemIndex(e.ItemId);
+                insert.Add(owner, item, s.TypeCode(e.Type), e.Timestamp.ToUnixTimeMilliseconds(), e.Value ?? 0, e.Value.HasValue, extras[i]);
             }
+            insert.Flush();
             return list.Length;
         }, list.Length, ct);
     }
@@ -168,18 +164,14 @@ public sealed partial class SqliteStore
 
     private long InsertBatch(InteractionBatch b)
     {
-        var insert = InsertEventStatement;
+        var insert = Inserter;
         for (int i = 0; i < b.Count; i++)
         {
             int owner = b.Anonymous[i] ? _canonical[AnonymousIndex(b.UserIds[i])] : UserIndex(b.UserIds[i]);
-            insert.Bind(1, owner);
-            if (b.ItemIds[i] is { } item) insert.Bind(2, ItemIndex(item)); else insert.BindNull(2);
-            insert.Bind(3, b.TypeCodes[i]);
-            insert.Bind(4, b.TimestampsMs[i]);
-            if (b.HasValue[i]) insert.Bind(5, b.Values[i]); else insert.BindNull(5);
-            insert.Bind(6, b.Extras[i]);
-            insert.Execute();
+            int item = b.ItemIds[i] is { } id ? ItemIndex(id) : 0;
+            insert.Add(owner, item, b.TypeCodes[i], b.TimestampsMs[i], b.Values[i], b.HasValue[i], b.Extras[i]);
         }
+        insert.Flush();
         return b.Count;
     }
 

@@ -18,8 +18,12 @@ internal static class ImportCommand
         var format = new Option<string>("--format") { Description = "jsonl, csv, tsv, sequences or sessions", Required = true };
         format.AcceptOnlyFromAmong("jsonl", "csv", "tsv", "sequences", "sessions");
         var type = new Option<string?>("--type") { Description = "Event type for tsv/sequences/sessions lines (default: rating when a value column exists, else view)" };
+        var offset = new Option<int>("--time-offset-days")
+        {
+            Description = "Days added to every time read from tsv/csv files, to move old public data (MovieLens 1997–98: 8400) into the accepted window from 2000",
+        };
         var file = new Argument<FileInfo>("file") { Description = "The file to import" };
-        var command = new Command("import", "Import items, users or events from a file") { data, kind, format, type, file };
+        var command = new Command("import", "Import items, users or events from a file") { data, kind, format, type, offset, file };
         command.SetAction(async (result, ct) =>
         {
             var input = result.GetValue(file)!;
@@ -41,7 +45,7 @@ internal static class ImportCommand
                 Console.Error.WriteLine($"attune: --type must be a built-in event type ({string.Join(", ", Model.EventTypes.BuiltInNames)})");
                 return 2;
             }
-            var options = new ImportOptions { EventType = eventType };
+            var options = new ImportOptions { EventType = eventType, TimeOffset = TimeSpan.FromDays(result.GetValue(offset)) };
             var report = new ImportReport();
             var time = TimeProvider.System;
             var clock = Stopwatch.StartNew();

@@ -38,7 +38,7 @@ internal static class ServeCommand
                     Console.WriteLine($"Store already holds {stats.Items:N0} items and {stats.Events:N0} events; demo not loaded again.");
             }
             Console.WriteLine($"Attune is listening on {result.GetValue(urls)} (open it in a browser; API reference at /scalar/v1).");
-            await app.RunAsync(ct);
+            await app.RunAsync();
             return 0;
         });
         return command;

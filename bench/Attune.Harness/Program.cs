@@ -1,0 +1,26 @@
+using Attune.Harness;
+
+// The load and speed harness. Each scenario prints one result line ready for docs/benchmarks.md.
+// Run from the repository root:  dotnet run -c Release --project bench/Attune.Harness -- <scenario> [options]
+string scenario = args.Length > 0 ? args[0] : "help";
+var options = HarnessOptions.Parse(args.Skip(1).ToArray());
+switch (scenario)
+{
+    case "import":
+        return await ImportBenchmark.RunAsync(options);
+    case "ingest":
+        return await IngestBenchmark.RunBatchesAsync(options);
+    case "single":
+        return await IngestBenchmark.RunSinglesAsync(options);
+    case "memory":
+        return await MemoryBenchmark.RunAsync(options);
+    default:
+        Console.WriteLine("""
+            usage: Attune.Harness <scenario> [--key value ...]
+              import  --file F          attune import of a tsv file vs sqlite3 .import of the same file (needs sqlite3 on PATH)
+              ingest  --seconds 20 --batch 1000 --concurrency 4    HTTP POST /v1/events batches against `attune serve`
+              single  --seconds 20 --concurrency 32                HTTP POST /v1/events, one event per request
+              memory                    peak resident memory of `attune serve --demo` after loading
+            """);
+        return scenario == "help" ? 0 : 2;
+}

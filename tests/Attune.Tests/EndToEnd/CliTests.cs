@@ -1,0 +1,78 @@
+using System.Text.Json;
+
+namespace Attune.Tests.EndToEnd;
+
+/// <summary>The `attune` verbs as a user runs them.</summary>
+public sealed class CliTests
+{
+    [Fact]
+    public async Task ServeRefusesAPublicAddressWithoutKeys()
+    {
+        using var dir = TestPaths.NewTempDirectory();
+        var (code, output) = await AttuneProcess.RunAsync("serve", "--data", dir.Path, "--urls", $"http://0.0.0.0:{AttuneProcess.FreePort()}");
+        Assert.Equal(2, code);
+        Assert.Contains("without API keys", output);
+    }
+
+    [Fact]
+    public async Task DemoThenStatsShowsTheGeneratedShop()
+    {
+        using var dir = TestPaths.NewTempDirectory();
+        var (code, output) = await AttuneProcess.RunAsync("demo", "--data", dir.Path, "--users", "300", "--items", "200", "--days", "14");
+        Assert.True(code == 0, output);
+        Assert.Contains("Demo shop loaded", output);
+        Assert.True(File.Exists(Path.Combine(dir.Path, "demo-truth.json")));
+
+        (code, output) = await AttuneProcess.RunAsync("stats", "--data", dir.Path);
+        Assert.True(code == 0, output);
+        Assert.Contains("purchase", output);
+
+        // Loading the demo again into a store that has data is refused.
+        (code, _) = await AttuneProcess.RunAsync("demo", "--data", dir.Path, "--users", "10", "--items", "20", "--days", "2");
+        Assert.Equal(1, code);
+    }
+
+    [Fact]
+    public async Task ServeDemoAnswersWithTheDemoShop()
+    {
+        using var dir = TestPaths.NewTempDirectory();
+        // A small demo through the same code path as `serve --demo`, then serve it.
+        var (code, output) = await AttuneProcess.RunAsync("demo", "--data", dir.Path, "--users", "200", "--items", "100", "--days", "10");
+        Assert.True(code == 0, output);
+        await using var server = await AttuneProcess.ServeAsync(dir.Path, "--demo");
+        var stats = JsonDocument.Parse(await server.Client.GetStringAsync("/v1/stats")).RootElement;
+        Assert.Equal(100, stats.GetProperty("items").GetInt64());
+        Assert.True(stats.GetProperty("events").GetInt64() > 1000);
+        var items = JsonDocument.Parse(await server.Client.GetStringAsync("/v1/items?limit=5")).RootElement;
+        Assert.Equal(5, items.GetProperty("data").GetArrayLength());
+        string home = await server.Client.GetStringAsync("/");
+        Assert.Contains("Attune", home);
+        Assert.Contains("not loaded again", server.Output);
+    }
+
+    [Fact]
+    public async Task ImportTsvStoresGoodLinesAndReportsBadOnes()
+    {
+        using var dir = TestPaths.NewTempDirectory();
+        string file = Path.Combine(dir.Path, "ratings.tsv");
+        await File.WriteAllLinesAsync(file, ["1\t10\t5\t1700000000", "1\t11\t3\t1700000001", "2\t10\tnot-a-number\t1700000002", "2\t12\t4\t1700000003"]);
+        var (code, output) = await AttuneProcess.RunAsync("import", "--data", Path.Combine(dir.Path, "db"), "--kind", "events", "--format", "tsv", file);
+        Assert.True(code == 4, output); // finished, some lines rejected
+        Assert.Contains("Imported 3 events", output);
+        Assert.Contains("line 3", output);
+    }
+
+    [Fact]
+    public async Task ImportOfMovieLensLoadsAllHundredThousandRatings()
+    {
+        Assert.SkipWhen(TestPaths.SharedDatasets is null, "../shared/datasets is not present");
+        using var dir = TestPaths.NewTempDirectory();
+        string file = Path.Combine(TestPaths.SharedDatasets!, "movielens-100k", "u.data");
+        var (code, output) = await AttuneProcess.RunAsync("import", "--data", dir.Path, "--kind", "events", "--format", "tsv",
+            "--time-offset-days", "8400", file);
+        Assert.True(code == 0, output);
+        Assert.Contains("Imported 100,000 events", output);
+        (code, output) = await AttuneProcess.RunAsync("stats", "--data", dir.Path);
+        Assert.Contains("943", output);
+    }
+}

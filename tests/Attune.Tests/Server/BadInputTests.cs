@@ -85,15 +85,27 @@ public sealed class BadInputTests : IAsyncLifetime
     public async Task BodyOverTheLimitIsA413AndTheServerKeepsServing()
     {
         string huge = "[" + string.Join(",", Enumerable.Repeat("""{"type":"view","userId":"u","itemId":"a"}""", 3000)) + "]";
-        var r = await Post("/v1/events", huge);
-        await HttpAssert.Problem(r, HttpStatusCode.RequestEntityTooLarge);
-        // Chunked upload without Content-Length is cut off at the limit too.
+        // With Content-Length and Expect: 100-continue the server answers before any of the body is sent: a clean 413.
+        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/events") { Content = new StringContent(huge, Encoding.UTF8, "application/json") };
+        request.Headers.ExpectContinue = true;
+        await HttpAssert.Problem(await _server.Client.SendAsync(request), HttpStatusCode.RequestEntityTooLarge);
+
+        // A chunked upload has to be read up to the limit. The server answers 413 and closes the connection; a client that is
+        // still sending may see the close before the answer, which is fine: nothing was accepted and the server stays up.
         var content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(huge)));
         content.Headers.ContentType = new("application/json");
-        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/events") { Content = content };
+        request = new HttpRequestMessage(HttpMethod.Post, "/v1/events") { Content = content };
         request.Headers.TransferEncodingChunked = true;
-        await HttpAssert.Problem(await _server.Client.SendAsync(request), HttpStatusCode.RequestEntityTooLarge);
+        try
+        {
+            await HttpAssert.Problem(await _server.Client.SendAsync(request), HttpStatusCode.RequestEntityTooLarge);
+        }
+        catch (HttpRequestException)
+        {
+        }
         await HttpAssert.Ok(await Post("/v1/events", """{"type":"view","userId":"u","itemId":"a"}"""));
+        var stats = await HttpAssert.Ok(await _server.Client.GetAsync("/v1/stats"));
+        Assert.Equal(1, stats.GetProperty("events").GetInt64());
     }
 
     [Fact]

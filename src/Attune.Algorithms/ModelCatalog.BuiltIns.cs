@@ -1,12 +1,20 @@
+using Attune.Algorithms.Content;
+using Attune.Algorithms.Ease;
+using Attune.Algorithms.Hybrid;
+using Attune.Algorithms.ItemKnn;
 using Attune.Algorithms.Popularity;
 
 namespace Attune.Algorithms;
 
 public static partial class ModelCatalog
 {
-    /// <summary>One line per model. Keep alphabetical.</summary>
+    /// <summary>One line per model, alphabetical; the hybrid last, since it is built from the others.</summary>
     private static void RegisterBuiltIns()
     {
+        Register(ContentModel.Descriptor);
+        Register(EaseModel.Descriptor);
+        Register(ItemKnnModel.Descriptor);
         Register(PopularityModel.Descriptor);
+        Register(HybridDescriptor.Create());
     }
 }

@@ -47,6 +47,19 @@ public sealed class ModelParameters
 
     public string String(string name, string fallback) => Read(name, fallback, s => s);
 
+    /// <summary>The parameters named <c>prefix.name</c>, as <c>name</c>; they count as used here.</summary>
+    public ModelParameters Prefixed(string prefix)
+    {
+        var d = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (k, v) in _values)
+        {
+            if (!k.StartsWith(prefix + ".", StringComparison.OrdinalIgnoreCase)) continue;
+            d[k[(prefix.Length + 1)..]] = v;
+            _used.Add(k);
+        }
+        return new ModelParameters(d);
+    }
+
     public void ThrowIfUnused(string model)
     {
         var unused = _values.Keys.Where(k => !_used.Contains(k)).ToList();

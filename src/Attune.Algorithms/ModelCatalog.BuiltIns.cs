@@ -15,6 +15,7 @@ public static partial class ModelCatalog
         Register(EaseModel.Descriptor);
         Register(ItemKnnModel.Descriptor);
         Register(PopularityModel.Descriptor);
+        Register(TrendingModel.Descriptor);
         Register(HybridDescriptor.Create());
     }
 }

@@ -11,7 +11,7 @@ public sealed class InteractionLog
     private readonly Dictionary<string, int> _items = new(StringComparer.Ordinal);
     private readonly List<string> _userIds = [];
     private readonly List<string> _itemIds = [];
-    private readonly List<(int User, int Item, float Weight, long Time)> _rows = [];
+    private readonly List<(int User, int Item, float Weight, long Time, int Type)> _rows = [];
 
     public IReadOnlyList<string> UserIds => _userIds;
     public IReadOnlyList<string> ItemIds => _itemIds;
@@ -25,10 +25,11 @@ public sealed class InteractionLog
     public int IndexOfUser(string user) => _users.TryGetValue(user, out int u) ? u : -1;
 
     /// <summary>Adds one interaction; a weight ≤ 0 is a negative signal (it lowers the pair's strength and is not a sequence step).</summary>
-    public void Add(string user, string item, float weight, long timestampMs)
+    /// <param name="type">The event type code, for models that tell event types apart (0 when unknown).</param>
+    public void Add(string user, string item, float weight, long timestampMs, int type = 0)
     {
         if (weight == 0) return;
-        _rows.Add((Intern(_users, _userIds, user), Intern(_items, _itemIds, item), weight, timestampMs));
+        _rows.Add((Intern(_users, _userIds, user), Intern(_items, _itemIds, item), weight, timestampMs, type));
     }
 
     public TrainingData Build(ItemContent? content = null, int seed = 42, int threads = 0)
@@ -37,7 +38,9 @@ public sealed class InteractionLog
         var u = new int[_rows.Count];
         var i = new int[_rows.Count];
         var w = new float[_rows.Count];
-        for (int k = 0; k < _rows.Count; k++) (u[k], i[k], w[k], _) = _rows[k];
+        var t = new long[_rows.Count];
+        var types = new int[_rows.Count];
+        for (int k = 0; k < _rows.Count; k++) (u[k], i[k], w[k], t[k], types[k]) = _rows[k];
         var matrix = InteractionMatrix.FromTriples(users, items, u, i, w);
 
         // Sequences: positive interactions by time, consecutive repeats of the same item collapsed.
@@ -48,7 +51,7 @@ public sealed class InteractionLog
         int current = 0;
         foreach (int k in order)
         {
-            var (user, item, _, _) = _rows[k];
+            var (user, item, _, _, _) = _rows[k];
             while (current < user) start[++current] = seq.Count;
             if (seq.Count > start[user] && seq[^1] == item) continue;
             seq.Add(item);
@@ -58,6 +61,7 @@ public sealed class InteractionLog
         {
             Interactions = matrix,
             Sequences = new SequenceData(items, start, [.. seq]),
+            Events = new EventLog(u, i, w, t, types),
             Content = content,
             Seed = seed,
             Threads = threads > 0 ? threads : Environment.ProcessorCount,

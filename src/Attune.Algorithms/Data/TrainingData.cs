@@ -8,6 +8,9 @@ public sealed class TrainingData
     /// <summary>The same users' items in time order (null when the source has no order).</summary>
     public SequenceData? Sequences { get; init; }
 
+    /// <summary>The raw events with times and types (null when the source is only a matrix, as public benchmark files are).</summary>
+    public EventLog? Events { get; init; }
+
     /// <summary>Item text and attributes (null when the source has none).</summary>
     public ItemContent? Content { get; init; }
 

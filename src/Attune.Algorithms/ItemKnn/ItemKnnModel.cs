@@ -76,6 +76,10 @@ public sealed class ItemKnnModel : IRecommender
             Shrink = p.Float("shrink", ItemKnnOptions.Defaults.Shrink),
             Binary = p.Bool("binary", ItemKnnOptions.Defaults.Binary),
             HistoryDecay = p.Float("decay", ItemKnnOptions.Defaults.HistoryDecay),
+            EventTypes = p.String("types", "") is { Length: > 0 } types
+                ? types.Split(',').Select(t => int.Parse(t, System.Globalization.CultureInfo.InvariantCulture)).ToHashSet()
+                : null,
+            HalfLifeDays = p.Double("halfLifeDays", 0),
         }),
         r =>
         {
@@ -107,6 +111,16 @@ public sealed record ItemKnnOptions
     public bool Binary { get; init; } = true;
     /// <summary>Weight of each older history item relative to the next newer one (1 = all equal). <value>The default value is 1.</value></summary>
     public float HistoryDecay { get; init; } = 1f;
+
+    /// <summary>
+    /// Learn only from these event type codes (e.g. purchase and add-to-cart for "bought together", view and click for
+    /// "viewed together"); null = every event. Needs <see cref="TrainingData.Events"/>. <value>The default value is null.</value>
+    /// </summary>
+    public IReadOnlySet<int>? EventTypes { get; init; }
+
+    /// <summary>Older interactions count less: weight × 0.5^(age / half-life). 0 = no decay. Needs event times.
+    /// <value>The default value is 0.</value></summary>
+    public double HalfLifeDays { get; init; }
 }
 
 public sealed class ItemKnnTrainer(ItemKnnOptions options) : IRecommenderTrainer
@@ -114,6 +128,10 @@ public sealed class ItemKnnTrainer(ItemKnnOptions options) : IRecommenderTrainer
     public IRecommender Fit(TrainingData data, CancellationToken cancellationToken = default)
     {
         var m = data.Interactions;
+        if ((options.EventTypes is not null || options.HalfLifeDays > 0) && data.Events is { } events)
+            m = events.ToMatrix(m.Users, m.Items, options.EventTypes, options.HalfLifeDays);
+        else if (options.EventTypes is not null)
+            throw new InvalidOperationException("item-kNN by event type needs the raw events");
         int n = m.Items;
         int k = Math.Max(1, options.Neighbours);
         var byItem = m.Transpose();

@@ -8,5 +8,7 @@ var root = new RootCommand("Attune: a self-hosted personalization engine.")
     ImportCommand.Create(),
     StatsCommand.Create(),
     KeyCommand.Create(),
+    EvaluateCommand.Create(),
+    TuneCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,79 @@
+using System.CommandLine;
+using Attune.Algorithms;
+using Attune.Evaluation.Protocols;
+using Attune.Evaluation.Running;
+using Attune.Evaluation.Tuning;
+
+namespace Attune.Cli.Commands;
+
+/// <summary>
+/// <c>attune evaluate</c>: train a model on a benchmark's training split and score it with a published protocol.
+/// <c>--model best</c> first tunes <c>hybrid</c> (or <c>popularity</c> while no hybrid is registered) on the validation split.
+/// </summary>
+internal static class EvaluateCommand
+{
+    public const string BestModel = "best";
+    public const string HybridModel = "hybrid";
+
+    public static Command Create()
+    {
+        var dataset = new Option<string>("--dataset") { Description = "Dataset file or folder (layout detected)", Required = true };
+        var protocol = new Option<string>("--protocol") { Description = string.Join(", ", EvaluationProtocols.Names), Required = true };
+        protocol.AcceptOnlyFromAmong([.. EvaluationProtocols.Names]);
+        var model = new Option<string>("--model") { Description = $"Model name, or '{BestModel}' to tune {HybridModel} first", Required = true };
+        var parameters = new Option<string[]>("--params") { Description = "Model parameters as name=value", AllowMultipleArgumentsPerToken = true };
+        var paramsFile = new Option<FileInfo?>("--params-file") { Description = "JSON written by 'attune tune' (its params are used)" };
+        var json = new Option<FileInfo?>("--json") { Description = "Also write the result as JSON here" };
+        var validation = new Option<bool>("--validation") { Description = "Score on the validation split carved from the training data" };
+        var budget = new Option<int>("--budget") { Description = $"Tuning seconds for --model {BestModel}", DefaultValueFactory = _ => 120 };
+        var threads = new Option<int>("--threads") { Description = "Threads (0 = all cores)" };
+        var command = new Command("evaluate", "Evaluate a model offline on a benchmark dataset with a published protocol")
+        {
+            dataset, protocol, model, parameters, paramsFile, json, validation, budget, threads,
+        };
+        command.SetAction((result, ct) => EvaluationConsole.GuardAsync(async () =>
+        {
+            var p = EvaluationProtocols.Get(result.GetValue(protocol)!);
+            string modelName = result.GetValue(model)!;
+            int threadCount = result.GetValue(threads);
+            var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            if (result.GetValue(paramsFile) is { } file)
+            {
+                var (tunedFor, fromFile) = TunedParametersFile.Read(file.FullName);
+                if (tunedFor is not null && !string.Equals(tunedFor, modelName, StringComparison.OrdinalIgnoreCase))
+                    Console.WriteLine($"note: {file.Name} was tuned for model '{tunedFor}'");
+                foreach (var (k, v) in fromFile) values[k] = v;
+            }
+            foreach (var (k, v) in ModelParameters.Parse(result.GetValue(parameters) ?? []).Values) values[k] = v;
+
+            bool best = string.Equals(modelName, BestModel, StringComparison.OrdinalIgnoreCase);
+            if (!best) ModelCatalog.CreateTrainer(modelName, new ModelParameters(values));  // unknown model or parameter: fail before loading
+
+            var data = EvaluationConsole.Load(result.GetValue(dataset)!);
+            if (best)
+            {
+                modelName = ModelCatalog.TryGet(HybridModel, out _) ? HybridModel : "popularity";
+                if (modelName != HybridModel)
+                    Console.WriteLine($"note: no '{HybridModel}' model is registered yet; tuning 'popularity' instead");
+                var tuned = await EvaluationConsole.TuneAsync(p.CreateSplit(data, validation: true), ModelCatalog.Get(modelName),
+                    new TuneOptions { Budget = TimeSpan.FromSeconds(Math.Max(1, result.GetValue(budget))), Threads = threadCount }, ct);
+                Console.WriteLine($"Best on validation: {tuned.Metric} = {tuned.BestValue:F4} with {EvaluationConsole.Describe(tuned.BestParameters)} " +
+                    $"({tuned.Trials.Count} trials)");
+                foreach (var (k, v) in tuned.BestParameters) values.TryAdd(k, v);
+            }
+
+            var modelParameters = new ModelParameters(values);
+            var trainer = ModelCatalog.CreateTrainer(modelName, modelParameters);
+            var split = p.CreateSplit(data, result.GetValue(validation));
+            var evaluation = await EvaluationConsole.RunAsync(split, trainer, modelName, modelParameters, data.Name, threadCount, ct);
+            EvaluationConsole.Print(evaluation);
+            if (result.GetValue(json) is { } jsonFile)
+            {
+                ResultJson.Write(jsonFile.FullName, evaluation);
+                Console.WriteLine($"Wrote {jsonFile.FullName}");
+            }
+            return 0;
+        }));
+        return command;
+    }
+}

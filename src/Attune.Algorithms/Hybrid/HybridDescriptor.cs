@@ -5,6 +5,11 @@ public static class HybridDescriptor
     /// <summary>The components tried by default, when registered.</summary>
     public static readonly string[] DefaultComponents = ["ease", "als", "itemknn", "content", "popularity"];
 
+    private static readonly HashSet<string> s_tuned = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "ease.lambda", "itemknn.k", "itemknn.alpha", "als.factors", "als.reg", "als.alpha",
+    };
+
     /// <summary>
     /// The catalog entry. Parameters: <c>components=ease,als,itemknn</c>, component parameters prefixed by the component name
     /// (<c>ease.lambda=300</c>, <c>als.factors=128</c>), <c>validationUsers</c>. Its search space is the union of the components'
@@ -13,7 +18,9 @@ public static class HybridDescriptor
     public static ModelDescriptor Create()
     {
         var components = DefaultComponents.Where(c => ModelCatalog.TryGet(c, out _)).ToArray();
-        var space = components.SelectMany(c => ModelCatalog.Get(c).SearchSpace.Select(r => r with { Name = $"{c}.{r.Name}" })).ToList();
+        // Tune only the parameters that matter most per component: a small space is what a short budget can search.
+        var space = components.SelectMany(c => ModelCatalog.Get(c).SearchSpace.Select(r => r with { Name = $"{c}.{r.Name}" }))
+            .Where(r => s_tuned.Contains(r.Name)).ToList();
         return new ModelDescriptor(
             "hybrid",
             "A blend of " + string.Join(", ", components) + " whose weights are learned on a validation split",

@@ -27,9 +27,14 @@ internal static class EvaluateCommand
         var validation = new Option<bool>("--validation") { Description = "Score on the validation split carved from the training data" };
         var budget = new Option<int>("--budget") { Description = $"Tuning seconds for --model {BestModel}", DefaultValueFactory = _ => 120 };
         var threads = new Option<int>("--threads") { Description = "Threads (0 = all cores)" };
+        var require = new Option<string[]>("--require")
+        {
+            Description = "Quality floors such as ndcg@10=0.47: exit with code 3 when a metric is below its floor (for CI)",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var command = new Command("evaluate", "Evaluate a model offline on a benchmark dataset with a published protocol")
         {
-            dataset, protocol, model, parameters, paramsFile, json, validation, budget, threads,
+            dataset, protocol, model, parameters, paramsFile, json, validation, budget, threads, require,
         };
         command.SetAction((result, ct) => EvaluationConsole.GuardAsync(async () =>
         {
@@ -72,7 +77,17 @@ internal static class EvaluateCommand
                 ResultJson.Write(jsonFile.FullName, evaluation);
                 Console.WriteLine($"Wrote {jsonFile.FullName}");
             }
-            return 0;
+            int exit = 0;
+            foreach (var (metric, floor) in ModelParameters.Parse(result.GetValue(require) ?? []).Values)
+            {
+                double required = double.Parse(floor, System.Globalization.CultureInfo.InvariantCulture);
+                if (!evaluation.Metrics.TryGetValue(metric, out double value))
+                    throw new ArgumentException($"--require: no metric '{metric}' (have {string.Join(", ", evaluation.Metrics.Keys)})");
+                bool ok = value >= required;
+                Console.WriteLine($"quality gate {metric} = {value:F4} (floor {required}): {(ok ? "pass" : "FAIL")}");
+                if (!ok) exit = 3;
+            }
+            return exit;
         }));
         return command;
     }

@@ -28,7 +28,7 @@ public sealed class PopularityModel : IRecommender
         "Most interacted-with items: distinct people, or summed strength (weighted=true), optionally time-decayed (halfLifeDays)",
         p => new PopularityTrainer(p.Bool("weighted", false), p.Double("halfLifeDays", 0)),
         r => new PopularityModel(ModelCatalog.ReadFloats(r)),
-        [new ParameterRange("halfLifeDays", 0, 60)]);
+        []);
 }
 
 public sealed class PopularityTrainer(bool weighted, double halfLifeDays) : IRecommenderTrainer

@@ -1,3 +1,5 @@
+using Attune.Algorithms.Als;
+using Attune.Algorithms.Bpr;
 using Attune.Algorithms.Content;
 using Attune.Algorithms.Ease;
 using Attune.Algorithms.Hybrid;
@@ -11,6 +13,8 @@ public static partial class ModelCatalog
     /// <summary>One line per model, alphabetical; the hybrid last, since it is built from the others.</summary>
     private static void RegisterBuiltIns()
     {
+        Register(AlsModel.Descriptor);
+        Register(BprModel.Descriptor);
         Register(ContentModel.Descriptor);
         Register(EaseModel.Descriptor);
         Register(ItemKnnModel.Descriptor);

@@ -5,6 +5,7 @@ using Attune.Algorithms.Ease;
 using Attune.Algorithms.Hybrid;
 using Attune.Algorithms.ItemKnn;
 using Attune.Algorithms.Popularity;
+using Attune.Algorithms.Sequence;
 
 namespace Attune.Algorithms;
 
@@ -19,6 +20,7 @@ public static partial class ModelCatalog
         Register(EaseModel.Descriptor);
         Register(ItemKnnModel.Descriptor);
         Register(PopularityModel.Descriptor);
+        Register(SequenceDescriptors.Sequence);
         Register(TrendingModel.Descriptor);
         Register(HybridDescriptor.Create());
     }

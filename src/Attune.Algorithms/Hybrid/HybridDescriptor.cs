@@ -3,7 +3,7 @@ namespace Attune.Algorithms.Hybrid;
 public static class HybridDescriptor
 {
     /// <summary>The components tried by default, when registered.</summary>
-    public static readonly string[] DefaultComponents = ["ease", "als", "itemknn", "content", "popularity"];
+    public static readonly string[] DefaultComponents = ["ease", "als", "itemknn", "sequence", "content", "popularity"];
 
     private static readonly HashSet<string> s_tuned = new(StringComparer.OrdinalIgnoreCase)
     {

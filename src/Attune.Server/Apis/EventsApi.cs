@@ -35,27 +35,8 @@ public static class EventsApi
         return app;
     }
 
-    public static async Task<IResult> IngestEvents(HttpContext context, AttuneServices s)
-    {
-        var (body, problem) = await RequestBody.ReadRecordsAsync(context, s.Options.MaxRequestBodyBytes, allowBatch: true);
-        if (problem is not null) return problem;
-        using (body)
-        {
-            var accepted = new List<Event>(body!.Records.Count);
-            var rejected = new List<RejectedRecord>();
-            var errors = new List<FieldError>();
-            for (int i = 0; i < body.Records.Count; i++)
-            {
-                errors.Clear();
-                var e = s.Reader.ReadEvent(body.Records[i], errors);
-                if (e is not null) accepted.Add(e);
-                else rejected.Add(new RejectedRecord(i, errors.ToArray()));
-            }
-            if (accepted.Count == 0 && rejected.Count > 0) return Problems.Validation(rejected, body.IsBatch);
-            if (accepted.Count > 0) await s.Store.AppendEventsAsync(accepted, context.RequestAborted);
-            return TypedResults.Ok(new BatchResult(accepted.Count, rejected));
-        }
-    }
+    public static Task<IResult> IngestEvents(HttpContext context, AttuneServices s) =>
+        BatchWrite.HandleAsync(context, s, s.Reader.ReadEvent, (events, ct) => s.Store.AppendEventsAsync(events, ct));
 
     public static async Task<IResult> Identify(HttpContext context, AttuneServices s)
     {

@@ -48,27 +48,8 @@ public static class ItemsApi
         return app;
     }
 
-    public static async Task<IResult> UpsertItems(HttpContext context, AttuneServices s)
-    {
-        var (body, problem) = await RequestBody.ReadRecordsAsync(context, s.Options.MaxRequestBodyBytes, allowBatch: true);
-        if (problem is not null) return problem;
-        using (body)
-        {
-            var accepted = new List<Item>(body!.Records.Count);
-            var rejected = new List<RejectedRecord>();
-            var errors = new List<FieldError>();
-            for (int i = 0; i < body.Records.Count; i++)
-            {
-                errors.Clear();
-                var item = s.Reader.ReadItem(body.Records[i], errors);
-                if (item is not null) accepted.Add(item);
-                else rejected.Add(new RejectedRecord(i, errors.ToArray()));
-            }
-            if (accepted.Count == 0 && rejected.Count > 0) return Problems.Validation(rejected, body.IsBatch);
-            if (accepted.Count > 0) await s.Store.UpsertItemsAsync(accepted, context.RequestAborted);
-            return TypedResults.Ok(new BatchResult(accepted.Count, rejected));
-        }
-    }
+    public static Task<IResult> UpsertItems(HttpContext context, AttuneServices s) =>
+        BatchWrite.HandleAsync(context, s, s.Reader.ReadItem, (items, ct) => s.Store.UpsertItemsAsync(items, ct));
 
     public static async Task<IResult> GetItem(string id, AttuneServices s, CancellationToken ct)
     {

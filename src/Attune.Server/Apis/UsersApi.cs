@@ -56,27 +56,8 @@ public static class UsersApi
         return app;
     }
 
-    public static async Task<IResult> UpsertUsers(HttpContext context, AttuneServices s)
-    {
-        var (body, problem) = await RequestBody.ReadRecordsAsync(context, s.Options.MaxRequestBodyBytes, allowBatch: true);
-        if (problem is not null) return problem;
-        using (body)
-        {
-            var accepted = new List<User>(body!.Records.Count);
-            var rejected = new List<RejectedRecord>();
-            var errors = new List<FieldError>();
-            for (int i = 0; i < body.Records.Count; i++)
-            {
-                errors.Clear();
-                var user = s.Reader.ReadUser(body.Records[i], errors);
-                if (user is not null) accepted.Add(user);
-                else rejected.Add(new RejectedRecord(i, errors.ToArray()));
-            }
-            if (accepted.Count == 0 && rejected.Count > 0) return Problems.Validation(rejected, body.IsBatch);
-            if (accepted.Count > 0) await s.Store.UpsertUsersAsync(accepted, context.RequestAborted);
-            return TypedResults.Ok(new BatchResult(accepted.Count, rejected));
-        }
-    }
+    public static Task<IResult> UpsertUsers(HttpContext context, AttuneServices s) =>
+        BatchWrite.HandleAsync(context, s, s.Reader.ReadUser, (users, ct) => s.Store.UpsertUsersAsync(users, ct));
 
     public static async Task<IResult> GetUser(string id, AttuneServices s, CancellationToken ct)
     {

@@ -203,6 +203,8 @@ public sealed partial class SqliteStore
         long moved = 0;
         if (current == anon)
         {
+            // Rows of this same batch may still wait in the multi-row inserter with the anonymous owner: write them first.
+            _eventInserter?.Flush();
             cmd.CommandText = "UPDATE events SET profile = $user WHERE profile = $anon";
             moved = cmd.ExecuteNonQuery();
         }

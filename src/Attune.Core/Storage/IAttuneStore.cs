@@ -40,7 +40,15 @@ public interface IAttuneStore : IAsyncDisposable
     Task<long> BulkAppendAsync(IEnumerable<InteractionBatch> batches, IProgress<long>? progress = null, CancellationToken ct = default);
 
     Task<StoreStats> GetStatsAsync(CancellationToken ct = default);
+
+    /// <summary>Every stored event in arrival order, owner resolved to its unified profile: the input of model training.</summary>
+    IAsyncEnumerable<StoredEvent> ReadEventsAsync(CancellationToken ct = default);
 }
+
+/// <summary>One stored event as training reads it.</summary>
+/// <param name="ProfileId">The owner: a user id, or an anonymous id that was never identified.</param>
+/// <param name="TypeCode">Built-in <see cref="Model.EventType"/> value, or a custom type code (≥ 1000).</param>
+public readonly record struct StoredEvent(string ProfileId, bool Anonymous, string? ItemId, int TypeCode, long TimestampMs, double? Value);
 
 /// <summary>A page of a listing; pass <see cref="NextCursor"/> back to get the next one.</summary>
 public sealed record Page<T>(IReadOnlyList<T> Data, string? NextCursor);

@@ -123,6 +123,16 @@ public abstract class StoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task LinkInsideOneBatchMovesTheEarlierEventsOfThatSameBatch()
+    {
+        var batch = Enumerable.Range(0, 40).Select(i => View(null, $"i{i}", i, anonymous: "tab-1"))
+            .Append(View("zoe", "x", 50, anonymous: "tab-1")).ToList();
+        await Store.AppendEventsAsync(batch);
+        Assert.Equal(41, (await Store.GetProfileAsync("zoe"))!.EventCount);
+        Assert.Equal(0, (await Store.GetStatsAsync()).AnonymousVisitors);
+    }
+
+    [Fact]
     public async Task AnonymousIdLinkedToAnotherUserKeepsPastHistoryWithTheFirst()
     {
         await Store.AppendEventsAsync([View(null, "a", 0, anonymous: "shared-tablet")]);

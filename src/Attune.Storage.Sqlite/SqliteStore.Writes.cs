@@ -278,6 +278,4 @@ public sealed partial class SqliteStore
         cmd.Parameters.AddWithValue("$idx", idx);
         return cmd.ExecuteScalar() is string doc ? JsonSerializer.Deserialize<User>(doc, AttuneJson.Options) : null;
     }
-
-    internal static SqliteParameter P(string name, object? value) => new(name, value ?? DBNull.Value);
 }

@@ -9,8 +9,8 @@ namespace Attune.Algorithms.Content;
 /// </summary>
 /// <remarks>
 /// Storage: item vectors as CSR over token ids and the inverted index (token → items) for scoring, so scoring touches only
-/// the items that share a token with the profile. Weights: sublinear term frequency (1 + ln tf) × idf (ln(N / df)), attribute
-/// tokens multiplied by <see cref="ContentOptions.AttributeWeight"/>.
+/// the items that share a token with the profile. Weights: sublinear term frequency (1 + ln tf) × idf (ln(N / df)), where each
+/// attribute token counts as <see cref="ContentOptions.AttributeWeight"/> occurrences (below 1, tf scales the idf linearly).
 /// </remarks>
 public sealed class ContentModel : IRecommender
 {

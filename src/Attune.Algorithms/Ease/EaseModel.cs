@@ -39,19 +39,6 @@ public sealed class EaseModel : IRecommender
         }
     }
 
-    /// <summary>Scores with per-item strengths (the same history with weights).</summary>
-    public void Score(ReadOnlySpan<int> history, ReadOnlySpan<float> strengths, Span<float> scores)
-    {
-        scores[.._items].Clear();
-        for (int h = 0; h < history.Length; h++)
-        {
-            int i = history[h];
-            if ((uint)i >= (uint)_items) continue;
-            float w = _binary ? 1f : strengths[h];
-            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(_weights.AsSpan(i * _items, _items), w, scores[.._items], scores[.._items]);
-        }
-    }
-
     public void Save(BinaryWriter writer)
     {
         writer.Write(_items);

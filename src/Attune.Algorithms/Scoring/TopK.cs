@@ -21,18 +21,7 @@ public static class TopK
             if (!(s > float.NegativeInfinity)) continue;
             if (size < k)
             {
-                // Sift up.
-                int c = size++;
-                while (c > 0)
-                {
-                    int p = (c - 1) >> 1;
-                    if (!Worse(s, i, heapScores[p], heapItems[p])) break;
-                    heapScores[c] = heapScores[p];
-                    heapItems[c] = heapItems[p];
-                    c = p;
-                }
-                heapScores[c] = s;
-                heapItems[c] = i;
+                Push(heapScores, heapItems, ref size, s, i);
             }
             else if (Worse(heapScores[0], heapItems[0], s, i))
             {
@@ -52,9 +41,27 @@ public static class TopK
     }
 
     /// <summary>Whether (s1, i1) ranks below (s2, i2): a lower score, or the same score and a higher index.</summary>
-    private static bool Worse(float s1, int i1, float s2, int i2) => s1 < s2 || (s1 == s2 && i1 > i2);
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    internal static bool Worse(float s1, int i1, float s2, int i2) => s1 < s2 || (s1 == s2 && i1 > i2);
 
-    private static void SiftDown(Span<float> scores, Span<int> items, int size, float s, int item)
+    /// <summary>Adds an entry to a min-heap (worst at the root) of <paramref name="size"/> entries.</summary>
+    internal static void Push(Span<float> scores, Span<int> items, ref int size, float s, int item)
+    {
+        int c = size++;
+        while (c > 0)
+        {
+            int p = (c - 1) >> 1;
+            if (!Worse(s, item, scores[p], items[p])) break;
+            scores[c] = scores[p];
+            items[c] = items[p];
+            c = p;
+        }
+        scores[c] = s;
+        items[c] = item;
+    }
+
+    /// <summary>Puts (s, item) at the root of the min-heap and sinks it to its place.</summary>
+    internal static void SiftDown(Span<float> scores, Span<int> items, int size, float s, int item)
     {
         int c = 0;
         while (true)

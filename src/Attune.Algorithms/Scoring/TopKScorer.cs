@@ -57,7 +57,7 @@ public static class TopKScorer
             int i = 0;
             // Fill the heap first; from then on only a score above the minimum can enter (a tie loses: its index is higher).
             for (; i < n && size < k; i++)
-                if (scores[i] > float.NegativeInfinity) Push(heapScores, heapItems, ref size, scores[i], start + i);
+                if (scores[i] > float.NegativeInfinity) TopK.Push(heapScores, heapItems, ref size, scores[i], start + i);
             if (size < k) continue;
             if (Vector512.IsHardwareAccelerated)
             {
@@ -98,53 +98,16 @@ public static class TopKScorer
             int item = heapItems[m];
             heapScores[m] = heapScores[0];
             heapItems[m] = heapItems[0];
-            SiftDown(heapScores, heapItems, m, s, item);
+            TopK.SiftDown(heapScores, heapItems, m, s, item);
         }
         if (rented is not null) ArrayPool<float>.Shared.Return(rented);
         return size;
     }
 
-    /// <summary>Whether (s1, i1) ranks below (s2, i2): a lower score, or the same score and a higher index.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool Worse(float s1, int i1, float s2, int i2) => s1 < s2 || (s1 == s2 && i1 > i2);
-
-    private static void Push(Span<float> scores, Span<int> items, ref int size, float s, int item)
-    {
-        int c = size++;
-        while (c > 0)
-        {
-            int p = (c - 1) >> 1;
-            if (!Worse(s, item, scores[p], items[p])) break;
-            scores[c] = scores[p];
-            items[c] = items[p];
-            c = p;
-        }
-        scores[c] = s;
-        items[c] = item;
-    }
-
     /// <summary>Replaces the heap's minimum with a better entry.</summary>
     private static void Replace(Span<float> scores, Span<int> items, int size, float s, int item)
     {
-        Debug.Assert(Worse(scores[0], items[0], s, item));
-        SiftDown(scores, items, size, s, item);
-    }
-
-    private static void SiftDown(Span<float> scores, Span<int> items, int size, float s, int item)
-    {
-        int c = 0;
-        while (true)
-        {
-            int l = 2 * c + 1;
-            if (l >= size) break;
-            int r = l + 1;
-            int m = r < size && Worse(scores[r], items[r], scores[l], items[l]) ? r : l;
-            if (!Worse(scores[m], items[m], s, item)) break;
-            scores[c] = scores[m];
-            items[c] = items[m];
-            c = m;
-        }
-        scores[c] = s;
-        items[c] = item;
+        Debug.Assert(TopK.Worse(scores[0], items[0], s, item));
+        TopK.SiftDown(scores, items, size, s, item);
     }
 }

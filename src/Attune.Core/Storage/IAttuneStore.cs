@@ -43,12 +43,52 @@ public interface IAttuneStore : IAsyncDisposable
 
     /// <summary>Every stored event in arrival order, owner resolved to its unified profile: the input of model training.</summary>
     IAsyncEnumerable<StoredEvent> ReadEventsAsync(CancellationToken ct = default);
+
+    /// <summary>
+    /// The events with <c>afterSeq &lt; Seq ≤ upToSeq</c> in arrival order, owner resolved to its unified profile: training reads up
+    /// to a watermark, and serving replays what came after the model it loaded.
+    /// </summary>
+    IAsyncEnumerable<StoredEvent> ReadEventsAsync(long afterSeq, long upToSeq, CancellationToken ct = default);
+
+    /// <summary>The arrival number of the newest stored event (0 when there is none).</summary>
+    Task<long> GetLastEventSeqAsync(CancellationToken ct = default);
+
+    /// <summary>Every anonymous id that was identified, with the user it belongs to.</summary>
+    IAsyncEnumerable<(string AnonymousId, string UserId)> ReadIdentityLinksAsync(CancellationToken ct = default);
+
+    /// <summary>Small named JSON documents by kind (business rules, settings), ordered by id.</summary>
+    Task<IReadOnlyList<StoredDocument>> ListDocumentsAsync(string kind, CancellationToken ct = default);
+
+    /// <summary>Creates or replaces a document; durable when it returns.</summary>
+    Task PutDocumentAsync(string kind, string id, string json, CancellationToken ct = default);
+
+    /// <summary>Deletes a document; false when there was none.</summary>
+    Task<bool> DeleteDocumentAsync(string kind, string id, CancellationToken ct = default);
+
+    /// <summary>Records what recommendations were shown, so later events carrying their id can be attributed.</summary>
+    Task LogRecommendationsAsync(IReadOnlyList<RecommendationRecord> records, CancellationToken ct = default);
+
+    /// <summary>One logged recommendation, or null.</summary>
+    Task<RecommendationRecord?> GetRecommendationAsync(string id, CancellationToken ct = default);
+
+    /// <summary>The events that carry <paramref name="recommendationId"/>, in arrival order.</summary>
+    Task<IReadOnlyList<StoredEvent>> GetAttributedEventsAsync(string recommendationId, CancellationToken ct = default);
 }
+
+/// <summary>A named JSON document of some kind (see <see cref="IAttuneStore.ListDocumentsAsync"/>).</summary>
+public sealed record StoredDocument(string Kind, string Id, string Json, DateTimeOffset UpdatedAt);
+
+/// <summary>What one recommendation answer showed: to whom, where, by which model, which items in order.</summary>
+/// <param name="PersonId">The user id, or the anonymous id when <paramref name="Anonymous"/>.</param>
+public sealed record RecommendationRecord(
+    string Id, string PersonId, bool Anonymous, string Scenario, string? ModelVersion, DateTimeOffset Timestamp, IReadOnlyList<string> ItemIds);
 
 /// <summary>One stored event as training reads it.</summary>
 /// <param name="ProfileId">The owner: a user id, or an anonymous id that was never identified.</param>
 /// <param name="TypeCode">Built-in <see cref="Model.EventType"/> value, or a custom type code (≥ 1000).</param>
-public readonly record struct StoredEvent(string ProfileId, bool Anonymous, string? ItemId, int TypeCode, long TimestampMs, double? Value);
+/// <param name="Seq">Arrival number in the store (increasing).</param>
+public readonly record struct StoredEvent(string ProfileId, bool Anonymous, string? ItemId, int TypeCode, long TimestampMs, double? Value,
+    long Seq = 0);
 
 /// <summary>A page of a listing; pass <see cref="NextCursor"/> back to get the next one.</summary>
 public sealed record Page<T>(IReadOnlyList<T> Data, string? NextCursor);

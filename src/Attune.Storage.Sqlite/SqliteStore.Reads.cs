@@ -252,17 +252,9 @@ public sealed partial class SqliteStore
     {
         await using var c = OpenRead();
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = """
-            SELECT p.id, p.kind, i.id, e.type, e.ts, e.value
-            FROM events e JOIN profiles p ON p.idx = e.profile LEFT JOIN items i ON i.idx = e.item
-            ORDER BY e.seq
-            """;
+        cmd.CommandText = $"{StoredEventSelect} ORDER BY e.seq";
         await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        while (await r.ReadAsync(ct).ConfigureAwait(false))
-        {
-            yield return new StoredEvent(r.GetString(0), r.GetInt32(1) == KindAnonymous, r.IsDBNull(2) ? null : r.GetString(2),
-                r.GetInt32(3), r.GetInt64(4), r.IsDBNull(5) ? null : r.GetDouble(5));
-        }
+        while (await r.ReadAsync(ct).ConfigureAwait(false)) yield return ReadStoredEvent(r);
     }
 
     private static async Task<Dictionary<int, string>> TypeNamesAsync(SqliteConnection c, CancellationToken ct)

@@ -16,7 +16,11 @@ namespace Attune.Storage.Sqlite;
 /// </remarks>
 public sealed partial class SqliteStore : IAttuneStore
 {
-    /// <summary>Schema version written to <c>meta.schema</c>. History: 1 = first layout.</summary>
+    /// <summary>
+    /// Schema version written to <c>meta.schema</c>. History: 1 = first layout; still 1 after the additive <c>documents</c> and
+    /// <c>recommendations</c> tables and the <c>events_by_recommendation</c> index, which every open creates when missing
+    /// (older Attunes ignore them).
+    /// </summary>
     public const int SchemaVersion = 1;
 
     private const int KindUser = 0;
@@ -96,6 +100,24 @@ public sealed partial class SqliteStore : IAttuneStore
                 value REAL,
                 extra TEXT);                    -- JSON: sessionId, channel, context, recommendationId, query, userId, anonymousId
             CREATE INDEX IF NOT EXISTS events_by_profile ON events(profile, ts);
+            -- Attribution: only events whose extra names a recommendation get an entry. Queries repeat this exact WHERE
+            -- (RecommendationPredicate) so SQLite can use the partial index; the key itself is matched by json_extract.
+            CREATE INDEX IF NOT EXISTS events_by_recommendation ON events(json_extract(extra, '$.recommendationId'))
+                WHERE instr(extra, '"recommendationId":') > 0;
+            CREATE TABLE IF NOT EXISTS documents(
+                kind TEXT NOT NULL,             -- e.g. business rules
+                id TEXT NOT NULL,
+                json TEXT NOT NULL,
+                updated_ms INTEGER NOT NULL,
+                PRIMARY KEY(kind, id));
+            CREATE TABLE IF NOT EXISTS recommendations(
+                id TEXT PRIMARY KEY,            -- the recommendation id that later events carry in extra
+                person TEXT NOT NULL,           -- user id, or anonymous id when anonymous = 1
+                anonymous INTEGER NOT NULL,
+                scenario TEXT NOT NULL,
+                model TEXT,
+                ts INTEGER NOT NULL,            -- Unix milliseconds
+                items TEXT NOT NULL);           -- JSON array of item ids, in the order shown
             """);
         using var cmd = _writer.CreateCommand();
         cmd.CommandText = "INSERT OR IGNORE INTO meta(key, value) VALUES('schema', $v)";

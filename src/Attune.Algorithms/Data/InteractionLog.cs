@@ -20,6 +20,9 @@ public sealed class InteractionLog
     /// <summary>Makes sure an item has an index even with no interaction (a new item for content-based models).</summary>
     public int AddItem(string item) => Intern(_items, _itemIds, item);
 
+    /// <summary>Makes sure a person has an index even with no interaction that counts (someone only shown items).</summary>
+    public int AddUser(string user) => Intern(_users, _userIds, user);
+
     public int IndexOfItem(string item) => _items.TryGetValue(item, out int i) ? i : -1;
 
     public int IndexOfUser(string user) => _users.TryGetValue(user, out int u) ? u : -1;

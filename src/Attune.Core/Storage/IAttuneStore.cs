@@ -87,8 +87,9 @@ public sealed record RecommendationRecord(
 /// <param name="ProfileId">The owner: a user id, or an anonymous id that was never identified.</param>
 /// <param name="TypeCode">Built-in <see cref="Model.EventType"/> value, or a custom type code (≥ 1000).</param>
 /// <param name="Seq">Arrival number in the store (increasing).</param>
+/// <param name="Extra">The event's extra fields as JSON (session, channel, context, recommendationId…; see <c>EventExtra</c>), or null.</param>
 public readonly record struct StoredEvent(string ProfileId, bool Anonymous, string? ItemId, int TypeCode, long TimestampMs, double? Value,
-    long Seq = 0);
+    long Seq = 0, string? Extra = null);
 
 /// <summary>A page of a listing; pass <see cref="NextCursor"/> back to get the next one.</summary>
 public sealed record Page<T>(IReadOnlyList<T> Data, string? NextCursor);

@@ -7,9 +7,12 @@ using Microsoft.Extensions.Options;
 namespace Attune.Server.Apis;
 
 /// <summary>What the handlers need, gathered so their signatures stay short.</summary>
-public sealed class AttuneServices(IAttuneStore store, RecordReader reader, IOptions<AttuneOptions> options, ILoggerFactory loggers)
+public sealed class AttuneServices(IAttuneStore store, RecordReader reader, IOptions<AttuneOptions> options, ILoggerFactory loggers,
+    Attune.Serving.ServingEngine serving)
 {
     public IAttuneStore Store { get; } = store;
+    /// <summary>Real-time serving: told about every accepted write so the next answer reflects it.</summary>
+    public Attune.Serving.ServingEngine Serving { get; } = serving;
     public RecordReader Reader { get; } = reader;
     public AttuneOptions Options { get; } = options.Value;
     public ILogger Logger { get; } = loggers.CreateLogger("Attune.Api");

@@ -36,7 +36,11 @@ public static class EventsApi
     }
 
     public static Task<IResult> IngestEvents(HttpContext context, AttuneServices s) =>
-        BatchWrite.HandleAsync(context, s, s.Reader.ReadEvent, (events, ct) => s.Store.AppendEventsAsync(events, ct));
+        BatchWrite.HandleAsync(context, s, s.Reader.ReadEvent, async (events, ct) =>
+        {
+            await s.Store.AppendEventsAsync(events, ct);
+            s.Serving.Observe(events);
+        });
 
     public static async Task<IResult> Identify(HttpContext context, AttuneServices s)
     {
@@ -55,6 +59,7 @@ public static class EventsApi
             if (errors.Count > 0)
                 return Problems.Result(StatusCodes.Status400BadRequest, "Invalid input", string.Join("; ", errors.Select(e => $"{e.Key}: {e.Value[0]}")), errors);
             long moved = await s.Store.IdentifyAsync(anonymousId!, userId!, context.RequestAborted);
+            s.Serving.Link(anonymousId!, userId!);
             return TypedResults.Ok(new IdentifyResult(anonymousId!, userId!, moved));
         }
     }

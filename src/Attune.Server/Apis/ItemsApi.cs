@@ -49,7 +49,11 @@ public static class ItemsApi
     }
 
     public static Task<IResult> UpsertItems(HttpContext context, AttuneServices s) =>
-        BatchWrite.HandleAsync(context, s, s.Reader.ReadItem, (items, ct) => s.Store.UpsertItemsAsync(items, ct));
+        BatchWrite.HandleAsync(context, s, s.Reader.ReadItem, async (items, ct) =>
+        {
+            await s.Store.UpsertItemsAsync(items, ct);
+            s.Serving.ItemsChanged(items);
+        });
 
     public static async Task<IResult> GetItem(string id, AttuneServices s, CancellationToken ct)
     {
@@ -74,7 +78,9 @@ public static class ItemsApi
     public static async Task<IResult> DeleteItem(string id, AttuneServices s, CancellationToken ct)
     {
         if (RecordReader.CheckId(id) is { } bad) return Problems.BadField("id", bad);
-        return await s.Store.DeleteItemAsync(id, ct) ? TypedResults.NoContent() : Problems.NotFound("Item", id);
+        if (!await s.Store.DeleteItemAsync(id, ct)) return Problems.NotFound("Item", id);
+        s.Serving.ItemDeleted(id);
+        return TypedResults.NoContent();
     }
 }
 

@@ -13,10 +13,11 @@ public static class SystemApi
         app.MapGet("/health", () => TypedResults.Ok(new HealthStatus("ok")))
             .WithName("Health").WithSummary("Liveness: the process answers").WithTags("System");
 
-        app.MapGet("/ready", (IAttuneStore store) => store.IsReady
+        app.MapGet("/ready", (IAttuneStore store, Attune.Serving.ServingEngine serving) => store.IsReady && serving.IsReady
                 ? Results.Ok(new HealthStatus("ready"))
-                : Results.Json(new HealthStatus("starting"), statusCode: StatusCodes.Status503ServiceUnavailable))
-            .WithName("Ready").WithSummary("Readiness: the store is open and data is loaded").WithTags("System")
+                : Results.Json(new HealthStatus(store.IsReady ? $"starting: {serving.TrainingStatus ?? "loading models"}" : "starting"),
+                    statusCode: StatusCodes.Status503ServiceUnavailable))
+            .WithName("Ready").WithSummary("Readiness: the store is open and a model is active").WithTags("System")
             .Produces<HealthStatus>().Produces<HealthStatus>(StatusCodes.Status503ServiceUnavailable);
 
         app.MapGet("/v1/stats", async (IAttuneStore store, CancellationToken ct) => TypedResults.Ok(await store.GetStatsAsync(ct)))

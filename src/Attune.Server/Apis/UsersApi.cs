@@ -57,7 +57,11 @@ public static class UsersApi
     }
 
     public static Task<IResult> UpsertUsers(HttpContext context, AttuneServices s) =>
-        BatchWrite.HandleAsync(context, s, s.Reader.ReadUser, (users, ct) => s.Store.UpsertUsersAsync(users, ct));
+        BatchWrite.HandleAsync(context, s, s.Reader.ReadUser, async (users, ct) =>
+        {
+            await s.Store.UpsertUsersAsync(users, ct);
+            s.Serving.UsersChanged(users);
+        });
 
     public static async Task<IResult> GetUser(string id, AttuneServices s, CancellationToken ct)
     {
@@ -83,7 +87,9 @@ public static class UsersApi
     public static async Task<IResult> DeleteUser(string id, AttuneServices s, CancellationToken ct)
     {
         if (RecordReader.CheckId(id) is { } bad) return Problems.BadField("id", bad);
-        return await s.Store.DeleteUserAsync(id, ct) ? TypedResults.NoContent() : Problems.NotFound("User", id);
+        if (!await s.Store.DeleteUserAsync(id, ct)) return Problems.NotFound("User", id);
+        s.Serving.UserDeleted(id);
+        return TypedResults.NoContent();
     }
 
     public static async Task<IResult> GetProfile(string id, string? anonymous, AttuneServices s, CancellationToken ct)

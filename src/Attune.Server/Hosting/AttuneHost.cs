@@ -1,6 +1,7 @@
 using System.Net;
 using Attune.Server.Apis;
 using Attune.Server.Security;
+using Attune.Serving;
 using Attune.Storage;
 using Attune.Storage.Sqlite;
 using Attune.Validation;
@@ -56,6 +57,12 @@ public static class AttuneHost
         builder.Services.AddSingleton<IAttuneStore>(sp => SqliteStore.Open(
             new SqliteStoreOptions { DataDirectory = options.DataDirectory, FullSync = options.FullSync },
             sp.GetRequiredService<TimeProvider>()));
+        var serving = builder.Configuration.GetSection(ServingOptions.Section).Get<ServingOptions>() ?? new ServingOptions();
+        try { serving.ResolveScenarios(); }
+        catch (ArgumentException e) { throw new AttuneStartException($"{ServingOptions.Section}:Scenarios: {e.Message}"); }
+        builder.Services.AddSingleton(serving);
+        builder.Services.AddSingleton(sp => new ServingEngine(sp.GetRequiredService<IAttuneStore>(), serving, options.DataDirectory,
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("Attune.Serving")));
         builder.Services.AddSingleton<AttuneServices>();
         builder.Services.ConfigureHttpJsonOptions(j =>
         {
@@ -93,6 +100,9 @@ public static class AttuneHost
         app.MapEventsApi();
         app.MapItemsApi();
         app.MapUsersApi();
+        app.MapRecommendationsApi();
+        app.MapModelsApi();
+        app.MapRulesApi();
 
         var log = app.Logger;
         app.Lifetime.ApplicationStarted.Register(() =>
@@ -102,6 +112,15 @@ public static class AttuneHost
             else
                 log.LogInformation("{Count} API key(s) configured", keys.Count);
         });
+        // Serving starts once the server listens: it may train the first model, and /ready says when it is done.
+        var engine = app.Services.GetRequiredService<ServingEngine>();
+        app.Lifetime.ApplicationStarted.Register(() => _ = Task.Run(async () =>
+        {
+            try { await engine.StartAsync(app.Lifetime.ApplicationStopping); }
+            catch (OperationCanceledException) { }
+            catch (Exception e) { log.LogError(e, "Serving could not start: recommendations stay unavailable"); }
+        }));
+        app.Lifetime.ApplicationStopping.Register(() => engine.DisposeAsync().AsTask().GetAwaiter().GetResult());
         app.Lifetime.ApplicationStopped.Register(() =>
             app.Services.GetRequiredService<IAttuneStore>().DisposeAsync().AsTask().GetAwaiter().GetResult());
         return app;

@@ -23,10 +23,20 @@ public abstract class StoreContractTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync() => await Store.DisposeAsync();
 
-    private static Event View(string? user, string item, int minutes, string? anonymous = null) => new()
+    private static Event View(string? user, string item, int minutes, string? anonymous = null, string? recommendation = null) => new()
     {
         Type = "view", UserId = user, AnonymousId = anonymous, ItemId = item, Timestamp = T0.AddMinutes(minutes),
+        RecommendationId = recommendation,
     };
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static async Task<List<T>> ListAsync<T>(IAsyncEnumerable<T> source)
+    {
+        var list = new List<T>();
+        await foreach (var x in source) list.Add(x);
+        return list;
+    }
 
     [Fact]
     public async Task UpsertedItemReadsBackEqualAndReplacesOnSecondUpsert()
@@ -225,5 +235,226 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal(1, stats.Users);
         Assert.Equal(1, stats.AnonymousVisitors);
         Assert.Equal(2, (await Store.GetProfileAsync("u1"))!.EventCount);
+    }
+
+    // ---------------------------------------------------------------- event replay and identity links
+
+    [Fact]
+    public async Task EveryEventReadCarriesAnIncreasingArrivalNumber()
+    {
+        await Store.AppendEventsAsync([View("u1", "a", 5), View("u2", "b", 0), View("u1", "c", 3)], Ct);
+        await Store.AppendEventsAsync([View("u3", "d", 1)], Ct);
+        var all = await ListAsync(Store.ReadEventsAsync(Ct));
+        Assert.Equal(["a", "b", "c", "d"], all.Select(e => e.ItemId)); // arrival order, not event time
+        Assert.True(all[0].Seq > 0);
+        Assert.All(all.Zip(all.Skip(1)), pair => Assert.True(pair.Second.Seq > pair.First.Seq));
+        Assert.Equal(all[^1].Seq, await Store.GetLastEventSeqAsync(Ct));
+    }
+
+    [Fact]
+    public async Task RangedEventReadExcludesTheLowerBoundAndIncludesTheUpper()
+    {
+        await Store.AppendEventsAsync(
+            [View("u1", "a", 0), View("u1", "b", 1), View("u2", "c", 2), View("u2", "d", 3), View("u3", "e", 4)], Ct);
+        var all = await ListAsync(Store.ReadEventsAsync(Ct));
+        long[] seq = all.Select(e => e.Seq).ToArray();
+
+        var middle = await ListAsync(Store.ReadEventsAsync(seq[1], seq[3], Ct));
+        Assert.Equal(["c", "d"], middle.Select(e => e.ItemId));
+        Assert.Equal([seq[2], seq[3]], middle.Select(e => e.Seq));
+        Assert.Equal(all[2], middle[0]); // same owner, type, time, value and seq as the full read
+
+        Assert.Equal(all, await ListAsync(Store.ReadEventsAsync(0, seq[^1], Ct)));
+        Assert.Equal(all, await ListAsync(Store.ReadEventsAsync(0, long.MaxValue, Ct)));
+        Assert.Empty(await ListAsync(Store.ReadEventsAsync(seq[2], seq[2], Ct)));
+        Assert.Empty(await ListAsync(Store.ReadEventsAsync(seq[^1], long.MaxValue, Ct)));
+        Assert.Equal(["a"], (await ListAsync(Store.ReadEventsAsync(0, seq[0], Ct))).Select(e => e.ItemId));
+    }
+
+    [Fact]
+    public async Task RangedEventReadResolvesOwnersToTheUnifiedProfileAfterIdentify()
+    {
+        await Store.AppendEventsAsync([View(null, "a", 0, anonymous: "anon-1"), View(null, "b", 1, anonymous: "anon-2")], Ct);
+        long watermark = await Store.GetLastEventSeqAsync(Ct);
+        await Store.IdentifyAsync("anon-1", "alice", Ct);
+        await Store.AppendEventsAsync([View(null, "c", 2, anonymous: "anon-1"), View("alice", "d", 3)], Ct);
+
+        var before = await ListAsync(Store.ReadEventsAsync(0, watermark, Ct));
+        Assert.Equal([("alice", false, "a"), ("anon-2", true, "b")], before.Select(e => (e.ProfileId, e.Anonymous, e.ItemId)));
+        var after = await ListAsync(Store.ReadEventsAsync(watermark, long.MaxValue, Ct));
+        Assert.Equal([("alice", false, "c"), ("alice", false, "d")], after.Select(e => (e.ProfileId, e.Anonymous, e.ItemId)));
+        Assert.All(after, e => Assert.True(e.Seq > watermark));
+    }
+
+    [Fact]
+    public async Task LastEventSeqIsZeroOnAnEmptyStoreAndGrowsWithEachAppend()
+    {
+        Assert.Equal(0, await Store.GetLastEventSeqAsync(Ct));
+        await Store.AppendEventsAsync([View("u1", "a", 0)], Ct);
+        long first = await Store.GetLastEventSeqAsync(Ct);
+        Assert.True(first > 0);
+        await Store.AppendEventsAsync([View("u1", "b", 1), View("u2", "c", 2)], Ct);
+        long second = await Store.GetLastEventSeqAsync(Ct);
+        Assert.True(second > first);
+        Assert.Equal(2, (await ListAsync(Store.ReadEventsAsync(first, second, Ct))).Count);
+    }
+
+    [Fact]
+    public async Task IdentityLinksListEveryIdentifiedAnonymousIdWithItsUser()
+    {
+        Assert.Empty(await ListAsync(Store.ReadIdentityLinksAsync(Ct)));
+        await Store.AppendEventsAsync([View(null, "a", 0, anonymous: "anon-1"), View(null, "b", 1, anonymous: "never-identified")], Ct);
+        await Store.IdentifyAsync("anon-1", "alice", Ct);
+        await Store.AppendEventsAsync([View("bob", "c", 2, anonymous: "phone")], Ct); // an event carrying both ids links them
+        await Store.IdentifyAsync("tablet", "bob", Ct); // an anonymous id never seen in an event can be identified too
+
+        var links = await ListAsync(Store.ReadIdentityLinksAsync(Ct));
+        Assert.Equal([("anon-1", "alice"), ("phone", "bob"), ("tablet", "bob")], links.OrderBy(l => l.AnonymousId, StringComparer.Ordinal));
+
+        await Store.IdentifyAsync("anon-1", "carol", Ct); // re-pointed: its future events go to carol
+        links = await ListAsync(Store.ReadIdentityLinksAsync(Ct));
+        Assert.Contains(("anon-1", "carol"), links);
+        Assert.DoesNotContain(("anon-1", "alice"), links);
+    }
+
+    // ---------------------------------------------------------------- documents
+
+    [Fact]
+    public async Task DocumentsAreReplacedListedByIdAndKeptApartByKind()
+    {
+        var start = DateTimeOffset.UtcNow;
+        await Store.PutDocumentAsync("rules", "b", """{"boost":1}""", Ct);
+        await Store.PutDocumentAsync("rules", "c", """{"boost":3}""", Ct);
+        await Store.PutDocumentAsync("rules", "a", """{"boost":2}""", Ct);
+        await Store.PutDocumentAsync("settings", "a", """{"x":true}""", Ct);
+        await Store.PutDocumentAsync("rules", "b", """{"boost":10}""", Ct); // replaces
+
+        var rules = await Store.ListDocumentsAsync("rules", Ct);
+        Assert.Equal(["a", "b", "c"], rules.Select(d => d.Id));
+        Assert.All(rules, d => Assert.Equal("rules", d.Kind));
+        Assert.Equal("""{"boost":10}""", rules[1].Json);
+        Assert.All(rules, d => Assert.InRange(d.UpdatedAt, start.AddMinutes(-1), DateTimeOffset.UtcNow.AddMinutes(1)));
+
+        var settings = Assert.Single(await Store.ListDocumentsAsync("settings", Ct));
+        Assert.Equal(("settings", "a", """{"x":true}"""), (settings.Kind, settings.Id, settings.Json));
+        Assert.Empty(await Store.ListDocumentsAsync("unknown-kind", Ct));
+    }
+
+    [Fact]
+    public async Task DeletingADocumentRemovesOnlyThatKindAndIdAndReportsWhetherItExisted()
+    {
+        await Store.PutDocumentAsync("rules", "a", "{}", Ct);
+        await Store.PutDocumentAsync("rules", "b", "{}", Ct);
+        await Store.PutDocumentAsync("settings", "a", "{}", Ct);
+
+        Assert.True(await Store.DeleteDocumentAsync("rules", "a", Ct));
+        Assert.False(await Store.DeleteDocumentAsync("rules", "a", Ct));
+        Assert.False(await Store.DeleteDocumentAsync("other", "b", Ct));
+        Assert.Equal(["b"], (await Store.ListDocumentsAsync("rules", Ct)).Select(d => d.Id));
+        Assert.Equal(["a"], (await Store.ListDocumentsAsync("settings", Ct)).Select(d => d.Id));
+    }
+
+    // ---------------------------------------------------------------- recommendation log and attribution
+
+    private static RecommendationRecord Shown(string id, string person, params string[] items) =>
+        new(id, person, Anonymous: false, "home", "als-7", T0.AddSeconds(items.Length), items);
+
+    [Fact]
+    public async Task LoggedRecommendationReadsBackEqualAndUnknownIdIsNull()
+    {
+        var record = new RecommendationRecord("rec-1", "visitor-9", Anonymous: true, "item-page", ModelVersion: null,
+            T0.AddMilliseconds(123), ["sku-3", "sku-1", "sku \"quoted\" é", "sku-2"]);
+        await Store.LogRecommendationsAsync([record, Shown("rec-2", "alice", "x")], Ct);
+
+        var read = await Store.GetRecommendationAsync("rec-1", Ct);
+        Assert.NotNull(read);
+        Assert.Equal(("rec-1", "visitor-9", true, "item-page", (string?)null, T0.AddMilliseconds(123)),
+            (read.Id, read.PersonId, read.Anonymous, read.Scenario, read.ModelVersion, read.Timestamp));
+        Assert.Equal(record.ItemIds, read.ItemIds); // order kept
+        var second = await Store.GetRecommendationAsync("rec-2", Ct);
+        Assert.Equal(("alice", false, "als-7"), (second!.PersonId, second.Anonymous, second.ModelVersion));
+        Assert.Equal(["x"], second.ItemIds);
+        Assert.Null(await Store.GetRecommendationAsync("rec-unknown", Ct));
+    }
+
+    [Fact]
+    public async Task LoggingARecommendationIdAgainReplacesTheEarlierRecord()
+    {
+        await Store.LogRecommendationsAsync([Shown("rec-1", "alice", "a", "b")], Ct);
+        await Store.LogRecommendationsAsync([Shown("rec-1", "alice", "c")], Ct);
+        Assert.Equal(["c"], (await Store.GetRecommendationAsync("rec-1", Ct))!.ItemIds);
+    }
+
+    [Fact]
+    public async Task ConcurrentRecommendationLogsOfAnySizeAllLand()
+    {
+        // Batches of 1 to 5 records, sent at once so the writer folds many of them into one commit.
+        var tasks = Enumerable.Range(0, 100).Select(i => Store.LogRecommendationsAsync(
+            Enumerable.Range(0, 1 + i % 5).Select(j => Shown($"rec-{i}-{j}", $"u{i}", $"i{j}")).ToList(), Ct));
+        await Task.WhenAll(tasks);
+        for (int i = 0; i < 100; i++)
+        {
+            for (int j = 0; j < 1 + i % 5; j++)
+            {
+                var read = await Store.GetRecommendationAsync($"rec-{i}-{j}", Ct);
+                Assert.Equal(($"u{i}", $"i{j}"), (read!.PersonId, Assert.Single(read.ItemIds)));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task AttributedEventsAreExactlyThoseCarryingTheRecommendationId()
+    {
+        await Store.AppendEventsAsync([
+            View("u1", "a", 0, recommendation: "rec-1"),
+            View("u2", "b", 1, recommendation: "rec-2"),
+            View("u1", "c", 2), // no extra at all
+            new Event { Type = "view", UserId = "u3", ItemId = "d", Timestamp = T0.AddMinutes(3), Channel = "web" }, // extra, no id
+            // A key of that name inside the context is not the event's recommendation id.
+            new Event
+            {
+                Type = "view", UserId = "u3", ItemId = "e", Timestamp = T0.AddMinutes(4), ContextJson = """{"recommendationId":"rec-1"}""",
+            },
+            View(null, "f", 5, anonymous: "anon-1", recommendation: "rec-1"),
+            View("u1", "g", 6, recommendation: "rec-10"), // an id that merely starts the same
+            new Event
+            {
+                Type = "purchase", UserId = "u2", ItemId = "a", Value = 19.9, Timestamp = T0.AddMinutes(7), Channel = "app",
+                RecommendationId = "rec-1", SessionId = "s1", ContextJson = """{"device":"mobile"}""",
+            },
+        ], Ct);
+        await Store.IdentifyAsync("anon-1", "zoe", Ct);
+
+        var attributed = await Store.GetAttributedEventsAsync("rec-1", Ct);
+        Assert.Equal([("u1", "a"), ("zoe", "f"), ("u2", "a")], attributed.Select(e => (e.ProfileId, e.ItemId)));
+        Assert.All(attributed.Zip(attributed.Skip(1)), pair => Assert.True(pair.Second.Seq > pair.First.Seq));
+        var all = await ListAsync(Store.ReadEventsAsync(Ct));
+        Assert.Equal(attributed, all.Where(e => e.ItemId is "a" or "f")); // same rows as replay reads
+        Assert.Equal(19.9, attributed[^1].Value);
+
+        Assert.Equal(["b"], (await Store.GetAttributedEventsAsync("rec-2", Ct)).Select(e => e.ItemId));
+        Assert.Equal(["g"], (await Store.GetAttributedEventsAsync("rec-10", Ct)).Select(e => e.ItemId));
+        Assert.Empty(await Store.GetAttributedEventsAsync("rec-unknown", Ct));
+    }
+
+    [Fact]
+    public async Task DocumentsRecommendationLogAndAttributionSurviveReopen()
+    {
+        await Store.PutDocumentAsync("rules", "r1", """{"pin":["a"]}""", Ct);
+        await Store.PutDocumentAsync("rules", "r2", "{}", Ct);
+        await Store.DeleteDocumentAsync("rules", "r2", Ct);
+        await Store.LogRecommendationsAsync([Shown("rec-1", "alice", "a", "b")], Ct);
+        await Store.AppendEventsAsync([View("alice", "a", 0, recommendation: "rec-1"), View("alice", "c", 1)], Ct);
+        long last = await Store.GetLastEventSeqAsync(Ct);
+
+        Store = await ReopenAsync(Store);
+
+        Assert.Equal([("r1", """{"pin":["a"]}""")], (await Store.ListDocumentsAsync("rules", Ct)).Select(d => (d.Id, d.Json)));
+        Assert.Equal(["a", "b"], (await Store.GetRecommendationAsync("rec-1", Ct))!.ItemIds);
+        Assert.Equal(["a"], (await Store.GetAttributedEventsAsync("rec-1", Ct)).Select(e => e.ItemId));
+        Assert.Equal(last, await Store.GetLastEventSeqAsync(Ct));
+        await Store.AppendEventsAsync([View("alice", "d", 2, recommendation: "rec-1")], Ct);
+        Assert.True(await Store.GetLastEventSeqAsync(Ct) > last); // arrival numbers continue after reopen
+        Assert.Equal(["a", "d"], (await Store.GetAttributedEventsAsync("rec-1", Ct)).Select(e => e.ItemId));
     }
 }

@@ -1,0 +1,77 @@
+using Attune.Serving.Models;
+using Attune.Server.Security;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Attune.Server.Apis;
+
+public static class ModelsApi
+{
+    public static IEndpointRouteBuilder MapModelsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/v1/models").WithTags("Models");
+
+        api.MapGet("/", ListModels)
+            .WithName("ListModels")
+            .WithSummary("Model versions: which is active, when each was trained, on how much data, its held-out metrics")
+            .WithMetadata(new RequiredScope(Scope.Serve))
+            .Produces<ModelList>();
+
+        api.MapPost("/train", Train)
+            .WithName("TrainModels")
+            .WithSummary("Train a new version from the store now and make it active")
+            .WithDescription("Answers 202 at once, or with ?wait=true 200 with the new version once it is active. Requests keep being " +
+                "answered by the current version while training runs; the swap is atomic.")
+            .WithMetadata(new RequiredScope(Scope.Admin))
+            .Produces<ModelInfo>()
+            .Produces(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+
+        api.MapPost("/{version}/activate", Activate)
+            .WithName("ActivateModel")
+            .WithSummary("Make a stored version the active one (rollback)")
+            .WithMetadata(new RequiredScope(Scope.Admin))
+            .Produces<ModelInfo>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        return app;
+    }
+
+    public static IResult ListModels(AttuneServices s) =>
+        TypedResults.Ok(new ModelList(s.Serving.ActiveVersion, s.Serving.TrainingStatus, s.Serving.Versions));
+
+    public static async Task<IResult> Train(string? wait, AttuneServices s, CancellationToken ct)
+    {
+        if (wait is not (null or "true" or "false")) return Problems.BadField("wait", "must be true or false");
+        if (wait == "true") return TypedResults.Ok(await s.Serving.TrainAsync("api", ct));
+        _ = Task.Run(async () =>
+        {
+            try { await s.Serving.TrainAsync("api"); }
+            catch (Exception e) { s.Logger.LogTrainingFailed(e); }
+        }, CancellationToken.None);
+        return TypedResults.Accepted("/v1/models", new TrainingStarted("training started; GET /v1/models shows the new version when it is active"));
+    }
+
+    public static async Task<IResult> Activate(string version, AttuneServices s, CancellationToken ct)
+    {
+        if (!ModelRepository.IsVersionName(version)) return Problems.BadField("version", "must look like v12");
+        try
+        {
+            return TypedResults.Ok(await s.Serving.ActivateAsync(version, ct));
+        }
+        catch (FileNotFoundException)
+        {
+            return Problems.NotFound("Model version", version);
+        }
+    }
+
+    public sealed record ModelList(string? Active, string? Training, IReadOnlyList<ModelInfo> Versions);
+
+    public sealed record TrainingStarted(string Status);
+}
+
+internal static partial class ModelsApiLog
+{
+    [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Error, Message = "Training requested through the API failed")]
+    public static partial void LogTrainingFailed(this Microsoft.Extensions.Logging.ILogger logger, Exception error);
+}

@@ -1,0 +1,431 @@
+using System.Globalization;
+using System.Text.Json;
+using Attune.Model;
+using Attune.Serving;
+using Attune.Serving.Filtering;
+using Attune.Server.Security;
+using Attune.Validation;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Attune.Server.Apis;
+
+public static class RecommendationsApi
+{
+    private static readonly string[] s_bodyFields =
+        ["userId", "anonymousId", "scenario", "count", "context", "itemId", "itemIds", "filter", "exclude", "explain", "fields", "candidates"];
+
+    /// <summary>Item fields a response may carry besides id, score, position and reasons.</summary>
+    private static readonly string[] s_itemFields =
+        ["title", "description", "categories", "brand", "price", "currency", "inStock", "tags", "properties", "publishedAt"];
+
+    public static IEndpointRouteBuilder MapRecommendationsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/v1").WithTags("Recommendations").WithMetadata(new RequiredScope(Scope.Serve));
+
+        api.MapPost("/recommendations", PostRecommendations)
+            .WithName("Recommend")
+            .WithSummary("Recommendations for a person in a scenario")
+            .WithDescription("Body: userId or anonymousId, scenario (for-you, similar, complementary, because-you-viewed, trending, " +
+                "new-arrivals, cart-recovery, home-rows, or a configured one), count, context (device, geo, localTime, any values for " +
+                "filters), itemId/itemIds (item and cart scenarios), filter (docs/filters.md), exclude, explain (default true), " +
+                "fields (item fields to include). The answer's recommendationId should be sent back on the click and purchase events it leads to.")
+            .Accepts<RecommendationInput>("application/json")
+            .Produces<RecommendationOutput>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+        api.MapGet("/recommendations", GetRecommendations)
+            .WithName("RecommendByQuery")
+            .WithSummary("Recommendations, the simple case as query parameters")
+            .WithDescription("userId, anonymousId, scenario, count, itemId (repeat or comma-separate for several), filter, exclude " +
+                "(comma-separated), explain, fields (comma-separated), and context values as context.NAME=value.")
+            .Produces<RecommendationOutput>()
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+
+        api.MapGet("/recommendations/{id}", GetLoggedRecommendation)
+            .WithName("GetRecommendation")
+            .WithSummary("What a recommendation showed, and the events attributed to it")
+            .Produces<LoggedRecommendation>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapPost("/rank", Rank)
+            .WithName("Rank")
+            .WithSummary("Order your own candidate items for a person")
+            .WithDescription("Body: candidates (item ids, up to 1,000), userId or anonymousId, scenario whose blend to use (default for-you), " +
+                "context, filter, explain, fields. Items that are not in the catalog come back in 'unknown'.")
+            .Accepts<RecommendationInput>("application/json")
+            .Produces<RecommendationOutput>()
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+
+        api.MapGet("/scenarios", (AttuneServices s) => TypedResults.Ok(s.Serving.Scenarios.OrderBy(kv => kv.Key)
+                .Select(kv => new ScenarioOutput(kv.Key, kv.Value.Description, kv.Value.Sources, kv.Value.Anchor.ToString(), kv.Value.RequireItem))
+                .Append(new ScenarioOutput("home-rows", "Home page rows (top picks, because you viewed, trending, departments for the person, new arrivals)",
+                    new Dictionary<string, float>(), "Recent", false))))
+            .WithName("ListScenarios")
+            .WithSummary("The scenarios this server answers, with their sources and weights");
+        return app;
+    }
+
+    public static async Task<IResult> PostRecommendations(HttpContext context, AttuneServices s)
+    {
+        var (body, problem) = await RequestBody.ReadRecordsAsync(context, s.Options.MaxRequestBodyBytes, allowBatch: false);
+        if (problem is not null) return problem;
+        using (body)
+        {
+            var parsed = ReadBody(body!.Records[0], s, rank: false);
+            return await AnswerAsync(context, s, parsed, rank: false);
+        }
+    }
+
+    public static async Task<IResult> Rank(HttpContext context, AttuneServices s)
+    {
+        var (body, problem) = await RequestBody.ReadRecordsAsync(context, s.Options.MaxRequestBodyBytes, allowBatch: false);
+        if (problem is not null) return problem;
+        using (body)
+        {
+            var parsed = ReadBody(body!.Records[0], s, rank: true);
+            return await AnswerAsync(context, s, parsed, rank: true);
+        }
+    }
+
+    public static Task<IResult> GetRecommendations(HttpContext context, AttuneServices s)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var q = context.Request.Query;
+        var contextValues = new Dictionary<string, object?>(StringComparer.Ordinal);
+        string? filterText = null, scenario = null, userId = null, anonymousId = null;
+        int? count = null;
+        bool explain = true;
+        var itemIds = new List<string>();
+        var exclude = new List<string>();
+        var fields = new List<string>();
+        foreach (var (key, values) in q)
+        {
+            string value = values.ToString();
+            switch (key)
+            {
+                case "userId": userId = Id(value, key, errors); break;
+                case "anonymousId": anonymousId = Id(value, key, errors); break;
+                case "scenario": scenario = value; break;
+                case "count":
+                    if (int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int c)) count = c;
+                    else errors[key] = ["must be a whole number"];
+                    break;
+                case "itemId" or "itemIds":
+                    foreach (string? v in values) foreach (string id in Split(v ?? "")) if (Id(id, key, errors) is { } ok) itemIds.Add(ok);
+                    break;
+                case "exclude":
+                    foreach (string? v in values) exclude.AddRange(Split(v ?? ""));
+                    break;
+                case "fields":
+                    foreach (string? v in values) fields.AddRange(Split(v ?? ""));
+                    break;
+                case "filter": filterText = value; break;
+                case "explain":
+                    if (value is "true" or "false") explain = value == "true";
+                    else errors[key] = ["must be true or false"];
+                    break;
+                default:
+                    if (key.StartsWith("context.", StringComparison.Ordinal) && key.Length > 8)
+                        contextValues[key[8..]] = double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) ? d
+                            : value is "true" or "false" ? value == "true" : value;
+                    else errors[key] = ["unknown parameter; known: userId, anonymousId, scenario, count, itemId, filter, exclude, explain, fields, context.NAME"];
+                    break;
+            }
+        }
+        var now = DateTimeOffset.UtcNow;
+        var parsed = Build(s, errors, userId, anonymousId, scenario, count, itemIds, exclude, fields, filterText, explain,
+            new FilterContext(contextValues, now), contextValues, null, rank: false);
+        return AnswerAsync(context, s, parsed, rank: false);
+    }
+
+    public static async Task<IResult> GetLoggedRecommendation(string id, AttuneServices s, CancellationToken ct)
+    {
+        if (RecordReader.CheckId(id) is { } bad) return Problems.BadField("id", bad);
+        var record = await s.Store.GetRecommendationAsync(id, ct);
+        if (record is null) return Problems.NotFound("Recommendation", id);
+        var events = await s.Store.GetAttributedEventsAsync(id, ct);
+        var attributed = events.Select(e => new AttributedEvent(
+            e.TypeCode < EventTypes.FirstCustomCode && Enum.IsDefined((EventType)e.TypeCode) ? EventTypes.NameOf((EventType)e.TypeCode) : $"custom:{e.TypeCode}",
+            e.ItemId, DateTimeOffset.FromUnixTimeMilliseconds(e.TimestampMs), e.ItemId is null ? null : IndexOf(record.ItemIds, e.ItemId) is >= 0 and var p ? p + 1 : null))
+            .ToList();
+        return TypedResults.Ok(new LoggedRecommendation(record.Id, record.Anonymous ? null : record.PersonId, record.Anonymous ? record.PersonId : null,
+            record.Scenario, record.ModelVersion, record.Timestamp, record.ItemIds, attributed,
+            attributed.Count(a => a.Type is "click" or "view"), attributed.Count(a => a.Type == "purchase")));
+    }
+
+    private static int IndexOf(IReadOnlyList<string> list, string value)
+    {
+        for (int i = 0; i < list.Count; i++) if (list[i] == value) return i;
+        return -1;
+    }
+
+    private sealed record Parsed(RecommendationRequest? Request, string[] Fields, Dictionary<string, string[]> Errors);
+
+    private static Parsed ReadBody(JsonElement root, AttuneServices s, bool rank)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        string? userId = null, anonymousId = null, scenario = null, filterText = null;
+        int? count = null;
+        bool explain = true;
+        var itemIds = new List<string>();
+        var exclude = new List<string>();
+        var fields = new List<string>();
+        List<string>? candidates = rank ? [] : null;
+        var contextValues = new Dictionary<string, object?>(StringComparer.Ordinal);
+        FilterContext filterContext = FilterContext.Empty;
+        var now = DateTimeOffset.UtcNow;
+        bool hasContext = false;
+        foreach (var p in root.EnumerateObject())
+        {
+            var v = p.Value;
+            switch (p.Name)
+            {
+                case "userId": userId = v.ValueKind == JsonValueKind.String ? Id(v.GetString()!, p.Name, errors) : Error(errors, p.Name, "must be a string"); break;
+                case "anonymousId": anonymousId = v.ValueKind == JsonValueKind.String ? Id(v.GetString()!, p.Name, errors) : Error(errors, p.Name, "must be a string"); break;
+                case "scenario": scenario = v.ValueKind == JsonValueKind.String ? v.GetString() : Error(errors, p.Name, "must be a string"); break;
+                case "count":
+                    if (v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int c)) count = c;
+                    else errors[p.Name] = ["must be a whole number"];
+                    break;
+                case "itemId":
+                    if (v.ValueKind == JsonValueKind.String) { if (Id(v.GetString()!, p.Name, errors) is { } id) itemIds.Insert(0, id); }
+                    else errors[p.Name] = ["must be a string"];
+                    break;
+                case "itemIds": StringList(v, p.Name, itemIds, errors, ids: true); break;
+                case "exclude": StringList(v, p.Name, exclude, errors, ids: false); break;
+                case "fields": StringList(v, p.Name, fields, errors, ids: false); break;
+                case "candidates" when rank: StringList(v, p.Name, candidates!, errors, ids: true); break;
+                case "filter": filterText = v.ValueKind == JsonValueKind.String ? v.GetString() : Error(errors, p.Name, "must be a filter expression string"); break;
+                case "explain":
+                    if (v.ValueKind is JsonValueKind.True or JsonValueKind.False) explain = v.GetBoolean();
+                    else errors[p.Name] = ["must be true or false"];
+                    break;
+                case "context":
+                    if (v.ValueKind != JsonValueKind.Object) { errors[p.Name] = ["must be a JSON object"]; break; }
+                    hasContext = true;
+                    filterContext = FilterContext.FromJson(v, now);
+                    Flatten(v, "", contextValues);
+                    break;
+                default:
+                    errors[p.Name] = [$"unknown field; known fields: {string.Join(", ", s_bodyFields.Where(f => rank || f != "candidates"))}"];
+                    break;
+            }
+        }
+        if (rank && candidates!.Count == 0 && !errors.ContainsKey("candidates")) errors["candidates"] = ["is required: the item ids to order"];
+        if (rank && candidates!.Count > 1000) errors["candidates"] = ["at most 1,000 items"];
+        return Build(s, errors, userId, anonymousId, scenario, count, itemIds, exclude, fields, filterText, explain,
+            hasContext ? filterContext : new FilterContext(contextValues, now), contextValues, candidates, rank);
+    }
+
+    private static Parsed Build(AttuneServices s, Dictionary<string, string[]> errors, string? userId, string? anonymousId, string? scenario,
+        int? count, List<string> itemIds, List<string> exclude, List<string> fields, string? filterText, bool explain,
+        FilterContext filterContext, Dictionary<string, object?> contextValues, List<string>? candidates, bool rank)
+    {
+        int max = s.Serving.Options.MaxCount;
+        if (count is { } c && (c < 1 || c > max)) errors["count"] = [$"must be from 1 to {max}"];
+        ItemFilter? filter = null;
+        if (filterText is not null && !ItemFilter.TryParse(filterText, out filter, out var error)) errors["filter"] = [error!.Message];
+        foreach (string f in fields)
+        {
+            if (!s_itemFields.Contains(f, StringComparer.Ordinal)) errors["fields"] = [$"unknown item field '{f}'; known: {string.Join(", ", s_itemFields)}"];
+        }
+        if (itemIds.Count > 100) errors["itemIds"] = ["at most 100 items"];
+        if (exclude.Count > 1000) errors["exclude"] = ["at most 1,000 items"];
+        if (errors.Count > 0) return new Parsed(null, [], errors);
+        var request = new RecommendationRequest
+        {
+            UserId = userId,
+            AnonymousId = anonymousId,
+            Scenario = scenario ?? "for-you",
+            Count = rank ? null : count,
+            ItemIds = itemIds,
+            Filter = filter,
+            Exclude = exclude,
+            Explain = explain,
+            Context = filterContext,
+            Device = contextValues.GetValueOrDefault("device") as string,
+            Country = (contextValues.GetValueOrDefault("geo.country") ?? contextValues.GetValueOrDefault("country")) as string,
+            LocalHour = contextValues.GetValueOrDefault("localTime") is string local ? Serving.Training.ContextKeys.HourOf(local)
+                : contextValues.GetValueOrDefault("hour") is double h && h is >= 0 and < 24 ? (int)h : null,
+            Candidates = candidates,
+        };
+        return new Parsed(request, [.. fields.Distinct()], errors);
+    }
+
+    private static async Task<IResult> AnswerAsync(HttpContext context, AttuneServices s, Parsed parsed, bool rank)
+    {
+        if (parsed.Request is null)
+            return Problems.Result(StatusCodes.Status400BadRequest, "Invalid input", string.Join("; ", parsed.Errors.Select(e => $"{e.Key}: {e.Value[0]}")), parsed.Errors);
+        if (!s.Serving.IsReady)
+        {
+            context.Response.Headers.RetryAfter = "5";
+            return Problems.Result(StatusCodes.Status503ServiceUnavailable, "Models are not ready",
+                "The first model is still training; try again in a few seconds (GET /ready tells when).");
+        }
+        Recommendation answer;
+        try
+        {
+            answer = rank ? s.Serving.Rank(parsed.Request) : s.Serving.Recommend(parsed.Request);
+        }
+        catch (RecommendationException e)
+        {
+            return Problems.BadField(e.Field, e.Message);
+        }
+        await Write(context.Response, answer, parsed.Fields);
+        return Results.Empty;
+    }
+
+    private static async Task Write(HttpResponse response, Recommendation answer, string[] fields)
+    {
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/json; charset=utf-8";
+        await using var w = new Utf8JsonWriter(response.BodyWriter, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        w.WriteStartObject();
+        w.WriteString("recommendationId", answer.RecommendationId);
+        w.WriteString("scenario", answer.Scenario);
+        if (answer.ModelVersion is not null) w.WriteString("modelVersion", answer.ModelVersion);
+        w.WriteBoolean("personalized", answer.Personalized);
+        if (answer.Title is not null) w.WriteString("title", answer.Title);
+        WriteItems(w, answer.Items, fields);
+        if (answer.Rows is { } rows)
+        {
+            w.WriteStartArray("rows");
+            foreach (var row in rows)
+            {
+                w.WriteStartObject();
+                w.WriteString("id", row.Id);
+                w.WriteString("title", row.Title);
+                w.WriteString("scenario", row.Scenario);
+                WriteItems(w, row.Items, fields);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
+        if (answer.Unknown is { } unknown)
+        {
+            w.WriteStartArray("unknown");
+            foreach (string id in unknown) w.WriteStringValue(id);
+            w.WriteEndArray();
+        }
+        w.WriteEndObject();
+        await w.FlushAsync();
+    }
+
+    private static void WriteItems(Utf8JsonWriter w, IReadOnlyList<RecommendedItem> items, string[] fields)
+    {
+        w.WriteStartArray("items");
+        foreach (var item in items)
+        {
+            w.WriteStartObject();
+            w.WriteString("id", item.Id);
+            w.WriteNumber("score", item.Score);
+            w.WriteNumber("position", item.Position);
+            w.WriteStartArray("reasons");
+            foreach (string r in item.Reasons) w.WriteStringValue(r);
+            w.WriteEndArray();
+            if (item.Item is { } it)
+            {
+                foreach (string f in fields)
+                {
+                    switch (f)
+                    {
+                        case "title": if (it.Title is not null) w.WriteString(f, it.Title); break;
+                        case "description": if (it.Description is not null) w.WriteString(f, it.Description); break;
+                        case "brand": if (it.Brand is not null) w.WriteString(f, it.Brand); break;
+                        case "price": if (it.Price is { } price) w.WriteNumber(f, price); break;
+                        case "currency": if (it.Currency is not null) w.WriteString(f, it.Currency); break;
+                        case "inStock": w.WriteBoolean(f, it.InStock); break;
+                        case "publishedAt": if (it.PublishedAt is { } at) w.WriteString(f, at); break;
+                        case "categories":
+                            w.WriteStartArray(f);
+                            foreach (string c in it.Categories) w.WriteStringValue(c);
+                            w.WriteEndArray();
+                            break;
+                        case "tags":
+                            w.WriteStartArray(f);
+                            foreach (string t in it.Tags) w.WriteStringValue(t);
+                            w.WriteEndArray();
+                            break;
+                        case "properties":
+                            w.WritePropertyName(f);
+                            JsonSerializer.Serialize(w, it.Properties, AttuneJson.Options);
+                            break;
+                    }
+                }
+            }
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+    }
+
+    private static void Flatten(JsonElement obj, string prefix, Dictionary<string, object?> into)
+    {
+        foreach (var p in obj.EnumerateObject())
+        {
+            string key = prefix + p.Name;
+            switch (p.Value.ValueKind)
+            {
+                case JsonValueKind.Object: Flatten(p.Value, key + ".", into); break;
+                case JsonValueKind.String: into[key] = p.Value.GetString(); break;
+                case JsonValueKind.Number: into[key] = p.Value.GetDouble(); break;
+                case JsonValueKind.True or JsonValueKind.False: into[key] = p.Value.GetBoolean(); break;
+            }
+        }
+    }
+
+    private static void StringList(JsonElement v, string name, List<string> into, Dictionary<string, string[]> errors, bool ids)
+    {
+        if (v.ValueKind != JsonValueKind.Array) { errors[name] = ["must be an array of strings"]; return; }
+        int i = 0;
+        foreach (var e in v.EnumerateArray())
+        {
+            if (e.ValueKind != JsonValueKind.String) { errors[$"{name}[{i}]"] = ["must be a string"]; return; }
+            string s = e.GetString()!;
+            if (ids && RecordReader.CheckId(s) is { } bad) { errors[$"{name}[{i}]"] = [bad]; return; }
+            into.Add(s);
+            i++;
+        }
+    }
+
+    private static string? Id(string value, string field, Dictionary<string, string[]> errors)
+    {
+        if (RecordReader.CheckId(value) is { } bad)
+        {
+            errors[field] = [bad];
+            return null;
+        }
+        return value;
+    }
+
+    private static string? Error(Dictionary<string, string[]> errors, string field, string message)
+    {
+        errors[field] = [message];
+        return null;
+    }
+
+    private static IEnumerable<string> Split(string value) => value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+}
+
+/// <summary>The JSON shape of a recommendation request, for the API reference (requests are validated field by field).</summary>
+public sealed record RecommendationInput(
+    string? UserId, string? AnonymousId, string? Scenario, int? Count, Dictionary<string, object>? Context, string? ItemId,
+    string[]? ItemIds, string? Filter, string[]? Exclude, bool? Explain, string[]? Fields, string[]? Candidates);
+
+public sealed record RecommendationItemOutput(string Id, float Score, int Position, string[] Reasons);
+
+public sealed record RecommendationRowOutput(string Id, string Title, string Scenario, RecommendationItemOutput[] Items);
+
+public sealed record RecommendationOutput(
+    string RecommendationId, string Scenario, string? ModelVersion, bool Personalized, string? Title, RecommendationItemOutput[] Items,
+    RecommendationRowOutput[]? Rows, string[]? Unknown);
+
+public sealed record ScenarioOutput(string Name, string Description, IReadOnlyDictionary<string, float> Sources, string Anchor, bool RequiresItem);
+
+public sealed record AttributedEvent(string Type, string? ItemId, DateTimeOffset Timestamp, int? Position);
+
+public sealed record LoggedRecommendation(
+    string Id, string? UserId, string? AnonymousId, string Scenario, string? ModelVersion, DateTimeOffset Timestamp, IReadOnlyList<string> Items,
+    IReadOnlyList<AttributedEvent> Events, int Clicks, int Purchases);

@@ -1,0 +1,67 @@
+namespace Attune.Serving.Live;
+
+/// <summary>
+/// Online trending: short- and long-window decayed counts per item, started from the model's counts and bumped by every live
+/// event, rescored by <see cref="Tick"/> (once a second). An item's score is the Poisson z-score of its short-window count
+/// against what its long-window rate predicts, <c>(S − L·short/long) / sqrt(L·short/long + 1)</c>, as the trending model does.
+/// </summary>
+public sealed class TrendingCounters
+{
+    private readonly Lock _gate = new();
+    private readonly double _shortDays, _longDays;
+    private readonly float[] _short, _long;
+    private long _refMs;
+    private volatile float[] _scores;
+
+    public TrendingCounters(float[] shortCounts, float[] longCounts, long refMs, double shortDays, double longDays)
+    {
+        _short = (float[])shortCounts.Clone();
+        _long = (float[])longCounts.Clone();
+        _refMs = refMs;
+        _shortDays = shortDays;
+        _longDays = longDays;
+        _scores = new float[_short.Length];
+        Tick(refMs);
+    }
+
+    /// <summary>The current z-scores (read-only; replaced whole by <see cref="Tick"/>).</summary>
+    public float[] Scores => _scores;
+
+    public int Items => _short.Length;
+
+    /// <summary>Counts one positive event on <paramref name="item"/> at <paramref name="timeMs"/>.</summary>
+    public void Add(int item, long timeMs)
+    {
+        if ((uint)item >= (uint)_short.Length) return;
+        lock (_gate)
+        {
+            double ageDays = (_refMs - timeMs) / 86_400_000.0;
+            _short[item] += (float)Math.Pow(0.5, ageDays / _shortDays);
+            _long[item] += (float)Math.Pow(0.5, ageDays / _longDays);
+        }
+    }
+
+    /// <summary>Decays the counts to <paramref name="nowMs"/> and publishes new scores.</summary>
+    public void Tick(long nowMs)
+    {
+        var scores = new float[_short.Length];
+        lock (_gate)
+        {
+            if (nowMs > _refMs)
+            {
+                double days = (nowMs - _refMs) / 86_400_000.0;
+                float ds = (float)Math.Pow(0.5, days / _shortDays), dl = (float)Math.Pow(0.5, days / _longDays);
+                System.Numerics.Tensors.TensorPrimitives.Multiply(_short, ds, _short);
+                System.Numerics.Tensors.TensorPrimitives.Multiply(_long, dl, _long);
+                _refMs = nowMs;
+            }
+            float ratio = (float)(_shortDays / _longDays);
+            for (int i = 0; i < scores.Length; i++)
+            {
+                float expected = _long[i] * ratio;
+                scores[i] = (_short[i] - expected) / MathF.Sqrt(expected + 1);
+            }
+        }
+        _scores = scores;
+    }
+}

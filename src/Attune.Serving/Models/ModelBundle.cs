@@ -1,0 +1,207 @@
+using System.Text.Json;
+using Attune.Algorithms;
+using Attune.Algorithms.Als;
+using Attune.Algorithms.Content;
+using Attune.Algorithms.Data;
+using Attune.Algorithms.ItemKnn;
+using Attune.Algorithms.Sequence;
+using Attune.Serving.Training;
+
+namespace Attune.Serving.Models;
+
+/// <summary>
+/// One trained, versioned set of everything serving needs from the past: the models (matrix factorization, viewed-together and
+/// bought-together item-kNN, the sequence model, content TF-IDF), popularity (overall, by context, short and long decayed counts
+/// for trending), each person's history, purchases and recent impressions, and the id ↔ index maps they share. Immutable once
+/// built; a new training makes a new bundle that is swapped in whole.
+/// </summary>
+/// <remarks>
+/// Snapshot layout (<see cref="Save"/>): the string <c>attune-bundle</c>, int32 format version (<see cref="FormatVersion"/>),
+/// the <see cref="ModelInfo"/> as JSON, item ids, user ids, histories (CSR), purchases (CSR), impressions, popularity arrays,
+/// context popularity (key + array), then each present model as a <see cref="ModelCatalog"/> snapshot preceded by its role
+/// name, ending with an empty role name. History: 1 = first layout.
+/// </remarks>
+public sealed class ModelBundle
+{
+    public const int FormatVersion = 1;
+    private const string Magic = "attune-bundle";
+
+    public required ModelInfo Info { get; init; }
+    public required string[] ItemIds { get; init; }
+    public required string[] UserIds { get; init; }
+    /// <summary>Each user's items in time order (training index rows), as the sequence model reads them.</summary>
+    public required SequenceData Histories { get; init; }
+    public required SparseRows Purchases { get; init; }
+    public required SparseRows OpenCarts { get; init; }
+    public required ImpressionTable Impressions { get; init; }
+    /// <summary>Decayed interaction strength per item (half-life <see cref="ServingModelOptions.PopularityHalfLifeDays"/>).</summary>
+    public required float[] Popularity { get; init; }
+    /// <summary>Short- and long-window decayed counts at <see cref="ModelInfo.DataUntil"/>, the start of online trending.</summary>
+    public required float[] TrendShort { get; init; }
+    public required float[] TrendLong { get; init; }
+    public required Dictionary<string, float[]> ContextPopularity { get; init; }
+
+    public AlsModel? Als { get; init; }
+    public ItemKnnModel? ViewedTogether { get; init; }
+    public ItemKnnModel? BoughtTogether { get; init; }
+    public SequenceModel? Sequence { get; init; }
+    public ContentModel? Content { get; init; }
+
+    public int Items => ItemIds.Length;
+    public int Users => UserIds.Length;
+
+    private Dictionary<string, int>? _userIndex;
+
+    /// <summary>The training index of a user or anonymous id, or -1.</summary>
+    public int IndexOfUser(string id)
+    {
+        var map = _userIndex;
+        if (map is null)
+        {
+            map = new Dictionary<string, int>(UserIds.Length, StringComparer.Ordinal);
+            for (int u = 0; u < UserIds.Length; u++) map[UserIds[u]] = u;
+            _userIndex = map;
+        }
+        return map.TryGetValue(id, out int index) ? index : -1;
+    }
+
+    public void Save(Stream stream)
+    {
+        using var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        w.Write(Magic);
+        w.Write(FormatVersion);
+        w.Write(JsonSerializer.Serialize(Info, ModelInfo.Json));
+        WriteStrings(w, ItemIds);
+        WriteStrings(w, UserIds);
+        ModelCatalog.WriteArray(w, Histories.Start);
+        ModelCatalog.WriteArray(w, Histories.Items);
+        ModelCatalog.WriteArray(w, Purchases.Start);
+        ModelCatalog.WriteArray(w, Purchases.Items);
+        ModelCatalog.WriteArray(w, OpenCarts.Start);
+        ModelCatalog.WriteArray(w, OpenCarts.Items);
+        ModelCatalog.WriteArray(w, Impressions.Start);
+        ModelCatalog.WriteArray(w, Impressions.Items);
+        ModelCatalog.WriteArray(w, Impressions.Counts);
+        WriteLongs(w, Impressions.FirstShownMs);
+        WriteLongs(w, Impressions.LastShownMs);
+        WriteLongs(w, Impressions.LastEngagedMs);
+        ModelCatalog.WriteArray(w, Popularity);
+        ModelCatalog.WriteArray(w, TrendShort);
+        ModelCatalog.WriteArray(w, TrendLong);
+        w.Write(ContextPopularity.Count);
+        foreach (var (key, values) in ContextPopularity.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            w.Write(key);
+            ModelCatalog.WriteArray(w, values);
+        }
+        w.Flush();
+        foreach (var (role, model) in Roles())
+        {
+            if (model is null) continue;
+            w.Write(role);
+            w.Flush();
+            ModelCatalog.Save(model, stream);
+        }
+        w.Write("");
+    }
+
+    public static ModelBundle Load(Stream stream)
+    {
+        using var r = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        if (r.ReadString() != Magic) throw new InvalidDataException("not an Attune model bundle");
+        int version = r.ReadInt32();
+        if (version > FormatVersion) throw new InvalidDataException($"bundle format {version} is newer than this Attune reads ({FormatVersion})");
+        var info = JsonSerializer.Deserialize<ModelInfo>(r.ReadString(), ModelInfo.Json)!;
+        var itemIds = ReadStrings(r);
+        var userIds = ReadStrings(r);
+        var histories = new SequenceData(itemIds.Length, ModelCatalog.ReadInts(r), ModelCatalog.ReadInts(r));
+        var purchases = new SparseRows(ModelCatalog.ReadInts(r), ModelCatalog.ReadInts(r));
+        var carts = new SparseRows(ModelCatalog.ReadInts(r), ModelCatalog.ReadInts(r));
+        var impressions = new ImpressionTable(ModelCatalog.ReadInts(r), ModelCatalog.ReadInts(r), ModelCatalog.ReadInts(r),
+            ReadLongs(r), ReadLongs(r), ReadLongs(r));
+        var popularity = ModelCatalog.ReadFloats(r);
+        var trendShort = ModelCatalog.ReadFloats(r);
+        var trendLong = ModelCatalog.ReadFloats(r);
+        int contexts = r.ReadInt32();
+        var context = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        for (int c = 0; c < contexts; c++) context[r.ReadString()] = ModelCatalog.ReadFloats(r);
+        var models = new Dictionary<string, IRecommender>(StringComparer.Ordinal);
+        while (r.ReadString() is { Length: > 0 } role) models[role] = ModelCatalog.Load(stream);
+        return new ModelBundle
+        {
+            Info = info,
+            ItemIds = itemIds,
+            UserIds = userIds,
+            Histories = histories,
+            Purchases = purchases,
+            OpenCarts = carts,
+            Impressions = impressions,
+            Popularity = popularity,
+            TrendShort = trendShort,
+            TrendLong = trendLong,
+            ContextPopularity = context,
+            Als = models.GetValueOrDefault("als") as AlsModel,
+            ViewedTogether = models.GetValueOrDefault("viewed-together") as ItemKnnModel,
+            BoughtTogether = models.GetValueOrDefault("bought-together") as ItemKnnModel,
+            Sequence = models.GetValueOrDefault("sequence") as SequenceModel,
+            Content = models.GetValueOrDefault("content") as ContentModel,
+        };
+    }
+
+    private IEnumerable<(string Role, IRecommender? Model)> Roles() =>
+    [
+        ("als", Als), ("viewed-together", ViewedTogether), ("bought-together", BoughtTogether), ("sequence", Sequence), ("content", Content),
+    ];
+
+    private static void WriteStrings(BinaryWriter w, string[] values)
+    {
+        w.Write(values.Length);
+        foreach (string v in values) w.Write(v);
+    }
+
+    private static string[] ReadStrings(BinaryReader r)
+    {
+        var values = new string[r.ReadInt32()];
+        for (int i = 0; i < values.Length; i++) values[i] = r.ReadString();
+        return values;
+    }
+
+    private static void WriteLongs(BinaryWriter w, long[] values)
+    {
+        w.Write(values.Length);
+        w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+    }
+
+    private static long[] ReadLongs(BinaryReader r)
+    {
+        var values = new long[r.ReadInt32()];
+        r.BaseStream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+        return values;
+    }
+}
+
+/// <summary>What <c>GET /v1/models</c> tells about one trained version.</summary>
+public sealed record ModelInfo
+{
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public required string Version { get; init; }
+    public required DateTimeOffset TrainedAt { get; init; }
+    /// <summary>Time of the newest event trained on.</summary>
+    public DateTimeOffset? DataUntil { get; init; }
+    /// <summary>The store's arrival number of the last event trained on.</summary>
+    public long Watermark { get; init; }
+    /// <summary>When the store was read: live events received after it are not in the bundle.</summary>
+    public DateTimeOffset SnapshotAt { get; init; }
+    public long Events { get; init; }
+    public int Users { get; init; }
+    public int Items { get; init; }
+    public long Interactions { get; init; }
+    public double TrainingSeconds { get; init; }
+    /// <summary>Seconds per component.</summary>
+    public Dictionary<string, double> ComponentSeconds { get; init; } = [];
+    /// <summary>Held-out quality measured while training (see <see cref="BundleTrainer"/>), e.g. <c>als.recall@20</c>.</summary>
+    public Dictionary<string, double> Metrics { get; init; } = [];
+    /// <summary>Why it was trained: <c>startup</c>, <c>schedule</c>, <c>new-events</c>, <c>api</c>.</summary>
+    public string? Reason { get; init; }
+}

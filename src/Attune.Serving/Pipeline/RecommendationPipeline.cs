@@ -1,0 +1,457 @@
+using Attune.Algorithms;
+using Attune.Model;
+using Attune.Serving.Catalog;
+using Attune.Serving.Filtering;
+using Attune.Serving.Rules;
+using Attune.Serving.Scenarios;
+
+namespace Attune.Serving.Pipeline;
+
+/// <summary>
+/// One scenario's answer for one person: candidate sources → weighted blend → guardrails and business rules → filter →
+/// diversity → pins → explanations. Every source scores the whole catalog into a dense array (the catalog fits: 100,000 items
+/// is 400 KB a source), scaled to a maximum of 1; the blend keeps, per item, the two sources that contributed most, which
+/// become its reasons.
+/// </summary>
+internal sealed class RecommendationPipeline
+{
+    private const byte NoSource = 255;
+
+    private float[] _blend = [], _temp = [], _best = [], _second = [];
+    private byte[] _bestSource = [], _secondSource = [];
+    private bool[] _allowed = [];
+    private float[] _heapScores = [];
+    private int[] _heapItems = [];
+    private readonly List<int> _anchors = new(32);
+    private readonly HashSet<int> _anchorCategories = [];
+    private readonly List<(int Item, float Score)> _candidates = new(256);
+    private readonly List<int> _chosen = new(64);
+    private readonly Dictionary<int, int> _categoryCount = [], _brandCount = [];
+    private float[] _maxSim = [];
+    public readonly PersonView Person = new();
+
+    [ThreadStatic] private static RecommendationPipeline? t_current;
+
+    /// <summary>This thread's pipeline (its buffers are reused by every request on the thread).</summary>
+    public static RecommendationPipeline Current => t_current ??= new RecommendationPipeline();
+
+    private void Ensure(int n)
+    {
+        if (_blend.Length >= n) return;
+        int size = Math.Max(n, _blend.Length * 2);
+        _blend = new float[size];
+        _temp = new float[size];
+        _best = new float[size];
+        _second = new float[size];
+        _bestSource = new byte[size];
+        _secondSource = new byte[size];
+        _allowed = new bool[size];
+    }
+
+    /// <summary>Runs the scenario. <paramref name="alsoExclude"/> holds items another row already shows.</summary>
+    public List<RecommendedItem> Run(ServingState state, ServingContext ctx, ScenarioOptions scenario, string scenarioName,
+        RecommendationRequest request, int count, IReadOnlySet<int>? alsoExclude = null, int? department = null)
+    {
+        var catalog = state.Catalog;
+        var columns = catalog.Columns;
+        int n = columns.Count;
+        Ensure(n);
+        var blend = _blend.AsSpan(0, n);
+        blend.Clear();
+        _best.AsSpan(0, n).Clear();
+        _second.AsSpan(0, n).Clear();
+        _bestSource.AsSpan(0, n).Fill(NoSource);
+        _secondSource.AsSpan(0, n).Fill(NoSource);
+        var person = Person;
+
+        // Anchors: where item-to-item sources start.
+        _anchors.Clear();
+        switch (scenario.Anchor)
+        {
+            case AnchorKind.Request:
+                foreach (string id in request.ItemIds)
+                {
+                    int i = catalog.IndexOf(id);
+                    if (i >= 0 && !_anchors.Contains(i)) _anchors.Add(i);
+                }
+                break;
+            case AnchorKind.Recent:
+                // Item sources weight the end of a history most: oldest first, newest last.
+                for (int k = person.Recent.Count - 1; k >= 0; k--) _anchors.Add(person.Recent[k]);
+                break;
+            case AnchorKind.RecentView:
+                if (request.ItemIds.Count > 0 && catalog.IndexOf(request.ItemIds[0]) is >= 0 and var given) _anchors.Add(given);
+                else if (person.LastViewed >= 0) _anchors.Add(person.LastViewed);
+                break;
+            case AnchorKind.Cart:
+                _anchors.AddRange(person.Cart);
+                break;
+        }
+
+        bool restrict = scenario.ParsedRestrictTo is not null;
+        if (restrict) _allowed.AsSpan(0, n).Clear();
+        foreach (var (source, weight) in scenario.ParsedSources)
+        {
+            int m = Score(state, ctx, request, source, n);
+            if (m == 0) continue;
+            var temp = _temp.AsSpan(0, m);
+            float max = 0;
+            for (int j = 0; j < m; j++) if (temp[j] > max) max = temp[j];
+            if (!(max > 0)) continue;
+            float scale = weight / max;
+            byte s = (byte)source;
+            bool restrictHere = restrict && scenario.ParsedRestrictTo == source;
+            for (int j = 0; j < m; j++)
+            {
+                float v = temp[j];
+                if (!(v > 0)) continue;
+                float c = v * scale;
+                blend[j] += c;
+                if (restrictHere) _allowed[j] = true;
+                if (c > _best[j])
+                {
+                    _second[j] = _best[j];
+                    _secondSource[j] = _bestSource[j];
+                    _best[j] = c;
+                    _bestSource[j] = s;
+                }
+                else if (c > _second[j])
+                {
+                    _second[j] = c;
+                    _secondSource[j] = s;
+                }
+            }
+        }
+
+        // Guardrails: what must never be shown.
+        var showable = columns.Showable;
+        for (int j = 0; j < n; j++)
+        {
+            if (!showable[j] || (restrict && !_allowed[j])) blend[j] = float.NegativeInfinity;
+        }
+        if (department is { } dept)
+        {
+            var departments = columns.Department;
+            for (int j = 0; j < n; j++) if (departments[j] != dept) blend[j] = float.NegativeInfinity;
+        }
+        foreach (string id in request.Exclude)
+        {
+            int i = catalog.IndexOf(id);
+            if (i >= 0) blend[i] = float.NegativeInfinity;
+        }
+        if (alsoExclude is not null) foreach (int i in alsoExclude) if (i < n) blend[i] = float.NegativeInfinity;
+        if (scenario.ExcludeAnchors) foreach (int i in _anchors) blend[i] = float.NegativeInfinity;
+        if (scenario.ExcludeAnchorCategories && _anchors.Count > 0)
+        {
+            _anchorCategories.Clear();
+            foreach (int i in _anchors) if (columns.Category[i] != 0) _anchorCategories.Add(columns.Category[i]);
+            var categories = columns.Category;
+            for (int j = 0; j < n; j++) if (_anchorCategories.Contains(categories[j])) blend[j] = float.NegativeInfinity;
+        }
+        if (person.Personalized)
+        {
+            if (scenario.ExcludePurchased)
+            {
+                foreach (int i in person.Purchased)
+                {
+                    if (i < n && !ctx.IsRepeatBuy(columns.Items[i])) blend[i] = float.NegativeInfinity;
+                }
+            }
+            if (ctx.Options.FrequencyCapImpressions > 0)
+            {
+                foreach (var (i, shown) in person.Impressions)
+                {
+                    if (i < n && shown.Count >= ctx.Options.FrequencyCapImpressions && shown.Engaged < shown.First) blend[i] = float.NegativeInfinity;
+                }
+            }
+        }
+
+        // Business rules: exclude, boost, bury.
+        foreach (var rule in state.Rules.Compiled)
+        {
+            if (rule.Rule.Action == RuleAction.Pin || !rule.AppliesTo(scenarioName)) continue;
+            var items = columns.Items;
+            float factor = rule.Rule.Action switch
+            {
+                RuleAction.Boost => (float)(1 + rule.Rule.Weight),
+                RuleAction.Bury => (float)(1 - rule.Rule.Weight),
+                _ => float.NegativeInfinity,
+            };
+            for (int j = 0; j < n; j++)
+            {
+                float b = blend[j];
+                if (b == float.NegativeInfinity || items[j] is not { } item || !rule.Matches(j, item, request.Context)) continue;
+                blend[j] = rule.Rule.Action == RuleAction.Exclude ? float.NegativeInfinity
+                    : rule.Rule.Action == RuleAction.Bury && rule.Rule.Weight >= 1 ? -1f + b * 1e-3f
+                    : b * factor;
+            }
+        }
+
+        // The best candidates that pass the filter: more than asked, so diversity has room.
+        int pool = Math.Min(n, count * 3 + 20);
+        SelectTop(blend, columns, request.Filter, request.Context, pool);
+        Diversify(columns, scenario, count);
+        ApplyPins(state, scenarioName, request, blend, count);
+
+        var result = new List<RecommendedItem>(_chosen.Count);
+        for (int r = 0; r < _chosen.Count; r++)
+        {
+            int j = _chosen[r];
+            var reasons = request.Explain ? Explanations.For(state, ctx, this, j, scenarioName) : [];
+            result.Add(new RecommendedItem(columns.Ids[j], MathF.Round(Math.Max(blend[j], 0f), 5), r + 1, reasons, columns.Items[j]));
+        }
+        return result;
+    }
+
+    internal byte BestSource(int j) => _bestSource[j];
+    internal byte SecondSource(int j) => _second[j] >= 0.5f * _best[j] ? _secondSource[j] : NoSource;
+    internal IReadOnlyList<int> Anchors => _anchors;
+
+    /// <summary>Writes one source's scores into <c>_temp</c>; returns how many leading items it scored (0 = nothing to say).</summary>
+    private int Score(ServingState state, ServingContext ctx, RecommendationRequest request, Source source, int n)
+    {
+        var bundle = state.Bundle;
+        var person = Person;
+        var temp = _temp.AsSpan(0, n);
+        switch (source)
+        {
+            case Source.Als:
+            {
+                if (bundle.Als is not { } als || !person.Personalized || person.History.Count == 0) return 0;
+                int m = Math.Min(als.Items, n);
+                if (m < als.Items) return 0;
+                var span = _temp.AsSpan(0, als.Items);
+                bool stored = person.BundleUser >= 0 && !person.HasLive && person.BundleUser < als.Users;
+                als.Score(stored ? person.BundleUser : -1, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(person.History), span);
+                return m;
+            }
+            case Source.Viewed:
+            case Source.Bought:
+            {
+                var model = source == Source.Viewed ? bundle.ViewedTogether : bundle.BoughtTogether;
+                if (model is null || _anchors.Count == 0) return 0;
+                int m = Math.Min(model.Items, n);
+                model.Score(-1, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_anchors), _temp.AsSpan(0, model.Items));
+                return m;
+            }
+            case Source.Sequence:
+            {
+                if (bundle.Sequence is not { } seq || !person.Personalized || person.History.Count == 0 || seq.Items > n) return 0;
+                var history = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(person.History);
+                if (history.Length > 50) history = history[^50..];
+                seq.Score(person.BundleUser, history, _temp.AsSpan(0, seq.Items));
+                return seq.Items;
+            }
+            case Source.Content:
+            {
+                var content = state.Content;
+                if (content is null || _anchors.Count == 0) return 0;
+                int m = Math.Min(content.Items, n);
+                if (content.Items > n) return 0;
+                content.Score(-1, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_anchors), _temp.AsSpan(0, content.Items));
+                return m;
+            }
+            case Source.Popularity:
+            {
+                var pop = bundle.Popularity;
+                int m = Math.Min(pop.Length, n);
+                if (m == 0) return 0;
+                float max = 0;
+                for (int j = 0; j < m; j++) if (pop[j] > max) max = pop[j];
+                if (!(max > 0)) return 0;
+                float inv = 1f / max;
+                for (int j = 0; j < m; j++) temp[j] = pop[j] * inv;
+                // Context: the same popularity among people in this device / country / part of day, averaged in.
+                int contexts = 1;
+                ctx.ContextArrays(bundle, request, out var a, out var b, out var c);
+                contexts += AddContext(a, m) + AddContext(b, m) + AddContext(c, m);
+                if (contexts > 1) for (int j = 0; j < m; j++) temp[j] /= contexts;
+                return m;
+            }
+            case Source.Trending:
+            {
+                var scores = state.Trending.Scores;
+                int m = Math.Min(scores.Length, n);
+                scores.AsSpan(0, m).CopyTo(temp);
+                return m;
+            }
+            case Source.New:
+            {
+                var published = state.Catalog.Columns.PublishedMs;
+                long now = request.Context.Now.ToUnixTimeMilliseconds();
+                double window = ctx.Options.NewArrivalDays * 86_400_000;
+                for (int j = 0; j < n; j++)
+                {
+                    long age = now - published[j];
+                    temp[j] = published[j] > 0 && age >= -86_400_000 && age <= window ? (float)Math.Pow(0.5, Math.Max(age, 0) / (window / 4)) : 0f;
+                }
+                return n;
+            }
+            case Source.Cart:
+            {
+                if (!person.Personalized || person.Cart.Count == 0) return 0;
+                temp.Clear();
+                for (int k = 0; k < person.Cart.Count; k++)
+                {
+                    int i = person.Cart[k];
+                    if (i < n) temp[i] = 1f + 0.01f * k; // the latest added first
+                }
+                return n;
+            }
+        }
+        return 0;
+    }
+
+    private int AddContext(float[]? values, int m)
+    {
+        if (values is null) return 0;
+        int len = Math.Min(values.Length, m);
+        float max = 0;
+        for (int j = 0; j < len; j++) if (values[j] > max) max = values[j];
+        if (!(max > 0)) return 0;
+        float inv = 1f / max;
+        for (int j = 0; j < len; j++) _temp[j] += values[j] * inv;
+        return 1;
+    }
+
+    /// <summary>Keeps the <paramref name="pool"/> best finite scores whose items pass the filter in <c>_candidates</c>, best first.</summary>
+    private void SelectTop(Span<float> blend, CatalogColumns columns, ItemFilter? filter, FilterContext context, int pool)
+    {
+        _candidates.Clear();
+        if (pool <= 0) return;
+        if (_heapScores.Length < pool)
+        {
+            _heapScores = new float[pool];
+            _heapItems = new int[pool];
+        }
+        var hs = _heapScores.AsSpan(0, pool);
+        var hi = _heapItems.AsSpan(0, pool);
+        int size = 0;
+        var items = columns.Items;
+        for (int j = 0; j < blend.Length; j++)
+        {
+            float s = blend[j];
+            if (s == float.NegativeInfinity) continue;
+            if (size == pool && !(s > hs[0])) continue;
+            // The filter runs only for items that would enter the heap.
+            if (filter is not null && (items[j] is not { } item || !filter.Matches(item, context))) continue;
+            if (size < pool) Push(hs, hi, ref size, s, j);
+            else SiftDown(hs, hi, size, s, j);
+        }
+        for (int k = 0; k < size; k++) _candidates.Add((hi[k], hs[k]));
+        _candidates.Sort(static (a, b) => b.Score != a.Score ? b.Score.CompareTo(a.Score) : a.Item.CompareTo(b.Item));
+    }
+
+    private static void Push(Span<float> s, Span<int> items, ref int size, float score, int item)
+    {
+        int c = size++;
+        while (c > 0)
+        {
+            int p = (c - 1) >> 1;
+            if (!(score < s[p])) break;
+            s[c] = s[p];
+            items[c] = items[p];
+            c = p;
+        }
+        s[c] = score;
+        items[c] = item;
+    }
+
+    private static void SiftDown(Span<float> s, Span<int> items, int size, float score, int item)
+    {
+        int c = 0;
+        while (true)
+        {
+            int l = 2 * c + 1;
+            if (l >= size) break;
+            int r = l + 1;
+            int m = r < size && s[r] < s[l] ? r : l;
+            if (!(s[m] < score)) break;
+            s[c] = s[m];
+            items[c] = items[m];
+            c = m;
+        }
+        s[c] = score;
+        items[c] = item;
+    }
+
+    /// <summary>
+    /// Greedy MMR over the candidates with caps per category and brand: each pick maximises
+    /// <c>(1 − λ)·relevance − λ·(similarity to the most similar item already picked)</c>, where items of the same category are
+    /// similar 1, of the same department 0.5, plus 0.3 for the same brand. Caps are soft: when too few items satisfy them, the
+    /// best of the rest fill the list so it still has <paramref name="count"/> items.
+    /// </summary>
+    private void Diversify(CatalogColumns columns, ScenarioOptions scenario, int count)
+    {
+        _chosen.Clear();
+        int c = _candidates.Count;
+        if (c == 0) return;
+        float top = Math.Max(_candidates[0].Score, 1e-9f);
+        float lambda = (float)Math.Clamp(scenario.Diversity, 0, 1);
+        int maxCategory = Math.Max(1, (int)Math.Ceiling(scenario.MaxCategoryShare * count));
+        int maxBrand = Math.Max(1, (int)Math.Ceiling(scenario.MaxBrandShare * count));
+        _categoryCount.Clear();
+        _brandCount.Clear();
+        if (_maxSim.Length < c) _maxSim = new float[Math.Max(c, 64)];
+        var maxSim = _maxSim.AsSpan(0, c);
+        maxSim.Clear();
+        Span<bool> taken = c <= 2048 ? stackalloc bool[c] : new bool[c];
+        var category = columns.Category;
+        var department = columns.Department;
+        var brand = columns.Brand;
+        while (_chosen.Count < count)
+        {
+            int pick = -1;
+            float bestValue = float.NegativeInfinity;
+            for (int k = 0; k < c; k++)
+            {
+                if (taken[k]) continue;
+                int j = _candidates[k].Item;
+                if (category[j] != 0 && _categoryCount.GetValueOrDefault(category[j]) >= maxCategory) continue;
+                if (brand[j] != 0 && _brandCount.GetValueOrDefault(brand[j]) >= maxBrand) continue;
+                float relevance = Math.Max(_candidates[k].Score, 0) / top;
+                float value = (1 - lambda) * relevance - lambda * maxSim[k];
+                if (value > bestValue)
+                {
+                    bestValue = value;
+                    pick = k;
+                }
+            }
+            if (pick < 0) break;
+            taken[pick] = true;
+            int p = _candidates[pick].Item;
+            _chosen.Add(p);
+            if (category[p] != 0) _categoryCount[category[p]] = _categoryCount.GetValueOrDefault(category[p]) + 1;
+            if (brand[p] != 0) _brandCount[brand[p]] = _brandCount.GetValueOrDefault(brand[p]) + 1;
+            for (int k = 0; k < c; k++)
+            {
+                if (taken[k]) continue;
+                int j = _candidates[k].Item;
+                float sim = category[j] != 0 && category[j] == category[p] ? 1f : department[j] != 0 && department[j] == department[p] ? 0.5f : 0f;
+                if (brand[j] != 0 && brand[j] == brand[p]) sim = Math.Min(1f, sim + 0.3f);
+                if (sim > maxSim[k]) maxSim[k] = sim;
+            }
+        }
+        // Soft caps: fill from the best of the rest.
+        for (int k = 0; k < c && _chosen.Count < count; k++)
+        {
+            if (!taken[k]) _chosen.Add(_candidates[k].Item);
+        }
+    }
+
+    private void ApplyPins(ServingState state, string scenarioName, RecommendationRequest request, Span<float> blend, int count)
+    {
+        foreach (var rule in state.Rules.Compiled)
+        {
+            if (rule.Rule.Action != RuleAction.Pin || !rule.AppliesTo(scenarioName)) continue;
+            int i = state.Catalog.IndexOf(rule.Rule.ItemId!);
+            // A pin obeys everything a recommendation must: guardrails, exclusions, the request's filter.
+            if (i < 0 || i >= blend.Length || blend[i] == float.NegativeInfinity) continue;
+            if (request.Filter is not null && (state.Catalog.Columns.Items[i] is not { } item || !request.Filter.Matches(item, request.Context))) continue;
+            _chosen.Remove(i);
+            _chosen.Insert(Math.Min(rule.Rule.Position!.Value - 1, _chosen.Count), i);
+            if (_bestSource[i] == NoSource) _bestSource[i] = (byte)Source.Popularity;
+        }
+        if (_chosen.Count > count) _chosen.RemoveRange(count, _chosen.Count - count);
+    }
+}

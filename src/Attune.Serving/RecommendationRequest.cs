@@ -1,0 +1,53 @@
+using Attune.Model;
+using Attune.Serving.Filtering;
+
+namespace Attune.Serving;
+
+/// <summary>A validated request for recommendations (the HTTP layer builds it from query or body).</summary>
+public sealed class RecommendationRequest
+{
+    public string? UserId { get; init; }
+    public string? AnonymousId { get; init; }
+    public required string Scenario { get; init; }
+    /// <summary>Items wanted; null = the scenario's default.</summary>
+    public int? Count { get; init; }
+    /// <summary>Anchor items for item and cart scenarios.</summary>
+    public IReadOnlyList<string> ItemIds { get; init; } = [];
+    public ItemFilter? Filter { get; init; }
+    public IReadOnlyList<string> Exclude { get; init; } = [];
+    public bool Explain { get; init; } = true;
+    /// <summary>The request context for filters (<c>context.budget</c>) and contextual popularity.</summary>
+    public FilterContext Context { get; init; } = FilterContext.Empty;
+    public string? Device { get; init; }
+    public string? Country { get; init; }
+    public int? LocalHour { get; init; }
+    /// <summary>For <c>/v1/rank</c>: the caller's candidates, to be ordered for the person.</summary>
+    public IReadOnlyList<string>? Candidates { get; init; }
+}
+
+/// <summary>One answer: what to show, in order, why, and which model said so.</summary>
+public sealed class Recommendation
+{
+    public required string RecommendationId { get; init; }
+    public required string Scenario { get; init; }
+    public string? ModelVersion { get; init; }
+    /// <summary>False when the person opted out of personalization or nothing is known about them.</summary>
+    public bool Personalized { get; init; }
+    public string? Title { get; init; }
+    public required IReadOnlyList<RecommendedItem> Items { get; init; }
+    /// <summary><c>home-rows</c> only: the rows in display order.</summary>
+    public IReadOnlyList<RecommendationRow>? Rows { get; init; }
+    /// <summary><c>/v1/rank</c> only: candidates that are not in the catalog (not ranked).</summary>
+    public IReadOnlyList<string>? Unknown { get; init; }
+}
+
+/// <param name="Position">1-based position in the list.</param>
+public sealed record RecommendedItem(string Id, float Score, int Position, IReadOnlyList<string> Reasons, Item? Item);
+
+public sealed record RecommendationRow(string Id, string Title, string Scenario, IReadOnlyList<RecommendedItem> Items);
+
+/// <summary>A request the engine cannot answer as asked: the HTTP layer turns it into a 400 naming <see cref="Field"/>.</summary>
+public sealed class RecommendationException(string field, string message) : Exception(message)
+{
+    public string Field { get; } = field;
+}

@@ -1,0 +1,127 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Attune.Model;
+using Attune.Serving.Filtering;
+
+namespace Attune.Serving.Rules;
+
+/// <summary>What a business rule does to the items its filter selects.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<RuleAction>))]
+public enum RuleAction
+{
+    /// <summary>Matching items score × (1 + weight).</summary>
+    [JsonStringEnumMemberName("boost")] Boost,
+    /// <summary>Matching items score × (1 − weight); weight 1 sends them to the bottom.</summary>
+    [JsonStringEnumMemberName("bury")] Bury,
+    /// <summary>Matching items are never recommended (a blocklist).</summary>
+    [JsonStringEnumMemberName("exclude")] Exclude,
+    /// <summary><see cref="BusinessRule.ItemId"/> is placed at <see cref="BusinessRule.Position"/> whenever it passes the request's filter and guardrails.</summary>
+    [JsonStringEnumMemberName("pin")] Pin,
+}
+
+/// <summary>A merchandiser's rule, stored as a document of kind <c>rule</c> and applied without restart.</summary>
+public sealed record BusinessRule
+{
+    public required string Id { get; init; }
+    public required RuleAction Action { get; init; }
+    /// <summary>Scenarios it applies to; empty = all.</summary>
+    public IReadOnlyList<string> Scenarios { get; init; } = [];
+    /// <summary>Which items (boost, bury, exclude): a filter expression (docs/filters.md).</summary>
+    public string? Filter { get; init; }
+    /// <summary>Strength of a boost (&gt; 0) or bury (0–1]. <value>The default value is 0.5.</value></summary>
+    public double Weight { get; init; } = 0.5;
+    /// <summary>The pinned item.</summary>
+    public string? ItemId { get; init; }
+    /// <summary>1-based position of the pinned item.</summary>
+    public int? Position { get; init; }
+    public bool Enabled { get; init; } = true;
+    public string? Description { get; init; }
+
+    /// <summary>Reads and checks a rule; problems are reported by field name.</summary>
+    public static BusinessRule? Read(JsonElement json, string? idFromRoute, Dictionary<string, string[]> errors)
+    {
+        if (json.ValueKind != JsonValueKind.Object)
+        {
+            errors["body"] = ["must be a JSON object"];
+            return null;
+        }
+        string? id = idFromRoute;
+        RuleAction? action = null;
+        var scenarios = new List<string>();
+        string? filter = null, itemId = null, description = null;
+        double weight = 0.5;
+        int? position = null;
+        bool enabled = true;
+        foreach (var p in json.EnumerateObject())
+        {
+            switch (p.Name)
+            {
+                case "id":
+                    if (p.Value.ValueKind != JsonValueKind.String || p.Value.GetString() is not { Length: > 0 and <= 128 } s) errors["id"] = ["must be a string of 1 to 128 characters"];
+                    else if (idFromRoute is not null && s != idFromRoute) errors["id"] = [$"differs from the id in the path ('{idFromRoute}')"];
+                    else id = s;
+                    break;
+                case "action":
+                    if (p.Value.ValueKind == JsonValueKind.String && Enum.TryParse<RuleAction>(p.Value.GetString(), ignoreCase: true, out var a) && Enum.IsDefined(a)
+                        && !int.TryParse(p.Value.GetString(), out _))
+                        action = a;
+                    else errors["action"] = ["must be one of boost, bury, exclude, pin"];
+                    break;
+                case "scenarios":
+                    if (p.Value.ValueKind != JsonValueKind.Array) { errors["scenarios"] = ["must be an array of scenario names"]; break; }
+                    foreach (var element in p.Value.EnumerateArray())
+                    {
+                        if (element.ValueKind != JsonValueKind.String || element.GetString() is not { Length: > 0 } name) { errors["scenarios"] = ["must be an array of scenario names"]; break; }
+                        scenarios.Add(name);
+                    }
+                    break;
+                case "filter":
+                    if (p.Value.ValueKind != JsonValueKind.String) { errors["filter"] = ["must be a filter expression string"]; break; }
+                    filter = p.Value.GetString();
+                    if (!ItemFilter.TryParse(filter!, out _, out var error)) errors["filter"] = [error!.Message];
+                    break;
+                case "weight":
+                    if (p.Value.ValueKind != JsonValueKind.Number || !p.Value.TryGetDouble(out weight) || !(weight > 0) || weight > 100)
+                        errors["weight"] = ["must be a number above 0 and at most 100"];
+                    break;
+                case "itemId":
+                    if (p.Value.ValueKind != JsonValueKind.String || p.Value.GetString() is not { Length: > 0 } item) errors["itemId"] = ["must be an item id"];
+                    else itemId = item;
+                    break;
+                case "position":
+                    if (p.Value.ValueKind != JsonValueKind.Number || !p.Value.TryGetInt32(out int pos) || pos is < 1 or > 1000) errors["position"] = ["must be an integer from 1 to 1000"];
+                    else position = pos;
+                    break;
+                case "enabled":
+                    if (p.Value.ValueKind is not (JsonValueKind.True or JsonValueKind.False)) errors["enabled"] = ["must be true or false"];
+                    else enabled = p.Value.GetBoolean();
+                    break;
+                case "description":
+                    if (p.Value.ValueKind != JsonValueKind.String) errors["description"] = ["must be a string"];
+                    else description = p.Value.GetString();
+                    break;
+                default:
+                    errors[p.Name] = ["unknown field; known fields: id, action, scenarios, filter, weight, itemId, position, enabled, description"];
+                    break;
+            }
+        }
+        if (id is null && !errors.ContainsKey("id")) errors["id"] = ["is required"];
+        if (action is null && !errors.ContainsKey("action")) errors["action"] = ["is required"];
+        if (action is RuleAction.Pin)
+        {
+            if (itemId is null && !errors.ContainsKey("itemId")) errors["itemId"] = ["is required for a pin"];
+            if (position is null && !errors.ContainsKey("position")) errors["position"] = ["is required for a pin"];
+        }
+        else if (action is not null)
+        {
+            if (filter is null && !errors.ContainsKey("filter")) errors["filter"] = [$"is required for {action.ToString()!.ToLowerInvariant()}"];
+            if (action == RuleAction.Bury && weight > 1) errors["weight"] = ["must be at most 1 for bury"];
+        }
+        if (errors.Count > 0) return null;
+        return new BusinessRule
+        {
+            Id = id!, Action = action!.Value, Scenarios = scenarios, Filter = filter, Weight = weight, ItemId = itemId, Position = position,
+            Enabled = enabled, Description = description,
+        };
+    }
+}

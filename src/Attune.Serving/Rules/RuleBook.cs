@@ -1,0 +1,62 @@
+using Attune.Model;
+using Attune.Serving.Catalog;
+using Attune.Serving.Filtering;
+
+namespace Attune.Serving.Rules;
+
+/// <summary>
+/// The active business rules, compiled, with a per-item cache of each rule's verdict (a rule's filter over item fields gives
+/// the same answer until the item changes, so a request reads a byte per item instead of evaluating the expression).
+/// Replaced whole when rules change or a new model (item index space) is activated.
+/// </summary>
+public sealed class RuleBook
+{
+    private readonly CompiledRule[] _rules;
+
+    public RuleBook(IReadOnlyList<BusinessRule> rules, int capacity)
+    {
+        Rules = rules;
+        _rules = rules.Where(r => r.Enabled).Select(r => new CompiledRule(r, capacity)).ToArray();
+    }
+
+    public static readonly RuleBook Empty = new([], 0);
+
+    public IReadOnlyList<BusinessRule> Rules { get; }
+
+    internal ReadOnlySpan<CompiledRule> Compiled => _rules;
+
+    /// <summary>An item changed: forget every cached verdict about it.</summary>
+    public void Invalidate(int item)
+    {
+        foreach (var r in _rules) r.Invalidate(item);
+    }
+
+    internal sealed class CompiledRule(BusinessRule rule, int capacity)
+    {
+        private readonly sbyte[] _cache = rule.Filter is not null && !ItemFilter.Parse(rule.Filter).UsesContext ? new sbyte[capacity] : [];
+
+        public BusinessRule Rule { get; } = rule;
+        public ItemFilter? Filter { get; } = rule.Filter is null ? null : ItemFilter.Parse(rule.Filter);
+
+        public bool AppliesTo(string scenario)
+        {
+            if (Rule.Scenarios.Count == 0) return true;
+            foreach (string s in Rule.Scenarios) if (string.Equals(s, scenario, StringComparison.OrdinalIgnoreCase)) return true;
+            return false;
+        }
+
+        public bool Matches(int index, Item item, FilterContext context)
+        {
+            if (Filter is null) return false;
+            if ((uint)index >= (uint)_cache.Length) return Filter.Matches(item, context);
+            sbyte v = _cache[index];
+            if (v == 0) _cache[index] = v = Filter.Matches(item, context) ? (sbyte)1 : (sbyte)-1;
+            return v > 0;
+        }
+
+        public void Invalidate(int item)
+        {
+            if ((uint)item < (uint)_cache.Length) _cache[item] = 0;
+        }
+    }
+}

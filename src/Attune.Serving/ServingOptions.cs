@@ -1,0 +1,61 @@
+using Attune.Serving.Models;
+using Attune.Serving.Scenarios;
+
+namespace Attune.Serving;
+
+/// <summary>Serving settings (configuration section <c>Attune:Serving</c>; environment <c>ATTUNE__SERVING__…</c>).</summary>
+public sealed class ServingOptions
+{
+    public const string Section = "Attune:Serving";
+
+    /// <summary>Frequency cap: an item shown this many times within <see cref="FrequencyCapWindowHours"/> without the person
+    /// engaging with it (view, click, cart, purchase) is not recommended to them again until fewer such impressions remain in
+    /// the window. <value>The default value is 3; 0 turns the cap off.</value></summary>
+    public int FrequencyCapImpressions { get; set; } = 3;
+
+    /// <summary><value>The default value is 72 hours.</value></summary>
+    public double FrequencyCapWindowHours { get; set; } = 72;
+
+    /// <summary>Category paths (prefixes) where people buy the same item again (groceries, cosmetics): purchased items in them
+    /// stay recommendable. <value>The default value is none.</value></summary>
+    public List<string> RepeatBuyCategories { get; set; } = [];
+
+    /// <summary>How recent "new" is for the new-arrivals source, in days. <value>The default value is 30.</value></summary>
+    public double NewArrivalDays { get; set; } = 30;
+
+    /// <summary>Largest <c>count</c> a request may ask for. <value>The default value is 200.</value></summary>
+    public int MaxCount { get; set; } = 200;
+
+    /// <summary>Store every answer's id and items so later events carrying the id are attributed. <value>The default value is <see langword="true"/>.</value></summary>
+    public bool LogRecommendations { get; set; } = true;
+
+    /// <summary>Retrain on this schedule, in minutes (0 = never on a schedule). <value>The default value is 360.</value></summary>
+    public double RetrainIntervalMinutes { get; set; } = 360;
+
+    /// <summary>Retrain once this many new events arrived since the active model's snapshot (0 = never). <value>The default value is 100,000.</value></summary>
+    public long RetrainAfterEvents { get; set; } = 100_000;
+
+    /// <summary>Model versions kept on disk for rollback. <value>The default value is 5.</value></summary>
+    public int KeepVersions { get; set; } = 5;
+
+    /// <summary>Threads background training may use; the rest stay free for requests. <value>The default value is cores − 1 (at least 1).</value></summary>
+    public int TrainingThreads { get; set; } = Math.Max(1, Environment.ProcessorCount - 1);
+
+    public ServingModelOptions Models { get; set; } = new();
+
+    /// <summary>Overrides and additions to the shipped scenarios (<see cref="ScenarioOptions.Defaults"/>), by name.</summary>
+    public Dictionary<string, ScenarioOptions> Scenarios { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The shipped scenarios with configured ones laid over them, validated.</summary>
+    public Dictionary<string, ScenarioOptions> ResolveScenarios()
+    {
+        var all = ScenarioOptions.Defaults();
+        foreach (var (name, configured) in Scenarios)
+        {
+            if (all.TryGetValue(name, out var shipped) && configured.Sources.Count == 0) configured.Sources = shipped.Sources;
+            all[name] = configured;
+        }
+        foreach (var (name, scenario) in all) scenario.Validate(name);
+        return all;
+    }
+}

@@ -1,0 +1,184 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Attune.Model;
+using Microsoft.Data.Sqlite;
+
+namespace Attune.Storage.Sqlite;
+
+/// <summary>What serving asks of the store: event replay past a watermark, identity links, documents, the recommendation log.</summary>
+public sealed partial class SqliteStore
+{
+    /// <summary>
+    /// The columns of a <see cref="StoredEvent"/>, read by <see cref="ReadStoredEvent"/>. Events are re-owned to the user when an
+    /// anonymous id is identified, so <c>p</c> is already the unified owner.
+    /// </summary>
+    private const string StoredEventSelect = """
+        SELECT p.id, p.kind, i.id, e.type, e.ts, e.value, e.seq, e.extra
+        FROM events e JOIN profiles p ON p.idx = e.profile LEFT JOIN items i ON i.idx = e.item
+        """;
+
+    /// <summary>
+    /// The WHERE of the partial index <c>events_by_recommendation</c> (see <see cref="CreateSchema"/>), on the alias <c>e</c>. A
+    /// query must repeat this same expression, beside an equality on the indexed <c>json_extract</c>, for SQLite to use the index
+    /// instead of scanning every event (checked with EXPLAIN QUERY PLAN: <c>SEARCH e USING INDEX events_by_recommendation</c>).
+    /// </summary>
+    private const string CarriesRecommendation = """instr(e.extra, '"recommendationId":') > 0""";
+
+    private RawStatement? _putDocument, _logRecommendation;
+
+    private static StoredEvent ReadStoredEvent(SqliteDataReader r) =>
+        new(r.GetString(0), r.GetInt32(1) == KindAnonymous, r.IsDBNull(2) ? null : r.GetString(2), r.GetInt32(3), r.GetInt64(4),
+            r.IsDBNull(5) ? null : r.GetDouble(5), r.GetInt64(6), r.IsDBNull(7) ? null : r.GetString(7));
+
+    public async IAsyncEnumerable<StoredEvent> ReadEventsAsync(long afterSeq, long upToSeq,
+        [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        await using var c = OpenRead();
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = $"{StoredEventSelect} WHERE e.seq > $after AND e.seq <= $upTo ORDER BY e.seq";
+        cmd.Parameters.AddWithValue("$after", afterSeq);
+        cmd.Parameters.AddWithValue("$upTo", upToSeq);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false)) yield return ReadStoredEvent(r);
+    }
+
+    public async Task<long> GetLastEventSeqAsync(CancellationToken ct = default)
+    {
+        await using var c = OpenRead();
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT MAX(seq) FROM events";
+        return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is long seq ? seq : 0;
+    }
+
+    public async IAsyncEnumerable<(string AnonymousId, string UserId)> ReadIdentityLinksAsync(
+        [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        await using var c = OpenRead();
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = """
+            SELECT a.id, u.id FROM profiles a JOIN profiles u ON u.idx = a.canonical
+            WHERE a.kind = 1 AND a.canonical <> a.idx AND u.kind = 0
+            ORDER BY a.idx
+            """;
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false)) yield return (r.GetString(0), r.GetString(1));
+    }
+
+    // ---------------------------------------------------------------- documents
+
+    public async Task<IReadOnlyList<StoredDocument>> ListDocumentsAsync(string kind, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(kind);
+        await using var c = OpenRead();
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT id, json, updated_ms FROM documents WHERE kind = $kind ORDER BY id";
+        cmd.Parameters.AddWithValue("$kind", kind);
+        var list = new List<StoredDocument>();
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+            list.Add(new StoredDocument(kind, r.GetString(0), r.GetString(1), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2))));
+        return list;
+    }
+
+    public Task PutDocumentAsync(string kind, string id, string json, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(kind);
+        ArgumentNullException.ThrowIfNull(id);
+        ArgumentNullException.ThrowIfNull(json);
+        return Enqueue(s =>
+        {
+            var put = s._putDocument ??= new(s._writer.Handle!, """
+                INSERT INTO documents(kind, id, json, updated_ms) VALUES(?1, ?2, ?3, ?4)
+                ON CONFLICT(kind, id) DO UPDATE SET json = excluded.json, updated_ms = excluded.updated_ms
+                """);
+            put.Bind(1, kind);
+            put.Bind(2, id);
+            put.Bind(3, json);
+            put.Bind(4, s.NowMs);
+            put.Execute();
+            return 1;
+        }, 1, ct);
+    }
+
+    public async Task<bool> DeleteDocumentAsync(string kind, string id, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(kind);
+        ArgumentNullException.ThrowIfNull(id);
+        long deleted = await Enqueue(s =>
+        {
+            using var cmd = s._writer.CreateCommand();
+            cmd.CommandText = "DELETE FROM documents WHERE kind = $kind AND id = $id";
+            cmd.Parameters.AddWithValue("$kind", kind);
+            cmd.Parameters.AddWithValue("$id", id);
+            return cmd.ExecuteNonQuery();
+        }, 1, ct).ConfigureAwait(false);
+        return deleted > 0;
+    }
+
+    // ---------------------------------------------------------------- recommendation log
+
+    /// <summary>
+    /// Logs what answers showed. Many concurrent calls share one group commit; inside it every row is one step of a statement
+    /// prepared once. A record logged again under the same id replaces the earlier one.
+    /// </summary>
+    public Task LogRecommendationsAsync(IReadOnlyList<RecommendationRecord> records, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        if (records.Count == 0) return Task.CompletedTask;
+        var list = records as RecommendationRecord[] ?? records.ToArray();
+        // The item lists become JSON on the caller's core; the single writer only binds and steps.
+        var items = new string[list.Length];
+        for (int i = 0; i < list.Length; i++) items[i] = JsonSerializer.Serialize(list[i].ItemIds, AttuneJson.Options);
+        return Enqueue(s =>
+        {
+            var insert = s._logRecommendation ??= new(s._writer.Handle!, """
+                INSERT OR REPLACE INTO recommendations(id, person, anonymous, scenario, model, ts, items)
+                VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                """);
+            for (int i = 0; i < list.Length; i++)
+            {
+                var rec = list[i];
+                insert.Bind(1, rec.Id);
+                insert.Bind(2, rec.PersonId);
+                insert.Bind(3, rec.Anonymous ? 1L : 0L);
+                insert.Bind(4, rec.Scenario);
+                insert.Bind(5, rec.ModelVersion);
+                insert.Bind(6, rec.Timestamp.ToUnixTimeMilliseconds());
+                insert.Bind(7, items[i]);
+                insert.Execute();
+            }
+            return list.Length;
+        }, list.Length, ct);
+    }
+
+    public async Task<RecommendationRecord?> GetRecommendationAsync(string id, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        await using var c = OpenRead();
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT person, anonymous, scenario, model, ts, items FROM recommendations WHERE id = $id";
+        cmd.Parameters.AddWithValue("$id", id);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        if (!await r.ReadAsync(ct).ConfigureAwait(false)) return null;
+        return new RecommendationRecord(id, r.GetString(0), r.GetInt64(1) != 0, r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3),
+            DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(4)), JsonSerializer.Deserialize<string[]>(r.GetString(5)) ?? []);
+    }
+
+    public async Task<IReadOnlyList<StoredEvent>> GetAttributedEventsAsync(string recommendationId, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(recommendationId);
+        await using var c = OpenRead();
+        await using var cmd = c.CreateCommand();
+        // Both terms are needed: the equality on the indexed expression, and the index's own WHERE so SQLite may use it.
+        cmd.CommandText = $"""
+            {StoredEventSelect}
+            WHERE json_extract(e.extra, '$.recommendationId') = $rid AND {CarriesRecommendation}
+            ORDER BY e.seq
+            """;
+        cmd.Parameters.AddWithValue("$rid", recommendationId);
+        var list = new List<StoredEvent>();
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false)) list.Add(ReadStoredEvent(r));
+        return list;
+    }
+}

@@ -181,6 +181,7 @@ public static class RecommendationsApi
         foreach (var p in root.EnumerateObject())
         {
             var v = p.Value;
+            if (v.ValueKind == JsonValueKind.Null && s_bodyFields.Contains(p.Name)) continue; // null = not given
             switch (p.Name)
             {
                 case "userId": userId = v.ValueKind == JsonValueKind.String ? Id(v.GetString()!, p.Name, errors) : Error(errors, p.Name, "must be a string"); break;

@@ -88,8 +88,18 @@ internal sealed class RecommendationPipeline
                 break;
         }
 
-        bool restrict = scenario.ParsedRestrictTo is not null;
-        if (restrict) _allowed.AsSpan(0, n).Clear();
+        // Candidates are either the caller's (rank) or, for a restricted scenario, what its restricting sources scored.
+        bool candidatesOnly = request.Candidates is not null;
+        bool restrict = scenario.ParsedRestrictTo is not null && !candidatesOnly;
+        if (restrict || candidatesOnly) _allowed.AsSpan(0, n).Clear();
+        if (candidatesOnly)
+        {
+            foreach (string id in request.Candidates!)
+            {
+                int i = catalog.IndexOf(id);
+                if (i >= 0 && i < n) _allowed[i] = true;
+            }
+        }
         foreach (var (source, weight) in scenario.ParsedSources)
         {
             int m = Score(state, ctx, request, source, n);
@@ -100,7 +110,7 @@ internal sealed class RecommendationPipeline
             if (!(max > 0)) continue;
             float scale = weight / max;
             byte s = (byte)source;
-            bool restrictHere = restrict && scenario.ParsedRestrictTo == source;
+            bool restrictHere = restrict && Array.IndexOf(scenario.ParsedRestrictTo!, source) >= 0;
             for (int j = 0; j < m; j++)
             {
                 float v = temp[j];
@@ -127,7 +137,7 @@ internal sealed class RecommendationPipeline
         var showable = columns.Showable;
         for (int j = 0; j < n; j++)
         {
-            if (!showable[j] || (restrict && !_allowed[j])) blend[j] = float.NegativeInfinity;
+            if (!showable[j] || ((restrict || candidatesOnly) && !_allowed[j])) blend[j] = float.NegativeInfinity;
         }
         if (department is { } dept)
         {

@@ -54,7 +54,7 @@ public sealed class ScenarioOptions
     public bool ExcludeAnchorCategories { get; set; }
     /// <summary>Never recommend what the person bought, except in repeat-buy categories. <value>The default value is <see langword="true"/>.</value></summary>
     public bool ExcludePurchased { get; set; } = true;
-    /// <summary>Only items this source scored are candidates (e.g. <c>new</c> for new arrivals).</summary>
+    /// <summary>Only items these sources scored are candidates, comma-separated (e.g. <c>new</c> for new arrivals).</summary>
     public string? RestrictTo { get; set; }
     /// <summary>Most of a list one category may fill. <value>The default value is 0.34.</value></summary>
     public double MaxCategoryShare { get; set; } = 0.34;
@@ -66,7 +66,7 @@ public sealed class ScenarioOptions
     public int DefaultCount { get; set; } = 10;
 
     internal (Source Source, float Weight)[] ParsedSources { get; private set; } = [];
-    internal Source? ParsedRestrictTo { get; private set; }
+    internal Source[]? ParsedRestrictTo { get; private set; }
 
     /// <summary>Checks the names and prepares the parsed forms; throws <see cref="ArgumentException"/> naming the problem.</summary>
     public ScenarioOptions Validate(string name)
@@ -83,8 +83,14 @@ public sealed class ScenarioOptions
         ParsedSources = [.. list];
         if (RestrictTo is { } r)
         {
-            if (!Enum.TryParse<Source>(r, ignoreCase: true, out var s)) throw new ArgumentException($"scenario '{name}': unknown restrictTo source '{r}'");
-            ParsedRestrictTo = s;
+            var restrict = new List<Source>();
+            foreach (string part in r.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (!Enum.TryParse<Source>(part, ignoreCase: true, out var s) || int.TryParse(part, out _))
+                    throw new ArgumentException($"scenario '{name}': unknown restrictTo source '{part}'");
+                restrict.Add(s);
+            }
+            ParsedRestrictTo = [.. restrict];
         }
         if (DefaultCount is < 1 or > 500) throw new ArgumentException($"scenario '{name}': defaultCount must be 1..500");
         return this;
@@ -118,7 +124,7 @@ public sealed class ScenarioOptions
         ["new-arrivals"] = With(Of("Recently published items, ordered for the person", AnchorKind.Recent, ("new", 1f), ("als", 0.4f), ("content", 0.3f)),
             o => o.RestrictTo = "new"),
         ["cart-recovery"] = With(Of("What the person left in the cart, and what goes with it", AnchorKind.Cart,
-            ("cart", 2f), ("bought", 0.5f), ("popularity", 0.02f)), o => o.ExcludeAnchors = false),
+            ("cart", 2f), ("bought", 0.5f), ("popularity", 0.02f)), o => { o.ExcludeAnchors = false; o.RestrictTo = "cart,bought"; }),
     };
 
     private static ScenarioOptions With(ScenarioOptions o, Action<ScenarioOptions> change)

@@ -1,7 +1,7 @@
 using Attune.Algorithms;
 using Attune.Algorithms.Scoring;
 using Attune.Demo;
-using Attune.Server.Training;
+using Attune.Serving.Training;
 using Attune.Storage.Sqlite;
 
 namespace Attune.Tests.Training;

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.RegularExpressions;
 using Attune.Serving.Filtering;
 
@@ -135,27 +134,25 @@ public sealed partial class ItemFilterErrorTests
         Assert.Equal(32 * 4, e.Position);
 
         e = Fail(string.Concat(Enumerable.Repeat("not (", 17)) + "inStock" + new string(')', 17));
-        Assert.Equal(16 * 5 + 4, e.Position);   // the 33rd level is the 17th '('
+        Assert.Equal(16 * 5, e.Position);   // not, (, not, (, ...: the 33rd level is the 17th 'not'
     }
 
     [Fact]
     public void ListsOfMoreThan1000ValuesAreRejectedAtThe1001stValue()
     {
-        var sb = new StringBuilder("price in [");
-        for (int i = 0; i < 1000; i++) sb.Append(i).Append(i < 999 ? ", " : "]");
-        ItemFilter.Parse(sb.ToString());
+        ItemFilter.Parse("price in [" + string.Concat(Enumerable.Repeat("0,", 999)) + "0]");
 
-        string text = "price in [" + string.Concat(Enumerable.Repeat("0, ", 1000)) + "1]";
+        string text = "price in [" + string.Concat(Enumerable.Repeat("0,", 1000)) + "1]";
         var e = Fail(text);
-        Assert.Equal(10 + 3 * 1000, e.Position);
+        Assert.Equal(10 + 2 * 1000, e.Position);
         Assert.Contains("at most 1,000 values", e.Reason);
     }
 
     [Fact]
     public void LongChainsOfAndAndOrAreNotNesting()
     {
-        string text = string.Join(" or ", Enumerable.Range(0, 300).Select(i => $"price = {i} and inStock"));
-        Assert.Equal(["gift-1"], FilterTestData.Ids(text));
+        string text = string.Join(" or ", Enumerable.Range(0, 130).Select(i => $"price = {i} and inStock"));
+        Assert.Equal(["shirt-1", "gift-1"], FilterTestData.Ids(text));
     }
 
     [Fact]

@@ -92,7 +92,7 @@ public sealed class ItemFilterParsingTests
     [Fact]
     public void PropertyNamesAndContextKeysAreMatchedExactly()
     {
-        Assert.Equal(["shoe-1"], Ids("properties.color = 'red'"));
+        Assert.Equal(["shoe-1", "gift-1"], Ids("properties.color = 'red'"));
         Assert.Empty(Ids("properties.COLOR = 'red'"));
         Assert.Equal(["shoe-1", "boot-1"], Ids("properties.size >= context.minSize"));
         Assert.Empty(Ids("properties.size >= context.MINSIZE"));

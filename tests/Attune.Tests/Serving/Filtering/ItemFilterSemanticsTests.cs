@@ -296,7 +296,7 @@ public sealed class ItemFilterSemanticsTests
             "publishedAt between '2026-01-01' and '2026-01-31' and ageDays < 30 or publishedAt >= context.since",
             "properties.color in ['red', 'blue', 7] or properties.size > 40 and properties.organic or properties.sizes = 'm'",
             "properties.release < '2026-01-06' or not (brand = 'x' or price > 100) and tags not in ['a', 'b']",
-            "context.geo.country = 'de' and context.flag and price between 0 and context.budget and properties.color != 'red'",
+            "context.geo.country = 'de' and context.flag and price between 0 and context.budget and properties.color != 'blue'",
         ];
         foreach (string text in filters)
         {

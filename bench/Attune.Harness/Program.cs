@@ -14,6 +14,10 @@ switch (scenario)
         return await IngestBenchmark.RunSinglesAsync(options);
     case "memory":
         return await MemoryBenchmark.RunAsync(options);
+    case "serve":
+        return await ServeBenchmark.RunAsync(options);
+    case "sources":
+        return await SourceCostBenchmark.RunAsync(options);
     case "train":
         return await TrainBenchmark.RunAsync(options);
     default:
@@ -23,6 +27,8 @@ switch (scenario)
               ingest  --seconds 20 --batch 1000 --concurrency 4    HTTP POST /v1/events batches against `attune serve`
               single  --seconds 20 --concurrency 32                HTTP POST /v1/events, one event per request
               memory                    peak resident memory of `attune serve --demo` after loading
+              sources --calls 3000      in-process cost of one answer per candidate source and scenario (demo shop)
+              serve   --seconds 15 --concurrency 16                /health, for-you with a filter, similar against `attune serve --demo`
               train   --file F --runs 3 --model als,bpr --params "als.reg=60 bpr.epochs=20"
                                         training seconds and held-out recall/NDCG@20 of the factor models (numeric-id tsv)
             """);

@@ -1,0 +1,44 @@
+using System.Diagnostics;
+using Attune.Demo;
+using Attune.Serving;
+using Attune.Serving.Filtering;
+using Attune.Serving.Scenarios;
+using Attune.Storage.Sqlite;
+
+namespace Attune.Harness;
+
+/// <summary>
+/// In-process cost of one answer per candidate source on the demo shop (no HTTP): each source alone as a one-source scenario,
+/// then the shipped for-you and similar, one thread. Shows where serving time goes.
+/// </summary>
+internal static class SourceCostBenchmark
+{
+    public static async Task<int> RunAsync(HarnessOptions o)
+    {
+        int calls = o.Int("calls", 3000);
+        string dir = Path.Combine(Path.GetTempPath(), "attune-sources-" + Guid.NewGuid().ToString("N")[..8]);
+        await using var store = SqliteStore.Open(new SqliteStoreOptions { DataDirectory = dir, FullSync = false });
+        await DemoLoader.LoadAsync(store, DemoShop.Generate(new DemoOptions { End = DemoOptions.DefaultEnd(TimeProvider.System) }));
+        var options = new ServingOptions { LogRecommendations = false, RetrainIntervalMinutes = 0, RetrainAfterEvents = 0 };
+        foreach (var source in Enum.GetNames<Source>())
+            options.Scenarios["only-" + source.ToLowerInvariant()] = ScenarioOptions.Of("one source", AnchorKind.Recent, (source, 1f));
+        await using var engine = new ServingEngine(store, options, dir);
+        await engine.StartAsync();
+        var filter = ItemFilter.Parse("inStock and price <= context.budget");
+        var context = new FilterContext(new Dictionary<string, object?> { ["budget"] = 150.0 }, DateTimeOffset.UtcNow);
+        foreach (string scenario in engine.Scenarios.Keys.Order())
+        {
+            RecommendationRequest Request(int n) => new()
+            {
+                UserId = $"u{n % 20_000 + 1:D5}", Scenario = scenario, Count = 20, Filter = filter, Context = context,
+                ItemIds = [$"i{n % 5000 + 1:D5}"],
+            };
+            for (int n = 0; n < 200; n++) engine.Recommend(Request(n));
+            var sw = Stopwatch.StartNew();
+            for (int n = 0; n < calls; n++) engine.Recommend(Request(n));
+            Console.WriteLine($"sources: {scenario,-22} {sw.Elapsed.TotalMicroseconds / calls,8:F1} µs per answer");
+        }
+        try { Directory.Delete(dir, true); } catch (IOException) { }
+        return 0;
+    }
+}

@@ -20,6 +20,49 @@ public sealed class ServingState(ModelBundle bundle, CatalogView catalog, Conten
     public RuleBook Rules { get; } = rules;
     public long SnapshotMs { get; } = bundle.Info.SnapshotAt.ToUnixTimeMilliseconds();
 
+    private float[]? _itemNorms;
+
+    /// <summary>Length of each item's factor vector (for "based on your interest in X": the closest history item by cosine).</summary>
+    public float[] ItemNorms => _itemNorms ??= ComputeNorms();
+
+    private float[] ComputeNorms()
+    {
+        if (Bundle.Als is not { } als) return [];
+        var norms = new float[als.Items];
+        for (int i = 0; i < norms.Length; i++) norms[i] = System.Numerics.Tensors.TensorPrimitives.Norm(als.ItemVector(i));
+        return norms;
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string?, string?, int), float[]> _popularity = new();
+
+    /// <summary>
+    /// Popularity scaled to a maximum of 1, averaged with the same among people on this device, in this country and at this part
+    /// of the day (those the bundle knows); computed once per context and kept (at most 4,096 contexts).
+    /// </summary>
+    public float[] PopularityFor(string? device, string? country, int? localHour)
+    {
+        string? daypart = localHour is { } h ? Training.ContextKeys.PartOfDay(h) : null;
+        var map = Bundle.ContextPopularity;
+        var d = device is not null ? map.GetValueOrDefault("device:" + device) : null;
+        var c = country is not null ? map.GetValueOrDefault("country:" + country) : null;
+        var p = daypart is not null ? map.GetValueOrDefault(daypart) : null;
+        var key = (d is null ? null : device, c is null ? null : country, p is null ? -1 : localHour!.Value / 6);
+        if (_popularity.TryGetValue(key, out var cached)) return cached;
+        var result = new float[Bundle.Popularity.Length];
+        int parts = 0;
+        foreach (var values in new[] { Bundle.Popularity, d, c, p })
+        {
+            if (values is null) continue;
+            float max = values.Length == 0 ? 0 : System.Numerics.Tensors.TensorPrimitives.Max(values);
+            if (!(max > 0)) continue;
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(values, 1f / max, result, result);
+            parts++;
+        }
+        if (parts > 1) System.Numerics.Tensors.TensorPrimitives.Multiply(result, 1f / parts, result);
+        if (_popularity.Count < 4096) _popularity[key] = result;
+        return result;
+    }
+
     public ServingState With(ContentModel? content = null, RuleBook? rules = null) =>
         new(Bundle, Catalog, content ?? Content, Trending, rules ?? Rules);
 }

@@ -56,6 +56,11 @@ public sealed class CatalogView
 
     private readonly List<string> _nameList = [""];
 
+    /// <summary>How many names (categories, departments, brands) have ids; ids are below this.</summary>
+    public int NameCount => Volatile.Read(ref _nameCount);
+
+    private int _nameCount = 1;
+
     /// <summary>Creates or replaces an item; returns its index.</summary>
     public int Upsert(Item item)
     {
@@ -109,6 +114,7 @@ public sealed class CatalogView
         id = _nameList.Count;
         _names[name] = id;
         _nameList.Add(name);
+        Volatile.Write(ref _nameCount, _nameList.Count);
         return id;
     }
 }

@@ -406,7 +406,6 @@ internal sealed class FilterParser
         FieldType lt = left.Type, rt = right.Type;
         var literal = right as LiteralOperand;
         string leftName = Slice(leftToken);
-        string found = Describe(rightToken);
 
         if (op is CompareOp.Contains or CompareOp.StartsWith)
         {
@@ -414,7 +413,7 @@ internal sealed class FilterParser
                 throw new FilterSyntaxException(opToken.Start,
                     $"'{opText}' works on text and lists of text, but {leftName} is {TypeName(lt)}");
             if (!Textual(rt) && rt != FieldType.Dynamic)
-                throw new FilterSyntaxException(rightToken.Start, $"expected text after '{Slice(opToken)}', found {found}");
+                throw new FilterSyntaxException(rightToken.Start, $"expected text after '{Slice(opToken)}', found {Describe(rightToken)}");
             return right;
         }
 
@@ -430,18 +429,18 @@ internal sealed class FilterParser
                     if (FilterDates.TryParse(literal.Value.Text, out long start, out long end))
                         return LiteralOperand.Date(literal.Value.Text!, start, end);
                     throw new FilterSyntaxException(rightToken.Start, lt == FieldType.Date
-                        ? $"{leftName} is a date; expected {Expected(FieldType.Date)} after '{shownOp}', found {found}"
-                        : $"expected a number or a date like \"2026-01-31\" after '{shownOp}', found {found}");
+                        ? $"{leftName} is a date; expected {Expected(FieldType.Date)} after '{shownOp}', found {Describe(rightToken)}"
+                        : $"expected a number or a date like \"2026-01-31\" after '{shownOp}', found {Describe(rightToken)}");
                 }
                 if (rt == FieldType.Number && lt is FieldType.Number or FieldType.Dynamic) return right;
                 throw new FilterSyntaxException(rightToken.Start, lt == FieldType.Dynamic
-                    ? $"expected a number or a date after '{shownOp}', found {found}"
-                    : $"{leftName} is {TypeName(lt)}; expected {Expected(lt)} after '{shownOp}', found {found}");
+                    ? $"expected a number or a date after '{shownOp}', found {Describe(rightToken)}"
+                    : $"{leftName} is {TypeName(lt)}; expected {Expected(lt)} after '{shownOp}', found {Describe(rightToken)}");
             }
             if (rt == FieldType.Dynamic || (lt == FieldType.Dynamic && rt is FieldType.Number or FieldType.Date) || lt == rt) return right;
             throw new FilterSyntaxException(rightToken.Start, lt == FieldType.Dynamic
                 ? $"'{shownOp}' compares numbers or dates, but {Slice(rightToken)} is {TypeName(rt)}"
-                : $"{leftName} is {TypeName(lt)}; expected {Expected(lt)} after '{shownOp}', found {found} ({TypeName(rt)})");
+                : $"{leftName} is {TypeName(lt)}; expected {Expected(lt)} after '{shownOp}', found {Describe(rightToken)} ({TypeName(rt)})");
         }
 
         // Equality: =, !=, in, not in.
@@ -464,7 +463,7 @@ internal sealed class FilterParser
         }
         string after = opToken.Kind == TokenKind.Name ? Slice(opToken) : opText;
         throw new FilterSyntaxException(rightToken.Start,
-            $"{leftName} is {TypeName(lt)}; expected {Expected(lt)} after '{after}', found {found}"
+            $"{leftName} is {TypeName(lt)}; expected {Expected(lt)} after '{after}', found {Describe(rightToken)}"
             + (literal is null ? $" ({TypeName(rt)})" : ""));
     }
 }

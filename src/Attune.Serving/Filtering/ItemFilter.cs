@@ -5,7 +5,8 @@ namespace Attune.Serving.Filtering;
 /// <summary>
 /// A parsed, compiled filter expression over catalog <see cref="Item"/>s: the <c>filter</c> of a recommendation request
 /// and the condition of a business rule. Parse once, then call <see cref="Matches"/> for each candidate; matching
-/// allocates nothing. The user-facing reference is <c>docs/filters.md</c>.
+/// allocates nothing, and an instance is immutable, so one filter can serve many threads.
+/// The user-facing reference is <c>docs/filters.md</c>.
 /// </summary>
 /// <remarks>
 /// <para><b>Grammar</b> (keywords and field names are case-insensitive):</para>

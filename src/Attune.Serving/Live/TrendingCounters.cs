@@ -12,6 +12,7 @@ public sealed class TrendingCounters
     private readonly float[] _short, _long;
     private long _refMs;
     private volatile float[] _scores;
+    private volatile float[] _positive = [];
 
     public TrendingCounters(float[] shortCounts, float[] longCounts, long refMs, double shortDays, double longDays)
     {
@@ -26,6 +27,9 @@ public sealed class TrendingCounters
 
     /// <summary>The current z-scores (read-only; replaced whole by <see cref="Tick"/>).</summary>
     public float[] Scores => _scores;
+
+    /// <summary>The scores clipped at 0: how much an item is rising (falling items count as not trending).</summary>
+    public float[] Positive => _positive;
 
     public int Items => _short.Length;
 
@@ -62,6 +66,9 @@ public sealed class TrendingCounters
                 scores[i] = (_short[i] - expected) / MathF.Sqrt(expected + 1);
             }
         }
+        var positive = new float[scores.Length];
+        System.Numerics.Tensors.TensorPrimitives.Max(scores, 0f, positive);
         _scores = scores;
+        _positive = positive;
     }
 }

@@ -13,7 +13,7 @@ internal static class Explanations
     public static string[] For(ServingState state, ServingContext ctx, RecommendationPipeline pipeline, int item, string scenario)
     {
         var person = pipeline.Person;
-        byte first = pipeline.BestSource(item), second = pipeline.SecondSource(item);
+        var (first, second) = pipeline.TopSources(item);
         string? a = Reason(state, pipeline, item, first, scenario);
         string? b = second != first ? Reason(state, pipeline, item, second, scenario) : null;
         if (!person.Personalized && person.Id is not null && ctx.IsOptedOut(person.Id))
@@ -112,14 +112,15 @@ internal static class Explanations
     {
         if (state.Bundle.Als is not { } als || item >= als.Items) return -1;
         var target = als.ItemVector(item);
-        float targetNorm = System.Numerics.Tensors.TensorPrimitives.Norm(target);
+        var norms = state.ItemNorms;
+        float targetNorm = norms[item];
         int best = -1;
         float bestCos = 0.2f; // below this the link is too weak to name
         foreach (int h in recent)
         {
             if (h >= als.Items || h == item) continue;
             var v = als.ItemVector(h);
-            float cos = System.Numerics.Tensors.TensorPrimitives.Dot(v, target) / (System.Numerics.Tensors.TensorPrimitives.Norm(v) * targetNorm + 1e-9f);
+            float cos = System.Numerics.Tensors.TensorPrimitives.Dot(v, target) / (norms[h] * targetNorm + 1e-9f);
             if (cos > bestCos) { bestCos = cos; best = h; }
         }
         return best;

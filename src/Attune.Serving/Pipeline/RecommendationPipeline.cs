@@ -1,4 +1,4 @@
-using Attune.Algorithms;
+using System.Runtime.InteropServices;
 using Attune.Model;
 using Attune.Serving.Catalog;
 using Attune.Serving.Filtering;
@@ -17,16 +17,24 @@ internal sealed class RecommendationPipeline
 {
     private const byte NoSource = 255;
 
-    private float[] _blend = [], _temp = [], _best = [], _second = [];
-    private byte[] _bestSource = [], _secondSource = [];
+    private const int SourceCount = 9;
+
+    private float[] _blend = [];
     private bool[] _allowed = [];
+    /// <summary>Per source: its own score buffer, the array it scored into this request (its buffer or a shared precomputed
+    /// one), how many leading items it covers, and its scale (weight / max; 0 when it said nothing).</summary>
+    private readonly float[][] _buffers = new float[SourceCount][];
+    private readonly float[]?[] _scored = new float[SourceCount][];
+    private readonly int[] _scoredLength = new int[SourceCount];
+    private readonly float[] _scale = new float[SourceCount];
+
     private float[] _heapScores = [];
     private int[] _heapItems = [];
     private readonly List<int> _anchors = new(32);
     private readonly HashSet<int> _anchorCategories = [];
     private readonly List<(int Item, float Score)> _candidates = new(256);
     private readonly List<int> _chosen = new(64);
-    private readonly Dictionary<int, int> _categoryCount = [], _brandCount = [];
+    private int[] _categoryCount = [], _brandCount = [];
     private float[] _maxSim = [];
     public readonly PersonView Person = new();
 
@@ -40,12 +48,8 @@ internal sealed class RecommendationPipeline
         if (_blend.Length >= n) return;
         int size = Math.Max(n, _blend.Length * 2);
         _blend = new float[size];
-        _temp = new float[size];
-        _best = new float[size];
-        _second = new float[size];
-        _bestSource = new byte[size];
-        _secondSource = new byte[size];
         _allowed = new bool[size];
+        for (int s = 0; s < SourceCount; s++) _buffers[s] = new float[size];
     }
 
     /// <summary>Runs the scenario. <paramref name="alsoExclude"/> holds items another row already shows.</summary>
@@ -58,10 +62,10 @@ internal sealed class RecommendationPipeline
         Ensure(n);
         var blend = _blend.AsSpan(0, n);
         blend.Clear();
-        _best.AsSpan(0, n).Clear();
-        _second.AsSpan(0, n).Clear();
-        _bestSource.AsSpan(0, n).Fill(NoSource);
-        _secondSource.AsSpan(0, n).Fill(NoSource);
+        Array.Clear(_scored);
+        Array.Clear(_scale);
+        Array.Clear(_scoredLength);
+        _pins.Clear();
         var person = Person;
 
         // Anchors: where item-to-item sources start.
@@ -102,34 +106,20 @@ internal sealed class RecommendationPipeline
         }
         foreach (var (source, weight) in scenario.ParsedSources)
         {
-            int m = Score(state, ctx, request, source, n);
-            if (m == 0) continue;
-            var temp = _temp.AsSpan(0, m);
-            float max = 0;
-            for (int j = 0; j < m; j++) if (temp[j] > max) max = temp[j];
+            var scored = Score(state, ctx, request, source, n, out int m);
+            if (m == 0 || scored is null) continue;
+            var values = scored.AsSpan(0, m);
+            float max = System.Numerics.Tensors.TensorPrimitives.Max(values);
             if (!(max > 0)) continue;
-            float scale = weight / max;
-            byte s = (byte)source;
-            bool restrictHere = restrict && Array.IndexOf(scenario.ParsedRestrictTo!, source) >= 0;
-            for (int j = 0; j < m; j++)
+            int s = (int)source;
+            _scored[s] = scored;
+            _scoredLength[s] = m;
+            _scale[s] = weight / max;
+            // Each source is ≥ 0 (Score clips), so the blend is a weighted sum: one SIMD pass per source.
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(values, _scale[s], blend[..m], blend[..m]);
+            if (restrict && Array.IndexOf(scenario.ParsedRestrictTo!, source) >= 0)
             {
-                float v = temp[j];
-                if (!(v > 0)) continue;
-                float c = v * scale;
-                blend[j] += c;
-                if (restrictHere) _allowed[j] = true;
-                if (c > _best[j])
-                {
-                    _second[j] = _best[j];
-                    _secondSource[j] = _bestSource[j];
-                    _best[j] = c;
-                    _bestSource[j] = s;
-                }
-                else if (c > _second[j])
-                {
-                    _second[j] = c;
-                    _secondSource[j] = s;
-                }
+                for (int j = 0; j < m; j++) if (values[j] > 0) _allowed[j] = true;
             }
         }
 
@@ -198,9 +188,9 @@ internal sealed class RecommendationPipeline
         }
 
         // The best candidates that pass the filter: more than asked, so diversity has room.
-        int pool = Math.Min(n, count * 3 + 20);
+        int pool = Math.Min(n, count * 2 + 10);
         SelectTop(blend, columns, request.Filter, request.Context, pool);
-        Diversify(columns, scenario, count);
+        Diversify(columns, scenario, count, catalog.NameCount);
         ApplyPins(state, scenarioName, request, blend, count);
 
         var result = new List<RecommendedItem>(_chosen.Count);
@@ -213,77 +203,87 @@ internal sealed class RecommendationPipeline
         return result;
     }
 
-    internal byte BestSource(int j) => _bestSource[j];
-    internal byte SecondSource(int j) => _second[j] >= 0.5f * _best[j] ? _secondSource[j] : NoSource;
+    /// <summary>The sources that contributed most to item <paramref name="j"/>'s score: the first, and the second when it gave at least half as much.</summary>
+    internal (byte First, byte Second) TopSources(int j)
+    {
+        byte first = NoSource, second = NoSource;
+        float best = 0, next = 0;
+        for (int s = 0; s < SourceCount; s++)
+        {
+            if (_scored[s] is not { } values || j >= _scoredLength[s]) continue;
+            float c = values[j] * _scale[s];
+            if (!(c > 0)) continue;
+            if (c > best) { next = best; second = first; best = c; first = (byte)s; }
+            else if (c > next) { next = c; second = (byte)s; }
+        }
+        if (first == NoSource && _pins.Contains(j)) first = (byte)Source.Popularity;
+        return (first, next >= 0.5f * best ? second : NoSource);
+    }
+
+    private readonly HashSet<int> _pins = [];
     internal IReadOnlyList<int> Anchors => _anchors;
 
-    /// <summary>Writes one source's scores into <c>_temp</c>; returns how many leading items it scored (0 = nothing to say).</summary>
-    private int Score(ServingState state, ServingContext ctx, RecommendationRequest request, Source source, int n)
+    /// <summary>
+    /// One source's scores, each ≥ 0: the source's own buffer, or an array precomputed for everyone (popularity, trending; not
+    /// to be written). <paramref name="m"/> is how many leading items it covers (0 = nothing to say).
+    /// </summary>
+    private float[]? Score(ServingState state, ServingContext ctx, RecommendationRequest request, Source source, int n, out int m)
     {
         var bundle = state.Bundle;
         var person = Person;
-        var temp = _temp.AsSpan(0, n);
+        var buffer = _buffers[(int)source];
+        m = 0;
         switch (source)
         {
             case Source.Als:
             {
-                if (bundle.Als is not { } als || !person.Personalized || person.History.Count == 0) return 0;
-                int m = Math.Min(als.Items, n);
-                if (m < als.Items) return 0;
-                var span = _temp.AsSpan(0, als.Items);
+                if (bundle.Als is not { } als || !person.Personalized || person.History.Count == 0 || als.Items > n) return null;
                 bool stored = person.BundleUser >= 0 && !person.HasLive && person.BundleUser < als.Users;
-                als.Score(stored ? person.BundleUser : -1, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(person.History), span);
-                return m;
+                var history = CollectionsMarshal.AsSpan(person.History);
+                als.Score(stored ? person.BundleUser : -1, history, buffer.AsSpan(0, als.Items));
+                return Clipped(buffer, m = als.Items);
             }
             case Source.Viewed:
             case Source.Bought:
             {
                 var model = source == Source.Viewed ? bundle.ViewedTogether : bundle.BoughtTogether;
-                if (model is null || _anchors.Count == 0) return 0;
-                int m = Math.Min(model.Items, n);
-                model.Score(-1, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_anchors), _temp.AsSpan(0, model.Items));
-                return m;
+                if (model is null || _anchors.Count == 0 || model.Items > n) return null;
+                model.Score(-1, CollectionsMarshal.AsSpan(_anchors), buffer.AsSpan(0, model.Items));
+                m = model.Items;
+                return buffer;
             }
             case Source.Sequence:
             {
-                if (bundle.Sequence is not { } seq || !person.Personalized || person.History.Count == 0 || seq.Items > n) return 0;
-                var history = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(person.History);
-                if (history.Length > 50) history = history[^50..];
-                seq.Score(person.BundleUser, history, _temp.AsSpan(0, seq.Items));
-                return seq.Items;
+                // The sequence model follows the current session: what happened since the model was trained. A returning
+                // person's older history is the matrix factorization's job (and costs this model's neighbour search for nothing).
+                if (bundle.Sequence is not { } seq || !person.Personalized || !person.HasLive || seq.Items > n) return null;
+                var history = CollectionsMarshal.AsSpan(person.History);
+                if (history.Length > SequenceHistory) history = history[^SequenceHistory..];
+                seq.Score(person.BundleUser, history, buffer.AsSpan(0, seq.Items));
+                return Clipped(buffer, m = seq.Items);
             }
             case Source.Content:
             {
                 var content = state.Content;
-                if (content is null || _anchors.Count == 0) return 0;
-                int m = Math.Min(content.Items, n);
-                if (content.Items > n) return 0;
-                content.Score(-1, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_anchors), _temp.AsSpan(0, content.Items));
-                return m;
+                if (content is null || _anchors.Count == 0 || content.Items > n) return null;
+                // The newest anchors carry the profile (the model decays older ones); more only costs time.
+                var anchors = CollectionsMarshal.AsSpan(_anchors);
+                if (anchors.Length > ContentAnchors) anchors = anchors[^ContentAnchors..];
+                content.Score(-1, anchors, buffer.AsSpan(0, content.Items));
+                m = content.Items;
+                return buffer;
             }
             case Source.Popularity:
             {
-                var pop = bundle.Popularity;
-                int m = Math.Min(pop.Length, n);
-                if (m == 0) return 0;
-                float max = 0;
-                for (int j = 0; j < m; j++) if (pop[j] > max) max = pop[j];
-                if (!(max > 0)) return 0;
-                float inv = 1f / max;
-                for (int j = 0; j < m; j++) temp[j] = pop[j] * inv;
-                // Context: the same popularity among people in this device / country / part of day, averaged in.
-                int contexts = 1;
-                ctx.ContextArrays(bundle, request, out var a, out var b, out var c);
-                contexts += AddContext(a, m) + AddContext(b, m) + AddContext(c, m);
-                if (contexts > 1) for (int j = 0; j < m; j++) temp[j] /= contexts;
-                return m;
+                var popularity = state.PopularityFor(request.Device, request.Country, request.LocalHour);
+                m = Math.Min(popularity.Length, n);
+                return popularity;
             }
             case Source.Trending:
             {
-                var scores = state.Trending.Scores;
-                int m = Math.Min(scores.Length, n);
-                scores.AsSpan(0, m).CopyTo(temp);
-                return m;
+                var trending = state.Trending.Positive;
+                m = Math.Min(trending.Length, n);
+                return trending;
             }
             case Source.New:
             {
@@ -293,35 +293,36 @@ internal sealed class RecommendationPipeline
                 for (int j = 0; j < n; j++)
                 {
                     long age = now - published[j];
-                    temp[j] = published[j] > 0 && age >= -86_400_000 && age <= window ? (float)Math.Pow(0.5, Math.Max(age, 0) / (window / 4)) : 0f;
+                    buffer[j] = published[j] > 0 && age >= -86_400_000 && age <= window ? (float)Math.Pow(0.5, Math.Max(age, 0) / (window / 4)) : 0f;
                 }
-                return n;
+                m = n;
+                return buffer;
             }
             case Source.Cart:
             {
-                if (!person.Personalized || person.Cart.Count == 0) return 0;
-                temp.Clear();
+                if (!person.Personalized || person.Cart.Count == 0) return null;
+                buffer.AsSpan(0, n).Clear();
                 for (int k = 0; k < person.Cart.Count; k++)
                 {
                     int i = person.Cart[k];
-                    if (i < n) temp[i] = 1f + 0.01f * k; // the latest added first
+                    if (i < n) buffer[i] = 1f + 0.01f * k; // the latest added first
                 }
-                return n;
+                m = n;
+                return buffer;
             }
         }
-        return 0;
+        return null;
     }
 
-    private int AddContext(float[]? values, int m)
+    /// <summary>Most recent history items the sequence model reads (it looks at fewer itself).</summary>
+    private const int SequenceHistory = 20;
+    /// <summary>Newest anchors the content profile is built from.</summary>
+    private const int ContentAnchors = 5;
+
+    private static float[] Clipped(float[] buffer, int m)
     {
-        if (values is null) return 0;
-        int len = Math.Min(values.Length, m);
-        float max = 0;
-        for (int j = 0; j < len; j++) if (values[j] > max) max = values[j];
-        if (!(max > 0)) return 0;
-        float inv = 1f / max;
-        for (int j = 0; j < len; j++) _temp[j] += values[j] * inv;
-        return 1;
+        System.Numerics.Tensors.TensorPrimitives.Max(buffer.AsSpan(0, m), 0f, buffer.AsSpan(0, m));
+        return buffer;
     }
 
     /// <summary>Keeps the <paramref name="pool"/> best finite scores whose items pass the filter in <c>_candidates</c>, best first.</summary>
@@ -391,7 +392,7 @@ internal sealed class RecommendationPipeline
     /// similar 1, of the same department 0.5, plus 0.3 for the same brand. Caps are soft: when too few items satisfy them, the
     /// best of the rest fill the list so it still has <paramref name="count"/> items.
     /// </summary>
-    private void Diversify(CatalogColumns columns, ScenarioOptions scenario, int count)
+    private void Diversify(CatalogColumns columns, ScenarioOptions scenario, int count, int names)
     {
         _chosen.Clear();
         int c = _candidates.Count;
@@ -400,8 +401,16 @@ internal sealed class RecommendationPipeline
         float lambda = (float)Math.Clamp(scenario.Diversity, 0, 1);
         int maxCategory = Math.Max(1, (int)Math.Ceiling(scenario.MaxCategoryShare * count));
         int maxBrand = Math.Max(1, (int)Math.Ceiling(scenario.MaxBrandShare * count));
-        _categoryCount.Clear();
-        _brandCount.Clear();
+        // Per name id: how many picked items have it (names added while this runs have no slot: uncapped).
+        if (_categoryCount.Length < names)
+        {
+            _categoryCount = new int[names * 2];
+            _brandCount = new int[names * 2];
+        }
+        var categoryCount = _categoryCount.AsSpan(0, names);
+        var brandCount = _brandCount.AsSpan(0, names);
+        categoryCount.Clear();
+        brandCount.Clear();
         if (_maxSim.Length < c) _maxSim = new float[Math.Max(c, 64)];
         var maxSim = _maxSim.AsSpan(0, c);
         maxSim.Clear();
@@ -417,8 +426,9 @@ internal sealed class RecommendationPipeline
             {
                 if (taken[k]) continue;
                 int j = _candidates[k].Item;
-                if (category[j] != 0 && _categoryCount.GetValueOrDefault(category[j]) >= maxCategory) continue;
-                if (brand[j] != 0 && _brandCount.GetValueOrDefault(brand[j]) >= maxBrand) continue;
+                int cj = category[j], bj = brand[j];
+                if (cj != 0 && (uint)cj < (uint)names && categoryCount[cj] >= maxCategory) continue;
+                if (bj != 0 && (uint)bj < (uint)names && brandCount[bj] >= maxBrand) continue;
                 float relevance = Math.Max(_candidates[k].Score, 0) / top;
                 float value = (1 - lambda) * relevance - lambda * maxSim[k];
                 if (value > bestValue)
@@ -431,8 +441,8 @@ internal sealed class RecommendationPipeline
             taken[pick] = true;
             int p = _candidates[pick].Item;
             _chosen.Add(p);
-            if (category[p] != 0) _categoryCount[category[p]] = _categoryCount.GetValueOrDefault(category[p]) + 1;
-            if (brand[p] != 0) _brandCount[brand[p]] = _brandCount.GetValueOrDefault(brand[p]) + 1;
+            if ((uint)category[p] < (uint)names) categoryCount[category[p]]++;
+            if ((uint)brand[p] < (uint)names) brandCount[brand[p]]++;
             for (int k = 0; k < c; k++)
             {
                 if (taken[k]) continue;
@@ -460,7 +470,7 @@ internal sealed class RecommendationPipeline
             if (request.Filter is not null && (state.Catalog.Columns.Items[i] is not { } item || !request.Filter.Matches(item, request.Context))) continue;
             _chosen.Remove(i);
             _chosen.Insert(Math.Min(rule.Rule.Position!.Value - 1, _chosen.Count), i);
-            if (_bestSource[i] == NoSource) _bestSource[i] = (byte)Source.Popularity;
+            _pins.Add(i);
         }
         if (_chosen.Count > count) _chosen.RemoveRange(count, _chosen.Count - count);
     }

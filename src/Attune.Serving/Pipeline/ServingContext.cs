@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using Attune.Model;
-using Attune.Serving.Models;
-using Attune.Serving.Training;
 
 namespace Attune.Serving.Pipeline;
 
@@ -35,14 +33,5 @@ internal sealed class ServingContext(ServingOptions options)
             }
         }
         return false;
-    }
-
-    /// <summary>The popularity arrays of the request's device, country and part of day (null where unknown).</summary>
-    public void ContextArrays(ModelBundle bundle, RecommendationRequest request, out float[]? device, out float[]? country, out float[]? daypart)
-    {
-        var map = bundle.ContextPopularity;
-        device = request.Device is { } d ? map.GetValueOrDefault("device:" + d) : null;
-        country = request.Country is { } c ? map.GetValueOrDefault("country:" + c) : null;
-        daypart = request.LocalHour is { } h ? map.GetValueOrDefault(ContextKeys.PartOfDay(h)) : null;
     }
 }

@@ -181,6 +181,23 @@ public sealed partial class ItemFilterErrorTests
         Assert.True(rows >= 8, $"only {rows} example rows found");
     }
 
+    [Fact]
+    public void EveryExampleInTheDocumentationParses()
+    {
+        string doc = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "docs", "filters.md"));
+        int from = doc.IndexOf("## Examples", StringComparison.Ordinal), to = doc.IndexOf("## Grammar", StringComparison.Ordinal);
+        Assert.True(from >= 0 && to > from);
+        var examples = ExampleRow().Matches(doc[from..to]).Select(m => m.Groups[1].Value).ToList();
+        Assert.True(examples.Count >= 15, $"only {examples.Count} examples found");
+        foreach (string example in examples)
+        {
+            Assert.True(ItemFilter.TryParse(example, out _, out var error), $"{example}: {error?.Message}");
+        }
+    }
+
+    [GeneratedRegex(@"^\| `([^`]+)` \|", RegexOptions.Multiline)]
+    private static partial Regex ExampleRow();
+
     [GeneratedRegex(@"^\| `([^`]+)` \| `([^`]+)` \|$", RegexOptions.Multiline)]
     private static partial Regex ErrorRow();
 }

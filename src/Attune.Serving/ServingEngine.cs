@@ -518,8 +518,11 @@ public sealed class ServingEngine : IAsyncDisposable
         await Task.Delay(50).ConfigureAwait(false);
     }
 
+    private int _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _stop.Cancel();
         _recommendationLog.Writer.TryComplete();
         if (_background is not null) await _background.ConfigureAwait(false);

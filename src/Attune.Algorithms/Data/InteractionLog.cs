@@ -47,8 +47,19 @@ public sealed class InteractionLog
         var matrix = InteractionMatrix.FromTriples(users, items, u, i, w);
 
         // Sequences: positive interactions by time, consecutive repeats of the same item collapsed.
-        var order = Enumerable.Range(0, _rows.Count).Where(k => _rows[k].Weight > 0)
-            .OrderBy(k => _rows[k].User).ThenBy(k => _rows[k].Time).ThenBy(k => k).ToArray();
+        // Counting sort by user (stable: arrival order kept), then each user's rows by time, ties by arrival.
+        var byUser = new int[users + 1];
+        for (int k = 0; k < _rows.Count; k++) if (w[k] > 0) byUser[u[k] + 1]++;
+        for (int x = 0; x < users; x++) byUser[x + 1] += byUser[x];
+        var order = new int[byUser[users]];
+        var next = (int[])byUser.Clone();
+        for (int k = 0; k < _rows.Count; k++) if (w[k] > 0) order[next[u[k]]++] = k;
+        Comparison<int> byTime = (a, b) => t[a] != t[b] ? t[a].CompareTo(t[b]) : a.CompareTo(b);
+        for (int x = 0; x < users; x++)
+        {
+            var slice = order.AsSpan(byUser[x], byUser[x + 1] - byUser[x]);
+            if (slice.Length > 1) slice.Sort(byTime);
+        }
         var start = new int[users + 1];
         var seq = new List<int>(order.Length);
         int current = 0;

@@ -44,7 +44,7 @@ public static class StoreTrainingData
         var purchases = new List<(int User, int Item)>();
         var impressions = new List<(int User, int Item, long Time)>();
         var engagements = new List<(int User, int Item, long Time)>();
-        var context = new ContextCounts();
+        var context = new ContextCounts(options.Now.ToUnixTimeMilliseconds(), options.ContextHalfLifeDays);
         var carts = new Dictionary<(int User, int Item), (long Added, long Closed)>();
         long nowMs = options.Now.ToUnixTimeMilliseconds();
         long impressionFrom = nowMs - (long)options.ImpressionWindow.TotalMilliseconds;
@@ -87,7 +87,7 @@ public static class StoreTrainingData
             OpenCarts = PairsByUser(data.Users, carts.Where(kv => kv.Value.Added > kv.Value.Closed
                 && kv.Value.Added >= nowMs - (long)options.CartWindow.TotalMilliseconds).Select(kv => kv.Key).ToList()),
             Impressions = ImpressionTable.Build(data.Users, impressions, engagements),
-            ContextPopularity = context.Build(data.Items, options.ContextHalfLifeDays),
+            ContextPopularity = context.Build(data.Items),
         };
     }
 
@@ -123,36 +123,45 @@ public static class StoreTrainingData
         return [.. tokens];
     }
 
-    /// <summary>Decayed positive-event counts per item by context value (device, country, part of day).</summary>
-    private sealed class ContextCounts
+    /// <summary>
+    /// Decayed positive-event counts per item by context value (device, country, part of day), accumulated as the events
+    /// stream by (decay measured from the snapshot's "now"), so memory is one array per context value, not per event.
+    /// </summary>
+    private sealed class ContextCounts(long nowMs, double halfLifeDays)
     {
-        private readonly Dictionary<string, List<(int Item, long Time)>> _byKey = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, (List<float> Scores, int Events)> _byKey = new(StringComparer.Ordinal);
 
         public void Add(int item, long timeMs, string? extra)
         {
-            Add(ContextKeys.PartOfDay(ContextKeys.LocalHour(extra, timeMs)), item, timeMs);
+            float weight = (float)Math.Pow(0.5, Math.Max(0, nowMs - timeMs) / (halfLifeDays * 86_400_000));
+            Add(ContextKeys.PartOfDay(ContextKeys.LocalHour(extra, timeMs)), item, weight);
             if (extra is null) return;
-            if (ContextKeys.Find(extra, "\"device\":\"") is { } device) Add("device:" + device, item, timeMs);
-            if (ContextKeys.Find(extra, "\"country\":\"") is { } country) Add("country:" + country, item, timeMs);
+            if (ContextKeys.Find(extra, "\"device\":\"") is { } device) Add("device:" + device, item, weight);
+            if (ContextKeys.Find(extra, "\"country\":\"") is { } country) Add("country:" + country, item, weight);
         }
 
-        private void Add(string key, int item, long timeMs)
+        private void Add(string key, int item, float weight)
         {
-            if (!_byKey.TryGetValue(key, out var list)) _byKey[key] = list = [];
-            list.Add((item, timeMs));
+            if (!_byKey.TryGetValue(key, out var entry))
+            {
+                if (_byKey.Count >= 1_000) return; // a runaway context field: keep the first thousand values
+                entry = ([], 0);
+            }
+            var scores = entry.Scores;
+            while (scores.Count <= item) scores.Add(0);
+            scores[item] += weight;
+            _byKey[key] = (scores, entry.Events + 1);
         }
 
-        public Dictionary<string, float[]> Build(int items, double halfLifeDays)
+        public Dictionary<string, float[]> Build(int items)
         {
             var result = new Dictionary<string, float[]>(StringComparer.Ordinal);
-            long now = 0;
-            foreach (var list in _byKey.Values) foreach (var (_, t) in list) now = Math.Max(now, t);
-            foreach (var (key, list) in _byKey)
+            foreach (var (key, (scores, events)) in _byKey)
             {
-                if (list.Count < 50) continue; // too little to say anything about that context
-                var scores = new float[items];
-                foreach (var (item, t) in list) scores[item] += (float)Math.Pow(0.5, (now - t) / (halfLifeDays * 86_400_000));
-                result[key] = scores;
+                if (events < 50) continue; // too little to say anything about that context
+                var array = new float[items];
+                for (int i = 0; i < Math.Min(items, scores.Count); i++) array[i] = scores[i];
+                result[key] = array;
             }
             return result;
         }

@@ -374,4 +374,54 @@ public sealed class ServingEndToEndTests
         string category = anchor.GetProperty("categories")[0].GetString()!;
         Assert.All(complementary.GetProperty("items").EnumerateArray(), i => Assert.NotEqual(category, i.GetProperty("categories")[0].GetString()));
     }
+
+    [Fact]
+    public async Task ANewItemIsRecommendableByContentBeforeAnyoneTouchesIt()
+    {
+        var (server, dir) = await StartAsync();
+        await using var serverScope = server;
+        using var dirScope = dir;
+        var anchor = await server.Client.GetFromJsonAsync<JsonElement>("/v1/items/i00042");
+        var created = await server.Client.PostAsJsonAsync("/v1/items", new
+        {
+            id = "brand-new-sku",
+            title = anchor.GetProperty("title").GetString(),
+            categories = anchor.GetProperty("categories"),
+            brand = "Brandnew",
+            price = 10.0,
+        });
+        Assert.True(created.IsSuccessStatusCode);
+        // The content model is refit in the background within seconds of the catalog growing.
+        JsonElement found = default;
+        for (int attempt = 0; attempt < 50 && found.ValueKind != JsonValueKind.Object; attempt++)
+        {
+            var answer = await RecommendAsync(server.Client, new { scenario = "similar", itemId = "i00042", count = 1, filter = "brand = \"Brandnew\"" });
+            var items = answer.GetProperty("items");
+            if (items.GetArrayLength() == 1 && items[0].GetProperty("reasons").EnumerateArray().Any(r => r.GetString()!.StartsWith("Similar to", StringComparison.Ordinal)))
+                found = items[0].Clone();
+            else await Task.Delay(200);
+        }
+        Assert.Equal(JsonValueKind.Object, found.ValueKind);
+        Assert.Equal("brand-new-sku", found.GetProperty("id").GetString());
+        // And as a product page of its own it has similar items at once.
+        var own = await RecommendAsync(server.Client, new { scenario = "similar", itemId = "brand-new-sku", count = 5 });
+        Assert.Equal(5, own.GetProperty("items").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task NoCategoryOrBrandFillsAListWhenOthersAreAvailable()
+    {
+        var (server, dir) = await StartAsync();
+        await using var serverScope = server;
+        using var dirScope = dir;
+        for (int u = 1; u <= 30; u++)
+        {
+            var answer = await RecommendAsync(server.Client, new { userId = $"u{u:D5}", count = 20, fields = new[] { "categories", "brand" } });
+            var items = answer.GetProperty("items").EnumerateArray().ToList();
+            Assert.Equal(20, items.Count);
+            // Shipped caps: a third of the list per category (7 of 20), half per brand (10 of 20).
+            Assert.True(items.GroupBy(i => i.GetProperty("categories")[0].GetString()).Max(g => g.Count()) <= 7);
+            Assert.True(items.GroupBy(i => i.GetProperty("brand").GetString()).Max(g => g.Count()) <= 10);
+        }
+    }
 }

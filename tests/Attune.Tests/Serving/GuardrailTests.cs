@@ -1,0 +1,57 @@
+using Attune.Model;
+using Attune.Serving;
+using Attune.Serving.Pipeline;
+using Attune.Serving.Scenarios;
+
+namespace Attune.Tests.Serving;
+
+public sealed class GuardrailTests
+{
+    private static Item Item(params string[] categories) => new() { Id = "x", Categories = categories };
+
+    [Fact]
+    public void RepeatBuyCategoriesMatchWholePathSegments()
+    {
+        var ctx = new ServingContext(new ServingOptions { RepeatBuyCategories = ["grocery", "beauty/skincare/"] });
+        Assert.True(ctx.IsRepeatBuy(Item("grocery/coffee")));
+        Assert.True(ctx.IsRepeatBuy(Item("grocery")));
+        Assert.True(ctx.IsRepeatBuy(Item("shoes/running", "beauty/skincare/creams")));
+        Assert.False(ctx.IsRepeatBuy(Item("groceryware/pans")));
+        Assert.False(ctx.IsRepeatBuy(Item("beauty/makeup")));
+        Assert.False(new ServingContext(new ServingOptions()).IsRepeatBuy(Item("grocery/coffee")));
+    }
+
+    [Fact]
+    public void ConsentIsRememberedPerUser()
+    {
+        var ctx = new ServingContext(new ServingOptions());
+        ctx.SetConsent("u1", false);
+        Assert.True(ctx.IsOptedOut("u1"));
+        Assert.False(ctx.IsOptedOut("u2"));
+        ctx.SetConsent("u1", true);
+        Assert.False(ctx.IsOptedOut("u1"));
+    }
+
+    [Fact]
+    public void ConfiguredScenariosOverrideShippedOnesAndBadOnesNameTheProblem()
+    {
+        var options = new ServingOptions();
+        options.Scenarios["for-you"] = new ScenarioOptions { Diversity = 0.5 };
+        options.Scenarios["deals"] = ScenarioOptions.Of("deals", AnchorKind.Recent, ("popularity", 1f));
+        var all = options.ResolveScenarios();
+        Assert.Equal(0.5, all["for-you"].Diversity);
+        Assert.True(all["for-you"].Uses(Source.Als)); // sources kept from the shipped scenario
+        Assert.True(all["deals"].Uses(Source.Popularity));
+
+        options.Scenarios["broken"] = ScenarioOptions.Of("x", AnchorKind.Recent, ("magic", 1f));
+        var e = Assert.Throws<ArgumentException>(() => options.ResolveScenarios());
+        Assert.Contains("magic", e.Message);
+    }
+
+    [Fact]
+    public void HumanizedCategoryPathsReadAsPlainLanguage()
+    {
+        Assert.Equal("Shoes › Running", Explanations.Humanize("shoes/running"));
+        Assert.Equal("Outdoor › Sleeping bags", Explanations.Humanize("outdoor/sleeping-bags"));
+    }
+}

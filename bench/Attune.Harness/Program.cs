@@ -16,6 +16,8 @@ switch (scenario)
         return await MemoryBenchmark.RunAsync(options);
     case "serve":
         return await ServeBenchmark.RunAsync(options);
+    case "scale":
+        return await ScaleBenchmark.RunAsync(options);
     case "sources":
         return await SourceCostBenchmark.RunAsync(options);
     case "train":
@@ -27,6 +29,7 @@ switch (scenario)
               ingest  --seconds 20 --batch 1000 --concurrency 4    HTTP POST /v1/events batches against `attune serve`
               single  --seconds 20 --concurrency 32                HTTP POST /v1/events, one event per request
               memory                    peak resident memory of `attune serve --demo` after loading
+              scale   --users 1000000 --items 100000 --days 23 [--data DIR]   a large demo shop: training time, memory, serving load
               sources --calls 3000      in-process cost of one answer per candidate source and scenario (demo shop)
               serve   --seconds 15 --concurrency 16                /health, for-you with a filter, similar against `attune serve --demo`
               train   --file F --runs 3 --model als,bpr --params "als.reg=60 bpr.epochs=20"

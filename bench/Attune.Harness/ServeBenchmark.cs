@@ -14,11 +14,18 @@ internal static class ServeBenchmark
     {
         int seconds = o.Int("seconds", 15), concurrency = o.Int("concurrency", 16);
         await using var server = await ServerProcess.StartAsync("--demo");
+        return await LoadAsync(server.BaseAddress, seconds, concurrency, 20_000, 5_000) > 0 ? 1 : 0;
+    }
+
+    /// <summary>The three loads against a running server; returns the number of failed requests.</summary>
+    public static async Task<int> LoadAsync(Uri address, int seconds, int concurrency, int users, int items)
+    {
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionLifetime = Timeout.InfiniteTimeSpan };
-        using var http = new HttpClient(handler) { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        using var http = new HttpClient(handler) { BaseAddress = address, Timeout = TimeSpan.FromSeconds(60) };
         string filter = Uri.EscapeDataString("inStock and price <= context.budget");
-        string ForYou(int n) => $"/v1/recommendations?userId=u{n % 20_000 + 1:D5}&scenario=for-you&count=20&filter={filter}&context.budget=150";
-        string Similar(int n) => $"/v1/recommendations?anonymousId=a{n % 5000}&scenario=similar&itemId=i{n % 5000 + 1:D5}&count=20";
+        // Demo ids: u00001…, i00001… (at least five digits).
+        string ForYou(int n) => $"/v1/recommendations?userId=u{n % users + 1:D5}&scenario=for-you&count=20&filter={filter}&context.budget=150";
+        string Similar(int n) => $"/v1/recommendations?anonymousId=a{n % 5000}&scenario=similar&itemId=i{n % items + 1:D5}&count=20";
 
         var health = await Run(http, _ => "/health", seconds, concurrency);
         var forYou = await Run(http, ForYou, seconds, concurrency);
@@ -27,7 +34,7 @@ internal static class ServeBenchmark
         Print("for-you count=20 + filter", forYou);
         Print("similar count=20", similar);
         Console.WriteLine($"serve: for-you throughput = {forYou.Rate / health.Rate:P0} of /health throughput in the same run ({concurrency} connections, {seconds} s each)");
-        return forYou.Failures + similar.Failures + health.Failures > 0 ? 1 : 0;
+        return forYou.Failures + similar.Failures + health.Failures;
     }
 
     private sealed record Result(double Rate, List<double> Sorted, int Failures);

@@ -10,6 +10,7 @@ internal sealed class ServerProcess : IAsyncDisposable
     public Process Process { get; }
     public Uri BaseAddress { get; }
     public string DataDirectory { get; }
+    private bool _owned = true;
 
     private ServerProcess(Process p, Uri address, string dir)
     {
@@ -38,9 +39,12 @@ internal sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<ServerProcess> StartAsync(params string[] extra)
+    public static Task<ServerProcess> StartAsync(params string[] extra) =>
+        StartInAsync(Path.Combine(Path.GetTempPath(), "attune-bench-" + Guid.NewGuid().ToString("N")[..8]), true, extra);
+
+    /// <summary>Serves <paramref name="dir"/>; <paramref name="owned"/>: delete it when disposed.</summary>
+    public static async Task<ServerProcess> StartInAsync(string dir, bool owned, params string[] extra)
     {
-        string dir = Path.Combine(Path.GetTempPath(), "attune-bench-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(dir);
         int port;
         using (var l = new TcpListener(IPAddress.Loopback, 0)) { l.Start(); port = ((IPEndPoint)l.LocalEndpoint).Port; }
@@ -54,10 +58,10 @@ internal sealed class ServerProcess : IAsyncDisposable
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
         using var http = new HttpClient { BaseAddress = address };
-        for (int i = 0; i < 3000; i++)
+        for (int i = 0; i < 36_000; i++) // up to an hour: a large store trains its first model before it is ready
         {
             if (p.HasExited) throw new InvalidOperationException("server exited with " + p.ExitCode);
-            try { if ((await http.GetAsync("/ready")).IsSuccessStatusCode) return new ServerProcess(p, address, dir); }
+            try { if ((await http.GetAsync("/ready")).IsSuccessStatusCode) return new ServerProcess(p, address, dir) { _owned = owned }; }
             catch (HttpRequestException) { }
             await Task.Delay(100);
         }
@@ -71,6 +75,6 @@ internal sealed class ServerProcess : IAsyncDisposable
             Process.Kill(entireProcessTree: true);
             await Process.WaitForExitAsync();
         }
-        try { Directory.Delete(DataDirectory, true); } catch (IOException) { }
+        if (_owned) try { Directory.Delete(DataDirectory, true); } catch (IOException) { }
     }
 }

@@ -117,7 +117,8 @@ public sealed class ServingEngine : IAsyncDisposable
                 _log.LogWarning(e, "Model {Version} could not be loaded; training a new one", active);
             }
         }
-        if (_state is null) await TrainAsync("startup", ct).ConfigureAwait(false);
+        // Nothing is being served yet: the first training may use every core.
+        if (_state is null) await TrainAsync("startup", ct, threads: Environment.ProcessorCount).ConfigureAwait(false);
         _logWriter = Task.Run(WriteLogAsync);
         _background = Task.Run(BackgroundAsync);
     }
@@ -309,14 +310,14 @@ public sealed class ServingEngine : IAsyncDisposable
     // ---- models ----------------------------------------------------------------------------------------------------------
 
     /// <summary>Trains a new version from the store, saves it and makes it active. One training at a time; a second call waits.</summary>
-    public async Task<ModelInfo> TrainAsync(string reason, CancellationToken ct = default)
+    public async Task<ModelInfo> TrainAsync(string reason, CancellationToken ct = default, int threads = 0)
     {
         await _training.WaitAsync(ct).ConfigureAwait(false);
         try
         {
             _trainingStatus = "reading the store";
             var snapshot = await StoreTrainingData.LoadSnapshotAsync(_store,
-                new SnapshotOptions { Threads = _options.TrainingThreads, ImpressionWindow = TimeSpan.FromHours(_options.FrequencyCapWindowHours) }, ct)
+                new SnapshotOptions { Threads = threads > 0 ? threads : _options.TrainingThreads, ImpressionWindow = TimeSpan.FromHours(_options.FrequencyCapWindowHours) }, ct)
                 .ConfigureAwait(false);
             _trainingStatus = "training";
             string version = _repository.NextVersion();

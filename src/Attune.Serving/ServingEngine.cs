@@ -315,13 +315,8 @@ public sealed class ServingEngine : IAsyncDisposable
         await _training.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            _trainingStatus = "reading the store";
-            var snapshot = await StoreTrainingData.LoadSnapshotAsync(_store,
-                new SnapshotOptions { Threads = threads > 0 ? threads : _options.TrainingThreads, ImpressionWindow = TimeSpan.FromHours(_options.FrequencyCapWindowHours) }, ct)
-                .ConfigureAwait(false);
-            _trainingStatus = "training";
             string version = _repository.NextVersion();
-            var bundle = await Task.Run(() => _trainer.Train(snapshot, version, reason, ct), ct).ConfigureAwait(false);
+            var bundle = await ReadAndTrainAsync(version, reason, threads, ct).ConfigureAwait(false);
             _trainingStatus = "saving";
             _repository.Save(bundle);
             Activate(bundle, replay: false);
@@ -330,6 +325,8 @@ public sealed class ServingEngine : IAsyncDisposable
             _lastTrainedAt = DateTimeOffset.UtcNow;
             _log.LogInformation("Model {Version} trained in {Seconds:F1} s from {Events:N0} events ({Reason})", version,
                 bundle.Info.TrainingSeconds, bundle.Info.Events, reason);
+            // Training's arrays are garbage now: a background (non-blocking) full collection hands their memory back.
+            GC.Collect(2, GCCollectionMode.Optimized, blocking: false);
             return bundle.Info;
         }
         finally
@@ -337,6 +334,21 @@ public sealed class ServingEngine : IAsyncDisposable
             _trainingStatus = null;
             _training.Release();
         }
+    }
+
+    /// <summary>Reads the store and trains; the snapshot (the biggest allocation of all) is garbage once this returns.</summary>
+    private async Task<ModelBundle> ReadAndTrainAsync(string version, string reason, int threads, CancellationToken ct)
+    {
+        _trainingStatus = "reading the store";
+        var read = System.Diagnostics.Stopwatch.StartNew();
+        var snapshot = await StoreTrainingData.LoadSnapshotAsync(_store,
+            new SnapshotOptions { Threads = threads > 0 ? threads : _options.TrainingThreads, ImpressionWindow = TimeSpan.FromHours(_options.FrequencyCapWindowHours) }, ct)
+            .ConfigureAwait(false);
+        double readSeconds = Math.Round(read.Elapsed.TotalSeconds, 3);
+        _log.LogInformation("Read {Events:N0} events of {Users:N0} people in {Seconds:F1} s", snapshot.Data.Events?.Count ?? 0, snapshot.Data.Users, readSeconds);
+        _trainingStatus = "training";
+        var trained = await Task.Run(() => _trainer.Train(snapshot, version, reason, ct), ct).ConfigureAwait(false);
+        return trained.WithInfo(trained.Info with { ReadSeconds = readSeconds });
     }
 
     /// <summary>Makes a version on disk the active one (rollback); live state is rebuilt from the events after its snapshot.</summary>

@@ -23,6 +23,10 @@ public sealed class ServingOptions
     /// <summary>How recent "new" is for the new-arrivals source, in days. <value>The default value is 30.</value></summary>
     public double NewArrivalDays { get; set; } = 30;
 
+    /// <summary>Catalogs up to this many items are scored whole per request; larger ones on a candidate pool (see
+    /// <c>RecommendationPipeline.Run</c>). <value>The default value is 20,000.</value></summary>
+    public int DenseCatalogLimit { get; set; } = 20_000;
+
     /// <summary>Largest <c>count</c> a request may ask for. <value>The default value is 200.</value></summary>
     public int MaxCount { get; set; } = 200;
 

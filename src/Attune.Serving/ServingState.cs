@@ -63,6 +63,21 @@ public sealed class ServingState(ModelBundle bundle, CatalogView catalog, Conten
         return result;
     }
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string?, string?, int?, int), int[]> _popularTop = new();
+
+    /// <summary>The <paramref name="k"/> most popular items in this context, best first (cached per context).</summary>
+    public int[] PopularTop(string? device, string? country, int? localHour, int k)
+    {
+        var key = (device, country, localHour is { } h ? h / 6 : (int?)null, k);
+        if (_popularTop.TryGetValue(key, out var cached)) return cached;
+        var scores = PopularityFor(device, country, localHour);
+        var top = new int[Math.Min(k, scores.Length)];
+        int found = Attune.Algorithms.Scoring.TopK.Select(scores, top.Length, top);
+        if (found < top.Length) Array.Resize(ref top, found);
+        if (_popularTop.Count < 4096) _popularTop[key] = top;
+        return top;
+    }
+
     public ServingState With(ContentModel? content = null, RuleBook? rules = null) =>
         new(Bundle, Catalog, content ?? Content, Trending, rules ?? Rules);
 }

@@ -35,6 +35,13 @@ public sealed class InteractionLog
         _rows.Add((Intern(_users, _userIds, user), Intern(_items, _itemIds, item), weight, timestampMs, type));
     }
 
+    /// <summary>Frees the collected rows once <see cref="Build"/> has made its arrays (the id maps stay).</summary>
+    public void ReleaseRows()
+    {
+        _rows.Clear();
+        _rows.TrimExcess();
+    }
+
     public TrainingData Build(ItemContent? content = null, int seed = 42, int threads = 0)
     {
         int users = _userIds.Count, items = _itemIds.Count;

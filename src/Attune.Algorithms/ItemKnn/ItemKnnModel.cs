@@ -38,6 +38,9 @@ public sealed class ItemKnnModel : IRecommender
     }
 
     public string Name => "itemknn";
+
+    /// <summary>Weight of each older history item relative to the next newer one when scoring.</summary>
+    public float HistoryDecay => _historyDecay;
     public int Items => _start.Length - 1;
 
     /// <summary>The neighbours of <paramref name="item"/>, most similar first, and their similarities.</summary>

@@ -13,6 +13,10 @@ public sealed class TrendingCounters
     private long _refMs;
     private volatile float[] _scores;
     private volatile float[] _positive = [];
+    private volatile int[] _top = [];
+
+    /// <summary>The most trending items, best first (up to 1,000; recomputed every tick).</summary>
+    public ReadOnlySpan<int> Top(int k) => _top.AsSpan(0, Math.Min(k, _top.Length));
 
     public TrendingCounters(float[] shortCounts, float[] longCounts, long refMs, double shortDays, double longDays)
     {
@@ -68,7 +72,10 @@ public sealed class TrendingCounters
         }
         var positive = new float[scores.Length];
         System.Numerics.Tensors.TensorPrimitives.Max(scores, 0f, positive);
+        var top = new int[Math.Min(1000, positive.Length)];
+        int found = Attune.Algorithms.Scoring.TopK.Select(positive, top.Length, top);
         _scores = scores;
         _positive = positive;
+        _top = top[..found];
     }
 }

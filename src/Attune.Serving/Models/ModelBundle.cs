@@ -65,6 +65,15 @@ public sealed class ModelBundle
         return map.TryGetValue(id, out int index) ? index : -1;
     }
 
+    /// <summary>The same bundle with other info (the read time is only known to the caller of the trainer).</summary>
+    public ModelBundle WithInfo(ModelInfo info) => new()
+    {
+        Info = info, ItemIds = ItemIds, UserIds = UserIds, Histories = Histories, Purchases = Purchases, OpenCarts = OpenCarts,
+        Impressions = Impressions, Popularity = Popularity, TrendShort = TrendShort, TrendLong = TrendLong,
+        ContextPopularity = ContextPopularity, Als = Als, ViewedTogether = ViewedTogether, BoughtTogether = BoughtTogether,
+        Sequence = Sequence, Content = Content,
+    };
+
     public void Save(Stream stream)
     {
         using var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
@@ -197,6 +206,8 @@ public sealed record ModelInfo
     public int Users { get; init; }
     public int Items { get; init; }
     public long Interactions { get; init; }
+    /// <summary>Seconds spent reading the store into training data.</summary>
+    public double ReadSeconds { get; init; }
     public double TrainingSeconds { get; init; }
     /// <summary>Seconds per component.</summary>
     public Dictionary<string, double> ComponentSeconds { get; init; } = [];

@@ -53,91 +53,94 @@ internal sealed class RecommendationPipeline
     }
 
     /// <summary>Runs the scenario. <paramref name="alsoExclude"/> holds items another row already shows.</summary>
+    /// <remarks>
+    /// Catalogs up to <see cref="ServingOptions.DenseCatalogLimit"/> items are scored whole. Larger ones are scored on a
+    /// candidate pool (the anchors' neighbours, the most popular and trending items in this context, new and post-training
+    /// items, the cart, the session model's best): every source then scores only the pool. When a filter or the guardrails
+    /// leave fewer than <paramref name="count"/> items of the pool, the whole catalog is scored after all, so a filtered list
+    /// is still full whenever enough items pass.
+    /// </remarks>
     public List<RecommendedItem> Run(ServingState state, ServingContext ctx, ScenarioOptions scenario, string scenarioName,
         RecommendationRequest request, int count, IReadOnlySet<int>? alsoExclude = null, int? department = null)
+    {
+        int n = state.Catalog.Columns.Count;
+        bool sparse = n > ctx.Options.DenseCatalogLimit || request.Candidates is not null;
+        var result = RunOnce(state, ctx, scenario, scenarioName, request, count, alsoExclude, department, sparse);
+        if (sparse && request.Candidates is null && result.Count < count)
+            result = RunOnce(state, ctx, scenario, scenarioName, request, count, alsoExclude, department, sparse: false);
+        return result;
+    }
+
+    private List<RecommendedItem> RunOnce(ServingState state, ServingContext ctx, ScenarioOptions scenario, string scenarioName,
+        RecommendationRequest request, int count, IReadOnlySet<int>? alsoExclude, int? department, bool sparse)
     {
         var catalog = state.Catalog;
         var columns = catalog.Columns;
         int n = columns.Count;
         Ensure(n);
         var blend = _blend.AsSpan(0, n);
-        blend.Clear();
         Array.Clear(_scored);
         Array.Clear(_scale);
         Array.Clear(_scoredLength);
         _pins.Clear();
         var person = Person;
+        ComputeAnchors(catalog, scenario, request);
 
-        // Anchors: where item-to-item sources start.
-        _anchors.Clear();
-        switch (scenario.Anchor)
+        // The items this answer considers: all of them, or the candidate pool.
+        ReadOnlySpan<int> scope;
+        if (sparse)
         {
-            case AnchorKind.Request:
-                foreach (string id in request.ItemIds)
-                {
-                    int i = catalog.IndexOf(id);
-                    if (i >= 0 && !_anchors.Contains(i)) _anchors.Add(i);
-                }
-                break;
-            case AnchorKind.Recent:
-                // Item sources weight the end of a history most: oldest first, newest last.
-                for (int k = person.Recent.Count - 1; k >= 0; k--) _anchors.Add(person.Recent[k]);
-                break;
-            case AnchorKind.RecentView:
-                if (request.ItemIds.Count > 0 && catalog.IndexOf(request.ItemIds[0]) is >= 0 and var given) _anchors.Add(given);
-                else if (person.LastViewed >= 0) _anchors.Add(person.LastViewed);
-                break;
-            case AnchorKind.Cart:
-                _anchors.AddRange(person.Cart);
-                break;
+            BuildPool(state, ctx, scenario, request, n);
+            scope = CollectionsMarshal.AsSpan(_pool);
+            foreach (int j in scope) blend[j] = 0;
+        }
+        else
+        {
+            if (_identity.Length < n) _identity = [.. Enumerable.Range(0, Math.Max(n, _identity.Length * 2))];
+            scope = _identity.AsSpan(0, n);
+            blend.Clear();
         }
 
-        // Candidates are either the caller's (rank) or, for a restricted scenario, what its restricting sources scored.
+        // Restricted scenarios and rankings consider only some items.
         bool candidatesOnly = request.Candidates is not null;
         bool restrict = scenario.ParsedRestrictTo is not null && !candidatesOnly;
-        if (restrict || candidatesOnly) _allowed.AsSpan(0, n).Clear();
-        if (candidatesOnly)
-        {
-            foreach (string id in request.Candidates!)
-            {
-                int i = catalog.IndexOf(id);
-                if (i >= 0 && i < n) _allowed[i] = true;
-            }
-        }
+        if (restrict || candidatesOnly) foreach (int j in scope) _allowed[j] = candidatesOnly;
         foreach (var (source, weight) in scenario.ParsedSources)
         {
-            var scored = Score(state, ctx, request, source, n, out int m);
+            var scored = sparse ? ScoreScope(state, ctx, request, source, n, scope, out int m) : Score(state, ctx, request, source, n, out m);
             if (m == 0 || scored is null) continue;
-            var values = scored.AsSpan(0, m);
-            float max = System.Numerics.Tensors.TensorPrimitives.Max(values);
+            float max = 0;
+            if (sparse) { foreach (int j in scope) if (j < m && scored[j] > max) max = scored[j]; }
+            else max = System.Numerics.Tensors.TensorPrimitives.Max(scored.AsSpan(0, m));
             if (!(max > 0)) continue;
             int s = (int)source;
             _scored[s] = scored;
             _scoredLength[s] = m;
-            _scale[s] = weight / max;
-            // Each source is ≥ 0 (Score clips), so the blend is a weighted sum: one SIMD pass per source.
-            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(values, _scale[s], blend[..m], blend[..m]);
+            float scale = _scale[s] = weight / max;
+            // Each source is ≥ 0, so the blend is a weighted sum: one SIMD pass per source over a whole catalog.
+            if (sparse) { foreach (int j in scope) if (j < m) blend[j] += scored[j] * scale; }
+            else System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(scored.AsSpan(0, m), scale, blend[..m], blend[..m]);
             if (restrict && Array.IndexOf(scenario.ParsedRestrictTo!, source) >= 0)
             {
-                for (int j = 0; j < m; j++) if (values[j] > 0) _allowed[j] = true;
+                foreach (int j in scope) if (j < m && scored[j] > 0) _allowed[j] = true;
             }
         }
 
         // Guardrails: what must never be shown.
         var showable = columns.Showable;
-        for (int j = 0; j < n; j++)
+        foreach (int j in scope)
         {
             if (!showable[j] || ((restrict || candidatesOnly) && !_allowed[j])) blend[j] = float.NegativeInfinity;
         }
         if (department is { } dept)
         {
             var departments = columns.Department;
-            for (int j = 0; j < n; j++) if (departments[j] != dept) blend[j] = float.NegativeInfinity;
+            foreach (int j in scope) if (departments[j] != dept) blend[j] = float.NegativeInfinity;
         }
         foreach (string id in request.Exclude)
         {
             int i = catalog.IndexOf(id);
-            if (i >= 0) blend[i] = float.NegativeInfinity;
+            if (i >= 0 && i < n) blend[i] = float.NegativeInfinity;
         }
         if (alsoExclude is not null) foreach (int i in alsoExclude) if (i < n) blend[i] = float.NegativeInfinity;
         if (scenario.ExcludeAnchors) foreach (int i in _anchors) blend[i] = float.NegativeInfinity;
@@ -146,7 +149,7 @@ internal sealed class RecommendationPipeline
             _anchorCategories.Clear();
             foreach (int i in _anchors) if (columns.Category[i] != 0) _anchorCategories.Add(columns.Category[i]);
             var categories = columns.Category;
-            for (int j = 0; j < n; j++) if (_anchorCategories.Contains(categories[j])) blend[j] = float.NegativeInfinity;
+            foreach (int j in scope) if (_anchorCategories.Contains(categories[j])) blend[j] = float.NegativeInfinity;
         }
         if (person.Personalized)
         {
@@ -177,7 +180,7 @@ internal sealed class RecommendationPipeline
                 RuleAction.Bury => (float)(1 - rule.Rule.Weight),
                 _ => float.NegativeInfinity,
             };
-            for (int j = 0; j < n; j++)
+            foreach (int j in scope)
             {
                 float b = blend[j];
                 if (b == float.NegativeInfinity || items[j] is not { } item || !rule.Matches(j, item, request.Context)) continue;
@@ -189,7 +192,7 @@ internal sealed class RecommendationPipeline
 
         // The best candidates that pass the filter: more than asked, so diversity has room.
         int pool = Math.Min(n, count * 2 + 10);
-        SelectTop(blend, columns, request.Filter, request.Context, pool);
+        SelectTop(blend, scope, columns, request.Filter, request.Context, pool);
         Diversify(columns, scenario, count, catalog.NameCount);
         ApplyPins(state, scenarioName, request, blend, count);
 
@@ -201,6 +204,203 @@ internal sealed class RecommendationPipeline
             result.Add(new RecommendedItem(columns.Ids[j], MathF.Round(Math.Max(blend[j], 0f), 5), r + 1, reasons, columns.Items[j]));
         }
         return result;
+    }
+
+    private int[] _identity = [];
+    private readonly List<int> _pool = new(4096);
+    private int[] _poolMark = [];
+    private int _poolStamp;
+
+    private void ComputeAnchors(Catalog.CatalogView catalog, ScenarioOptions scenario, RecommendationRequest request)
+    {
+        var person = Person;
+        _anchors.Clear();
+        switch (scenario.Anchor)
+        {
+            case AnchorKind.Request:
+                foreach (string id in request.ItemIds)
+                {
+                    int i = catalog.IndexOf(id);
+                    if (i >= 0 && !_anchors.Contains(i)) _anchors.Add(i);
+                }
+                break;
+            case AnchorKind.Recent:
+                // Item sources weight the end of a history most: oldest first, newest last.
+                for (int k = person.Recent.Count - 1; k >= 0; k--) _anchors.Add(person.Recent[k]);
+                break;
+            case AnchorKind.RecentView:
+                if (request.ItemIds.Count > 0 && catalog.IndexOf(request.ItemIds[0]) is >= 0 and var given) _anchors.Add(given);
+                else if (person.LastViewed >= 0) _anchors.Add(person.LastViewed);
+                break;
+            case AnchorKind.Cart:
+                _anchors.AddRange(person.Cart);
+                break;
+        }
+    }
+
+    /// <summary>Most popular and most trending items every pool starts from; items appended after training (newest first).</summary>
+    private const int PopularPool = 1500, TrendingPool = 300, NewItemsPool = 2000, SequencePool = 200;
+
+    private void AddToPool(int item, int n)
+    {
+        if ((uint)item >= (uint)n || _poolMark[item] == _poolStamp) return;
+        _poolMark[item] = _poolStamp;
+        _pool.Add(item);
+    }
+
+    /// <summary>The candidate pool of a large catalog: what any source could rank high.</summary>
+    private void BuildPool(ServingState state, ServingContext ctx, ScenarioOptions scenario, RecommendationRequest request, int n)
+    {
+        _pool.Clear();
+        _sequenceReady = false;
+        if (_poolMark.Length < n) _poolMark = new int[Math.Max(n, _poolMark.Length * 2)];
+        if (++_poolStamp == int.MaxValue) { Array.Clear(_poolMark); _poolStamp = 1; }
+        var bundle = state.Bundle;
+        if (request.Candidates is { } candidates)
+        {
+            foreach (string id in candidates) AddToPool(state.Catalog.IndexOf(id), n);
+            return;
+        }
+        foreach (var (source, _) in scenario.ParsedSources)
+        {
+            switch (source)
+            {
+                case Source.Viewed or Source.Bought:
+                    var model = source == Source.Viewed ? bundle.ViewedTogether : bundle.BoughtTogether;
+                    if (model is null) break;
+                    foreach (int a in _anchors)
+                    {
+                        if ((uint)a >= (uint)model.Items) continue;
+                        foreach (int j in model.Neighbours(a).Items.Span) AddToPool(j, n);
+                    }
+                    break;
+                case Source.Popularity or Source.Als or Source.Content:
+                    foreach (int j in state.PopularTop(request.Device, request.Country, request.LocalHour, PopularPool)) AddToPool(j, n);
+                    break;
+                case Source.Trending:
+                    foreach (int j in state.Trending.Top(TrendingPool)) AddToPool(j, n);
+                    break;
+                case Source.Cart:
+                    foreach (int j in Person.Cart) AddToPool(j, n);
+                    break;
+                case Source.New:
+                {
+                    var published = state.Catalog.Columns.PublishedMs;
+                    long now = request.Context.Now.ToUnixTimeMilliseconds();
+                    long window = (long)(ctx.Options.NewArrivalDays * 86_400_000);
+                    for (int j = 0; j < n; j++) if (published[j] > 0 && now - published[j] <= window) AddToPool(j, n);
+                    break;
+                }
+                case Source.Sequence:
+                {
+                    var scored = Score(state, ctx, request, Source.Sequence, n, out int m);
+                    if (scored is null || m == 0) break;
+                    Span<int> top = stackalloc int[SequencePool];
+                    int k = Attune.Algorithms.Scoring.TopK.Select(scored.AsSpan(0, m), SequencePool, top);
+                    for (int t = 0; t < k; t++) AddToPool(top[t], n);
+                    _sequenceReady = true;
+                    break;
+                }
+            }
+        }
+        // Items added since training: only content knows them yet.
+        if (scenario.Uses(Source.Content) || scenario.Uses(Source.New))
+        {
+            for (int j = n - 1, added = 0; j >= state.Catalog.BundleItems && added < NewItemsPool; j--, added++) AddToPool(j, n);
+        }
+        foreach (int j in _anchors) AddToPool(j, n);
+    }
+
+    private bool _sequenceReady;
+
+    /// <summary>One source's scores at the pool's items only (entries elsewhere are stale and never read).</summary>
+    private float[]? ScoreScope(ServingState state, ServingContext ctx, RecommendationRequest request, Source source, int n,
+        ReadOnlySpan<int> scope, out int m)
+    {
+        var bundle = state.Bundle;
+        var person = Person;
+        var buffer = _buffers[(int)source];
+        m = 0;
+        switch (source)
+        {
+            case Source.Als:
+            {
+                if (bundle.Als is not { } als || !person.Personalized || person.History.Count == 0 || als.Items > n) return null;
+                Span<float> user = stackalloc float[als.Rank];
+                bool stored = person.BundleUser >= 0 && !person.HasLive && person.BundleUser < als.Users;
+                if (stored) als.UserVector(person.BundleUser).CopyTo(user);
+                else als.InferUserVector(CollectionsMarshal.AsSpan(person.History), user);
+                foreach (int j in scope)
+                    buffer[j] = j < als.Items ? Math.Max(0f, System.Numerics.Tensors.TensorPrimitives.Dot(user, als.ItemVector(j))) : 0f;
+                m = n;
+                return buffer;
+            }
+            case Source.Viewed:
+            case Source.Bought:
+            {
+                var model = source == Source.Viewed ? bundle.ViewedTogether : bundle.BoughtTogether;
+                if (model is null || _anchors.Count == 0) return null;
+                foreach (int j in scope) buffer[j] = 0;
+                float w = 1f;
+                for (int h = _anchors.Count - 1; h >= 0; h--, w *= model.HistoryDecay)
+                {
+                    int a = _anchors[h];
+                    if ((uint)a >= (uint)model.Items) continue;
+                    var (ids, sims) = model.Neighbours(a);
+                    var idSpan = ids.Span;
+                    var simSpan = sims.Span;
+                    for (int p = 0; p < idSpan.Length; p++) if (idSpan[p] < n) buffer[idSpan[p]] += w * simSpan[p];
+                }
+                m = n;
+                return buffer;
+            }
+            case Source.Sequence:
+            {
+                if (!_sequenceReady) return null;
+                _sequenceReady = false;
+                m = Math.Min(bundle.Sequence!.Items, n);
+                return buffer; // scored whole while the pool was built (clipped at 0)
+            }
+            case Source.Content:
+            {
+                var content = state.Content;
+                if (content is null || _anchors.Count == 0) return null;
+                var anchors = CollectionsMarshal.AsSpan(_anchors);
+                if (anchors.Length > ContentAnchors) anchors = anchors[^ContentAnchors..];
+                foreach (int j in scope) buffer[j] = 0;
+                content.ScoreItems(anchors, scope, buffer);
+                m = n;
+                return buffer;
+            }
+            case Source.Cart:
+            {
+                if (!person.Personalized || person.Cart.Count == 0) return null;
+                foreach (int j in scope) buffer[j] = 0;
+                for (int k = 0; k < person.Cart.Count; k++)
+                {
+                    int i = person.Cart[k];
+                    if (i < n) buffer[i] = 1f + 0.01f * k;
+                }
+                m = n;
+                return buffer;
+            }
+            case Source.New:
+            {
+                var published = state.Catalog.Columns.PublishedMs;
+                long now = request.Context.Now.ToUnixTimeMilliseconds();
+                double window = ctx.Options.NewArrivalDays * 86_400_000;
+                foreach (int j in scope)
+                {
+                    long age = now - published[j];
+                    buffer[j] = published[j] > 0 && age >= -86_400_000 && age <= window ? (float)Math.Pow(0.5, Math.Max(age, 0) / (window / 4)) : 0f;
+                }
+                m = n;
+                return buffer;
+            }
+            default:
+                // Popularity and trending are shared arrays: read where needed.
+                return Score(state, ctx, request, source, n, out m);
+        }
     }
 
     /// <summary>The sources that contributed most to item <paramref name="j"/>'s score: the first, and the second when it gave at least half as much.</summary>
@@ -326,7 +526,7 @@ internal sealed class RecommendationPipeline
     }
 
     /// <summary>Keeps the <paramref name="pool"/> best finite scores whose items pass the filter in <c>_candidates</c>, best first.</summary>
-    private void SelectTop(Span<float> blend, CatalogColumns columns, ItemFilter? filter, FilterContext context, int pool)
+    private void SelectTop(Span<float> blend, ReadOnlySpan<int> scope, CatalogColumns columns, ItemFilter? filter, FilterContext context, int pool)
     {
         _candidates.Clear();
         if (pool <= 0) return;
@@ -339,7 +539,7 @@ internal sealed class RecommendationPipeline
         var hi = _heapItems.AsSpan(0, pool);
         int size = 0;
         var items = columns.Items;
-        for (int j = 0; j < blend.Length; j++)
+        foreach (int j in scope)
         {
             float s = blend[j];
             if (s == float.NegativeInfinity) continue;

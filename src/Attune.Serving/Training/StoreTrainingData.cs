@@ -77,6 +77,7 @@ public static class StoreTrainingData
         // Items first seen in events (not in the catalog) have no content.
         while (text.Count < log.ItemIds.Count) { text.Add(null); attributes.Add([]); }
         var data = log.Build(new ItemContent([.. text], [.. attributes]), threads: options.Threads);
+        log.ReleaseRows();
         return new StoreSnapshot
         {
             Data = data,

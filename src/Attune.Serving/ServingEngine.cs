@@ -96,13 +96,7 @@ public sealed class ServingEngine : IAsyncDisposable
             foreach (var item in page.Data) _catalog[item.Id] = item;
             cursor = page.NextCursor;
         } while (cursor is not null);
-        cursor = null;
-        do
-        {
-            var page = await _store.ListUsersAsync(cursor, 1000, ct).ConfigureAwait(false);
-            foreach (var user in page.Data) if (user.Consent is { Personalization: false }) _context.SetConsent(user.Id, false);
-            cursor = page.NextCursor;
-        } while (cursor is not null);
+        await foreach (string userId in _store.ReadOptedOutUserIdsAsync(ct).ConfigureAwait(false)) _context.SetConsent(userId, false);
         await foreach (var (anonymousId, userId) in _store.ReadIdentityLinksAsync(ct).ConfigureAwait(false)) Live.Link(anonymousId, userId);
         _rules = await LoadRulesAsync(ct).ConfigureAwait(false);
 

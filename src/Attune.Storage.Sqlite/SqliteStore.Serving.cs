@@ -50,6 +50,16 @@ public sealed partial class SqliteStore
         return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is long seq ? seq : 0;
     }
 
+    public async IAsyncEnumerable<string> ReadOptedOutUserIdsAsync([EnumeratorCancellation] CancellationToken ct = default)
+    {
+        await using var c = OpenRead();
+        await using var cmd = c.CreateCommand();
+        // Consent is stored inside the user's JSON; JSON false reads as 0.
+        cmd.CommandText = "SELECT id FROM profiles WHERE kind = 0 AND doc IS NOT NULL AND json_extract(doc, '$.consent.personalization') = 0";
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false)) yield return r.GetString(0);
+    }
+
     public async IAsyncEnumerable<(string AnonymousId, string UserId)> ReadIdentityLinksAsync(
         [EnumeratorCancellation] CancellationToken ct = default)
     {

@@ -12,6 +12,9 @@ namespace Attune.Serving.Training;
 /// </summary>
 public static class StoreTrainingData
 {
+    /// <summary>Events per batch handed from the reading task to the counting one (small enough to stay off the large-object heap).</summary>
+    private const int ReadBatch = 1024;
+
     public static async Task<(TrainingData Data, InteractionLog Log)> LoadAsync(IAttuneStore store, int threads = 0, CancellationToken ct = default)
     {
         var snapshot = await LoadSnapshotAsync(store, new SnapshotOptions { Threads = threads }, ct).ConfigureAwait(false);
@@ -48,8 +51,35 @@ public static class StoreTrainingData
         var carts = new Dictionary<(int User, int Item), (long Added, long Closed)>();
         long nowMs = options.Now.ToUnixTimeMilliseconds();
         long impressionFrom = nowMs - (long)options.ImpressionWindow.TotalMilliseconds;
-        await foreach (var e in store.ReadEventsAsync(0, watermark, ct).ConfigureAwait(false))
+        // Reading (SQLite, strings) on one core overlaps with interning and counting on the other.
+        var batches = System.Threading.Channels.Channel.CreateBounded<(StoredEvent[] Events, int Count)>(
+            new System.Threading.Channels.BoundedChannelOptions(16) { SingleReader = true, SingleWriter = true });
+        var reader = Task.Run(async () =>
         {
+            try
+            {
+                var batch = new StoredEvent[ReadBatch];
+                int k = 0;
+                await foreach (var e in store.ReadEventsAsync(0, watermark, ct).ConfigureAwait(false))
+                {
+                    batch[k++] = e;
+                    if (k < batch.Length) continue;
+                    await batches.Writer.WriteAsync((batch, k), ct).ConfigureAwait(false);
+                    batch = new StoredEvent[ReadBatch];
+                    k = 0;
+                }
+                if (k > 0) await batches.Writer.WriteAsync((batch, k), ct).ConfigureAwait(false);
+                batches.Writer.Complete();
+            }
+            catch (Exception e)
+            {
+                batches.Writer.Complete(e);
+            }
+        }, ct);
+        await foreach (var (events, n) in batches.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+        for (int b = 0; b < n; b++)
+        {
+            var e = events[b];
             if (e.ItemId is null) continue;
             int type = e.TypeCode;
             if (type == (int)EventType.Impression)
@@ -74,6 +104,7 @@ public static class StoreTrainingData
                 if (e.TimestampMs >= impressionFrom) engagements.Add((log.IndexOfUser(e.ProfileId), item, e.TimestampMs));
             }
         }
+        await reader.ConfigureAwait(false);
         // Items first seen in events (not in the catalog) have no content.
         while (text.Count < log.ItemIds.Count) { text.Add(null); attributes.Add([]); }
         var data = log.Build(new ItemContent([.. text], [.. attributes]), threads: options.Threads);

@@ -317,6 +317,19 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.DoesNotContain(("anon-1", "alice"), links);
     }
 
+    [Fact]
+    public async Task OptedOutUsersAreExactlyThoseWhoseConsentTurnsPersonalizationOff()
+    {
+        await Store.UpsertUsersAsync([
+            new User { Id = "yes", Consent = new Consent { Personalization = true } },
+            new User { Id = "no", Consent = new Consent { Personalization = false } },
+            new User { Id = "unsaid" },
+        ], Ct);
+        Assert.Equal(["no"], await ListAsync(Store.ReadOptedOutUserIdsAsync(Ct)));
+        await Store.UpsertUsersAsync([new User { Id = "no", Consent = new Consent { Personalization = true } }], Ct);
+        Assert.Empty(await ListAsync(Store.ReadOptedOutUserIdsAsync(Ct)));
+    }
+
     // ---------------------------------------------------------------- documents
 
     [Fact]

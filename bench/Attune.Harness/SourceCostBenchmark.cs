@@ -16,9 +16,12 @@ internal static class SourceCostBenchmark
     public static async Task<int> RunAsync(HarnessOptions o)
     {
         int calls = o.Int("calls", 3000);
-        string dir = Path.Combine(Path.GetTempPath(), "attune-sources-" + Guid.NewGuid().ToString("N")[..8]);
+        // --data DIR: an existing store (and its models), e.g. the one `scale` made; otherwise a fresh demo shop.
+        string? existing = o.Get("data");
+        string dir = existing ?? Path.Combine(Path.GetTempPath(), "attune-sources-" + Guid.NewGuid().ToString("N")[..8]);
         await using var store = SqliteStore.Open(new SqliteStoreOptions { DataDirectory = dir, FullSync = false });
-        await DemoLoader.LoadAsync(store, DemoShop.Generate(new DemoOptions { End = DemoOptions.DefaultEnd(TimeProvider.System) }));
+        if (existing is null) await DemoLoader.LoadAsync(store, DemoShop.Generate(new DemoOptions { End = DemoOptions.DefaultEnd(TimeProvider.System) }));
+        int users = o.Int("users", 20_000), items = o.Int("items", 5_000);
         var options = new ServingOptions { LogRecommendations = false, RetrainIntervalMinutes = 0, RetrainAfterEvents = 0 };
         foreach (var source in Enum.GetNames<Source>())
             options.Scenarios["only-" + source.ToLowerInvariant()] = ScenarioOptions.Of("one source", AnchorKind.Recent, (source, 1f));
@@ -32,15 +35,15 @@ internal static class SourceCostBenchmark
             if (only is not null && scenario != only) continue;
             RecommendationRequest Request(int n) => new()
             {
-                UserId = $"u{n % 20_000 + 1:D5}", Scenario = scenario, Count = 20, Filter = filter, Context = context,
-                ItemIds = [$"i{n % 5000 + 1:D5}"],
+                UserId = $"u{n * 7919 % users + 1:D5}", Scenario = scenario, Count = 20, Filter = filter, Context = context,
+                ItemIds = [$"i{n * 7919 % items + 1:D5}"],
             };
             for (int n = 0; n < 2000; n++) engine.Recommend(Request(n)); // tiered JIT reaches its final code
             var sw = Stopwatch.StartNew();
             for (int n = 0; n < calls; n++) engine.Recommend(Request(n));
             Console.WriteLine($"sources: {scenario,-22} {sw.Elapsed.TotalMicroseconds / calls,8:F1} µs per answer");
         }
-        try { Directory.Delete(dir, true); } catch (IOException) { }
+        if (existing is null) try { Directory.Delete(dir, true); } catch (IOException) { }
         return 0;
     }
 }

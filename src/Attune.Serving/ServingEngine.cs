@@ -319,8 +319,10 @@ public sealed class ServingEngine : IAsyncDisposable
             _lastTrainedAt = DateTimeOffset.UtcNow;
             _log.LogInformation("Model {Version} trained in {Seconds:F1} s from {Events:N0} events ({Reason})", version,
                 bundle.Info.TrainingSeconds, bundle.Info.Events, reason);
-            // Training's arrays are garbage now: a background (non-blocking) full collection hands their memory back.
-            GC.Collect(2, GCCollectionMode.Optimized, blocking: false);
+            // Training's arrays are garbage now. Before the first model nothing is served, so a blocking compacting collection
+            // hands the memory back to the system at once; later, requests are flowing: a background collection, no pause.
+            if (reason == "startup") GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            else GC.Collect(2, GCCollectionMode.Optimized, blocking: false);
             return bundle.Info;
         }
         finally

@@ -66,7 +66,10 @@ internal sealed class RecommendationPipeline
         int n = state.Catalog.Columns.Count;
         bool sparse = n > ctx.Options.DenseCatalogLimit || request.Candidates is not null;
         var result = RunOnce(state, ctx, scenario, scenarioName, request, count, alsoExclude, department, sparse);
-        if (sparse && request.Candidates is null && result.Count < count)
+        // Only a filter or a department row can make the pool short of items the catalog has (a restricted scenario's
+        // sources name every item it may show, so the whole catalog would add nothing).
+        if (sparse && result.Count < count && request.Candidates is null && scenario.ParsedRestrictTo is null
+            && (request.Filter is not null || department is not null))
             result = RunOnce(state, ctx, scenario, scenarioName, request, count, alsoExclude, department, sparse: false);
         return result;
     }
@@ -239,7 +242,7 @@ internal sealed class RecommendationPipeline
     }
 
     /// <summary>Most popular and most trending items every pool starts from; items appended after training (newest first).</summary>
-    private const int PopularPool = 1500, TrendingPool = 300, NewItemsPool = 2000, SequencePool = 200;
+    private const int PopularPool = 800, TrendingPool = 200, NewItemsPool = 2000, SequencePool = 200;
 
     private void AddToPool(int item, int n)
     {

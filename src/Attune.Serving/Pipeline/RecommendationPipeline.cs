@@ -242,7 +242,7 @@ internal sealed class RecommendationPipeline
     }
 
     /// <summary>Most popular and most trending items every pool starts from; items appended after training (newest first).</summary>
-    private const int PopularPool = 800, TrendingPool = 200, NewItemsPool = 2000, SequencePool = 200;
+    private const int PopularPool = 800, TrendingPool = 200, NewItemsPool = 2000, SequencePool = 200, ContentPool = 200;
 
     private void AddToPool(int item, int n)
     {
@@ -277,6 +277,18 @@ internal sealed class RecommendationPipeline
                         foreach (int j in model.Neighbours(a).Items.Span) AddToPool(j, n);
                     }
                     break;
+                case Source.Content when _anchors.Count <= 3 && state.Content is { } content && content.Items <= n:
+                {
+                    // A product page or a small cart: its most similar items by content join the pool (scored whole once:
+                    // one item's tokens touch a bounded part of the catalog).
+                    var buffer = _buffers[(int)Source.Content];
+                    content.Score(-1, CollectionsMarshal.AsSpan(_anchors), buffer.AsSpan(0, content.Items));
+                    Span<int> top = stackalloc int[ContentPool];
+                    int k = Attune.Algorithms.Scoring.TopK.Select(buffer.AsSpan(0, content.Items), ContentPool, top);
+                    for (int t = 0; t < k; t++) AddToPool(top[t], n);
+                    foreach (int j in state.PopularTop(request.Device, request.Country, request.LocalHour, PopularPool)) AddToPool(j, n);
+                    break;
+                }
                 case Source.Popularity or Source.Als or Source.Content:
                     foreach (int j in state.PopularTop(request.Device, request.Country, request.LocalHour, PopularPool)) AddToPool(j, n);
                     break;

@@ -503,11 +503,18 @@ public sealed class ServingEngine : IAsyncDisposable
     private async Task WriteLogAsync()
     {
         var reader = _recommendationLog.Reader;
-        var batch = new List<RecommendationRecord>(1024);
+        var batch = new List<RecommendationRecord>(LogBatch);
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
+            // Gather for a moment: one transaction (one fsync) per tenth of a second, not one per answer. A crash can lose
+            // that last moment of the log, never events.
+            if (reader.Count < LogBatch && !_stop.IsCancellationRequested)
+            {
+                try { await Task.Delay(LogDelayMs, _stop.Token).ConfigureAwait(false); }
+                catch (OperationCanceledException) { }
+            }
             batch.Clear();
-            while (batch.Count < 1024 && reader.TryRead(out var record)) batch.Add(record);
+            while (batch.Count < LogBatch && reader.TryRead(out var record)) batch.Add(record);
             try
             {
                 await _store.LogRecommendationsAsync(batch).ConfigureAwait(false);
@@ -519,6 +526,8 @@ public sealed class ServingEngine : IAsyncDisposable
             }
         }
     }
+
+    private const int LogBatch = 5_000, LogDelayMs = 100;
 
     /// <summary>Waits until every recommendation answered so far is logged (tests, shutdown).</summary>
     public async Task FlushLogAsync()

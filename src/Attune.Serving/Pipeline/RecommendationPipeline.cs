@@ -279,12 +279,10 @@ internal sealed class RecommendationPipeline
                     break;
                 case Source.Content when _anchors.Count <= 3 && state.Content is { } content && content.Items <= n:
                 {
-                    // A product page or a small cart: its most similar items by content join the pool (scored whole once:
-                    // one item's tokens touch a bounded part of the catalog).
-                    var buffer = _buffers[(int)Source.Content];
-                    content.Score(-1, CollectionsMarshal.AsSpan(_anchors), buffer.AsSpan(0, content.Items));
+                    // A product page or a small cart: its most similar items by content join the pool (only the items
+                    // sharing a token with it are looked at).
                     Span<int> top = stackalloc int[ContentPool];
-                    int k = Attune.Algorithms.Scoring.TopK.Select(buffer.AsSpan(0, content.Items), ContentPool, top);
+                    int k = content.MostSimilar(CollectionsMarshal.AsSpan(_anchors), ContentPool, top);
                     for (int t = 0; t < k; t++) AddToPool(top[t], n);
                     foreach (int j in state.PopularTop(request.Device, request.Country, request.LocalHour, PopularPool)) AddToPool(j, n);
                     break;

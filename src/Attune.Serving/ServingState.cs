@@ -78,6 +78,30 @@ public sealed class ServingState(ModelBundle bundle, CatalogView catalog, Conten
         return top;
     }
 
+    private int[]? _newest;
+
+    /// <summary>
+    /// The most recently published items, newest first (up to <paramref name="limit"/>; computed once per state: items
+    /// published later join at the next swap, and through the pool of items added since training meanwhile).
+    /// </summary>
+    public ReadOnlySpan<int> Newest(int limit)
+    {
+        var newest = _newest;
+        if (newest is null || newest.Length < Math.Min(limit, _newestAvailable))
+        {
+            var columns = Catalog.Columns;
+            int n = columns.Count;
+            var list = new List<(long Published, int Item)>();
+            for (int j = 0; j < n; j++) if (columns.PublishedMs[j] > 0) list.Add((columns.PublishedMs[j], j));
+            list.Sort((a, b) => b.Published != a.Published ? b.Published.CompareTo(a.Published) : a.Item.CompareTo(b.Item));
+            _newestAvailable = list.Count;
+            newest = _newest = list.Take(Math.Max(limit, 5_000)).Select(x => x.Item).ToArray();
+        }
+        return newest.AsSpan(0, Math.Min(limit, newest.Length));
+    }
+
+    private int _newestAvailable = int.MaxValue;
+
     public ServingState With(ContentModel? content = null, RuleBook? rules = null) =>
         new(Bundle, Catalog, content ?? Content, Trending, rules ?? Rules);
 }

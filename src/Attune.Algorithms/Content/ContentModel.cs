@@ -88,7 +88,9 @@ public sealed class ContentModel : IRecommender
     /// The <paramref name="k"/> items most similar to the history (best first, into <paramref name="result"/>; returns how
     /// many), looking only at the items that share a token with it: for a large catalog, far less than scoring every item.
     /// </summary>
-    public int MostSimilar(ReadOnlySpan<int> history, int k, Span<int> result)
+    /// <param name="maxPostings">Tokens held by more items than this are passed over (a department every tenth item shares
+    /// says little about which items are nearest, and would cost the most).</param>
+    public int MostSimilar(ReadOnlySpan<int> history, int k, Span<int> result, int maxPostings = int.MaxValue)
     {
         var profile = t_profile is { Length: var l } && l >= _tokens ? t_profile : t_profile = new float[_tokens];
         var touched = t_touched is { Length: var lt } && lt >= _tokens ? t_touched : t_touched = new int[_tokens];
@@ -112,6 +114,7 @@ public sealed class ContentModel : IRecommender
             int t = touched[c];
             float pw = profile[t];
             profile[t] = 0;
+            if (_tokenStart[t + 1] - _tokenStart[t] > maxPostings) continue;
             for (int q = _tokenStart[t]; q < _tokenStart[t + 1]; q++)
             {
                 float add = pw * _tokenWeights[q];

@@ -242,7 +242,7 @@ internal sealed class RecommendationPipeline
     }
 
     /// <summary>Most popular and most trending items every pool starts from; items appended after training (newest first).</summary>
-    private const int PopularPool = 800, TrendingPool = 200, NewItemsPool = 2000, SequencePool = 200, ContentPool = 200;
+    private const int PopularPool = 800, TrendingPool = 200, NewItemsPool = 2000, SequencePool = 200, ContentPool = 200, NewestPool = 2000;
 
     private void AddToPool(int item, int n)
     {
@@ -282,7 +282,7 @@ internal sealed class RecommendationPipeline
                     // A product page or a small cart: its most similar items by content join the pool (only the items
                     // sharing a token with it are looked at).
                     Span<int> top = stackalloc int[ContentPool];
-                    int k = content.MostSimilar(CollectionsMarshal.AsSpan(_anchors), ContentPool, top);
+                    int k = content.MostSimilar(CollectionsMarshal.AsSpan(_anchors), ContentPool, top, Math.Max(2_000, n / 50));
                     for (int t = 0; t < k; t++) AddToPool(top[t], n);
                     foreach (int j in state.PopularTop(request.Device, request.Country, request.LocalHour, PopularPool)) AddToPool(j, n);
                     break;
@@ -301,7 +301,11 @@ internal sealed class RecommendationPipeline
                     var published = state.Catalog.Columns.PublishedMs;
                     long now = request.Context.Now.ToUnixTimeMilliseconds();
                     long window = (long)(ctx.Options.NewArrivalDays * 86_400_000);
-                    for (int j = 0; j < n; j++) if (published[j] > 0 && now - published[j] <= window) AddToPool(j, n);
+                    foreach (int j in state.Newest(NewestPool))
+                    {
+                        if (now - published[j] > window) break; // newest first: the rest are older still
+                        AddToPool(j, n);
+                    }
                     break;
                 }
                 case Source.Sequence:

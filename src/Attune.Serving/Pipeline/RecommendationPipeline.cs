@@ -242,7 +242,8 @@ internal sealed class RecommendationPipeline
     }
 
     /// <summary>Most popular and most trending items every pool starts from; items appended after training (newest first).</summary>
-    private const int PopularPool = 800, TrendingPool = 200, NewItemsPool = 2000, SequencePool = 200, ContentPool = 200, NewestPool = 2000;
+    private const int PopularPool = 800, TrendingPool = 200, NewItemsPool = 2000, SequencePool = 200, ContentPool = 200, NewestPool = 2000,
+        PopularPoolForItems = 200;
 
     private void AddToPool(int item, int n)
     {
@@ -264,6 +265,8 @@ internal sealed class RecommendationPipeline
             foreach (string id in candidates) AddToPool(state.Catalog.IndexOf(id), n);
             return;
         }
+        // A product page or cart is answered mostly by its neighbours; popular items only fill in.
+        int popular = scenario.Anchor == AnchorKind.Request ? PopularPoolForItems : PopularPool;
         foreach (var (source, _) in scenario.ParsedSources)
         {
             switch (source)
@@ -284,11 +287,11 @@ internal sealed class RecommendationPipeline
                     Span<int> top = stackalloc int[ContentPool];
                     int k = content.MostSimilar(CollectionsMarshal.AsSpan(_anchors), ContentPool, top, Math.Max(2_000, n / 50));
                     for (int t = 0; t < k; t++) AddToPool(top[t], n);
-                    foreach (int j in state.PopularTop(request.Device, request.Country, request.LocalHour, PopularPool)) AddToPool(j, n);
+                    foreach (int j in state.PopularTop(request.Device, request.Country, request.LocalHour, popular)) AddToPool(j, n);
                     break;
                 }
                 case Source.Popularity or Source.Als or Source.Content:
-                    foreach (int j in state.PopularTop(request.Device, request.Country, request.LocalHour, PopularPool)) AddToPool(j, n);
+                    foreach (int j in state.PopularTop(request.Device, request.Country, request.LocalHour, popular)) AddToPool(j, n);
                     break;
                 case Source.Trending:
                     foreach (int j in state.Trending.Top(TrendingPool)) AddToPool(j, n);

@@ -72,6 +72,11 @@ public sealed class DemoShop
     }
 
     public DemoOptions Options { get; }
+
+    /// <summary>The demo's consumables (categories people buy again, such as coffee and shampoo): serving keeps recommending
+    /// their purchased items.</summary>
+    public static IReadOnlyList<string> RepeatBuyCategories { get; } =
+        DemoCatalog.Leaves.Where(l => l.RepurchaseDays > 0).Select(l => l.Path).ToArray();
     public IReadOnlyList<Item> Items => ItemArray;
     public IReadOnlyList<User> Users => UserArray;
     public DemoTruth Truth { get; private set; } = null!;

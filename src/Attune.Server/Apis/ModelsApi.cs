@@ -38,7 +38,8 @@ public static class ModelsApi
     }
 
     public static IResult ListModels(AttuneServices s) =>
-        TypedResults.Ok(new ModelList(s.Serving.ActiveVersion, s.Serving.TrainingStatus, s.Serving.Versions));
+        TypedResults.Ok(new ModelList(s.Serving.ActiveVersion, s.Serving.TrainingStatus, s.Serving.Live.Count, s.Serving.DroppedLogRecords,
+            s.Serving.Versions));
 
     public static async Task<IResult> Train(string? wait, AttuneServices s, CancellationToken ct)
     {
@@ -65,7 +66,9 @@ public static class ModelsApi
         }
     }
 
-    public sealed record ModelList(string? Active, string? Training, IReadOnlyList<ModelInfo> Versions);
+    /// <param name="LivePeople">People with events since the active model (kept in memory).</param>
+    /// <param name="DroppedRecommendationLogs">Answers not logged because the store could not keep up.</param>
+    public sealed record ModelList(string? Active, string? Training, int LivePeople, long DroppedRecommendationLogs, IReadOnlyList<ModelInfo> Versions);
 
     public sealed record TrainingStarted(string Status);
 }

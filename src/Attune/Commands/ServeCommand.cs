@@ -20,7 +20,11 @@ internal static class ServeCommand
             WebApplication app;
             try
             {
-                app = AttuneHost.Build([], result.GetValue(urls), result.GetValue(data));
+                // The demo shop sells consumables: their purchased items stay recommendable.
+                var settings = result.GetValue(demo)
+                    ? DemoShop.RepeatBuyCategories.Select((c, i) => new KeyValuePair<string, string?>($"Attune:Serving:RepeatBuyCategories:{i}", c))
+                    : null;
+                app = AttuneHost.Build([], result.GetValue(urls), result.GetValue(data), settings);
             }
             catch (AttuneStartException e)
             {

@@ -22,6 +22,17 @@ public sealed class GuardrailTests
     }
 
     [Fact]
+    public void TheDemoShopsConsumablesAreItsRepeatBuyCategories()
+    {
+        Assert.Contains("grocery/coffee", Attune.Demo.DemoShop.RepeatBuyCategories);
+        Assert.Contains("beauty/haircare", Attune.Demo.DemoShop.RepeatBuyCategories);
+        Assert.DoesNotContain("shoes/running", Attune.Demo.DemoShop.RepeatBuyCategories);
+        var ctx = new ServingContext(new ServingOptions { RepeatBuyCategories = [.. Attune.Demo.DemoShop.RepeatBuyCategories] });
+        Assert.True(ctx.IsRepeatBuy(Item("grocery/coffee")));
+        Assert.False(ctx.IsRepeatBuy(Item("electronics/laptops")));
+    }
+
+    [Fact]
     public void ConsentIsRememberedPerUser()
     {
         var ctx = new ServingContext(new ServingOptions());

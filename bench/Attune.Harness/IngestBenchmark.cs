@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text;
 
@@ -37,32 +36,10 @@ internal static class IngestBenchmark
     private static async Task<(long Requests, List<double> LatenciesMs, TimeSpan Elapsed)> RunAsync(
         Uri address, int concurrency, int seconds, Func<int, byte[]> body)
     {
-        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionLifetime = Timeout.InfiniteTimeSpan };
-        using var http = new HttpClient(handler) { BaseAddress = address, Timeout = TimeSpan.FromSeconds(60) };
-        // Warm-up: JIT and connection set-up are not what is measured.
-        for (int i = 0; i < 50; i++) await Send(http, body(i));
-        var latencies = new List<double>[concurrency];
-        long requests = 0;
-        int failures = 0;
-        var clock = Stopwatch.StartNew();
-        var end = TimeSpan.FromSeconds(seconds);
-        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(w => Task.Run(async () =>
-        {
-            var mine = latencies[w] = new List<double>(100_000);
-            for (int n = w; clock.Elapsed < end; n += concurrency)
-            {
-                long start = Stopwatch.GetTimestamp();
-                var status = await Send(http, body(n));
-                mine.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-                if (status != HttpStatusCode.OK) Interlocked.Increment(ref failures);
-                Interlocked.Increment(ref requests);
-            }
-        })));
-        var elapsed = clock.Elapsed;
-        if (failures > 0) Console.Error.WriteLine($"{failures} requests failed");
-        var all = latencies.SelectMany(l => l).ToList();
-        all.Sort();
-        return (requests, all, elapsed);
+        using var http = ClosedLoop.Client(address, concurrency);
+        var r = await ClosedLoop.RunAsync(http, concurrency, seconds, warmup: 50, (client, n) => Send(client, body(n)));
+        if (r.Failures > 0) Console.Error.WriteLine($"{r.Failures} requests failed");
+        return (r.Requests, r.SortedLatenciesMs, r.Elapsed);
     }
 
     private static async Task<HttpStatusCode> Send(HttpClient http, byte[] body)

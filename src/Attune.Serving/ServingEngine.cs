@@ -38,6 +38,8 @@ public sealed class ServingEngine : IAsyncDisposable
     private readonly ServingContext _context;
     private readonly Dictionary<string, ScenarioOptions> _scenarios;
     private readonly ConcurrentDictionary<string, Item> _catalog = new(StringComparer.Ordinal);
+    /// <summary>Each scenario's blend as <c>/v1/rank</c> uses it: no diversity, no personal exclusions.</summary>
+    private readonly ConcurrentDictionary<string, ScenarioOptions> _rankings = new(StringComparer.OrdinalIgnoreCase);
     private readonly Lock _swapGate = new();
     private readonly SemaphoreSlim _training = new(1, 1);
     private readonly Channel<RecommendationRecord> _recommendationLog =
@@ -205,11 +207,11 @@ public sealed class ServingEngine : IAsyncDisposable
         var state = _state ?? throw new InvalidOperationException("no model is active yet");
         if (!_scenarios.TryGetValue(request.Scenario, out var scenario))
             throw new RecommendationException("scenario", $"unknown scenario '{request.Scenario}'; known: {string.Join(", ", ScenarioNames)}");
-        var ranking = new ScenarioOptions
+        var ranking = _rankings.GetOrAdd(request.Scenario, static (name, s) => new ScenarioOptions
         {
-            Sources = scenario.Sources, Anchor = scenario.Anchor, ExcludeAnchors = false, ExcludePurchased = false,
+            Sources = s.Sources, Anchor = s.Anchor, ExcludeAnchors = false, ExcludePurchased = false,
             MaxCategoryShare = 1, MaxBrandShare = 1, Diversity = 0,
-        }.Validate(request.Scenario);
+        }.Validate(name), scenario);
         var unknown = request.Candidates!.Where(id => state.Catalog.IndexOf(id) < 0).ToList();
         var pipeline = RecommendationPipeline.Current;
         LoadPerson(pipeline.Person, state, request);
@@ -528,13 +530,6 @@ public sealed class ServingEngine : IAsyncDisposable
     }
 
     private const int LogBatch = 5_000, LogDelayMs = 100;
-
-    /// <summary>Waits until every recommendation answered so far is logged (tests, shutdown).</summary>
-    public async Task FlushLogAsync()
-    {
-        while (_recommendationLog.Reader.Count > 0) await Task.Delay(10).ConfigureAwait(false);
-        await Task.Delay(50).ConfigureAwait(false);
-    }
 
     private int _disposed;
 

@@ -54,11 +54,14 @@ public sealed class ContentModel : IRecommender
     public string Name => "content";
     public int Items => _items;
 
-    public void Score(int user, ReadOnlySpan<int> history, Span<float> scores)
+    /// <summary>
+    /// Sums the history's item vectors (newest weighted most) into this thread's token profile; returns how many tokens it
+    /// touched (listed in <paramref name="touched"/>). Callers reset the profile entries they read back to 0.
+    /// </summary>
+    private int BuildProfile(ReadOnlySpan<int> history, out float[] profile, out int[] touched)
     {
-        scores[.._items].Clear();
-        var profile = t_profile is { Length: var l } && l >= _tokens ? t_profile : t_profile = new float[_tokens];
-        var touched = t_touched is { Length: var lt } && lt >= _tokens ? t_touched : t_touched = new int[_tokens];
+        profile = t_profile is { Length: var l } && l >= _tokens ? t_profile : t_profile = new float[_tokens];
+        touched = t_touched is { Length: var lt } && lt >= _tokens ? t_touched : t_touched = new int[_tokens];
         int count = 0;
         float w = 1f;
         for (int h = history.Length - 1; h >= 0; h--, w *= _historyDecay)
@@ -72,6 +75,13 @@ public sealed class ContentModel : IRecommender
                 profile[t] += w * _itemWeights[p];
             }
         }
+        return count;
+    }
+
+    public void Score(int user, ReadOnlySpan<int> history, Span<float> scores)
+    {
+        scores[.._items].Clear();
+        int count = BuildProfile(history, out var profile, out var touched);
         for (int c = 0; c < count; c++)
         {
             int t = touched[c];
@@ -92,23 +102,9 @@ public sealed class ContentModel : IRecommender
     /// says little about which items are nearest, and would cost the most).</param>
     public int MostSimilar(ReadOnlySpan<int> history, int k, Span<int> result, int maxPostings = int.MaxValue)
     {
-        var profile = t_profile is { Length: var l } && l >= _tokens ? t_profile : t_profile = new float[_tokens];
-        var touched = t_touched is { Length: var lt } && lt >= _tokens ? t_touched : t_touched = new int[_tokens];
         var scores = t_itemScores is { Length: var ls } && ls >= _items ? t_itemScores : t_itemScores = new float[_items];
         var items = t_itemTouched is { Length: var li } && li >= _items ? t_itemTouched : t_itemTouched = new int[_items];
-        int count = 0, itemCount = 0;
-        float w = 1f;
-        for (int h = history.Length - 1; h >= 0; h--, w *= _historyDecay)
-        {
-            int i = history[h];
-            if ((uint)i >= (uint)_items) continue;
-            for (int p = _itemStart[i]; p < _itemStart[i + 1]; p++)
-            {
-                int t = _itemTokens[p];
-                if (profile[t] == 0) touched[count++] = t;
-                profile[t] += w * _itemWeights[p];
-            }
-        }
+        int count = BuildProfile(history, out var profile, out var touched), itemCount = 0;
         for (int c = 0; c < count; c++)
         {
             int t = touched[c];
@@ -173,21 +169,7 @@ public sealed class ContentModel : IRecommender
     /// </summary>
     public void ScoreItems(ReadOnlySpan<int> history, ReadOnlySpan<int> items, Span<float> scores)
     {
-        var profile = t_profile is { Length: var l } && l >= _tokens ? t_profile : t_profile = new float[_tokens];
-        var touched = t_touched is { Length: var lt } && lt >= _tokens ? t_touched : t_touched = new int[_tokens];
-        int count = 0;
-        float w = 1f;
-        for (int h = history.Length - 1; h >= 0; h--, w *= _historyDecay)
-        {
-            int i = history[h];
-            if ((uint)i >= (uint)_items) continue;
-            for (int p = _itemStart[i]; p < _itemStart[i + 1]; p++)
-            {
-                int t = _itemTokens[p];
-                if (profile[t] == 0) touched[count++] = t;
-                profile[t] += w * _itemWeights[p];
-            }
-        }
+        int count = BuildProfile(history, out var profile, out var touched);
         foreach (int j in items)
         {
             if ((uint)j >= (uint)_items) { scores[j] = 0; continue; }

@@ -11,7 +11,6 @@ public sealed class TrendingCounters
     private readonly double _shortDays, _longDays;
     private readonly float[] _short, _long;
     private long _refMs;
-    private volatile float[] _scores;
     private volatile float[] _positive = [];
     private volatile int[] _top = [];
 
@@ -25,17 +24,11 @@ public sealed class TrendingCounters
         _refMs = refMs;
         _shortDays = shortDays;
         _longDays = longDays;
-        _scores = new float[_short.Length];
         Tick(refMs);
     }
 
-    /// <summary>The current z-scores (read-only; replaced whole by <see cref="Tick"/>).</summary>
-    public float[] Scores => _scores;
-
     /// <summary>The scores clipped at 0: how much an item is rising (falling items count as not trending).</summary>
     public float[] Positive => _positive;
-
-    public int Items => _short.Length;
 
     /// <summary>Counts one positive event on <paramref name="item"/> at <paramref name="timeMs"/>.</summary>
     public void Add(int item, long timeMs)
@@ -74,7 +67,6 @@ public sealed class TrendingCounters
         System.Numerics.Tensors.TensorPrimitives.Max(scores, 0f, positive);
         var top = new int[Math.Min(1000, positive.Length)];
         int found = Attune.Algorithms.Scoring.TopK.Select(positive, top.Length, top);
-        _scores = scores;
         _positive = positive;
         _top = top[..found];
     }

@@ -396,11 +396,7 @@ internal sealed class RecommendationPipeline
             {
                 if (!person.Personalized || person.Cart.Count == 0) return null;
                 foreach (int j in scope) buffer[j] = 0;
-                for (int k = 0; k < person.Cart.Count; k++)
-                {
-                    int i = person.Cart[k];
-                    if (i < n) buffer[i] = 1f + 0.01f * k;
-                }
+                FillCart(buffer, n);
                 m = n;
                 return buffer;
             }
@@ -409,11 +405,7 @@ internal sealed class RecommendationPipeline
                 var published = state.Catalog.Columns.PublishedMs;
                 long now = request.Context.Now.ToUnixTimeMilliseconds();
                 double window = ctx.Options.NewArrivalDays * 86_400_000;
-                foreach (int j in scope)
-                {
-                    long age = now - published[j];
-                    buffer[j] = published[j] > 0 && age >= -86_400_000 && age <= window ? (float)Math.Pow(0.5, Math.Max(age, 0) / (window / 4)) : 0f;
-                }
+                foreach (int j in scope) buffer[j] = Freshness(published[j], now, window);
                 m = n;
                 return buffer;
             }
@@ -510,11 +502,7 @@ internal sealed class RecommendationPipeline
                 var published = state.Catalog.Columns.PublishedMs;
                 long now = request.Context.Now.ToUnixTimeMilliseconds();
                 double window = ctx.Options.NewArrivalDays * 86_400_000;
-                for (int j = 0; j < n; j++)
-                {
-                    long age = now - published[j];
-                    buffer[j] = published[j] > 0 && age >= -86_400_000 && age <= window ? (float)Math.Pow(0.5, Math.Max(age, 0) / (window / 4)) : 0f;
-                }
+                for (int j = 0; j < n; j++) buffer[j] = Freshness(published[j], now, window);
                 m = n;
                 return buffer;
             }
@@ -522,11 +510,7 @@ internal sealed class RecommendationPipeline
             {
                 if (!person.Personalized || person.Cart.Count == 0) return null;
                 buffer.AsSpan(0, n).Clear();
-                for (int k = 0; k < person.Cart.Count; k++)
-                {
-                    int i = person.Cart[k];
-                    if (i < n) buffer[i] = 1f + 0.01f * k; // the latest added first
-                }
+                FillCart(buffer, n);
                 m = n;
                 return buffer;
             }
@@ -538,6 +522,23 @@ internal sealed class RecommendationPipeline
     private const int SequenceHistory = 20;
     /// <summary>Newest anchors the content profile is built from.</summary>
     private const int ContentAnchors = 5;
+
+    /// <summary>New-arrival score: 1 when just published, halving every quarter of the window, 0 outside it or unknown.</summary>
+    private static float Freshness(long publishedMs, long nowMs, double windowMs)
+    {
+        long age = nowMs - publishedMs;
+        return publishedMs > 0 && age >= -86_400_000 && age <= windowMs ? (float)Math.Pow(0.5, Math.Max(age, 0) / (windowMs / 4)) : 0f;
+    }
+
+    /// <summary>Marks the open cart in <paramref name="buffer"/>, the latest added highest.</summary>
+    private void FillCart(float[] buffer, int n)
+    {
+        var cart = Person.Cart;
+        for (int k = 0; k < cart.Count; k++)
+        {
+            if (cart[k] < n) buffer[cart[k]] = 1f + 0.01f * k;
+        }
+    }
 
     private static float[] Clipped(float[] buffer, int m)
     {

@@ -31,12 +31,20 @@ public sealed class RuleBook
         foreach (var r in _rules) r.Invalidate(item);
     }
 
-    internal sealed class CompiledRule(BusinessRule rule, int capacity)
+    internal sealed class CompiledRule
     {
-        private readonly sbyte[] _cache = rule.Filter is not null && !ItemFilter.Parse(rule.Filter).UsesContext ? new sbyte[capacity] : [];
+        private readonly sbyte[] _cache;
 
-        public BusinessRule Rule { get; } = rule;
-        public ItemFilter? Filter { get; } = rule.Filter is null ? null : ItemFilter.Parse(rule.Filter);
+        public CompiledRule(BusinessRule rule, int capacity)
+        {
+            Rule = rule;
+            Filter = rule.Filter is null ? null : ItemFilter.Parse(rule.Filter);
+            // A verdict over item fields alone holds until the item changes: cache it. One that reads the context: never.
+            _cache = Filter is { UsesContext: false } ? new sbyte[capacity] : [];
+        }
+
+        public BusinessRule Rule { get; }
+        public ItemFilter? Filter { get; }
 
         public bool AppliesTo(string scenario)
         {

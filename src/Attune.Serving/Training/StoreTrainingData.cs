@@ -238,9 +238,6 @@ public sealed class SparseRows(int[] start, int[] items)
 
     public ReadOnlySpan<int> Row(int r) => (uint)r < (uint)Rows ? Items.AsSpan(Start[r], Start[r + 1] - Start[r]) : default;
 
-    public bool Contains(int r, int item) => Row(r).BinarySearch(item) >= 0;
-
-    public static readonly SparseRows Empty = new([0], []);
 }
 
 /// <summary>
@@ -256,17 +253,7 @@ public sealed class ImpressionTable(int[] start, int[] items, int[] counts, long
     public long[] LastShownMs { get; } = lastShownMs;
     public long[] LastEngagedMs { get; } = lastEngagedMs;
 
-    public static readonly ImpressionTable Empty = new([0], [], [], [], [], []);
-
     public int Users => Start.Length - 1;
-
-    /// <summary>The entry position of (user, item), or -1.</summary>
-    public int Find(int user, int item)
-    {
-        if ((uint)user >= (uint)Users) return -1;
-        int p = Items.AsSpan(Start[user], Start[user + 1] - Start[user]).BinarySearch(item);
-        return p >= 0 ? Start[user] + p : -1;
-    }
 
     public static ImpressionTable Build(int users, List<(int User, int Item, long Time)> shown, List<(int User, int Item, long Time)> engaged)
     {

@@ -23,19 +23,22 @@ internal static class SourceCostBenchmark
         if (existing is null) await DemoLoader.LoadAsync(store, DemoShop.Generate(new DemoOptions { End = DemoOptions.DefaultEnd(TimeProvider.System) }));
         int users = o.Int("users", 20_000), items = o.Int("items", 5_000);
         var options = new ServingOptions { LogRecommendations = false, RetrainIntervalMinutes = 0, RetrainAfterEvents = 0 };
-        foreach (var source in Enum.GetNames<Source>())
-            options.Scenarios["only-" + source.ToLowerInvariant()] = ScenarioOptions.Of("one source", AnchorKind.Recent, (source, 1f));
+        foreach (string source in Attune.Serving.Sources.SourceRegistry.CreateDefault().Names)
+            options.Scenarios["only-" + source] = ScenarioOptions.Of("one source", AnchorKind.Recent, (source, 1f));
         await using var engine = new ServingEngine(store, options, dir);
         await engine.StartAsync();
         var filter = ItemFilter.Parse("inStock and price <= context.budget");
         var context = new FilterContext(new Dictionary<string, object?> { ["budget"] = 150.0 }, DateTimeOffset.UtcNow);
         string? only = o.Get("scenario");
+        // --recipe NAME: the same answers through a stored recipe that changes nothing (a named recipe costs what the default does).
+        string? recipe = o.Get("recipe");
+        if (recipe is not null) await engine.PutRecipeAsync(new Attune.Serving.Recipes.Recipe { Name = recipe });
         foreach (string scenario in engine.Scenarios.Keys.Order())
         {
             if (only is not null && scenario != only) continue;
             RecommendationRequest Request(int n) => new()
             {
-                UserId = $"u{n * 7919 % users + 1:D5}", Scenario = scenario, Count = 20, Filter = filter, Context = context,
+                UserId = $"u{n * 7919 % users + 1:D5}", Scenario = scenario, Recipe = recipe, Count = 20, Filter = filter, Context = context,
                 ItemIds = [$"i{n * 7919 % items + 1:D5}"],
             };
             for (int n = 0; n < 2000; n++) engine.Recommend(Request(n)); // tiered JIT reaches its final code

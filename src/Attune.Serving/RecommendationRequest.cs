@@ -9,6 +9,8 @@ public sealed class RecommendationRequest
     public string? UserId { get; init; }
     public string? AnonymousId { get; init; }
     public required string Scenario { get; init; }
+    /// <summary>The recipe to serve with; null = the default recipe.</summary>
+    public string? Recipe { get; init; }
     /// <summary>Items wanted; null = the scenario's default.</summary>
     public int? Count { get; init; }
     /// <summary>Anchor items for item and cart scenarios.</summary>
@@ -30,6 +32,8 @@ public sealed class Recommendation
 {
     public required string RecommendationId { get; init; }
     public required string Scenario { get; init; }
+    /// <summary>The recipe it was served with.</summary>
+    public string? Recipe { get; init; }
     public string? ModelVersion { get; init; }
     /// <summary>False when the person opted out of personalization or nothing is known about them.</summary>
     public bool Personalized { get; init; }

@@ -50,7 +50,7 @@ public sealed class ServingOptions
     /// <summary>Overrides and additions to the shipped scenarios (<see cref="ScenarioOptions.Defaults"/>), by name.</summary>
     public Dictionary<string, ScenarioOptions> Scenarios { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>The shipped scenarios with configured ones laid over them, validated.</summary>
+    /// <summary>The shipped scenarios with configured ones laid over them (checked when an engine compiles them into its default recipe).</summary>
     public Dictionary<string, ScenarioOptions> ResolveScenarios()
     {
         var all = ScenarioOptions.Defaults();
@@ -59,7 +59,6 @@ public sealed class ServingOptions
             if (all.TryGetValue(name, out var shipped) && configured.Sources.Count == 0) configured.Sources = shipped.Sources;
             all[name] = configured;
         }
-        foreach (var (name, scenario) in all) scenario.Validate(name);
         return all;
     }
 }

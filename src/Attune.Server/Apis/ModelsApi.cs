@@ -34,6 +34,14 @@ public static class ModelsApi
             .WithMetadata(new RequiredScope(Scope.Admin))
             .Produces<ModelInfo>()
             .ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapDelete("/{version}", Delete)
+            .WithName("DeleteModel")
+            .WithSummary("Delete a stored version (not the active one); recipes that named it are served by the active version")
+            .WithMetadata(new RequiredScope(Scope.Admin))
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         return app;
     }
 
@@ -63,6 +71,19 @@ public static class ModelsApi
         catch (FileNotFoundException)
         {
             return Problems.NotFound("Model version", version);
+        }
+    }
+
+    public static IResult Delete(string version, AttuneServices s)
+    {
+        if (!ModelRepository.IsVersionName(version)) return Problems.BadField("version", "must look like v12");
+        try
+        {
+            return s.Serving.DeleteVersion(version) ? TypedResults.NoContent() : Problems.NotFound("Model version", version);
+        }
+        catch (InvalidOperationException e)
+        {
+            return Problems.Result(StatusCodes.Status409Conflict, "Active version", e.Message);
         }
     }
 

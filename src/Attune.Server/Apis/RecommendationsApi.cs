@@ -13,8 +13,12 @@ namespace Attune.Server.Apis;
 
 public static class RecommendationsApi
 {
-    private static readonly string[] s_bodyFields =
-        ["userId", "anonymousId", "scenario", "count", "context", "itemId", "itemIds", "filter", "exclude", "explain", "fields", "candidates"];
+    /// <summary>
+    /// The body's fields: the properties of <see cref="RecommendationInput"/>, the type the OpenAPI document shows, so the schema
+    /// and the fields accepted cannot drift apart (a test sends each one).
+    /// </summary>
+    internal static readonly string[] s_bodyFields =
+        [.. typeof(RecommendationInput).GetProperties().Select(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name))];
 
     /// <summary>Item fields a response may carry besides id, score, position and reasons.</summary>
     private static readonly string[] s_itemFields =
@@ -30,6 +34,7 @@ public static class RecommendationsApi
             .WithDescription("Body: userId or anonymousId, scenario (for-you, similar, complementary, because-you-viewed, trending, " +
                 "new-arrivals, cart-recovery, home-rows, or a configured one), count, context (device, geo, localTime, any values for " +
                 "filters), itemId/itemIds (item and cart scenarios), filter (docs/filters.md), exclude, explain (default true), " +
+                "recipe (a named serving configuration, GET /v1/recipes; default: the default recipe), " +
                 "fields (item fields to include). The answer's recommendationId should be sent back on the click and purchase events it leads to.")
             .Accepts<RecommendationInput>("application/json")
             .Produces<RecommendationOutput>()
@@ -39,7 +44,7 @@ public static class RecommendationsApi
         api.MapGet("/recommendations", GetRecommendations)
             .WithName("RecommendByQuery")
             .WithSummary("Recommendations, the simple case as query parameters")
-            .WithDescription("userId, anonymousId, scenario, count, itemId (repeat or comma-separate for several), filter, exclude " +
+            .WithDescription("userId, anonymousId, scenario, recipe, count, itemId (repeat or comma-separate for several), filter, exclude " +
                 "(comma-separated), explain, fields (comma-separated), and context values as context.NAME=value.")
             .Produces<RecommendationOutput>()
             .ProducesProblem(StatusCodes.Status400BadRequest);
@@ -59,8 +64,8 @@ public static class RecommendationsApi
             .Produces<RecommendationOutput>()
             .ProducesProblem(StatusCodes.Status400BadRequest);
 
-        api.MapGet("/scenarios", (AttuneServices s) => TypedResults.Ok(s.Serving.Scenarios.OrderBy(kv => kv.Key)
-                .Select(kv => new ScenarioOutput(kv.Key, kv.Value.Description, kv.Value.Sources, kv.Value.Anchor.ToString(), kv.Value.RequireItem))
+        api.MapGet("/scenarios", (AttuneServices s) => TypedResults.Ok(s.Serving.Scenarios.OrderBy(kv => kv.Key, StringComparer.Ordinal)
+                .Select(kv => new ScenarioOutput(kv.Key, kv.Value.Description, kv.Value.Weights, kv.Value.Anchor.ToString(), kv.Value.RequireItem))
                 .Append(new ScenarioOutput("home-rows", "Home page rows (top picks, because you viewed, trending, departments for the person, new arrivals)",
                     new Dictionary<string, float>(), "Recent", false))))
             .WithName("ListScenarios")
@@ -95,7 +100,7 @@ public static class RecommendationsApi
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var q = context.Request.Query;
         var contextValues = new Dictionary<string, object?>(StringComparer.Ordinal);
-        string? filterText = null, scenario = null, userId = null, anonymousId = null;
+        string? filterText = null, scenario = null, userId = null, anonymousId = null, recipe = null;
         int? count = null;
         bool explain = true;
         var itemIds = new List<string>();
@@ -109,6 +114,7 @@ public static class RecommendationsApi
                 case "userId": userId = Id(value, key, errors); break;
                 case "anonymousId": anonymousId = Id(value, key, errors); break;
                 case "scenario": scenario = value; break;
+                case "recipe": recipe = value; break;
                 case "count":
                     if (int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int c)) count = c;
                     else errors[key] = ["must be a whole number"];
@@ -131,12 +137,12 @@ public static class RecommendationsApi
                     if (key.StartsWith("context.", StringComparison.Ordinal) && key.Length > 8)
                         contextValues[key[8..]] = double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) ? d
                             : value is "true" or "false" ? value == "true" : value;
-                    else errors[key] = ["unknown parameter; known: userId, anonymousId, scenario, count, itemId, filter, exclude, explain, fields, context.NAME"];
+                    else errors[key] = ["unknown parameter; known: userId, anonymousId, scenario, recipe, count, itemId, filter, exclude, explain, fields, context.NAME"];
                     break;
             }
         }
-        var now = DateTimeOffset.UtcNow;
-        var parsed = Build(s, errors, userId, anonymousId, scenario, count, itemIds, exclude, fields, filterText, explain,
+        var now = s.Time.GetUtcNow();
+        var parsed = Build(s, errors, userId, anonymousId, scenario, recipe, count, itemIds, exclude, fields, filterText, explain,
             new FilterContext(contextValues, now), contextValues, null, rank: false);
         return AnswerAsync(context, s, parsed, rank: false);
     }
@@ -167,7 +173,7 @@ public static class RecommendationsApi
     private static Parsed ReadBody(JsonElement root, AttuneServices s, bool rank)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        string? userId = null, anonymousId = null, scenario = null, filterText = null;
+        string? userId = null, anonymousId = null, scenario = null, filterText = null, recipe = null;
         int? count = null;
         bool explain = true;
         var itemIds = new List<string>();
@@ -176,7 +182,7 @@ public static class RecommendationsApi
         List<string>? candidates = rank ? [] : null;
         var contextValues = new Dictionary<string, object?>(StringComparer.Ordinal);
         FilterContext filterContext = FilterContext.Empty;
-        var now = DateTimeOffset.UtcNow;
+        var now = s.Time.GetUtcNow();
         bool hasContext = false;
         foreach (var p in root.EnumerateObject())
         {
@@ -187,6 +193,7 @@ public static class RecommendationsApi
                 case "userId": userId = v.ValueKind == JsonValueKind.String ? Id(v.GetString()!, p.Name, errors) : Error(errors, p.Name, "must be a string"); break;
                 case "anonymousId": anonymousId = v.ValueKind == JsonValueKind.String ? Id(v.GetString()!, p.Name, errors) : Error(errors, p.Name, "must be a string"); break;
                 case "scenario": scenario = v.ValueKind == JsonValueKind.String ? v.GetString() : Error(errors, p.Name, "must be a string"); break;
+                case "recipe": recipe = v.ValueKind == JsonValueKind.String ? v.GetString() : Error(errors, p.Name, "must be a recipe name"); break;
                 case "count":
                     if (v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int c)) count = c;
                     else errors[p.Name] = ["must be a whole number"];
@@ -217,12 +224,12 @@ public static class RecommendationsApi
         }
         if (rank && candidates!.Count == 0 && !errors.ContainsKey("candidates")) errors["candidates"] = ["is required: the item ids to order"];
         if (rank && candidates!.Count > 1000) errors["candidates"] = ["at most 1,000 items"];
-        return Build(s, errors, userId, anonymousId, scenario, count, itemIds, exclude, fields, filterText, explain,
+        return Build(s, errors, userId, anonymousId, scenario, recipe, count, itemIds, exclude, fields, filterText, explain,
             hasContext ? filterContext : new FilterContext(contextValues, now), contextValues, candidates, rank);
     }
 
     private static Parsed Build(AttuneServices s, Dictionary<string, string[]> errors, string? userId, string? anonymousId, string? scenario,
-        int? count, List<string> itemIds, List<string> exclude, List<string> fields, string? filterText, bool explain,
+        string? recipe, int? count, List<string> itemIds, List<string> exclude, List<string> fields, string? filterText, bool explain,
         FilterContext filterContext, Dictionary<string, object?> contextValues, List<string>? candidates, bool rank)
     {
         int max = s.Serving.Options.MaxCount;
@@ -234,6 +241,8 @@ public static class RecommendationsApi
             if (!s_itemFields.Contains(f, StringComparer.Ordinal)) errors["fields"] = [$"unknown item field '{f}'; known: {string.Join(", ", s_itemFields)}"];
         }
         if (itemIds.Count > 100) errors["itemIds"] = ["at most 100 items"];
+        if (recipe is not null && !s.Serving.Recipes.TryGet(recipe, out _))
+            errors["recipe"] = [$"unknown recipe '{recipe}'; known: {string.Join(", ", s.Serving.Recipes.All.Select(r => r.Name))}"];
         if (exclude.Count > 1000) errors["exclude"] = ["at most 1,000 items"];
         if (errors.Count > 0) return new Parsed(null, [], errors);
         var request = new RecommendationRequest
@@ -241,6 +250,7 @@ public static class RecommendationsApi
             UserId = userId,
             AnonymousId = anonymousId,
             Scenario = scenario ?? "for-you",
+            Recipe = recipe,
             Count = rank ? null : count,
             ItemIds = itemIds,
             Filter = filter,
@@ -287,6 +297,7 @@ public static class RecommendationsApi
         w.WriteStartObject();
         w.WriteString("recommendationId", answer.RecommendationId);
         w.WriteString("scenario", answer.Scenario);
+        if (answer.Recipe is not null) w.WriteString("recipe", answer.Recipe);
         if (answer.ModelVersion is not null) w.WriteString("modelVersion", answer.ModelVersion);
         w.WriteBoolean("personalized", answer.Personalized);
         if (answer.Title is not null) w.WriteString("title", answer.Title);
@@ -412,7 +423,7 @@ public static class RecommendationsApi
 
 /// <summary>The JSON shape of a recommendation request, for the API reference (requests are validated field by field).</summary>
 public sealed record RecommendationInput(
-    string? UserId, string? AnonymousId, string? Scenario, int? Count, Dictionary<string, object>? Context, string? ItemId,
+    string? UserId, string? AnonymousId, string? Scenario, string? Recipe, int? Count, Dictionary<string, object>? Context, string? ItemId,
     string[]? ItemIds, string? Filter, string[]? Exclude, bool? Explain, string[]? Fields, string[]? Candidates);
 
 public sealed record RecommendationItemOutput(string Id, float Score, int Position, string[] Reasons);
@@ -420,7 +431,7 @@ public sealed record RecommendationItemOutput(string Id, float Score, int Positi
 public sealed record RecommendationRowOutput(string Id, string Title, string Scenario, RecommendationItemOutput[] Items);
 
 public sealed record RecommendationOutput(
-    string RecommendationId, string Scenario, string? ModelVersion, bool Personalized, string? Title, RecommendationItemOutput[] Items,
+    string RecommendationId, string Scenario, string? Recipe, string? ModelVersion, bool Personalized, string? Title, RecommendationItemOutput[] Items,
     RecommendationRowOutput[]? Rows, string[]? Unknown);
 
 public sealed record ScenarioOutput(string Name, string Description, IReadOnlyDictionary<string, float> Sources, string Anchor, bool RequiresItem);

@@ -2,6 +2,7 @@ using System.Net;
 using Attune.Server.Apis;
 using Attune.Server.Security;
 using Attune.Serving;
+using Attune.Serving.Sources;
 using Attune.Storage;
 using Attune.Storage.Sqlite;
 using Attune.Validation;
@@ -58,11 +59,17 @@ public static class AttuneHost
             new SqliteStoreOptions { DataDirectory = options.DataDirectory, FullSync = options.FullSync },
             sp.GetRequiredService<TimeProvider>()));
         var serving = builder.Configuration.GetSection(ServingOptions.Section).Get<ServingOptions>() ?? new ServingOptions();
-        try { serving.ResolveScenarios(); }
-        catch (ArgumentException e) { throw new AttuneStartException($"{ServingOptions.Section}:Scenarios: {e.Message}"); }
         builder.Services.AddSingleton(serving);
+        // Candidate sources: the shipped ones, then any ICandidateSource a host registers (one class, one registration).
+        builder.Services.AddSingleton(sp =>
+        {
+            var registry = SourceRegistry.CreateDefault();
+            foreach (var source in sp.GetServices<ICandidateSource>()) registry.Add(source);
+            return registry;
+        });
         builder.Services.AddSingleton(sp => new ServingEngine(sp.GetRequiredService<IAttuneStore>(), serving, options.DataDirectory,
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger("Attune.Serving")));
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("Attune.Serving"), sp.GetRequiredService<SourceRegistry>(),
+            time: sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<AttuneServices>();
         builder.Services.ConfigureHttpJsonOptions(j =>
         {
@@ -79,6 +86,10 @@ public static class AttuneHost
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        // The engine compiles the configured scenarios into the default recipe: a bad one stops the start, naming the setting.
+        ServingEngine engine;
+        try { engine = app.Services.GetRequiredService<ServingEngine>(); }
+        catch (ArgumentException e) { throw new AttuneStartException($"{ServingOptions.Section}:Scenarios: {e.Message}"); }
         app.UseExceptionHandler(e => e.Run(context =>
         {
             var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
@@ -103,6 +114,7 @@ public static class AttuneHost
         app.MapRecommendationsApi();
         app.MapModelsApi();
         app.MapRulesApi();
+        app.MapRecipesApi();
 
         var log = app.Logger;
         app.Lifetime.ApplicationStarted.Register(() =>
@@ -113,7 +125,6 @@ public static class AttuneHost
                 log.LogInformation("{Count} API key(s) configured", keys.Count);
         });
         // Serving starts once the server listens: it may train the first model, and /ready says when it is done.
-        var engine = app.Services.GetRequiredService<ServingEngine>();
         app.Lifetime.ApplicationStarted.Register(() => _ = Task.Run(async () =>
         {
             try { await engine.StartAsync(app.Lifetime.ApplicationStopping); }

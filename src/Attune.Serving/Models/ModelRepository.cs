@@ -67,13 +67,28 @@ public sealed class ModelRepository(string dataDirectory, int keep)
         }
     }
 
-    public void SetActive(string version)
+    /// <summary>Makes <paramref name="version"/> the one loaded at start; old versions beyond the kept number are deleted,
+    /// except those in <paramref name="keepAlso"/> (versions recipes serve).</summary>
+    public void SetActive(string version, IReadOnlyCollection<string>? keepAlso = null)
     {
         Directory.CreateDirectory(_dir);
         string path = Path.Combine(_dir, "active");
         File.WriteAllText(path + ".tmp", version);
         File.Move(path + ".tmp", path, overwrite: true);
-        Prune(version);
+        Prune(version, keepAlso ?? []);
+    }
+
+    /// <summary>Deletes a stored version (never the active one); false when there was none.</summary>
+    public bool Delete(string version)
+    {
+        lock (_gate)
+        {
+            if (!Exists(version)) return false;
+            if (ActiveVersion == version) throw new InvalidOperationException($"{version} is the active version; activate another first");
+            File.Delete(BundlePath(version));
+            File.Delete(Path.Combine(_dir, version + ".json"));
+            return true;
+        }
     }
 
     /// <summary>The versions on disk with their info, newest first.</summary>
@@ -92,12 +107,12 @@ public sealed class ModelRepository(string dataDirectory, int keep)
         return [.. list.OrderByDescending(i => int.Parse(i.Version[1..], CultureInfo.InvariantCulture))];
     }
 
-    private void Prune(string active)
+    private void Prune(string active, IReadOnlyCollection<string> keepAlso)
     {
         var versions = List();
         foreach (var info in versions.Skip(Math.Max(1, keep)))
         {
-            if (info.Version == active) continue;
+            if (info.Version == active || keepAlso.Contains(info.Version)) continue;
             File.Delete(BundlePath(info.Version));
             File.Delete(Path.Combine(_dir, info.Version + ".json"));
         }

@@ -1,4 +1,6 @@
 using Attune.Model;
+
+#pragma warning disable CA1051 // read on the hot path of every source: fields, not properties
 using Attune.Serving.Live;
 
 namespace Attune.Serving.Pipeline;
@@ -8,7 +10,7 @@ namespace Attune.Serving.Pipeline;
 /// and recent impressions. Built from the active bundle and the live state at the start of each request; buffers are reused
 /// across requests on the same thread.
 /// </summary>
-internal sealed class PersonView
+public sealed class PersonView
 {
     public string? Id;
     public bool Anonymous;
@@ -38,7 +40,7 @@ internal sealed class PersonView
         public long First, Last, Engaged;
     }
 
-    public void Clear()
+    internal void Clear()
     {
         Id = null;
         Anonymous = false;
@@ -54,7 +56,7 @@ internal sealed class PersonView
         Brands.Clear();
     }
 
-    public void Load(ServingState state, LiveProfiles live, string id, bool anonymous, bool personalized, long windowStartMs)
+    internal void Load(ServingState state, LiveProfiles live, string id, bool anonymous, bool personalized, long windowStartMs)
     {
         Clear();
         Id = id;

@@ -22,7 +22,12 @@ public enum RuleAction
 /// <summary>A merchandiser's rule, stored as a document of kind <c>rule</c> and applied without restart.</summary>
 public sealed record BusinessRule
 {
+    /// <summary>The rule set of a rule that names none.</summary>
+    public const string DefaultSet = "default";
+
     public required string Id { get; init; }
+    /// <summary>The rule set it belongs to (recipes choose which sets apply); null = <see cref="DefaultSet"/>.</summary>
+    public string? Set { get; init; }
     public required RuleAction Action { get; init; }
     /// <summary>Scenarios it applies to; empty = all.</summary>
     public IReadOnlyList<string> Scenarios { get; init; } = [];
@@ -48,7 +53,7 @@ public sealed record BusinessRule
         string? id = idFromRoute;
         RuleAction? action = null;
         var scenarios = new List<string>();
-        string? filter = null, itemId = null, description = null;
+        string? filter = null, itemId = null, description = null, set = null;
         double weight = 0.5;
         int? position = null;
         bool enabled = true;
@@ -96,12 +101,17 @@ public sealed record BusinessRule
                     if (p.Value.ValueKind is not (JsonValueKind.True or JsonValueKind.False)) errors["enabled"] = ["must be true or false"];
                     else enabled = p.Value.GetBoolean();
                     break;
+                case "set":
+                    if (p.Value.ValueKind == JsonValueKind.Null) break;
+                    if (p.Value.ValueKind != JsonValueKind.String || p.Value.GetString() is not { Length: > 0 and <= 64 } setName) errors["set"] = ["must be a rule set name of 1 to 64 characters"];
+                    else set = setName;
+                    break;
                 case "description":
                     if (p.Value.ValueKind != JsonValueKind.String) errors["description"] = ["must be a string"];
                     else description = p.Value.GetString();
                     break;
                 default:
-                    errors[p.Name] = ["unknown field; known fields: id, action, scenarios, filter, weight, itemId, position, enabled, description"];
+                    errors[p.Name] = ["unknown field; known fields: id, action, set, scenarios, filter, weight, itemId, position, enabled, description"];
                     break;
             }
         }
@@ -120,7 +130,7 @@ public sealed record BusinessRule
         if (errors.Count > 0) return null;
         return new BusinessRule
         {
-            Id = id!, Action = action!.Value, Scenarios = scenarios, Filter = filter, Weight = weight, ItemId = itemId, Position = position,
+            Id = id!, Set = set, Action = action!.Value, Scenarios = scenarios, Filter = filter, Weight = weight, ItemId = itemId, Position = position,
             Enabled = enabled, Description = description,
         };
     }

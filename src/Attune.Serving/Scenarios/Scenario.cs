@@ -1,27 +1,6 @@
-namespace Attune.Serving.Scenarios;
+using Attune.Serving.Recipes;
 
-/// <summary>The candidate sources a scenario blends. Names as configured (<c>Attune:Scenarios:NAME:Sources:als = 1</c>).</summary>
-public enum Source
-{
-    /// <summary>Matrix factorization (iALS) from the person's whole history, folded in with their live events.</summary>
-    Als,
-    /// <summary>Item-kNN over views and clicks, from the scenario's anchor items.</summary>
-    Viewed,
-    /// <summary>Item-kNN over carts and purchases ("frequently bought together"), from the anchor items.</summary>
-    Bought,
-    /// <summary>The sequence/session model from the person's most recent items: what people take next.</summary>
-    Sequence,
-    /// <summary>Content similarity (text, categories, brand, tags) to the anchor items; covers items nobody touched yet.</summary>
-    Content,
-    /// <summary>Decayed popularity, mixed with popularity in the request's context (device, country, part of day).</summary>
-    Popularity,
-    /// <summary>Items rising above their usual rate, updated online.</summary>
-    Trending,
-    /// <summary>Recently published items, newest first.</summary>
-    New,
-    /// <summary>The person's open cart (added, neither bought nor removed).</summary>
-    Cart,
-}
+namespace Attune.Serving.Scenarios;
 
 /// <summary>Which items the item-to-item sources start from.</summary>
 public enum AnchorKind
@@ -37,8 +16,9 @@ public enum AnchorKind
 }
 
 /// <summary>
-/// One scenario: a pipeline of weighted candidate sources, guardrails and diversity. The shipped ones are in
-/// <see cref="Defaults"/>; configuration (<c>Attune:Scenarios</c>) overrides their settings or adds new ones.
+/// One scenario's settings: weighted candidate sources, guardrails, diversity, pool sizes and rule sets. The shipped ones
+/// are in <see cref="Defaults"/>; configuration (<c>Attune:Serving:Scenarios</c>) overrides their settings or adds new ones,
+/// and together they make the default recipe. Checked and compiled by <see cref="RecipeCompiler"/>.
 /// </summary>
 public sealed class ScenarioOptions
 {
@@ -64,42 +44,20 @@ public sealed class ScenarioOptions
     public double Diversity { get; set; } = 0.15;
     /// <summary>Items answered when the request does not say. <value>The default value is 10.</value></summary>
     public int DefaultCount { get; set; } = 10;
+    /// <summary>Candidate pool sizes for large catalogs.</summary>
+    public PoolSizes Pool { get; set; } = new();
+    /// <summary>The business-rule sets that apply (a rule's <c>set</c>, <c>default</c> when it names none). <value>The default value is null: every set.</value></summary>
+    public List<string>? RuleSets { get; set; }
 
-    internal (Source Source, float Weight)[] ParsedSources { get; private set; } = [];
-    internal Source[]? ParsedRestrictTo { get; private set; }
-
-    /// <summary>Checks the names and prepares the parsed forms; throws <see cref="ArgumentException"/> naming the problem.</summary>
-    public ScenarioOptions Validate(string name)
+    /// <summary>A deep copy with <paramref name="change"/> applied.</summary>
+    public ScenarioOptions Clone(Action<ScenarioOptions>? change = null)
     {
-        var list = new List<(Source, float)>();
-        foreach (var (source, weight) in Sources)
-        {
-            if (!Enum.TryParse<Source>(source, ignoreCase: true, out var s) || int.TryParse(source, out _))
-                throw new ArgumentException($"scenario '{name}': unknown source '{source}'; known: {string.Join(", ", Enum.GetNames<Source>().Select(n => n.ToLowerInvariant()))}");
-            if (!(weight >= 0)) throw new ArgumentException($"scenario '{name}': weight of '{source}' must be ≥ 0");
-            if (weight > 0) list.Add((s, weight));
-        }
-        if (list.Count == 0) throw new ArgumentException($"scenario '{name}' has no source with a weight above 0");
-        ParsedSources = [.. list];
-        if (RestrictTo is { } r)
-        {
-            var restrict = new List<Source>();
-            foreach (string part in r.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            {
-                if (!Enum.TryParse<Source>(part, ignoreCase: true, out var s) || int.TryParse(part, out _))
-                    throw new ArgumentException($"scenario '{name}': unknown restrictTo source '{part}'");
-                restrict.Add(s);
-            }
-            ParsedRestrictTo = [.. restrict];
-        }
-        if (DefaultCount is < 1 or > 500) throw new ArgumentException($"scenario '{name}': defaultCount must be 1..500");
-        return this;
-    }
-
-    public bool Uses(Source source)
-    {
-        foreach (var (s, _) in ParsedSources) if (s == source) return true;
-        return false;
+        var copy = (ScenarioOptions)MemberwiseClone();
+        copy.Sources = new Dictionary<string, float>(Sources, StringComparer.OrdinalIgnoreCase);
+        copy.Pool = Pool.Clone();
+        copy.RuleSets = RuleSets is null ? null : [.. RuleSets];
+        change?.Invoke(copy);
+        return copy;
     }
 
     public static ScenarioOptions Of(string description, AnchorKind anchor, params (string Source, float Weight)[] sources)

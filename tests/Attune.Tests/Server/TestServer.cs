@@ -27,11 +27,12 @@ internal sealed class TestServer : IAsyncDisposable
         Client = new HttpClient { BaseAddress = BaseAddress };
     }
 
-    public static async Task<TestServer> StartAsync(IDictionary<string, string?>? settings = null, string? dataDirectory = null)
+    public static async Task<TestServer> StartAsync(IDictionary<string, string?>? settings = null, string? dataDirectory = null,
+        Action<WebApplicationBuilder>? configure = null)
     {
         TempDirectory? owned = dataDirectory is null ? TestPaths.NewTempDirectory() : null;
         string dir = dataDirectory ?? owned!.Path;
-        var app = AttuneHost.Build([], "http://127.0.0.1:0", dir, settings);
+        var app = AttuneHost.Build([], "http://127.0.0.1:0", dir, settings, configure);
         await app.StartAsync();
         return new TestServer(app, dir, owned);
     }

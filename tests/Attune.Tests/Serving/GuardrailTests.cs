@@ -49,14 +49,16 @@ public sealed class GuardrailTests
         var options = new ServingOptions();
         options.Scenarios["for-you"] = new ScenarioOptions { Diversity = 0.5 };
         options.Scenarios["deals"] = ScenarioOptions.Of("deals", AnchorKind.Recent, ("popularity", 1f));
-        var all = options.ResolveScenarios();
+        var registry = Attune.Serving.Sources.SourceRegistry.CreateDefault();
+        var all = Attune.Serving.Recipes.RecipeCompiler.CompileAll(options.ResolveScenarios(), registry);
         Assert.Equal(0.5, all["for-you"].Diversity);
-        Assert.True(all["for-you"].Uses(Source.Als)); // sources kept from the shipped scenario
-        Assert.True(all["deals"].Uses(Source.Popularity));
+        Assert.True(all["for-you"].Weights.ContainsKey("als")); // sources kept from the shipped scenario
+        Assert.True(all["deals"].Weights.ContainsKey("popularity"));
 
         options.Scenarios["broken"] = ScenarioOptions.Of("x", AnchorKind.Recent, ("magic", 1f));
-        var e = Assert.Throws<ArgumentException>(() => options.ResolveScenarios());
+        var e = Assert.Throws<Attune.Serving.Recipes.RecipeException>(() => Attune.Serving.Recipes.RecipeCompiler.CompileAll(options.ResolveScenarios(), registry));
         Assert.Contains("magic", e.Message);
+        Assert.Equal("scenarios.broken.sources.magic", e.Field);
     }
 
     [Fact]

@@ -1,0 +1,141 @@
+using Attune.Serving.Pipeline;
+using Attune.Serving.Recipes;
+using Attune.Serving.Sources;
+using Attune.Serving.Stages;
+using Attune.Storage;
+
+namespace Attune.Serving.Engine;
+
+/// <summary>
+/// Answers requests: picks the recipe (the request's, else the default) and the state its model version serves from, loads
+/// the person, runs the scenario's pipeline (or the rows of <c>home-rows</c>), and logs what was shown.
+/// </summary>
+internal sealed class Answers(ServingModels models, RecipeBook recipes, LiveUpdates live, ServingContext context, SourceRegistry sources,
+    IReadOnlyList<IRankingStage> stages, RecommendationLog log, TimeProvider time)
+{
+    public Recommendation Recommend(RecommendationRequest request)
+    {
+        var (recipe, state) = Resolve(request);
+        if (request.Scenario.Equals("home-rows", StringComparison.OrdinalIgnoreCase)) return HomeRows(state, recipe, request);
+        var scenario = Scenario(recipe, request.Scenario);
+        if (scenario.RequireItem && request.ItemIds.Count == 0)
+            throw new RecommendationException("itemId", $"scenario '{request.Scenario}' needs itemId or itemIds");
+        int count = request.Count ?? scenario.DefaultCount;
+        var pipeline = RecommendationPipeline.Current;
+        LoadPerson(pipeline.Person, state, request);
+        var items = pipeline.Run(state, context, sources, stages, scenario, request, count);
+        string? title = null;
+        if (scenario.Anchor == Scenarios.AnchorKind.RecentView && pipeline.Anchors.Count > 0)
+            title = $"Because you viewed {Explanations.Title(state, pipeline.Anchors[0])}";
+        return Answer(state, recipe, pipeline.Person, request.Scenario, items, title, null, null);
+    }
+
+    /// <summary>Orders the caller's candidates for the person with the scenario's blend (default <c>for-you</c>).</summary>
+    public Recommendation Rank(RecommendationRequest request)
+    {
+        var (recipe, state) = Resolve(request);
+        var ranking = Scenario(recipe, request.Scenario).Ranking;
+        var unknown = request.Candidates!.Where(id => state.Catalog.IndexOf(id) < 0).ToList();
+        var pipeline = RecommendationPipeline.Current;
+        LoadPerson(pipeline.Person, state, request);
+        var items = pipeline.Run(state, context, sources, stages, ranking, request, request.Candidates!.Count);
+        return Answer(state, recipe, pipeline.Person, request.Scenario, items, null, null, unknown);
+    }
+
+    private (CompiledRecipe Recipe, ServingState State) Resolve(RecommendationRequest request)
+    {
+        CompiledRecipe recipe;
+        if (request.Recipe is null) recipe = recipes.Default;
+        else if (!recipes.TryGet(request.Recipe, out recipe))
+            throw new RecommendationException("recipe", $"unknown recipe '{request.Recipe}'; known: {string.Join(", ", recipes.All.Select(r => r.Name))}");
+        var state = models.For(recipe.ModelVersion, out _) ?? throw new InvalidOperationException("no model is active yet");
+        return (recipe, state);
+    }
+
+    private static CompiledScenario Scenario(CompiledRecipe recipe, string name) =>
+        recipe.Scenarios.TryGetValue(name, out var scenario) ? scenario
+            : throw new RecommendationException("scenario",
+                $"unknown scenario '{name}'; known: {string.Join(", ", recipe.Scenarios.Keys.Append("home-rows").Order(StringComparer.Ordinal))}");
+
+    private Recommendation HomeRows(ServingState state, CompiledRecipe recipe, RecommendationRequest request)
+    {
+        var pipeline = RecommendationPipeline.Current;
+        var person = pipeline.Person;
+        LoadPerson(person, state, request);
+        int perRow = request.Count ?? 10;
+        var shown = new HashSet<int>();
+        var rows = new List<RecommendationRow>();
+        var columns = state.Catalog.Columns;
+
+        void Row(string id, string scenarioName, string title, int? department = null)
+        {
+            var items = pipeline.Run(state, context, sources, stages, Scenario(recipe, scenarioName), request, perRow, shown, department);
+            if (items.Count == 0) return;
+            foreach (var item in items) shown.Add(state.Catalog.IndexOf(item.Id));
+            rows.Add(new RecommendationRow(id, title, scenarioName, items));
+        }
+
+        bool known = person.Personalized && person.History.Count > 0;
+        Row("top-picks", "for-you", known ? "Top picks for you" : "Popular right now");
+        if (known && person.LastViewed >= 0)
+            Row("because-you-viewed", "because-you-viewed", $"Because you viewed {Explanations.Title(state, person.LastViewed)}");
+        Row("trending", "trending", "Trending now");
+        // Departments: the person's own, most engaged first; for someone unknown, the most popular.
+        var departments = new Dictionary<int, float>();
+        if (known)
+        {
+            float w = 1f;
+            foreach (int i in person.Recent) { departments[columns.Department[i]] = departments.GetValueOrDefault(columns.Department[i]) + w; w *= 0.9f; }
+        }
+        else
+        {
+            var pop = state.Bundle.Popularity;
+            for (int i = 0; i < Math.Min(pop.Length, columns.Count); i++) departments[columns.Department[i]] = departments.GetValueOrDefault(columns.Department[i]) + pop[i];
+        }
+        departments.Remove(0);
+        foreach (var (department, _) in departments.OrderByDescending(kv => kv.Value).Take(3))
+        {
+            string name = Explanations.Humanize(state.Catalog.NameOf(department));
+            Row("department-" + state.Catalog.NameOf(department), "for-you", known ? $"{name} for you" : $"Popular in {name}", department);
+        }
+        Row("new-arrivals", "new-arrivals", "New arrivals");
+        return Answer(state, recipe, person, "home-rows", [], null, rows, null);
+    }
+
+    private void LoadPerson(PersonView person, ServingState state, RecommendationRequest request)
+    {
+        if (request.UserId is null && request.AnonymousId is null)
+        {
+            person.Clear();
+            return;
+        }
+        var (id, anonymous) = live.Profiles.Owner(request.UserId, request.AnonymousId);
+        bool personalized = anonymous || !context.IsOptedOut(id);
+        long windowStart = time.GetUtcNow().ToUnixTimeMilliseconds() - (long)(context.Options.FrequencyCapWindowHours * 3_600_000);
+        person.Load(state, live.Profiles, id, anonymous, personalized, windowStart);
+    }
+
+    private Recommendation Answer(ServingState state, CompiledRecipe recipe, PersonView person, string scenario, List<RecommendedItem> items,
+        string? title, List<RecommendationRow>? rows, List<string>? unknown)
+    {
+        string id = "rec_" + Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
+        string version = state.Bundle.Info.Version;
+        if (context.Options.LogRecommendations)
+        {
+            IReadOnlyList<string> shown = rows is null ? items.ConvertAll(i => i.Id) : rows.SelectMany(r => r.Items).Select(i => i.Id).ToList();
+            log.Add(new RecommendationRecord(id, person.Id ?? "", person.Anonymous, scenario, version, time.GetUtcNow(), shown));
+        }
+        return new Recommendation
+        {
+            RecommendationId = id,
+            Scenario = scenario,
+            Recipe = recipe.Name,
+            ModelVersion = version,
+            Personalized = person.Personalized && person.History.Count > 0,
+            Title = title,
+            Items = items,
+            Rows = rows,
+            Unknown = unknown,
+        };
+    }
+}

@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using Attune.Serving.Models;
+using Attune.Serving.Training;
+using Attune.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Attune.Serving.Engine;
+
+/// <summary>
+/// Trains model versions from the store, saves them, makes one active (new, or a stored one: rollback) and refills live state
+/// with the events stored after its watermark. One training at a time; requests keep being answered by the current version.
+/// </summary>
+internal sealed class ModelTraining(IAttuneStore store, ServingOptions options, ServingModels models, LiveUpdates live,
+    Func<IReadOnlyCollection<string>> pinnedByRecipes, TimeProvider time, ILogger log)
+{
+    private readonly BundleTrainer _trainer = new(options.Models);
+    private readonly SemaphoreSlim _training = new(1, 1);
+    private volatile string? _status;
+
+    /// <summary>What training is doing now (null when idle).</summary>
+    public string? Status => _status;
+
+    public bool IsIdle => _training.CurrentCount > 0;
+
+    public DateTimeOffset LastTrainedAt { get; private set; } = DateTimeOffset.MinValue;
+
+    /// <summary>Trains a new version from the store, saves it and makes it active. A second call waits for the first.</summary>
+    public async Task<ModelInfo> TrainAsync(string reason, CancellationToken ct = default, int threads = 0)
+    {
+        await _training.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            var repository = models.Repository;
+            string version = repository.NextVersion();
+            var bundle = await ReadAndTrainAsync(version, reason, threads, ct).ConfigureAwait(false);
+            _status = "saving";
+            repository.Save(bundle);
+            Activate(bundle, replay: false);
+            await ReplayAsync(bundle, ct).ConfigureAwait(false);
+            repository.SetActive(version, pinnedByRecipes());
+            LastTrainedAt = time.GetUtcNow();
+            log.LogInformation("Model {Version} trained in {Seconds:F1} s from {Events:N0} events ({Reason})", version,
+                bundle.Info.TrainingSeconds, bundle.Info.Events, reason);
+            // Training's arrays are garbage now. Before the first model nothing is served, so a blocking compacting collection
+            // hands the memory back to the system at once; later, requests are flowing: a background collection, no pause.
+            if (reason == "startup") GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            else GC.Collect(2, GCCollectionMode.Optimized, blocking: false);
+            return bundle.Info;
+        }
+        finally
+        {
+            _status = null;
+            _training.Release();
+        }
+    }
+
+    /// <summary>Reads the store and trains; the snapshot (the biggest allocation of all) is garbage once this returns.</summary>
+    private async Task<ModelBundle> ReadAndTrainAsync(string version, string reason, int threads, CancellationToken ct)
+    {
+        _status = "reading the store";
+        var read = Stopwatch.StartNew();
+        var snapshot = await StoreTrainingData.LoadSnapshotAsync(store,
+            new SnapshotOptions { Threads = threads > 0 ? threads : options.TrainingThreads, ImpressionWindow = TimeSpan.FromHours(options.FrequencyCapWindowHours) }, ct)
+            .ConfigureAwait(false);
+        double readSeconds = Math.Round(read.Elapsed.TotalSeconds, 3);
+        log.LogInformation("Read {Events:N0} events of {Users:N0} people in {Seconds:F1} s", snapshot.Data.Events?.Count ?? 0, snapshot.Data.Users, readSeconds);
+        _status = "training";
+        var trained = await Task.Run(() => _trainer.Train(snapshot, version, reason, ct), ct).ConfigureAwait(false);
+        return trained.WithInfo(trained.Info with { ReadSeconds = readSeconds });
+    }
+
+    /// <summary>Makes a version on disk the active one (rollback); live state is rebuilt from the events after its snapshot.</summary>
+    public async Task<ModelInfo> ActivateAsync(string version, CancellationToken ct = default)
+    {
+        var repository = models.Repository;
+        if (!repository.Exists(version)) throw new FileNotFoundException($"no model version '{version}'");
+        var bundle = await Task.Run(() => repository.Load(version), ct).ConfigureAwait(false);
+        Activate(bundle, replay: true);
+        await ReplayAsync(bundle, ct).ConfigureAwait(false);
+        repository.SetActive(version, pinnedByRecipes());
+        if (LastTrainedAt == DateTimeOffset.MinValue) LastTrainedAt = bundle.Info.TrainedAt;
+        return bundle.Info;
+    }
+
+    private void Activate(ModelBundle bundle, bool replay)
+    {
+        models.Activate(bundle, live.Profiles, replay, pinnedByRecipes());
+        live.ResetEventCount();
+    }
+
+    /// <summary>Feeds the live state with the events stored after the bundle's watermark.</summary>
+    private async Task ReplayAsync(ModelBundle bundle, CancellationToken ct)
+    {
+        long now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        long last = await store.GetLastEventSeqAsync(ct).ConfigureAwait(false);
+        // Replayed events count as received after the snapshot (they were stored after its watermark).
+        long received = Math.Max(now, bundle.Info.SnapshotAt.ToUnixTimeMilliseconds() + 1);
+        await foreach (var e in store.ReadEventsAsync(bundle.Info.Watermark, last, ct).ConfigureAwait(false))
+        {
+            if (e.ItemId is not null) live.Replay(e.ProfileId, e.ItemId, e.TypeCode, e.TimestampMs, received);
+        }
+    }
+
+    /// <summary>Why to retrain now, or null: enough new events, or the schedule.</summary>
+    public string? RetrainReason()
+    {
+        if (options.RetrainAfterEvents > 0 && live.EventsSinceModel >= options.RetrainAfterEvents) return "new-events";
+        if (options.RetrainIntervalMinutes > 0 && time.GetUtcNow() - LastTrainedAt >= TimeSpan.FromMinutes(options.RetrainIntervalMinutes)) return "schedule";
+        return null;
+    }
+}

@@ -1,0 +1,69 @@
+using Attune.Serving.Scenarios;
+
+namespace Attune.Serving.Recipes;
+
+/// <summary>
+/// A serving configuration as a named, versioned value: per scenario, which sources with which weights, diversity, candidate
+/// pool sizes and rule sets, and which model version serves it (null = the active one). A recipe holds only what it
+/// changes: scenarios and settings it does not name are taken from the default recipe (the shipped scenarios with the
+/// configuration laid over them, and a stored <c>default</c> recipe over those). Stored as a document of kind
+/// <see cref="RecipeBook.Kind"/>; every version is kept (<see cref="RecipeBook.VersionKind"/>).
+/// </summary>
+public sealed record Recipe
+{
+    /// <summary>The recipe every request uses unless it names another.</summary>
+    public const string DefaultName = "default";
+
+    public required string Name { get; init; }
+    /// <summary>1 for the first <c>PUT</c>, then one more per change (a deletion too).</summary>
+    public int Version { get; init; }
+    public DateTimeOffset UpdatedAt { get; init; }
+    public string? Description { get; init; }
+    /// <summary>The model version this recipe serves with; null = the active one.</summary>
+    public string? ModelVersion { get; init; }
+    public Dictionary<string, RecipeScenario> Scenarios { get; init; } = new(StringComparer.OrdinalIgnoreCase);
+    /// <summary>Set on the history entry a <c>DELETE</c> leaves.</summary>
+    public bool? Deleted { get; init; }
+}
+
+/// <summary>What a recipe changes in one scenario; null = as in the default recipe.</summary>
+public sealed record RecipeScenario
+{
+    /// <summary>Source name → weight; replaces the default's sources whole (a source left out is not used).</summary>
+    public Dictionary<string, float>? Sources { get; init; }
+    public double? Diversity { get; init; }
+    public double? MaxCategoryShare { get; init; }
+    public double? MaxBrandShare { get; init; }
+    public int? DefaultCount { get; init; }
+    public bool? ExcludePurchased { get; init; }
+    /// <summary>Pool size name → size; names left out keep the default's.</summary>
+    public Dictionary<string, int>? Pool { get; init; }
+    public List<string>? RuleSets { get; init; }
+
+    /// <summary>The default scenario with this recipe's changes laid over it.</summary>
+    public ScenarioOptions ApplyTo(ScenarioOptions baseline) => baseline.Clone(o =>
+    {
+        if (Sources is not null) o.Sources = new Dictionary<string, float>(Sources, StringComparer.OrdinalIgnoreCase);
+        if (Diversity is { } d) o.Diversity = d;
+        if (MaxCategoryShare is { } c) o.MaxCategoryShare = c;
+        if (MaxBrandShare is { } b) o.MaxBrandShare = b;
+        if (DefaultCount is { } n) o.DefaultCount = n;
+        if (ExcludePurchased is { } e) o.ExcludePurchased = e;
+        if (RuleSets is not null) o.RuleSets = [.. RuleSets];
+        if (Pool is not null)
+        {
+            foreach (var (name, size) in Pool)
+            {
+                foreach (var (field, _, set) in PoolSizes.Fields)
+                    if (string.Equals(field, name, StringComparison.OrdinalIgnoreCase)) set(o.Pool, size);
+            }
+        }
+    });
+}
+
+/// <summary>A recipe that cannot be stored or compiled as given: the HTTP layer answers 400 naming <see cref="Field"/>.</summary>
+public sealed class RecipeException(string field, string message) : ArgumentException($"{field}: {message}")
+{
+    public string Field { get; } = field;
+    public string Reason { get; } = message;
+}

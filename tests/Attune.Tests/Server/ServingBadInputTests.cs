@@ -37,6 +37,8 @@ public sealed class ServingBadInputTests : IAsyncLifetime
     [InlineData("""{"explain":"yes"}""", "explain")]
     [InlineData("""{"candidates":["i1"]}""", "candidates")]
     [InlineData("""{"colour":"red"}""", "colour")]
+    [InlineData("""{"recipe":"nope"}""", "recipe")]
+    [InlineData("""{"recipe":7}""", "recipe")]
     public async Task BadRecommendationRequestIsA400NamingTheField(string json, string field)
     {
         await HttpAssert.ProblemNaming(await Post("/v1/recommendations", json), HttpStatusCode.BadRequest, field);
@@ -112,5 +114,28 @@ public sealed class ServingBadInputTests : IAsyncLifetime
         var body = await HttpAssert.Ok(await Post("/v1/recommendations", """{"userId":"u1","count":5}"""));
         Assert.Equal(0, body.GetProperty("items").GetArrayLength());
         Assert.StartsWith("rec_", body.GetProperty("recommendationId").GetString());
+    }
+
+    /// <summary>
+    /// One definition of the request: every property of the type the OpenAPI document shows is a field the handler reads
+    /// (sent with a value of its type, none is "unknown"), and the document lists exactly those.
+    /// </summary>
+    [Fact]
+    public async Task EveryFieldOfTheDocumentedRequestIsAccepted()
+    {
+        var properties = typeof(Attune.Server.Apis.RecommendationInput).GetProperties()
+            .Select(p => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(p.Name)).ToList();
+        var values = new Dictionary<string, string>
+        {
+            ["userId"] = "\"u1\"", ["anonymousId"] = "\"a1\"", ["scenario"] = "\"for-you\"", ["recipe"] = "\"default\"", ["count"] = "3",
+            ["context"] = "{\"device\":\"mobile\"}", ["itemId"] = "\"i1\"", ["itemIds"] = "[\"i2\"]", ["filter"] = "\"inStock\"",
+            ["exclude"] = "[\"i3\"]", ["explain"] = "true", ["fields"] = "[\"title\"]", ["candidates"] = "[\"i1\"]",
+        };
+        Assert.Equal(values.Keys.Order(), properties.Order());
+        string body = "{" + string.Join(",", properties.Select(p => $"\"{p}\":{values[p]}")) + "}";
+        await HttpAssert.Ok(await Post("/v1/rank", body));
+        var document = await HttpAssert.Ok(await _server.Client.GetAsync("/openapi/v1.json"));
+        var schema = document.GetProperty("components").GetProperty("schemas").GetProperty("RecommendationInput").GetProperty("properties");
+        Assert.Equal(properties.Order(), schema.EnumerateObject().Select(p => p.Name).Order());
     }
 }

@@ -60,7 +60,7 @@ internal sealed class ModelTraining(IAttuneStore store, ServingOptions options, 
         _status = "reading the store";
         var read = Stopwatch.StartNew();
         var snapshot = await StoreTrainingData.LoadSnapshotAsync(store,
-            new SnapshotOptions { Threads = threads > 0 ? threads : options.TrainingThreads, ImpressionWindow = TimeSpan.FromHours(options.FrequencyCapWindowHours) }, ct)
+            new SnapshotOptions { Threads = threads > 0 ? threads : options.TrainingThreads, Time = time, Now = time.GetUtcNow(), ImpressionWindow = TimeSpan.FromHours(options.FrequencyCapWindowHours) }, ct)
             .ConfigureAwait(false);
         double readSeconds = Math.Round(read.Elapsed.TotalSeconds, 3);
         log.LogInformation("Read {Events:N0} events of {Users:N0} people in {Seconds:F1} s", snapshot.Data.Events?.Count ?? 0, snapshot.Data.Users, readSeconds);

@@ -65,7 +65,7 @@ public sealed class FilterContext
     }
 
     /// <summary>The instant <c>ageDays</c> is measured from.</summary>
-    public DateTimeOffset Now => _liveClock ? DateTimeOffset.UtcNow : _now;
+    public DateTimeOffset Now => _liveClock ? TimeProvider.System.GetUtcNow() : _now;
 
     /// <summary>The value stored under <paramref name="name"/> (exact, case-sensitive), as given (numbers as double).</summary>
     public bool TryGet(string name, out object? value)

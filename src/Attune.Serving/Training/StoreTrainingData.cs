@@ -25,7 +25,7 @@ public static class StoreTrainingData
     public static async Task<StoreSnapshot> LoadSnapshotAsync(IAttuneStore store, SnapshotOptions options, CancellationToken ct = default)
     {
         // Read the clock before the watermark: every event observed live before this moment was committed before it.
-        long readAtMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        long readAtMs = options.Time.GetUtcNow().ToUnixTimeMilliseconds();
         long watermark = await store.GetLastEventSeqAsync(ct).ConfigureAwait(false);
         var log = new InteractionLog();
         var text = new List<string?>();
@@ -204,8 +204,10 @@ public static class StoreTrainingData
 public sealed record SnapshotOptions
 {
     public int Threads { get; init; }
+    /// <summary>The clock the snapshot's read time comes from.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
     /// <summary>"Now" for windows: impressions older than <see cref="ImpressionWindow"/> before it are not kept.</summary>
-    public DateTimeOffset Now { get; init; } = DateTimeOffset.UtcNow;
+    public DateTimeOffset Now { get; init; } = TimeProvider.System.GetUtcNow();
     public TimeSpan ImpressionWindow { get; init; } = TimeSpan.FromDays(7);
     /// <summary>Items added to a cart longer ago than this are no longer "in the cart". <value>The default is 30 days.</value></summary>
     public TimeSpan CartWindow { get; init; } = TimeSpan.FromDays(30);

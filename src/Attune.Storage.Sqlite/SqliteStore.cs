@@ -23,6 +23,7 @@ public sealed partial class SqliteStore : IAttuneStore
     /// </summary>
     public const int SchemaVersion = 1;
 
+    // profiles.kind on disk: frozen by PersistedEnumStabilityTests.TheStoreWritesTheFrozenCodes.
     private const int KindUser = 0;
     private const int KindAnonymous = 1;
 

@@ -24,7 +24,8 @@ public static class AttuneHost
 
     /// <summary>
     /// Creates the application. <paramref name="urls"/> and <paramref name="dataDirectory"/> override configuration when given.
-    /// Throws <see cref="AttuneStartException"/> when the configuration is unsafe (no keys on a public address) or invalid.
+    /// Throws <see cref="AttuneStartException"/> when the configuration is unsafe (no keys on a public address) or invalid, or
+    /// when another process owns the data folder.
     /// </summary>
     public static WebApplication Build(string[] args, string? urls = null, string? dataDirectory = null,
         IEnumerable<KeyValuePair<string, string?>>? settings = null, Action<WebApplicationBuilder>? configure = null)
@@ -55,7 +56,7 @@ public static class AttuneHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => new RecordReader(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<IAttuneStore>(sp => SqliteStore.Open(
-            new SqliteStoreOptions { DataDirectory = options.DataDirectory, FullSync = options.FullSync },
+            new SqliteStoreOptions { DataDirectory = options.DataDirectory, FullSync = options.FullSync, Owner = "attune serve", OwnerUrl = urls },
             sp.GetRequiredService<TimeProvider>()));
         var serving = builder.Configuration.GetSection(ServingOptions.Section).Get<ServingOptions>() ?? new ServingOptions();
         try { serving.ResolveScenarios(); }
@@ -79,6 +80,13 @@ public static class AttuneHost
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        // Open the store now: a folder another process owns must stop the start here, with its owner named, not fail later.
+        try { app.Services.GetRequiredService<IAttuneStore>(); }
+        catch (DataFolderInUseException e)
+        {
+            app.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw new AttuneStartException(e.Message, e);
+        }
         app.UseExceptionHandler(e => e.Run(context =>
         {
             var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
@@ -143,4 +151,4 @@ public static class AttuneHost
 }
 
 /// <summary>The server cannot start with this configuration; the message says why.</summary>
-public sealed class AttuneStartException(string message) : Exception(message);
+public sealed class AttuneStartException(string message, Exception? inner = null) : Exception(message, inner);

@@ -71,7 +71,7 @@ public static partial class ModelCatalog
 
     public static float[] ReadFloats(BinaryReader r)
     {
-        var values = new float[r.ReadInt32()];
+        var values = new float[ReadLength(r, sizeof(float))];
         r.BaseStream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
         return values;
     }
@@ -84,8 +84,21 @@ public static partial class ModelCatalog
 
     public static int[] ReadInts(BinaryReader r)
     {
-        var values = new int[r.ReadInt32()];
+        var values = new int[ReadLength(r, sizeof(int))];
         r.BaseStream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
         return values;
+    }
+
+    /// <summary>
+    /// Reads an array's int32 length and checks it fits in what is left of the stream: a damaged length must fail as
+    /// <see cref="InvalidDataException"/>, not as an allocation of gigabytes.
+    /// </summary>
+    public static int ReadLength(BinaryReader r, int elementSize)
+    {
+        int length = r.ReadInt32();
+        var s = r.BaseStream;
+        if (length < 0 || (s.CanSeek && (long)length * elementSize > s.Length - s.Position))
+            throw new InvalidDataException($"an array of {length:N0} values does not fit in the rest of the file: it is truncated or damaged");
+        return length;
     }
 }

@@ -23,6 +23,7 @@ public sealed partial class SqliteStore : IAttuneStore
     /// </summary>
     public const int SchemaVersion = 1;
 
+    // profiles.kind on disk: frozen by PersistedEnumStabilityTests.TheStoreWritesTheFrozenCodes.
     private const int KindUser = 0;
     private const int KindAnonymous = 1;
 
@@ -32,6 +33,7 @@ public sealed partial class SqliteStore : IAttuneStore
     private readonly Channel<WriteOp> _queue = Channel.CreateUnbounded<WriteOp>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writerLoop;
     private readonly TimeProvider _time;
+    private readonly DataFolderLock _folderLock;
     private volatile bool _ready;
 
     // Writer-owned interning state.
@@ -47,25 +49,40 @@ public sealed partial class SqliteStore : IAttuneStore
     {
         _options = options;
         _time = time;
-        Directory.CreateDirectory(options.DataDirectory);
+        // The store owns its folder: taken before the database is touched, released last (see DisposeAsync).
+        _folderLock = DataFolderLock.Acquire(options.DataDirectory, DataFolderOwner.ForThisProcess(options.Owner, options.OwnerUrl, time));
         var builder = new SqliteConnectionStringBuilder { DataSource = options.DatabasePath, Pooling = true };
         _readConnectionString = builder.ToString();
         _writer = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = options.DatabasePath, Pooling = false }.ToString());
-        _writer.Open();
-        Exec(_writer, $"""
-            PRAGMA journal_mode=WAL;
-            PRAGMA synchronous={(options.FullSync ? "FULL" : "NORMAL")};
-            PRAGMA busy_timeout=10000;
-            PRAGMA cache_size=-{options.CacheMiB * 1024};
-            PRAGMA temp_store=MEMORY;
-            """);
-        CreateSchema();
-        LoadInterning();
+        try
+        {
+            _writer.Open();
+            Exec(_writer, $"""
+                PRAGMA journal_mode=WAL;
+                PRAGMA synchronous={(options.FullSync ? "FULL" : "NORMAL")};
+                PRAGMA busy_timeout=10000;
+                PRAGMA cache_size=-{options.CacheMiB * 1024};
+                PRAGMA temp_store=MEMORY;
+                """);
+            CreateSchema();
+            LoadInterning();
+        }
+        catch
+        {
+            // A store that failed to open (a newer schema, a damaged file) must not keep the folder locked.
+            _writer.Dispose();
+            _folderLock.Dispose();
+            throw;
+        }
         _writerLoop = Task.Factory.StartNew(WriterLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
         _ready = true;
     }
 
-    /// <summary>Opens (creating when needed) the store in <see cref="SqliteStoreOptions.DataDirectory"/>.</summary>
+    /// <summary>
+    /// Opens (creating when needed) the store in <see cref="SqliteStoreOptions.DataDirectory"/>, which it owns until disposed:
+    /// a second open of the same folder, in this process or another, fails at once.
+    /// </summary>
+    /// <exception cref="DataFolderInUseException">Another open store owns the folder; the message names its process.</exception>
     public static SqliteStore Open(SqliteStoreOptions options, TimeProvider? time = null) => new(options, time ?? TimeProvider.System);
 
     public bool IsReady => _ready;
@@ -197,5 +214,6 @@ public sealed partial class SqliteStore : IAttuneStore
         try { Exec(_writer, "PRAGMA wal_checkpoint(PASSIVE);"); } catch (SqliteException) { /* a reader may hold the WAL; it is checkpointed next time */ }
         _writer.Dispose();
         SqliteConnection.ClearAllPools();
+        _folderLock.Dispose();
     }
 }

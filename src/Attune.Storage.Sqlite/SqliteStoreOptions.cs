@@ -18,5 +18,14 @@ public sealed class SqliteStoreOptions
     /// <summary>Page cache of each connection in MiB. <value>The default value is 64.</value></summary>
     public int CacheMiB { get; set; } = 64;
 
+    /// <summary>
+    /// What opens the store, as a second process that tries the same folder is told (see <see cref="DataFolderLock"/>), e.g.
+    /// <c>attune serve</c>. <value>The default value is <c>attune</c>.</value>
+    /// </summary>
+    public string Owner { get; set; } = "attune";
+
+    /// <summary>Where the owner listens (a server), so the refused process can be pointed at its HTTP API.</summary>
+    public string? OwnerUrl { get; set; }
+
     public string DatabasePath => Path.Combine(DataDirectory, "attune.db");
 }

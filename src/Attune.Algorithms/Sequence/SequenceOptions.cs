@@ -166,6 +166,8 @@ public sealed record SequenceOptions
 }
 
 /// <summary>How <see cref="SequenceTrainer"/> makes held-out next items to fit the combination on.</summary>
+/// <remarks>Persisted as a number in every saved sequence model: never change a value
+/// (<c>PersistedEnumStabilityTests.SequenceStackModeValuesNeverChange</c>).</remarks>
 public enum StackMode
 {
     /// <summary>The latest sessions, each cut at a random place (rows are sessions in time order).</summary>

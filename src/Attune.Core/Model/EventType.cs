@@ -1,8 +1,8 @@
 namespace Attune.Model;
 
 /// <summary>
-/// The built-in event types. The numeric values are persisted in the store: never change one
-/// (<c>EventTypeStabilityTests</c> freezes them); add new types with new numbers.
+/// The built-in event types. The numeric values are persisted in the store (<c>events.type</c>): never change one
+/// (<c>PersistedEnumStabilityTests.EventTypeCodesAndNamesNeverChange</c> freezes them and their names); add new types with new numbers.
 /// Custom types get codes from <see cref="EventTypes.FirstCustomCode"/> upwards, assigned by the store.
 /// </summary>
 public enum EventType

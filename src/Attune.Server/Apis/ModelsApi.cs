@@ -72,6 +72,11 @@ public static class ModelsApi
         {
             return Problems.NotFound("Model version", version);
         }
+        catch (InvalidDataException e)
+        {
+            // A damaged or newer bundle: the active version keeps serving.
+            return Problems.Result(StatusCodes.Status409Conflict, "Model version cannot be loaded", e.Message);
+        }
     }
 
     public static IResult Delete(string version, AttuneServices s)

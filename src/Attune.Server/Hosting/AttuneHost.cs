@@ -25,7 +25,8 @@ public static class AttuneHost
 
     /// <summary>
     /// Creates the application. <paramref name="urls"/> and <paramref name="dataDirectory"/> override configuration when given.
-    /// Throws <see cref="AttuneStartException"/> when the configuration is unsafe (no keys on a public address) or invalid.
+    /// Throws <see cref="AttuneStartException"/> when the configuration is unsafe (no keys on a public address) or invalid, or
+    /// when another process owns the data folder.
     /// </summary>
     public static WebApplication Build(string[] args, string? urls = null, string? dataDirectory = null,
         IEnumerable<KeyValuePair<string, string?>>? settings = null, Action<WebApplicationBuilder>? configure = null)
@@ -56,7 +57,7 @@ public static class AttuneHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => new RecordReader(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<IAttuneStore>(sp => SqliteStore.Open(
-            new SqliteStoreOptions { DataDirectory = options.DataDirectory, FullSync = options.FullSync },
+            new SqliteStoreOptions { DataDirectory = options.DataDirectory, FullSync = options.FullSync, Owner = "attune serve", OwnerUrl = urls },
             sp.GetRequiredService<TimeProvider>()));
         var serving = builder.Configuration.GetSection(ServingOptions.Section).Get<ServingOptions>() ?? new ServingOptions();
         builder.Services.AddSingleton(serving);
@@ -86,10 +87,21 @@ public static class AttuneHost
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        // Open the store now: a folder another process owns must stop the start here, with its owner named, not fail later.
+        try { app.Services.GetRequiredService<IAttuneStore>(); }
+        catch (DataFolderInUseException e)
+        {
+            app.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw new AttuneStartException(e.Message, e);
+        }
         // The engine compiles the configured scenarios into the default recipe: a bad one stops the start, naming the setting.
         ServingEngine engine;
         try { engine = app.Services.GetRequiredService<ServingEngine>(); }
-        catch (ArgumentException e) { throw new AttuneStartException($"{ServingOptions.Section}:Scenarios: {e.Message}"); }
+        catch (ArgumentException e)
+        {
+            app.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw new AttuneStartException($"{ServingOptions.Section}:Scenarios: {e.Message}", e);
+        }
         app.UseExceptionHandler(e => e.Run(context =>
         {
             var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
@@ -154,4 +166,4 @@ public static class AttuneHost
 }
 
 /// <summary>The server cannot start with this configuration; the message says why.</summary>
-public sealed class AttuneStartException(string message) : Exception(message);
+public sealed class AttuneStartException(string message, Exception? inner = null) : Exception(message, inner);

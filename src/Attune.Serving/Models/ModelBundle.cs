@@ -19,7 +19,16 @@ namespace Attune.Serving.Models;
 /// Snapshot layout (<see cref="Save"/>): the string <c>attune-bundle</c>, int32 format version (<see cref="FormatVersion"/>),
 /// the <see cref="ModelInfo"/> as JSON, item ids, user ids, histories (CSR), purchases (CSR), impressions, popularity arrays,
 /// context popularity (key + array), then each present model as a <see cref="ModelCatalog"/> snapshot preceded by its role
-/// name, ending with an empty role name. History: 1 = first layout.
+/// name, ending with an empty role name.
+/// <para>
+/// Format history (a bundle of every version listed must keep loading: <c>tests/Attune.Tests/Fixtures/bundle-vN.bundle</c>,
+/// checked by <c>BundleFormatTests</c>; bump <see cref="FormatVersion"/> for any change to the layout and commit a fixture of
+/// the new version): 1 = first layout (written by 948f6fc, fixture <c>bundle-v1.bundle</c>).
+/// </para>
+/// <para>
+/// <see cref="Load"/> refuses a bundle that is empty, truncated, damaged or of a newer version with an
+/// <see cref="InvalidDataException"/> and nothing else, so a caller needs one catch to fall back to training.
+/// </para>
 /// </remarks>
 public sealed class ModelBundle
 {
@@ -114,13 +123,34 @@ public sealed class ModelBundle
         w.Write("");
     }
 
+    /// <summary>Reads a bundle written by <see cref="Save"/> of this or an earlier format version.</summary>
+    /// <exception cref="InvalidDataException">The stream is empty, truncated, damaged, not a bundle, or of a newer format.</exception>
     public static ModelBundle Load(Stream stream)
+    {
+        if (stream.CanSeek && stream.Length - stream.Position == 0) throw new InvalidDataException("the model bundle is empty (0 bytes)");
+        try
+        {
+            return Validated(Read(stream));
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException("the model bundle ends early: the file is truncated", e);
+        }
+        catch (Exception e) when (e is FormatException or System.Text.Json.JsonException or OverflowException or ArgumentException
+            or IndexOutOfRangeException or InvalidCastException)
+        {
+            throw new InvalidDataException($"the model bundle is damaged: {e.Message}", e);
+        }
+    }
+
+    private static ModelBundle Read(Stream stream)
     {
         using var r = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
         if (r.ReadString() != Magic) throw new InvalidDataException("not an Attune model bundle");
         int version = r.ReadInt32();
         if (version > FormatVersion) throw new InvalidDataException($"bundle format {version} is newer than this Attune reads ({FormatVersion})");
-        var info = JsonSerializer.Deserialize<ModelInfo>(r.ReadString(), ModelInfo.Json)!;
+        var info = JsonSerializer.Deserialize<ModelInfo>(r.ReadString(), ModelInfo.Json)
+            ?? throw new InvalidDataException("the model bundle has no version info");
         var itemIds = ReadStrings(r);
         var userIds = ReadStrings(r);
         var histories = new SequenceData(itemIds.Length, ModelCatalog.ReadInts(r), ModelCatalog.ReadInts(r));
@@ -157,6 +187,22 @@ public sealed class ModelBundle
         };
     }
 
+    /// <summary>Checks that the parts agree in size, so a damaged bundle fails here rather than in the first request.</summary>
+    private static ModelBundle Validated(ModelBundle b)
+    {
+        static bool Rows(int[] start, int items, int maxRows) =>
+            start.Length is > 0 && start.Length - 1 <= maxRows && start[0] == 0 && start[^1] == items;
+        bool ok = b.Histories.Rows == b.Users && Rows(b.Histories.Start, b.Histories.Items.Length, b.Users)
+            && Rows(b.Purchases.Start, b.Purchases.Items.Length, b.Users) && Rows(b.OpenCarts.Start, b.OpenCarts.Items.Length, b.Users)
+            && Rows(b.Impressions.Start, b.Impressions.Items.Length, b.Users)
+            && b.Popularity.Length == b.Items && b.TrendShort.Length == b.Items && b.TrendLong.Length == b.Items
+            && b.ContextPopularity.Values.All(v => v.Length == b.Items)
+            && (b.Als is null || (b.Als.Items == b.Items && b.Als.Users == b.Users))
+            && (b.ViewedTogether is null || b.ViewedTogether.Items == b.Items)
+            && (b.BoughtTogether is null || b.BoughtTogether.Items == b.Items);
+        return ok ? b : throw new InvalidDataException($"the model bundle is damaged: its parts disagree on {b.Items} items and {b.Users} people");
+    }
+
     private IEnumerable<(string Role, IRecommender? Model)> Roles() =>
     [
         ("als", Als), ("viewed-together", ViewedTogether), ("bought-together", BoughtTogether), ("sequence", Sequence), ("content", Content),
@@ -170,7 +216,7 @@ public sealed class ModelBundle
 
     private static string[] ReadStrings(BinaryReader r)
     {
-        var values = new string[r.ReadInt32()];
+        var values = new string[ModelCatalog.ReadLength(r, 1)];
         for (int i = 0; i < values.Length; i++) values[i] = r.ReadString();
         return values;
     }
@@ -183,7 +229,7 @@ public sealed class ModelBundle
 
     private static long[] ReadLongs(BinaryReader r)
     {
-        var values = new long[r.ReadInt32()];
+        var values = new long[ModelCatalog.ReadLength(r, sizeof(long))];
         r.BaseStream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
         return values;
     }

@@ -46,10 +46,19 @@ public sealed class ModelRepository(string dataDirectory, int keep)
         File.WriteAllText(Path.Combine(_dir, bundle.Info.Version + ".json"), JsonSerializer.Serialize(bundle.Info, ModelInfo.Json));
     }
 
+    /// <exception cref="InvalidDataException">The bundle is empty, truncated, damaged or of a newer format; the message names the file.</exception>
     public ModelBundle Load(string version)
     {
-        using var stream = new FileStream(BundlePath(version), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
-        return ModelBundle.Load(stream);
+        string path = BundlePath(version);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+        try
+        {
+            return ModelBundle.Load(stream);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
     }
 
     public bool Exists(string version) =>
@@ -58,12 +67,16 @@ public sealed class ModelRepository(string dataDirectory, int keep)
     public static bool IsVersionName(string version) =>
         version.Length is > 1 and < 12 && version[0] == 'v' && version.AsSpan(1).IndexOfAnyExceptInRange('0', '9') < 0;
 
+    /// <summary>
+    /// The version <c>active</c> names, when its bundle file is there. An empty file is still named, so that loading it fails
+    /// loudly (and the engine logs why it trains anew) rather than being skipped without a word.
+    /// </summary>
     public string? ActiveVersion
     {
         get
         {
             string path = Path.Combine(_dir, "active");
-            return File.Exists(path) && File.ReadAllText(path).Trim() is { Length: > 0 } v && Exists(v) ? v : null;
+            return File.Exists(path) && File.ReadAllText(path).Trim() is { Length: > 0 } v && IsVersionName(v) && File.Exists(BundlePath(v)) ? v : null;
         }
     }
 

@@ -6,6 +6,7 @@ using Attune.Serving.Filtering;
 namespace Attune.Serving.Rules;
 
 /// <summary>What a business rule does to the items its filter selects.</summary>
+/// <remarks>Stored by name in rule documents: never rename one (<c>PersistedEnumStabilityTests.RuleActionNamesAndTheRuleDocumentKindNeverChange</c>).</remarks>
 [JsonConverter(typeof(JsonStringEnumConverter<RuleAction>))]
 public enum RuleAction
 {

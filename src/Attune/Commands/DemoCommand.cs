@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Diagnostics;
 using Attune.Demo;
 using Attune.Storage;
-using Attune.Storage.Sqlite;
 
 namespace Attune.Cli.Commands;
 
@@ -32,7 +31,8 @@ internal static class DemoCommand
                 return 2;
             }
             string dir = result.GetValue(data)!;
-            await using var store = SqliteStore.Open(new SqliteStoreOptions { DataDirectory = dir });
+            await using var store = CommonOptions.OpenStore(dir, "demo");
+            if (store is null) return CommonOptions.ExitFolderInUse;
             var stats = await store.GetStatsAsync(ct);
             if (stats.Events > 0 || stats.Items > 0)
             {

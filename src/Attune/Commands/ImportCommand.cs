@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Attune.Import;
-using Attune.Storage.Sqlite;
 
 namespace Attune.Cli.Commands;
 
@@ -49,7 +48,8 @@ internal static class ImportCommand
             var report = new ImportReport();
             var time = TimeProvider.System;
             var clock = Stopwatch.StartNew();
-            await using var store = SqliteStore.Open(new SqliteStoreOptions { DataDirectory = result.GetValue(data)! });
+            await using var store = CommonOptions.OpenStore(result.GetValue(data)!, "import");
+            if (store is null) return CommonOptions.ExitFolderInUse;
             await using var stream = new FileStream(input.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
             long stored = await ProgressReporter.RunAsync($"Importing {input.Name}", input.Length, "bytes", async progress =>
             {

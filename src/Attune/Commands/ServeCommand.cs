@@ -2,6 +2,7 @@ using System.CommandLine;
 using Attune.Demo;
 using Attune.Server.Hosting;
 using Attune.Storage;
+using Attune.Storage.Sqlite;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -29,7 +30,7 @@ internal static class ServeCommand
             catch (AttuneStartException e)
             {
                 Console.Error.WriteLine($"attune: {e.Message}");
-                return 2;
+                return e.InnerException is DataFolderInUseException ? CommonOptions.ExitFolderInUse : 2;
             }
             var store = app.Services.GetRequiredService<IAttuneStore>();
             if (result.GetValue(demo))

@@ -18,7 +18,23 @@ internal static class StatsCommand
                 Console.Error.WriteLine($"attune: no store in {Path.GetFullPath(dir)}");
                 return 1;
             }
-            await using var store = SqliteStore.Open(new SqliteStoreOptions { DataDirectory = dir });
+            SqliteStore store;
+            try
+            {
+                store = SqliteStore.Open(new SqliteStoreOptions { DataDirectory = dir, Owner = "attune stats" });
+            }
+            catch (DataFolderInUseException e) when (e.Owner?.Url is { } url)
+            {
+                // REVIEW: stats could read a served folder read-only; until then the server answers the same question.
+                Console.Error.WriteLine($"attune: {e.Directory} is in use by {e.Owner}; stop it first, or read its statistics at {url.Split(';')[0].TrimEnd('/')}/v1/stats");
+                return CommonOptions.ExitFolderInUse;
+            }
+            catch (DataFolderInUseException e)
+            {
+                Console.Error.WriteLine($"attune: {e.Message}");
+                return CommonOptions.ExitFolderInUse;
+            }
+            await using var _ = store;
             var s = await store.GetStatsAsync(ct);
             var table = new Table().AddColumn("what").AddColumn(new TableColumn("count").RightAligned());
             table.AddRow("items", s.Items.ToString("N0"));

@@ -14,6 +14,7 @@ internal sealed class AttuneProcess : IAsyncDisposable
     public Uri BaseAddress { get; }
     public HttpClient Client { get; }
     public string Output { get { lock (_output) return _output.ToString(); } }
+    public int ProcessId => _process.Id;
 
     private AttuneProcess(Process process, Uri baseAddress)
     {

@@ -63,6 +63,40 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task ASecondProcessOnAServedFolderStopsAtOnceNamingTheServer()
+    {
+        using var dir = TestPaths.NewTempDirectory();
+        string file = Path.Combine(dir.Path, "ratings.tsv");
+        await File.WriteAllLinesAsync(file, ["1\t10\t5\t1700000000"]);
+        string data = Path.Combine(dir.Path, "db");
+        await using var server = await AttuneProcess.ServeAsync(data);
+        string owner = $"{Path.GetFullPath(data)} is in use by attune serve (pid {server.ProcessId}, {server.BaseAddress.ToString().TrimEnd('/')}, since ";
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var (code, output) = await AttuneProcess.RunAsync("import", "--data", data, "--kind", "events", "--format", "tsv", file);
+        Assert.True(code == 3, output);
+        Assert.Contains(owner, output);
+        Assert.Contains("stop it first, or send the data through its HTTP API", output);
+
+        (code, output) = await AttuneProcess.RunAsync("serve", "--data", data, "--urls", $"http://127.0.0.1:{AttuneProcess.FreePort()}");
+        Assert.True(code == 3, output);
+        Assert.Contains(owner, output);
+
+        (code, output) = await AttuneProcess.RunAsync("stats", "--data", data);
+        Assert.True(code == 3, output);
+        Assert.Contains($"read its statistics at {server.BaseAddress.ToString().TrimEnd('/')}/v1/stats", output);
+        // Each refusal is a start-up check, not a timeout (a process start alone takes about a second here).
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"three refusals took {clock.Elapsed}");
+        Assert.True((await server.Client.GetAsync("/ready")).IsSuccessStatusCode);
+
+        // The operating system drops the lock with the process, even on kill -9: the folder is free again.
+        server.KillHard();
+        (code, output) = await AttuneProcess.RunAsync("import", "--data", data, "--kind", "events", "--format", "tsv", file);
+        Assert.True(code == 0, output);
+        Assert.Contains("Imported 1 events", output);
+    }
+
+    [Fact]
     public async Task ImportOfMovieLensLoadsAllHundredThousandRatings()
     {
         Assert.SkipWhen(TestPaths.SharedDatasets is null, "../shared/datasets is not present");

@@ -13,7 +13,7 @@ namespace Attune.Serving.Engine;
 internal sealed class ModelTraining(IAttuneStore store, ServingOptions options, ServingModels models, LiveUpdates live,
     Func<IReadOnlyCollection<string>> pinnedByRecipes, TimeProvider time, ILogger log)
 {
-    private readonly BundleTrainer _trainer = new(options.Models);
+    private readonly BundleTrainer _trainer = new(options.Models, time);
     private readonly SemaphoreSlim _training = new(1, 1);
     private volatile string? _status;
 

@@ -36,8 +36,10 @@ public sealed class ServingModelOptions
 }
 
 /// <summary>Trains every component of a <see cref="ModelBundle"/> from a <see cref="StoreSnapshot"/>.</summary>
-public sealed class BundleTrainer(ServingModelOptions options)
+public sealed class BundleTrainer(ServingModelOptions options, TimeProvider? time = null)
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
     public ModelBundle Train(StoreSnapshot snapshot, string version, string reason, CancellationToken ct = default)
     {
         var total = Stopwatch.StartNew();
@@ -65,7 +67,7 @@ public sealed class BundleTrainer(ServingModelOptions options)
             Info = new ModelInfo
             {
                 Version = version,
-                TrainedAt = DateTimeOffset.UtcNow,
+                TrainedAt = _time.GetUtcNow(),
                 DataUntil = until > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(until) : null,
                 Watermark = snapshot.Watermark,
                 SnapshotAt = DateTimeOffset.FromUnixTimeMilliseconds(snapshot.ReadAtMs),

@@ -4,6 +4,7 @@ using Attune.Algorithms.Als;
 using Attune.Algorithms.Content;
 using Attune.Algorithms.Data;
 using Attune.Algorithms.ItemKnn;
+using Attune.Algorithms.Popularity;
 using Attune.Algorithms.Scoring;
 using Attune.Algorithms.Sequence;
 using Attune.Model;
@@ -111,23 +112,17 @@ public sealed class BundleTrainer(ServingModelOptions options)
     private static IRecommender Fit(string model, string parameters, TrainingData data, CancellationToken ct) =>
         ModelCatalog.CreateTrainer(model, ModelParameters.Parse(parameters.Split(' ', StringSplitOptions.RemoveEmptyEntries))).Fit(data, ct);
 
+    /// <summary>
+    /// Decayed popularity (event weights, <see cref="ServingModelOptions.PopularityHalfLifeDays"/>) and trending's short and long
+    /// windows (each positive event 1), all at the newest event's time: <see cref="DecayedCounts"/>, as the evaluation models count.
+    /// </summary>
     private (float[] Popularity, float[] Short, float[] Long) Counts(TrainingData data)
     {
-        var popularity = new float[data.Items];
-        var shortCounts = new float[data.Items];
-        var longCounts = new float[data.Items];
-        if (data.Events is not { Count: > 0 } events) return (popularity, shortCounts, longCounts);
-        long now = events.LatestMs;
-        for (int k = 0; k < events.Count; k++)
-        {
-            float w = events.Weights[k];
-            if (w <= 0) continue;
-            double age = (now - events.TimesMs[k]) / 86_400_000.0;
-            popularity[events.Items[k]] += (float)(w * Math.Pow(0.5, age / options.PopularityHalfLifeDays));
-            shortCounts[events.Items[k]] += (float)Math.Pow(0.5, age / options.TrendShortDays);
-            longCounts[events.Items[k]] += (float)Math.Pow(0.5, age / options.TrendLongDays);
-        }
-        return (popularity, shortCounts, longCounts);
+        if (data.Events is not { Count: > 0 } events) return (new float[data.Items], new float[data.Items], new float[data.Items]);
+        return (
+            DecayedCounts.Of(events, data.Items, options.PopularityHalfLifeDays, weighted: true).Counts,
+            DecayedCounts.Of(events, data.Items, options.TrendShortDays, weighted: false).Counts,
+            DecayedCounts.Of(events, data.Items, options.TrendLongDays, weighted: false).Counts);
     }
 
     /// <summary>

@@ -68,6 +68,22 @@ public sealed class PopularityCountsTests
         Assert.InRange(live.Top(1)[0], 0, 9);
     }
 
+    [Fact]
+    public void TheTrainingHoldOutCheckReportsHitRateAndNdcgOfAlsAndServingPopularity()
+    {
+        var log = GeneratedLog(seed: 3, events: 3_000, fromMs: Now - 30 * Day, toMs: Now);
+
+        var metrics = TrainBundle(log, log.Build(Content(), threads: 1), evaluationUsers: 100).Info.Metrics;
+
+        Assert.Equal(60, metrics["evaluatedUsers"]);   // everyone has ≥ 3 items
+        foreach (string model in new[] { "als", "popularity" })
+        {
+            Assert.InRange(metrics[$"{model}.hitRate@20"], 0, 1);
+            Assert.InRange(metrics[$"{model}.ndcg@20"], 0, metrics[$"{model}.hitRate@20"]);
+        }
+        Assert.True(metrics["popularity.hitRate@20"] > 0);   // 20 of 40 items, popular ones drawn more often
+    }
+
     /// <summary>
     /// Views, carts and purchases (weights 1, 3, 5) and some refunds (negative) by 60 people on 40 items, popular ones more
     /// often, at random times in [fromMs, toMs) with one event at toMs.
@@ -92,7 +108,7 @@ public sealed class PopularityCountsTests
     private static ItemContent Content() =>
         new(new string?[40], [.. Enumerable.Range(0, 40).Select(i => new[] { $"cat:c{i % 4}" })]);
 
-    private static ModelBundle TrainBundle(InteractionLog log, TrainingData data)
+    private static ModelBundle TrainBundle(InteractionLog log, TrainingData data, int evaluationUsers = 0)
     {
         var snapshot = new StoreSnapshot
         {
@@ -108,7 +124,7 @@ public sealed class PopularityCountsTests
         var options = new ServingModelOptions
         {
             PopularityHalfLifeDays = HalfLife, TrendShortDays = ShortDays, TrendLongDays = LongDays,
-            Als = "factors=8 iterations=2", EvaluationUsers = 0,
+            Als = "factors=8 iterations=2", EvaluationUsers = evaluationUsers,
         };
         return new BundleTrainer(options).Train(snapshot, "v1", "test", TestContext.Current.CancellationToken);
     }

@@ -39,8 +39,6 @@ public static class TopKScorer
         var heap = new TopKHeap(heapScores[..k], result[..k]);
         Span<float> block = stackalloc float[BlockSize];
         int e = 0;
-        // The heap's minimum, kept in a register: items arrive in index order, so only a higher score can enter (a tie loses).
-        float min = float.PositiveInfinity;
         for (int start = 0; start < items; start += BlockSize)
         {
             int n = Math.Min(BlockSize, items - start);
@@ -55,11 +53,11 @@ public static class TopKScorer
             }
 
             int i = 0;
-            // Fill the heap first; from then on only a score above the minimum can enter.
+            // Fill the heap first; from then on only a score above the minimum can enter (a tie loses: its index is higher).
             for (; i < n && !heap.IsFull; i++)
                 if (scores[i] > float.NegativeInfinity) heap.Push(scores[i], start + i);
             if (!heap.IsFull) continue;
-            min = heap.MinScore;
+            float min = heap.MinScore; // kept in a register, refreshed after each replacement
             if (Vector512.IsHardwareAccelerated)
             {
                 for (; i + 16 <= n; i += 16)

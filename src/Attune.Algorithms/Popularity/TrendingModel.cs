@@ -3,9 +3,9 @@ using Attune.Algorithms.Data;
 namespace Attune.Algorithms.Popularity;
 
 /// <summary>
-/// Trending items: what is being interacted with now more than its usual rate. With <c>S</c> the interactions decayed over a
-/// short half-life and <c>L</c> over a long one, an item's expected short-window count is <c>L · short/long</c>; its score is
-/// the Poisson z-score <c>(S − E) / sqrt(E + 1)</c>, so a niche item that suddenly takes off outranks a steady best-seller.
+/// Trending items: what is being interacted with now more than its usual rate. The positive events are counted over a short
+/// and a long half-life with <see cref="DecayedCounts"/> and scored by <see cref="DecayedCounts.TrendScores"/> (a Poisson
+/// z-score), the same counts and score the serving bundle and the live trending counters use.
 /// </summary>
 public sealed class TrendingModel : IRecommender
 {
@@ -34,23 +34,11 @@ public sealed class TrendingTrainer(double shortDays, double longDays) : IRecomm
     {
         var events = data.Events ?? throw new InvalidOperationException("trending needs event times");
         if (!(shortDays > 0 && longDays > shortDays)) throw new ArgumentException("need 0 < shortDays < longDays");
-        var shortCounts = new double[data.Items];
-        var longCounts = new double[data.Items];
-        long now = events.LatestMs;
-        for (int k = 0; k < events.Count; k++)
-        {
-            if (events.Weights[k] <= 0) continue;
-            double age = (now - events.TimesMs[k]) / 86_400_000.0;
-            shortCounts[events.Items[k]] += Math.Pow(0.5, age / shortDays);
-            longCounts[events.Items[k]] += Math.Pow(0.5, age / longDays);
-        }
         var scores = new float[data.Items];
-        double ratio = shortDays / longDays;
-        for (int i = 0; i < scores.Length; i++)
-        {
-            double expected = longCounts[i] * ratio;
-            scores[i] = (float)((shortCounts[i] - expected) / Math.Sqrt(expected + 1));
-        }
+        DecayedCounts.TrendScores(
+            DecayedCounts.Of(events, data.Items, shortDays, weighted: false),
+            DecayedCounts.Of(events, data.Items, longDays, weighted: false),
+            scores);
         return new TrendingModel(scores);
     }
 }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -37,10 +36,9 @@ public static class TopKScorer
 
         float[]? rented = null;
         Span<float> heapScores = k <= 256 ? stackalloc float[256] : (rented = ArrayPool<float>.Shared.Rent(k));
-        heapScores = heapScores[..k];
-        var heapItems = result[..k];
+        var heap = new TopKHeap(heapScores[..k], result[..k]);
         Span<float> block = stackalloc float[BlockSize];
-        int size = 0, e = 0;
+        int e = 0;
         for (int start = 0; start < items; start += BlockSize)
         {
             int n = Math.Min(BlockSize, items - start);
@@ -56,20 +54,21 @@ public static class TopKScorer
 
             int i = 0;
             // Fill the heap first; from then on only a score above the minimum can enter (a tie loses: its index is higher).
-            for (; i < n && size < k; i++)
-                if (scores[i] > float.NegativeInfinity) TopK.Push(heapScores, heapItems, ref size, scores[i], start + i);
-            if (size < k) continue;
+            for (; i < n && !heap.IsFull; i++)
+                if (scores[i] > float.NegativeInfinity) heap.Push(scores[i], start + i);
+            if (!heap.IsFull) continue;
+            float min = heap.MinScore; // kept in a register, refreshed after each replacement
             if (Vector512.IsHardwareAccelerated)
             {
                 for (; i + 16 <= n; i += 16)
                 {
                     var v = Vector512.Create(scores.Slice(i, 16));
-                    ulong mask = Vector512.GreaterThan(v, Vector512.Create(heapScores[0])).ExtractMostSignificantBits();
+                    ulong mask = Vector512.GreaterThan(v, Vector512.Create(min)).ExtractMostSignificantBits();
                     while (mask != 0)
                     {
                         int j = i + BitOperations.TrailingZeroCount(mask);
                         mask &= mask - 1;
-                        if (scores[j] > heapScores[0]) Replace(heapScores, heapItems, k, scores[j], start + j);
+                        if (scores[j] > min) min = Replace(ref heap, scores[j], start + j);
                     }
                 }
             }
@@ -78,36 +77,29 @@ public static class TopKScorer
                 for (; i + 8 <= n; i += 8)
                 {
                     var v = Vector256.Create(scores.Slice(i, 8));
-                    uint mask = Vector256.GreaterThan(v, Vector256.Create(heapScores[0])).ExtractMostSignificantBits();
+                    uint mask = Vector256.GreaterThan(v, Vector256.Create(min)).ExtractMostSignificantBits();
                     while (mask != 0)
                     {
                         int j = i + BitOperations.TrailingZeroCount(mask);
                         mask &= mask - 1;
-                        if (scores[j] > heapScores[0]) Replace(heapScores, heapItems, k, scores[j], start + j);
+                        if (scores[j] > min) min = Replace(ref heap, scores[j], start + j);
                     }
                 }
             }
             for (; i < n; i++)
-                if (scores[i] > heapScores[0]) Replace(heapScores, heapItems, k, scores[i], start + i);
+                if (scores[i] > min) min = Replace(ref heap, scores[i], start + i);
         }
 
-        // Pop the worst to the end: the span ends sorted best first.
-        for (int m = size - 1; m > 0; m--)
-        {
-            float s = heapScores[m];
-            int item = heapItems[m];
-            heapScores[m] = heapScores[0];
-            heapItems[m] = heapItems[0];
-            TopK.SiftDown(heapScores, heapItems, m, s, item);
-        }
+        int size = heap.SortBestFirst();
         if (rented is not null) ArrayPool<float>.Shared.Return(rented);
         return size;
     }
 
-    /// <summary>Replaces the heap's minimum with a better entry.</summary>
-    private static void Replace(Span<float> scores, Span<int> items, int size, float s, int item)
+    /// <summary>Replaces the heap's minimum with a better entry and returns the new minimum.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Replace(ref TopKHeap heap, float s, int item)
     {
-        Debug.Assert(TopK.Worse(scores[0], items[0], s, item));
-        TopK.SiftDown(scores, items, size, s, item);
+        heap.ReplaceMin(s, item);
+        return heap.MinScore;
     }
 }

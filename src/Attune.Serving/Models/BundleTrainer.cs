@@ -4,8 +4,10 @@ using Attune.Algorithms.Als;
 using Attune.Algorithms.Content;
 using Attune.Algorithms.Data;
 using Attune.Algorithms.ItemKnn;
+using Attune.Algorithms.Popularity;
 using Attune.Algorithms.Scoring;
 using Attune.Algorithms.Sequence;
+using Attune.Evaluation.Metrics;
 using Attune.Model;
 using Attune.Serving.Training;
 
@@ -30,7 +32,7 @@ public sealed class ServingModelOptions
     /// <summary>Half-lives of trending's short and long windows, in days. <value>The defaults are 1 and 14.</value></summary>
     public double TrendShortDays { get; set; } = 1;
     public double TrendLongDays { get; set; } = 14;
-    /// <summary>Hold out each sampled person's last item and report hit rate@20 of the factor model and of popularity.
+    /// <summary>Hold out each sampled person's last item and report hit rate@20 and nDCG@20 of the factor model and of popularity.
     /// <value>The default value is 2,000 people; 0 turns the check off.</value></summary>
     public int EvaluationUsers { get; set; } = 2_000;
 }
@@ -113,32 +115,28 @@ public sealed class BundleTrainer(ServingModelOptions options, TimeProvider? tim
     private static IRecommender Fit(string model, string parameters, TrainingData data, CancellationToken ct) =>
         ModelCatalog.CreateTrainer(model, ModelParameters.Parse(parameters.Split(' ', StringSplitOptions.RemoveEmptyEntries))).Fit(data, ct);
 
+    /// <summary>
+    /// Decayed popularity (event weights, <see cref="ServingModelOptions.PopularityHalfLifeDays"/>) and trending's short and long
+    /// windows (each positive event 1), all at the newest event's time: <see cref="DecayedCounts"/>, as the evaluation models count.
+    /// </summary>
     private (float[] Popularity, float[] Short, float[] Long) Counts(TrainingData data)
     {
-        var popularity = new float[data.Items];
-        var shortCounts = new float[data.Items];
-        var longCounts = new float[data.Items];
-        if (data.Events is not { Count: > 0 } events) return (popularity, shortCounts, longCounts);
-        long now = events.LatestMs;
-        for (int k = 0; k < events.Count; k++)
-        {
-            float w = events.Weights[k];
-            if (w <= 0) continue;
-            double age = (now - events.TimesMs[k]) / 86_400_000.0;
-            popularity[events.Items[k]] += (float)(w * Math.Pow(0.5, age / options.PopularityHalfLifeDays));
-            shortCounts[events.Items[k]] += (float)Math.Pow(0.5, age / options.TrendShortDays);
-            longCounts[events.Items[k]] += (float)Math.Pow(0.5, age / options.TrendLongDays);
-        }
-        return (popularity, shortCounts, longCounts);
+        if (data.Events is not { Count: > 0 } events) return (new float[data.Items], new float[data.Items], new float[data.Items]);
+        return (
+            DecayedCounts.Of(events, data.Items, options.PopularityHalfLifeDays, weighted: true).Counts,
+            DecayedCounts.Of(events, data.Items, options.TrendShortDays, weighted: false).Counts,
+            DecayedCounts.Of(events, data.Items, options.TrendLongDays, weighted: false).Counts);
     }
 
     /// <summary>
     /// An honest quality check of this very data: for a sample of people with at least three items, their last item is held
-    /// out, the factor model and popularity are trained without it, and the hit rate@20 (the held-out item among the top 20 of
-    /// the items the person had not touched) is reported for both.
+    /// out, the factor model and serving's popularity are trained without it, and hit rate@20 and nDCG@20 (the held-out item's
+    /// rank among the items the person had not touched, by <see cref="RankingMetrics"/>, as <c>attune evaluate</c> measures) are
+    /// reported for both.
     /// </summary>
     private Dictionary<string, double> Evaluate(TrainingData data, CancellationToken ct)
     {
+        const int K = 20;
         var sequences = data.Sequences!;
         var rng = new Random(data.Seed);
         var candidates = new List<int>();
@@ -150,6 +148,9 @@ public sealed class BundleTrainer(ServingModelOptions options, TimeProvider? tim
         var sample = candidates.OrderBy(_ => rng.Next()).Take(options.EvaluationUsers).ToHashSet();
         var heldOut = new Dictionary<int, int>();
         foreach (int u in sample) heldOut[u] = sequences.Row(u)[^1];
+        var heldOutItem = new int[data.Users];
+        Array.Fill(heldOutItem, -1);
+        foreach (var (u, target) in heldOut) heldOutItem[u] = target;
 
         // The matrix without the held-out pairs.
         var m = data.Interactions;
@@ -158,7 +159,7 @@ public sealed class BundleTrainer(ServingModelOptions options, TimeProvider? tim
         var values = new List<float>(m.NonZeros);
         for (int u = 0; u < m.Users; u++)
         {
-            int target = heldOut.GetValueOrDefault(u, -1);
+            int target = heldOutItem[u];
             for (int p = m.RowStart[u]; p < m.RowStart[u + 1]; p++)
             {
                 if (m.Columns[p] == target) continue;
@@ -170,33 +171,55 @@ public sealed class BundleTrainer(ServingModelOptions options, TimeProvider? tim
         var train = new TrainingData
         {
             Interactions = InteractionMatrix.FromTriples(m.Users, m.Items, users.ToArray(), items.ToArray(), values.ToArray()),
+            Events = WithoutPairs(data.Events, heldOutItem),
             Seed = data.Seed,
             Threads = data.Threads,
         };
         var als = Fit("als", options.Als, train, ct);
-        var popularity = Fit("popularity", "", train, ct);
+        var popularity = new PopularityTrainer(weighted: true, options.PopularityHalfLifeDays).Fit(train, ct);
         var scores = new float[data.Items];
-        var top = new int[20];
-        double alsHits = 0, popHits = 0;
+        var top = new int[K];
+        double alsHits = 0, alsNdcg = 0, popHits = 0, popNdcg = 0;
         foreach (var (u, target) in heldOut)
         {
-            alsHits += Hit(als, u, target);
-            popHits += Hit(popularity, u, target);
+            int rank = RankOf(als, u, target);
+            alsHits += RankingMetrics.HitAt(rank, K);
+            alsNdcg += RankingMetrics.NdcgAt(rank, K);
+            rank = RankOf(popularity, u, target);
+            popHits += RankingMetrics.HitAt(rank, K);
+            popNdcg += RankingMetrics.NdcgAt(rank, K);
         }
         return new Dictionary<string, double>
         {
             ["als.hitRate@20"] = Math.Round(alsHits / heldOut.Count, 4),
+            ["als.ndcg@20"] = Math.Round(alsNdcg / heldOut.Count, 4),
             ["popularity.hitRate@20"] = Math.Round(popHits / heldOut.Count, 4),
+            ["popularity.ndcg@20"] = Math.Round(popNdcg / heldOut.Count, 4),
             ["evaluatedUsers"] = heldOut.Count,
         };
 
-        int Hit(IRecommender model, int u, int target)
+        int RankOf(IRecommender model, int u, int target)
         {
             model.Score(u, train.Interactions.ItemsOf(u), scores);
             foreach (int i in train.Interactions.ItemsOf(u)) scores[i] = float.NegativeInfinity;
-            int k = TopK.Select(scores, 20, top);
-            for (int r = 0; r < k; r++) if (top[r] == target) return 1;
-            return 0;
+            int k = TopK.Select(scores, K, top);
+            return RankingMetrics.RankOf(top.AsSpan(0, k), target);
         }
+    }
+
+    /// <summary>
+    /// The events with every event of a held-out (person, item) pair weighted 0, so counting skips it; the other columns are
+    /// shared, not copied.
+    /// </summary>
+    private static EventLog? WithoutPairs(EventLog? events, int[] heldOutItem)
+    {
+        if (events is null) return null;
+        var weights = (float[])events.Weights.Clone();
+        for (int k = 0; k < weights.Length; k++)
+        {
+            int u = events.Users[k];
+            if ((uint)u < (uint)heldOutItem.Length && heldOutItem[u] == events.Items[k]) weights[k] = 0;
+        }
+        return new EventLog(events.Users, events.Items, weights, events.TimesMs, events.Types);
     }
 }

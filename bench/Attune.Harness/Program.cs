@@ -22,6 +22,8 @@ switch (scenario)
         return await SourceCostBenchmark.RunAsync(options);
     case "train":
         return await TrainBenchmark.RunAsync(options);
+    case "realtime":
+        return await RealtimeBenchmark.RunAsync(options);
     default:
         Console.WriteLine("""
             usage: Attune.Harness <scenario> [--key value ...]
@@ -32,6 +34,7 @@ switch (scenario)
               scale   --users 1000000 --items 100000 --days 23 [--data DIR]   a large demo shop: training time, memory, serving load
               sources --calls 3000      in-process cost of one answer per candidate source and scenario (demo shop)
               serve   --seconds 15 --concurrency 16                /health, for-you with a filter, similar against `attune serve --demo`
+              realtime --trials 300     time from an event's 200 to the first changed for-you answer of that visitor
               train   --file F --runs 3 --model als,bpr --params "als.reg=60 bpr.epochs=20"
                                         training seconds and held-out recall/NDCG@20 of the factor models (numeric-id tsv)
             """);

@@ -1,6 +1,7 @@
 using Attune.Model;
 using Attune.Serving.Live;
 using Attune.Serving.Pipeline;
+using Attune.Storage;
 
 namespace Attune.Serving.Engine;
 
@@ -34,10 +35,41 @@ internal sealed class LiveUpdates(ServingModels models, ServingContext context, 
         Interlocked.Add(ref _eventsSinceModel, events.Count);
     }
 
-    /// <summary>An event stored after the active model's watermark, read back from the store (start-up, rollback).</summary>
-    public void Replay(string personId, string itemId, int type, long timeMs, long receivedMs)
+    private long _eventsAppliedThrough;
+
+    /// <summary>The store sequence of the newest event in live state (a replay and the change feed both move it).</summary>
+    public long EventsAppliedThrough
     {
-        Profiles.Observe(personId, itemId, type, timeMs, receivedMs);
+        get => Interlocked.Read(ref _eventsAppliedThrough);
+        set => Interlocked.Exchange(ref _eventsAppliedThrough, value);
+    }
+
+    /// <summary>An event read back from the store: replayed after a model's watermark, or from the change feed.</summary>
+    public void ObserveStored(StoredEvent e, long receivedMs)
+    {
+        if (e.ItemId is null) return;
+        Profiles.Observe(e.ProfileId, e.ItemId, e.TypeCode, e.TimestampMs, receivedMs);
+        if (e.TypeCode < EventTypes.FirstCustomCode && EventTypes.DefaultWeight(e.TypeCode) > 0)
+        {
+            foreach (var state in models.All)
+            {
+                int i = state.Catalog.IndexOf(e.ItemId);
+                if (i >= 0) state.Trending.Add(i, e.TimestampMs);
+            }
+        }
+        Interlocked.Increment(ref _eventsSinceModel);
+    }
+
+    /// <summary>
+    /// An event stored after a newly activated model's watermark, replayed into live state and into that state's trending
+    /// (other loaded states counted it when it arrived).
+    /// </summary>
+    public void Replay(StoredEvent e, long receivedMs, ServingState activated)
+    {
+        if (e.ItemId is null) return;
+        Profiles.Observe(e.ProfileId, e.ItemId, e.TypeCode, e.TimestampMs, receivedMs);
+        if (e.TypeCode < EventTypes.FirstCustomCode && EventTypes.DefaultWeight(e.TypeCode) > 0 && activated.Catalog.IndexOf(e.ItemId) is >= 0 and var i)
+            activated.Trending.Add(i, e.TimestampMs);
         Interlocked.Increment(ref _eventsSinceModel);
     }
 

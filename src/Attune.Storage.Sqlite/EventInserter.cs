@@ -6,15 +6,16 @@ namespace Attune.Storage.Sqlite;
 /// <summary>
 /// Inserts event rows through a prepared multi-row <c>INSERT … VALUES (…), (…)</c> of <see cref="RowsPerStatement"/> rows:
 /// one statement step per 32 rows instead of one per row. Rows are buffered; <see cref="Flush"/> writes the remainder and
-/// must run before the transaction commits.
+/// must run before the transaction commits. Seqs are given by the caller (the store's counter, never reused), not by SQLite.
 /// </summary>
 internal sealed class EventInserter : IDisposable
 {
     public const int RowsPerStatement = 32;
-    private const int Columns = 6;
+    private const int Columns = 7;
 
     private readonly RawStatement _single;
     private readonly RawStatement _multi;
+    private readonly long[] _seq = new long[RowsPerStatement];
     private readonly long[] _owner = new long[RowsPerStatement];
     private readonly long[] _item = new long[RowsPerStatement]; // 0 = no item (indexes start at 1)
     private readonly long[] _type = new long[RowsPerStatement];
@@ -26,16 +27,18 @@ internal sealed class EventInserter : IDisposable
 
     public EventInserter(sqlite3 db)
     {
-        const string head = "INSERT INTO events(profile, item, type, ts, value, extra) VALUES ";
-        _single = new RawStatement(db, head + "(?, ?, ?, ?, ?, ?)");
+        const string head = "INSERT INTO events(seq, profile, item, type, ts, value, extra) VALUES ";
+        const string row = "(?, ?, ?, ?, ?, ?, ?)";
+        _single = new RawStatement(db, head + row);
         var sql = new StringBuilder(head);
-        for (int r = 0; r < RowsPerStatement; r++) sql.Append(r == 0 ? "" : ",").Append("(?, ?, ?, ?, ?, ?)");
+        for (int r = 0; r < RowsPerStatement; r++) sql.Append(r == 0 ? "" : ",").Append(row);
         _multi = new RawStatement(db, sql.ToString());
     }
 
-    public void Add(int owner, int item, int type, long timestampMs, double value, bool hasValue, string? extra)
+    public void Add(long seq, int owner, int item, int type, long timestampMs, double value, bool hasValue, string? extra)
     {
         int i = _count;
+        _seq[i] = seq;
         _owner[i] = owner;
         _item[i] = item;
         _type[i] = type;
@@ -72,12 +75,13 @@ internal sealed class EventInserter : IDisposable
 
     private void Bind(RawStatement s, int offset, int r)
     {
-        s.Bind(offset + 1, _owner[r]);
-        if (_item[r] == 0) s.BindNull(offset + 2); else s.Bind(offset + 2, _item[r]);
-        s.Bind(offset + 3, _type[r]);
-        s.Bind(offset + 4, _ts[r]);
-        if (_hasValue[r]) s.Bind(offset + 5, _value[r]); else s.BindNull(offset + 5);
-        s.Bind(offset + 6, _extra[r]);
+        s.Bind(offset + 1, _seq[r]);
+        s.Bind(offset + 2, _owner[r]);
+        if (_item[r] == 0) s.BindNull(offset + 3); else s.Bind(offset + 3, _item[r]);
+        s.Bind(offset + 4, _type[r]);
+        s.Bind(offset + 5, _ts[r]);
+        if (_hasValue[r]) s.Bind(offset + 6, _value[r]); else s.BindNull(offset + 6);
+        s.Bind(offset + 7, _extra[r]);
     }
 
     public void Dispose()

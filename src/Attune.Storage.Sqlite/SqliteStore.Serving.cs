@@ -106,6 +106,7 @@ public sealed partial class SqliteStore
             put.Bind(3, json);
             put.Bind(4, s.NowMs);
             put.Execute();
+            s.AddChange(ChangeKind.DocumentPut, id, kind);
             return 1;
         }, 1, ct);
     }
@@ -120,7 +121,9 @@ public sealed partial class SqliteStore
             cmd.CommandText = "DELETE FROM documents WHERE kind = $kind AND id = $id";
             cmd.Parameters.AddWithValue("$kind", kind);
             cmd.Parameters.AddWithValue("$id", id);
-            return cmd.ExecuteNonQuery();
+            int deleted = cmd.ExecuteNonQuery();
+            if (deleted > 0) s.AddChange(ChangeKind.DocumentDeleted, id, kind);
+            return deleted;
         }, 1, ct).ConfigureAwait(false);
         return deleted > 0;
     }

@@ -104,11 +104,14 @@ public sealed partial class SqliteStore
         try
         {
             foreach (var op in ops) op.Run(this);
+            long lastChange = WriteChanges();
             CheckRc(db, raw.sqlite3_exec(db, "COMMIT"));
+            PublishChanges(lastChange);
         }
         catch (Exception e)
         {
             _eventInserter?.Reset();
+            DiscardChanges();
             raw.sqlite3_exec(db, "ROLLBACK");
             ExceptionDispatchInfo.Capture(e).Throw();
         }

@@ -26,6 +26,7 @@ public sealed partial class SqliteStore
                 update.Bind(2, now);
                 update.Bind(3, s.ItemIndex(id));
                 update.Execute();
+                s.AddChange(ChangeKind.ItemUpserted, id);
             }
             return docs.Length;
         }, docs.Length, ct);
@@ -40,7 +41,9 @@ public sealed partial class SqliteStore
             cmd.CommandText = "UPDATE items SET doc = NULL, updated_ms = $now WHERE idx = $idx AND doc IS NOT NULL";
             cmd.Parameters.AddWithValue("$now", s.NowMs);
             cmd.Parameters.AddWithValue("$idx", idx);
-            return cmd.ExecuteNonQuery();
+            int deleted = cmd.ExecuteNonQuery();
+            if (deleted > 0) s.AddChange(ChangeKind.ItemDeleted, id);
+            return deleted;
         }, 1, ct).ContinueWith(t => t.Result > 0, ct, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     public Task UpsertUsersAsync(IReadOnlyList<User> users, CancellationToken ct = default)
@@ -68,6 +71,7 @@ public sealed partial class SqliteStore
                 update.Bind(2, now);
                 update.Bind(3, idx);
                 update.Execute();
+                s.AddChange(ChangeKind.UserUpserted, user.Id);
             }
             return list.Length;
         }, list.Length, ct);
@@ -94,6 +98,7 @@ public sealed partial class SqliteStore
                 s._anonymous.Remove(anonId);
                 s._canonical.Remove(a);
             }
+            s.AddChange(ChangeKind.UserDeleted, id);
             return 1;
         }, 1, ct).ContinueWith(t => t.Result > 0, ct, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
@@ -106,20 +111,23 @@ public sealed partial class SqliteStore
         return Enqueue(s =>
         {
             var insert = s.Inserter;
+            long from = s._lastEventSeq;
             for (int i = 0; i < list.Length; i++)
             {
                 var e = list[i];
                 int owner = s.OwnerOf(e.UserId, e.AnonymousId);
                 int item = e.ItemId is null ? 0 : s.ItemIndex(e.ItemId);
-                insert.Add(owner, item, s.TypeCode(e.Type), e.Timestamp.ToUnixTimeMilliseconds(), e.Value ?? 0, e.Value.HasValue, extras[i]);
+                insert.Add(s.NextEventSeq(), owner, item, s.TypeCode(e.Type), e.Timestamp.ToUnixTimeMilliseconds(), e.Value ?? 0,
+                    e.Value.HasValue, extras[i]);
             }
             insert.Flush();
+            s.AddEventsChange(from);
             return list.Length;
         }, list.Length, ct);
     }
 
     public Task<long> IdentifyAsync(string anonymousId, string userId, CancellationToken ct = default) =>
-        Enqueue(s => s.Link(anonymousId, s.UserIndex(userId)), 1, ct);
+        Enqueue(s => s.Link(anonymousId, userId), 1, ct);
 
     public async Task<long> BulkAppendAsync(IEnumerable<InteractionBatch> batches, IProgress<long>? progress = null, CancellationToken ct = default)
     {
@@ -165,13 +173,15 @@ public sealed partial class SqliteStore
     private long InsertBatch(InteractionBatch b)
     {
         var insert = Inserter;
+        long from = _lastEventSeq;
         for (int i = 0; i < b.Count; i++)
         {
             int owner = b.Anonymous[i] ? _canonical[AnonymousIndex(b.UserIds[i])] : UserIndex(b.UserIds[i]);
             int item = b.ItemIds[i] is { } id ? ItemIndex(id) : 0;
-            insert.Add(owner, item, b.TypeCodes[i], b.TimestampsMs[i], b.Values[i], b.HasValue[i], b.Extras[i]);
+            insert.Add(NextEventSeq(), owner, item, b.TypeCodes[i], b.TimestampsMs[i], b.Values[i], b.HasValue[i], b.Extras[i]);
         }
         insert.Flush();
+        AddEventsChange(from);
         return b.Count;
     }
 
@@ -181,7 +191,7 @@ public sealed partial class SqliteStore
         if (userId is not null)
         {
             int user = UserIndex(userId);
-            if (anonymousId is not null) Link(anonymousId, user);
+            if (anonymousId is not null) Link(anonymousId, userId);
             return user;
         }
         return _canonical[AnonymousIndex(anonymousId!)];
@@ -190,10 +200,11 @@ public sealed partial class SqliteStore
     /// <summary>
     /// Links an anonymous id to a user. The first link moves the anonymous history into the user's profile; linking an id
     /// already linked to the same user does nothing. An id already linked to another user is re-pointed for its future
-    /// events only: one known person's history is never handed to another automatically.
+    /// events only: one known person's history is never handed to another automatically. A new or re-pointed link is a change.
     /// </summary>
-    private long Link(string anonymousId, int user)
+    private long Link(string anonymousId, string userId)
     {
+        int user = UserIndex(userId);
         int anon = AnonymousIndex(anonymousId);
         int current = _canonical[anon];
         if (current == user) return 0;
@@ -211,6 +222,7 @@ public sealed partial class SqliteStore
         cmd.CommandText = "UPDATE profiles SET canonical = $user WHERE idx = $anon";
         cmd.ExecuteNonQuery();
         _canonical[anon] = user;
+        AddChange(ChangeKind.IdentityLinked, anonymousId, userId);
         return moved;
     }
 

@@ -18,8 +18,8 @@ public sealed partial class SqliteStore : IAttuneStore
 {
     /// <summary>
     /// Schema version written to <c>meta.schema</c>. History: 1 = first layout; still 1 after the additive <c>documents</c> and
-    /// <c>recommendations</c> tables and the <c>events_by_recommendation</c> index, which every open creates when missing
-    /// (older Attunes ignore them).
+    /// <c>recommendations</c> tables and the <c>events_by_recommendation</c> index, and the change feed (<c>changes</c>,
+    /// <c>meta.event_seq</c>), which every open creates when missing (older Attunes ignore them).
     /// </summary>
     public const int SchemaVersion = 1;
 
@@ -135,6 +135,14 @@ public sealed partial class SqliteStore : IAttuneStore
                 model TEXT,
                 ts INTEGER NOT NULL,            -- Unix milliseconds
                 items TEXT NOT NULL);           -- JSON array of item ids, in the order shown
+            CREATE TABLE IF NOT EXISTS changes(  -- the change feed (SqliteStore.Changes.cs), kept whole for now
+                seq INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused
+                kind INTEGER NOT NULL,          -- ChangeKind code
+                id TEXT,
+                other TEXT,
+                from_seq INTEGER NOT NULL,      -- Events: the batch is events.seq in (from_seq, to_seq]; otherwise 0
+                to_seq INTEGER NOT NULL,
+                at_ms INTEGER NOT NULL);        -- store clock at commit, Unix milliseconds
             """);
         using var cmd = _writer.CreateCommand();
         cmd.CommandText = "INSERT OR IGNORE INTO meta(key, value) VALUES('schema', $v)";
@@ -187,6 +195,7 @@ public sealed partial class SqliteStore : IAttuneStore
                 _nextCustomType = Math.Max(_nextCustomType, code + 1);
             }
         }
+        LoadEventSeq();
     }
 
     private SqliteConnection OpenRead()

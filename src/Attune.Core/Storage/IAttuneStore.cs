@@ -76,6 +76,73 @@ public interface IAttuneStore : IAsyncDisposable
 
     /// <summary>The events that carry <paramref name="recommendationId"/>, in arrival order.</summary>
     Task<IReadOnlyList<StoredEvent>> GetAttributedEventsAsync(string recommendationId, CancellationToken ct = default);
+
+    // ---------------------------------------------------------------- change feed
+
+    /// <summary>
+    /// The committed changes with <c>Seq &gt; afterSeq</c>, in <see cref="StoreChange.Seq"/> order: one feed of every write, whoever
+    /// made it (HTTP, <c>attune import</c>, an admin job, another node), so live state can follow the store instead of its callers.
+    /// </summary>
+    /// <remarks>
+    /// A change row is written in the same transaction as the data it describes: a consumer that reads it can read that data.
+    /// Seqs only grow and are never handed out twice, even after erasures and restarts, so a consumer resumes from the last Seq it
+    /// applied. The feed says what changed, not the new value: read the record itself (it may have changed again since).
+    /// </remarks>
+    IAsyncEnumerable<StoreChange> ReadChangesAsync(long afterSeq, CancellationToken ct = default);
+
+    /// <summary>The Seq of the newest committed change (0 when there is none).</summary>
+    Task<long> GetLastChangeSeqAsync(CancellationToken ct = default);
+
+    /// <summary>
+    /// The Seq of the newest change committed by this store instance (0 before any); read after a write's Task completes, it is
+    /// ≥ that write's changes. Free to read: no I/O.
+    /// </summary>
+    long CommittedChangeSeq { get; }
+
+    /// <summary>
+    /// Completes once a change with <c>Seq &gt; afterSeq</c> is committed: at once on a commit in this process, by polling (every
+    /// 250 ms to 1 s) for other writers. Cancelled (an <see cref="OperationCanceledException"/>) when <paramref name="ct"/> is.
+    /// </summary>
+    Task WaitForChangesAsync(long afterSeq, CancellationToken ct = default);
+}
+
+/// <summary>One change in the store's ordered feed (see <see cref="IAttuneStore.ReadChangesAsync"/>).</summary>
+/// <param name="Seq">Position in the feed: increasing, never reused.</param>
+/// <param name="Id">
+/// <see cref="ChangeKind.Events"/>: null. Items and users: the record's id. <see cref="ChangeKind.IdentityLinked"/>: the anonymous id.
+/// Documents: the document id.
+/// </param>
+/// <param name="Other"><see cref="ChangeKind.IdentityLinked"/>: the user id. Documents: the document kind. Otherwise null.</param>
+/// <param name="FromEventSeq">
+/// <see cref="ChangeKind.Events"/>: the appended events are exactly those with <c>FromEventSeq &lt; seq ≤ ToEventSeq</c>, as
+/// <see cref="IAttuneStore.ReadEventsAsync(long, long, CancellationToken)"/> reads them (minus any erased since). Otherwise 0.
+/// </param>
+/// <param name="ToEventSeq">See <paramref name="FromEventSeq"/>.</param>
+/// <param name="AtMs">The store's clock when the change was committed, Unix milliseconds.</param>
+public readonly record struct StoreChange(long Seq, ChangeKind Kind, string? Id, string? Other, long FromEventSeq, long ToEventSeq, long AtMs);
+
+/// <summary>What a <see cref="StoreChange"/> is about. Persisted codes (<c>ChangeKindStabilityTests</c> freezes them): add new kinds with new numbers.</summary>
+public enum ChangeKind
+{
+    /// <summary>One appended batch of events (one <c>AppendEventsAsync</c> call, or one <c>BulkAppendAsync</c> batch).</summary>
+    Events = 1,
+    /// <summary>An item record was created or replaced (one change per record, even when one call upserts many).</summary>
+    ItemUpserted = 2,
+    /// <summary>An item record was deleted (its past events stay).</summary>
+    ItemDeleted = 3,
+    /// <summary>A user record was created or replaced (one change per record).</summary>
+    UserUpserted = 4,
+    /// <summary>A user was erased: the record, every event of the unified profile and the links of its anonymous ids.</summary>
+    UserDeleted = 5,
+    /// <summary>
+    /// An anonymous id was linked to a user, or re-pointed to another one, by <c>IdentifyAsync</c> or by an event carrying both ids.
+    /// Within one appended batch the link comes before that batch's <see cref="Events"/> change.
+    /// </summary>
+    IdentityLinked = 6,
+    /// <summary>A document was created or replaced.</summary>
+    DocumentPut = 7,
+    /// <summary>A document was deleted.</summary>
+    DocumentDeleted = 8,
 }
 
 /// <summary>A named JSON document of some kind (see <see cref="IAttuneStore.ListDocumentsAsync"/>).</summary>

@@ -32,4 +32,59 @@ public sealed class SqliteStoreTests : StoreContractTests, IDisposable
         var e = Assert.Throws<InvalidOperationException>(() => SqliteStore.Open(new SqliteStoreOptions { DataDirectory = _dir.Path }));
         Assert.Contains("schema version 99", e.Message);
     }
+
+    private Microsoft.Data.Sqlite.SqliteConnection OpenRaw()
+    {
+        var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_dir.Path, "attune.db")};Pooling=false");
+        c.Open();
+        return c;
+    }
+
+    private static void Exec(Microsoft.Data.Sqlite.SqliteConnection c, string sql)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    [Fact]
+    public async Task WaitingForChangesSeesACommitOfAnotherWriterByPolling()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        long last = await Store.GetLastChangeSeqAsync(ct);
+        var wait = Store.WaitForChangesAsync(last, ct);
+        await Task.Delay(50, ct);
+        Assert.False(wait.IsCompleted);
+        // Another process's writer, as far as this store can tell: nothing in this process signals the commit.
+        using (var c = OpenRaw())
+            Exec(c, "INSERT INTO changes(kind, id, other, from_seq, to_seq, at_ms) VALUES(7, 'r1', 'rules', 0, 0, 0)");
+        await wait.WaitAsync(TimeSpan.FromSeconds(10), ct);
+        Assert.Equal(0, Store.CommittedChangeSeq);
+    }
+
+    [Fact]
+    public async Task ADatabaseFromBeforeTheFeedGetsItOnOpenAndKeepsItsEventSeqs()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await Store.AppendEventsAsync([new Model.Event { Type = "view", UserId = "u1", ItemId = "a", Timestamp = DateTimeOffset.UnixEpoch.AddYears(50) }], ct);
+        long lastEvent = await Store.GetLastEventSeqAsync(ct);
+        await Store.DisposeAsync();
+        using (var c = OpenRaw()) Exec(c, "DROP TABLE changes; DELETE FROM meta WHERE key = 'event_seq';"); // as an older Attune left it
+
+        Store = SqliteStore.Open(new SqliteStoreOptions { DataDirectory = _dir.Path });
+        Assert.Equal(0, await Store.GetLastChangeSeqAsync(ct));
+        Assert.True(await Store.DeleteUserAsync("u1", ct)); // erases the newest event before any append: its seq must stay spent
+        Store = await ReopenAsync(Store);
+        await Store.AppendEventsAsync([new Model.Event { Type = "view", UserId = "u2", ItemId = "b", Timestamp = DateTimeOffset.UnixEpoch.AddYears(50) }], ct);
+        Assert.True(await Store.GetLastEventSeqAsync(ct) > lastEvent);
+        var changes = await ToListAsync(Store.ReadChangesAsync(0, ct));
+        Assert.Equal([ChangeKind.UserDeleted, ChangeKind.Events], changes.Select(c => c.Kind));
+    }
+
+    private static async Task<List<T>> ToListAsync<T>(IAsyncEnumerable<T> source)
+    {
+        var list = new List<T>();
+        await foreach (var x in source) list.Add(x);
+        return list;
+    }
 }

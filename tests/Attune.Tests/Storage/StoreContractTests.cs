@@ -11,7 +11,7 @@ public abstract class StoreContractTests : IAsyncLifetime
 {
     private static readonly DateTimeOffset T0 = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
 
-    protected IAttuneStore Store { get; private set; } = null!;
+    protected IAttuneStore Store { get; set; } = null!;
 
     /// <summary>Opens a store over fresh, empty storage.</summary>
     protected abstract Task<IAttuneStore> OpenFreshAsync();
@@ -469,5 +469,214 @@ public abstract class StoreContractTests : IAsyncLifetime
         await Store.AppendEventsAsync([View("alice", "d", 2, recommendation: "rec-1")], Ct);
         Assert.True(await Store.GetLastEventSeqAsync(Ct) > last); // arrival numbers continue after reopen
         Assert.Equal(["a", "d"], (await Store.GetAttributedEventsAsync("rec-1", Ct)).Select(e => e.ItemId));
+    }
+
+    // ---------------------------------------------------------------- change feed
+
+    private async Task<List<StoreChange>> ChangesAfterAsync(long afterSeq) => await ListAsync(Store.ReadChangesAsync(afterSeq, Ct));
+
+    private static (ChangeKind, string?, string?) Shape(StoreChange c) => (c.Kind, c.Id, c.Other);
+
+    private static InteractionBatch Batch(string user, params string[] items)
+    {
+        var batch = new InteractionBatch(items.Length);
+        for (int i = 0; i < items.Length; i++) batch.Add(user, false, items[i], (int)EventType.View, T0.ToUnixTimeMilliseconds() + i, null);
+        return batch;
+    }
+
+    [Fact]
+    public async Task EveryKindOfWriteAppendsItsChangeInOrder()
+    {
+        Assert.Equal(0, await Store.GetLastChangeSeqAsync(Ct));
+        Assert.Empty(await ChangesAfterAsync(0));
+        var start = DateTimeOffset.UtcNow;
+
+        await Store.UpsertItemsAsync([new Item { Id = "a" }, new Item { Id = "b" }], Ct);
+        Assert.True(await Store.DeleteItemAsync("a", Ct));
+        Assert.False(await Store.DeleteItemAsync("a", Ct)); // nothing deleted, no change
+        await Store.UpsertUsersAsync([new User { Id = "u1" }], Ct);
+        await Store.AppendEventsAsync([View(null, "a", 0, anonymous: "anon-1"), View(null, "b", 1, anonymous: "anon-1")], Ct);
+        await Store.IdentifyAsync("anon-1", "u1", Ct);
+        await Store.IdentifyAsync("anon-1", "u1", Ct); // already linked: no change
+        await Store.AppendEventsAsync([View("bob", "c", 2, anonymous: "phone")], Ct); // an event carrying both ids links them
+        await Store.IdentifyAsync("anon-1", "carol", Ct); // re-pointed
+        await Store.PutDocumentAsync("rules", "r1", "{}", Ct);
+        Assert.True(await Store.DeleteDocumentAsync("rules", "r1", Ct));
+        Assert.False(await Store.DeleteDocumentAsync("rules", "r1", Ct));
+        await Store.LogRecommendationsAsync([Shown("rec-1", "u1", "a")], Ct); // the recommendation log is not in the feed
+        Assert.True(await Store.DeleteUserAsync("u1", Ct));
+        Assert.False(await Store.DeleteUserAsync("nobody", Ct));
+        await Store.BulkAppendAsync([Batch("u2", "x", "y"), Batch("u3", "z")], ct: Ct);
+        await Store.AppendEventsAsync([], Ct); // nothing appended, no change
+
+        var changes = await ChangesAfterAsync(0);
+        Assert.Equal<(ChangeKind, string?, string?)>([
+            (ChangeKind.ItemUpserted, "a", null), (ChangeKind.ItemUpserted, "b", null),
+            (ChangeKind.ItemDeleted, "a", null),
+            (ChangeKind.UserUpserted, "u1", null),
+            (ChangeKind.Events, null, null),
+            (ChangeKind.IdentityLinked, "anon-1", "u1"),
+            (ChangeKind.IdentityLinked, "phone", "bob"), (ChangeKind.Events, null, null), // the link comes before its batch's events
+            (ChangeKind.IdentityLinked, "anon-1", "carol"),
+            (ChangeKind.DocumentPut, "r1", "rules"), (ChangeKind.DocumentDeleted, "r1", "rules"),
+            (ChangeKind.UserDeleted, "u1", null),
+            (ChangeKind.Events, null, null), (ChangeKind.Events, null, null), // one per bulk batch
+        ], changes.Select(Shape));
+        Assert.All(changes.Zip(changes.Skip(1)), pair => Assert.True(pair.Second.Seq > pair.First.Seq));
+        Assert.Equal(changes[^1].Seq, await Store.GetLastChangeSeqAsync(Ct));
+        Assert.All(changes, c => Assert.InRange(DateTimeOffset.FromUnixTimeMilliseconds(c.AtMs), start.AddMinutes(-1), DateTimeOffset.UtcNow.AddMinutes(1)));
+        Assert.All(changes, c =>
+        {
+            if (c.Kind == ChangeKind.Events) Assert.True(c.ToEventSeq > c.FromEventSeq);
+            else Assert.Equal((0, 0), (c.FromEventSeq, c.ToEventSeq));
+        });
+        var events = changes.Where(c => c.Kind == ChangeKind.Events).ToList();
+        Assert.Equal([2, 1, 2, 1], events.Select(c => c.ToEventSeq - c.FromEventSeq));
+        Assert.All(events.Zip(events.Skip(1)), pair => Assert.True(pair.Second.FromEventSeq >= pair.First.ToEventSeq));
+    }
+
+    [Fact]
+    public async Task ReadingChangesAfterAnySeqResumesExactlyThere()
+    {
+        await Store.UpsertItemsAsync([new Item { Id = "a" }], Ct);
+        await Store.AppendEventsAsync([View("u1", "a", 0)], Ct);
+        await Store.PutDocumentAsync("rules", "r1", "{}", Ct);
+        await Store.IdentifyAsync("anon-1", "u1", Ct);
+        await Store.UpsertUsersAsync([new User { Id = "u1" }, new User { Id = "u2" }], Ct);
+
+        var all = await ChangesAfterAsync(0);
+        Assert.Equal(6, all.Count);
+        for (int k = 0; k < all.Count; k++) Assert.Equal(all.Skip(k + 1), await ChangesAfterAsync(all[k].Seq));
+        Assert.Equal(all, await ChangesAfterAsync(-1));
+
+        await Store.DeleteItemAsync("a", Ct);
+        var next = Assert.Single(await ChangesAfterAsync(all[^1].Seq)); // a consumer that applied everything sees only the new one
+        Assert.Equal((ChangeKind.ItemDeleted, "a", (string?)null), Shape(next));
+    }
+
+    [Fact]
+    public async Task EventRangesOfTheFeedReadBackExactlyTheAppendedBatches()
+    {
+        // Sent at once, so the writer folds many of them into one commit; each keeps its own change and range.
+        var batches = Enumerable.Range(0, 30)
+            .Select(b => Enumerable.Range(0, 1 + b % 4).Select(j => View($"u{b % 5}", $"b{b}-{j}", j)).ToList()).ToList();
+        await Task.WhenAll(batches.Select(b => Store.AppendEventsAsync(b, Ct)));
+        await Store.BulkAppendAsync([Batch("u9", "bulk-0", "bulk-1"), Batch("u9", "bulk-2")], ct: Ct);
+
+        var expected = batches.Select(b => string.Join(",", b.Select(e => e.ItemId))).Append("bulk-0,bulk-1").Append("bulk-2").ToHashSet();
+        var changes = (await ChangesAfterAsync(0)).Where(c => c.Kind == ChangeKind.Events).ToList();
+        Assert.Equal(32, changes.Count);
+        var read = new List<string>();
+        foreach (var c in changes)
+            read.Add(string.Join(",", (await ListAsync(Store.ReadEventsAsync(c.FromEventSeq, c.ToEventSeq, Ct))).Select(e => e.ItemId)));
+        Assert.Equal(expected.Order(StringComparer.Ordinal), read.Order(StringComparer.Ordinal));
+        Assert.Equal(["bulk-0,bulk-1", "bulk-2"], read.TakeLast(2)); // bulk batches in the order given
+        // The ranges tile the event log: every stored event is in exactly one.
+        Assert.Equal(await Store.GetLastEventSeqAsync(Ct), changes[^1].ToEventSeq);
+        Assert.Equal((await ListAsync(Store.ReadEventsAsync(Ct))).Count, read.Sum(r => r.Split(',').Length));
+    }
+
+    [Fact]
+    public async Task AFailingOpInAGroupLeavesNoChangeAndTheOthersKeepTheirs()
+    {
+        // A large append first, so the ops behind it queue up and share one group commit.
+        var big = Store.AppendEventsAsync(Enumerable.Range(0, 5_000).Select(i => View("u0", $"i{i % 50}", i)).ToList(), Ct);
+        var good = Enumerable.Range(0, 10).Select(i => Store.PutDocumentAsync("rules", $"r{i}", "{}", Ct)).ToList();
+        // An event with no owner at all cannot be stored: the store fails that op (the HTTP layer never sends one).
+        var bad = Store.AppendEventsAsync([new Event { Type = "view", ItemId = "lost", Timestamp = T0 }], Ct);
+        var after = Store.AppendEventsAsync([View("u1", "kept", 0)], Ct);
+        await Assert.ThrowsAnyAsync<Exception>(() => bad);
+        await Task.WhenAll([big, after, .. good]);
+
+        var changes = await ChangesAfterAsync(0);
+        Assert.Equal(12, changes.Count);
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => $"r{i}"), changes.Where(c => c.Kind == ChangeKind.DocumentPut).Select(c => c.Id));
+        var ranges = changes.Where(c => c.Kind == ChangeKind.Events).ToList();
+        Assert.Equal(2, ranges.Count);
+        Assert.Equal(5_000, (await ListAsync(Store.ReadEventsAsync(ranges[0].FromEventSeq, ranges[0].ToEventSeq, Ct))).Count);
+        Assert.Equal(["kept"], (await ListAsync(Store.ReadEventsAsync(ranges[1].FromEventSeq, ranges[1].ToEventSeq, Ct))).Select(e => e.ItemId));
+        Assert.DoesNotContain("lost", (await ListAsync(Store.ReadEventsAsync(Ct))).Select(e => e.ItemId));
+    }
+
+    [Fact]
+    public async Task WaitingForChangesWakesOnACommitFromAnotherTaskAndHonoursCancellation()
+    {
+        long last = await Store.GetLastChangeSeqAsync(Ct);
+        var wait = Store.WaitForChangesAsync(last, Ct);
+        await Task.Delay(50, Ct);
+        Assert.False(wait.IsCompleted);
+        await Task.Run(() => Store.PutDocumentAsync("rules", "r1", "{}", Ct), Ct);
+        await wait.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+
+        // A change after the given seq is already there: no wait at all.
+        await Store.WaitForChangesAsync(last, Ct).WaitAsync(TimeSpan.FromSeconds(10), Ct);
+
+        long now = await Store.GetLastChangeSeqAsync(Ct);
+        using var cts = new CancellationTokenSource();
+        var cancelled = Store.WaitForChangesAsync(now, cts.Token);
+        await Task.Delay(50, Ct);
+        Assert.False(cancelled.IsCompleted);
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled.WaitAsync(TimeSpan.FromSeconds(10), Ct));
+        Assert.Equal(now, await Store.GetLastChangeSeqAsync(Ct));
+    }
+
+    [Fact]
+    public async Task SeqsAreNeverHandedOutTwiceEvenAfterErasingTheNewestEventsAndReopening()
+    {
+        await Store.AppendEventsAsync([View("keep", "a", 0), View("keep", "b", 1)], Ct);
+        await Store.AppendEventsAsync([View("gone", "c", 2), View("gone", "d", 3)], Ct); // the newest events
+        long lastEvent = await Store.GetLastEventSeqAsync(Ct);
+        Assert.True(await Store.DeleteUserAsync("gone", Ct));
+        long lastChange = await Store.GetLastChangeSeqAsync(Ct);
+        Assert.True(await Store.GetLastEventSeqAsync(Ct) < lastEvent); // the erased seqs are gone from the log...
+
+        await Store.AppendEventsAsync([View("keep", "e", 4)], Ct);
+        var e = Assert.Single(await ListAsync(Store.ReadEventsAsync(lastEvent, long.MaxValue, Ct))); // ...but not handed out again
+        Assert.Equal("e", e.ItemId);
+        Assert.True(await Store.DeleteUserAsync("keep", Ct)); // now the store holds no event at all
+        lastEvent = e.Seq;
+        lastChange = await Store.GetLastChangeSeqAsync(Ct);
+
+        Store = await ReopenAsync(Store);
+        Assert.Equal(0, await Store.GetLastEventSeqAsync(Ct));
+        await Store.AppendEventsAsync([View("new", "f", 5)], Ct);
+        await Store.BulkAppendAsync([Batch("new", "g", "h")], ct: Ct);
+        var fresh = await ListAsync(Store.ReadEventsAsync(Ct));
+        Assert.Equal(["f", "g", "h"], fresh.Select(x => x.ItemId));
+        Assert.All(fresh, x => Assert.True(x.Seq > lastEvent));
+        var changes = await ChangesAfterAsync(lastChange);
+        Assert.Equal([ChangeKind.Events, ChangeKind.Events], changes.Select(c => c.Kind));
+        Assert.All(changes, c => Assert.True(c.FromEventSeq >= lastEvent));
+        Assert.Equal(["f"], (await ListAsync(Store.ReadEventsAsync(changes[0].FromEventSeq, changes[0].ToEventSeq, Ct))).Select(x => x.ItemId));
+    }
+
+    [Fact]
+    public async Task CommittedChangeSeqCoversEveryWriteThatHasCompleted()
+    {
+        Assert.Equal(0, Store.CommittedChangeSeq);
+        await Store.PutDocumentAsync("rules", "r0", "{}", Ct);
+        Assert.Equal(await Store.GetLastChangeSeqAsync(Ct), Store.CommittedChangeSeq);
+
+        // Concurrent writers: as each one's Task completes, the counter already covers its change.
+        var seen = new long[20];
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(async i =>
+        {
+            await Store.PutDocumentAsync("rules", $"r{i + 1}", "{}", Ct);
+            seen[i] = Store.CommittedChangeSeq;
+        }));
+        var seqOf = (await ChangesAfterAsync(0)).ToDictionary(c => c.Id!, c => c.Seq);
+        for (int i = 0; i < 20; i++) Assert.True(seen[i] >= seqOf[$"r{i + 1}"], $"r{i + 1}: {seen[i]} < {seqOf[$"r{i + 1}"]}");
+        Assert.Equal(await Store.GetLastChangeSeqAsync(Ct), Store.CommittedChangeSeq);
+
+        long before = Store.CommittedChangeSeq;
+        Assert.False(await Store.DeleteDocumentAsync("rules", "unknown", Ct)); // a write with no change leaves it alone
+        Assert.Equal(before, Store.CommittedChangeSeq);
+
+        Store = await ReopenAsync(Store);
+        Assert.Equal(0, Store.CommittedChangeSeq); // this instance has committed nothing yet
+        await Store.AppendEventsAsync([View("u1", "a", 0)], Ct);
+        Assert.True(Store.CommittedChangeSeq > before);
+        Assert.Equal(await Store.GetLastChangeSeqAsync(Ct), Store.CommittedChangeSeq);
     }
 }

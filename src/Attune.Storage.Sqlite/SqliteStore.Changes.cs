@@ -1,0 +1,139 @@
+using System.Runtime.CompilerServices;
+using SQLitePCL;
+
+namespace Attune.Storage.Sqlite;
+
+/// <summary>
+/// The change feed: every write op records what it changed (<see cref="AddChange"/>); the writer inserts those rows into
+/// <c>changes</c> just before COMMIT, in the same transaction, and wakes the waiters once the commit is durable.
+/// </summary>
+/// <remarks>
+/// Event seqs come from a counter the writer keeps (<see cref="_lastEventSeq"/>) and persists in <c>meta.event_seq</c> with every
+/// commit that advanced it: <c>events.seq</c> is a plain INTEGER PRIMARY KEY, on which SQLite would hand out the seq of erased
+/// newest events again, and a watermark past them would then miss new events. Change seqs are AUTOINCREMENT, never reused.
+/// </remarks>
+public sealed partial class SqliteStore
+{
+    private const string EventSeqKey = "event_seq";
+
+    /// <summary>How often a waiter looks for changes committed by another process; commits in this one wake it at once.</summary>
+    private static readonly TimeSpan ChangePollInterval = TimeSpan.FromMilliseconds(500);
+
+    private readonly record struct PendingChange(ChangeKind Kind, string? Id, string? Other, long FromEventSeq, long ToEventSeq);
+
+    // Writer-owned: the changes of the open transaction, in op order, and the event seq counter.
+    private readonly List<PendingChange> _pendingChanges = [];
+    /// <summary>The newest event seq handed out, committed or in the open transaction.</summary>
+    private long _lastEventSeq;
+    /// <summary>What <c>meta.event_seq</c> holds in the open transaction.</summary>
+    private long _persistedEventSeq;
+    private RawStatement? _insertChange, _saveEventSeq;
+
+    // Read by any thread.
+    private long _committedChangeSeq;
+    private TaskCompletionSource _changeSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public long CommittedChangeSeq => Volatile.Read(ref _committedChangeSeq);
+
+    /// <summary>Queues a change of the running op; it is written only if the transaction commits.</summary>
+    private void AddChange(ChangeKind kind, string? id, string? other = null) => _pendingChanges.Add(new(kind, id, other, 0, 0));
+
+    /// <summary>Records one appended batch: the events with <paramref name="fromEventSeq"/> &lt; seq ≤ the last seq handed out.</summary>
+    private void AddEventsChange(long fromEventSeq)
+    {
+        if (_lastEventSeq > fromEventSeq) _pendingChanges.Add(new(ChangeKind.Events, null, null, fromEventSeq, _lastEventSeq));
+    }
+
+    private long NextEventSeq() => ++_lastEventSeq;
+
+    /// <summary>Runs inside the transaction, right before COMMIT. Returns the seq of the last change written, or 0.</summary>
+    private long WriteChanges()
+    {
+        var db = _writer.Handle!;
+        if (_lastEventSeq > _persistedEventSeq)
+        {
+            var save = _saveEventSeq ??= new(db, "INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+            save.Bind(1, EventSeqKey);
+            save.Bind(2, _lastEventSeq);
+            save.Execute();
+            _persistedEventSeq = _lastEventSeq;
+        }
+        if (_pendingChanges.Count == 0) return 0;
+        long at = NowMs;
+        var insert = _insertChange ??= new(db, "INSERT INTO changes(kind, id, other, from_seq, to_seq, at_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+        foreach (var c in _pendingChanges)
+        {
+            insert.Bind(1, (long)c.Kind);
+            insert.Bind(2, c.Id);
+            insert.Bind(3, c.Other);
+            insert.Bind(4, c.FromEventSeq);
+            insert.Bind(5, c.ToEventSeq);
+            insert.Bind(6, at);
+            insert.Execute();
+        }
+        _pendingChanges.Clear();
+        return raw.sqlite3_last_insert_rowid(db);
+    }
+
+    /// <summary>After a rollback: the queued changes never happened.</summary>
+    private void DiscardChanges() => _pendingChanges.Clear();
+
+    /// <summary>After COMMIT: makes the changes visible to <see cref="CommittedChangeSeq"/> and wakes every waiter.</summary>
+    private void PublishChanges(long lastChangeSeq)
+    {
+        if (lastChangeSeq == 0) return;
+        Volatile.Write(ref _committedChangeSeq, lastChangeSeq);
+        Interlocked.Exchange(ref _changeSignal, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+
+    /// <summary>Loads the event seq counter (at open, and after a rollback): past every seq ever committed, erased or not.</summary>
+    private void LoadEventSeq()
+    {
+        using var cmd = _writer.CreateCommand();
+        cmd.CommandText = $"""
+            SELECT COALESCE((SELECT MAX(seq) FROM events), 0),
+                   COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = '{EventSeqKey}'), 0)
+            """;
+        using var r = cmd.ExecuteReader();
+        r.Read();
+        _persistedEventSeq = r.GetInt64(1);
+        // A database written before meta.event_seq existed has only MAX(seq); the next commit persists it.
+        _lastEventSeq = Math.Max(r.GetInt64(0), _persistedEventSeq);
+    }
+
+    public async IAsyncEnumerable<StoreChange> ReadChangesAsync(long afterSeq, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        await using var c = OpenRead();
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT seq, kind, id, other, from_seq, to_seq, at_ms FROM changes WHERE seq > $after ORDER BY seq";
+        cmd.Parameters.AddWithValue("$after", afterSeq);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+        {
+            yield return new StoreChange(r.GetInt64(0), (ChangeKind)r.GetInt32(1), r.IsDBNull(2) ? null : r.GetString(2),
+                r.IsDBNull(3) ? null : r.GetString(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6));
+        }
+    }
+
+    public async Task<long> GetLastChangeSeqAsync(CancellationToken ct = default)
+    {
+        await using var c = OpenRead();
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT MAX(seq) FROM changes";
+        return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is long seq ? seq : 0;
+    }
+
+    public async Task WaitForChangesAsync(long afterSeq, CancellationToken ct = default)
+    {
+        while (true)
+        {
+            ct.ThrowIfCancellationRequested();
+            ObjectDisposedException.ThrowIf(!_ready, this);
+            // Taken before the checks, so a commit landing between the check and the wait still wakes us.
+            var signal = Volatile.Read(ref _changeSignal).Task;
+            if (CommittedChangeSeq > afterSeq || await GetLastChangeSeqAsync(ct).ConfigureAwait(false) > afterSeq) return;
+            // Real time, not the store's clock: this polls the file for other processes' commits.
+            await Task.WhenAny(signal, Task.Delay(ChangePollInterval, ct)).ConfigureAwait(false);
+        }
+    }
+}

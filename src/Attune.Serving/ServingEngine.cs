@@ -34,6 +34,7 @@ public sealed class ServingEngine : IAsyncDisposable
     private readonly ILogger _log;
     private readonly ServingModels _models;
     private readonly LiveUpdates _live;
+    private readonly ChangeFeed _feed;
     private readonly ModelTraining _training;
     private readonly BackgroundWork _background;
     private readonly RuleStore _rules;
@@ -51,12 +52,13 @@ public sealed class ServingEngine : IAsyncDisposable
         Stages = stages ?? RankingStages.Default;
         var context = new ServingContext(options);
         _models = new ServingModels(options, new ModelRepository(dataDirectory, options.KeepVersions), Time);
-        _live = new LiveUpdates(_models, context, Time);
+        _live = new LiveUpdates(_models, context);
         // The configured scenarios are checked here, against the sources this engine serves: a bad one stops the start.
         Recipes = new RecipeBook(store, Sources, options.ResolveScenarios(), Time, _log);
-        _training = new ModelTraining(store, options, _models, _live, PinnedVersions, Time, _log);
-        _background = new BackgroundWork(_models, _training, Time, _log);
         _rules = new RuleStore(store, _models, _log);
+        _feed = new ChangeFeed(store, _models, _live, _rules, RecipesChangedAsync, Time, _log);
+        _training = new ModelTraining(store, options, _models, _live, _feed, PinnedVersions, Time, _log);
+        _background = new BackgroundWork(_models, _training, Time, _log);
         _recommendationLog = new RecommendationLog(store, _log);
         _answers = new Answers(_models, Recipes, _live, context, Sources, Stages, _recommendationLog, Time);
     }
@@ -99,6 +101,9 @@ public sealed class ServingEngine : IAsyncDisposable
 
     public async Task StartAsync(CancellationToken ct = default)
     {
+        // Everything read below covers the changes up to here; the feed applies the rest, from now on (writes accepted while
+        // the first model trains reach live state too).
+        _feed.StartAfter(await _store.GetLastChangeSeqAsync(ct).ConfigureAwait(false));
         var items = new List<Item>();
         string? cursor = null;
         do
@@ -112,6 +117,8 @@ public sealed class ServingEngine : IAsyncDisposable
         await foreach (var (anonymousId, userId) in _store.ReadIdentityLinksAsync(ct).ConfigureAwait(false)) _live.Link(anonymousId, userId);
         await _rules.ReloadAsync(ct).ConfigureAwait(false);
         await Recipes.LoadAsync(ct).ConfigureAwait(false);
+        _started = true;
+        _feed.Start();
 
         if (_models.Repository.ActiveVersion is { } active)
         {
@@ -133,18 +140,18 @@ public sealed class ServingEngine : IAsyncDisposable
 
     // ---- what the store accepted --------------------------------------------------------------------------------------
 
-    /// <summary>Events were stored: the next answer for their people reflects them.</summary>
-    public void Observe(IReadOnlyList<Event> events) => _live.Observe(events);
+    private volatile bool _started;
 
-    public void Link(string anonymousId, string userId) => _live.Link(anonymousId, userId);
+    /// <summary>
+    /// Returns once live state reflects every change this process's store has committed so far: a handler that wrote calls it
+    /// before answering, so the next answer sees the write. Live state follows the store's change feed, never the handlers,
+    /// so writes that no handler saw (an admin job on the store, later another node) reach it the same way.
+    /// </summary>
+    public ValueTask CatchUpAsync(CancellationToken ct = default) =>
+        _started ? _feed.CatchUpAsync(_store.CommittedChangeSeq, ct) : ValueTask.CompletedTask;
 
-    public void ItemsChanged(IReadOnlyList<Item> items) => _models.ItemsChanged(items);
-
-    public void ItemDeleted(string id) => _models.ItemDeleted(id);
-
-    public void UsersChanged(IReadOnlyList<User> users) => _live.UsersChanged(users);
-
-    public void UserDeleted(string id) => _live.UserDeleted(id);
+    /// <summary>The last change of the store's feed applied to live state.</summary>
+    public long AppliedChangeSeq => _feed.Applied;
 
     // ---- answers -------------------------------------------------------------------------------------------------------
 
@@ -206,6 +213,14 @@ public sealed class ServingEngine : IAsyncDisposable
         return fellBack ? [$"model version {version} is not available (deleted?); serving with the active version {ActiveVersion}"] : [];
     }
 
+    /// <summary>Another writer changed recipes: reload them and the model versions they name.</summary>
+    private async Task RecipesChangedAsync(CancellationToken ct)
+    {
+        await Recipes.LoadAsync(ct).ConfigureAwait(false);
+        await LoadPinnedAsync(ct).ConfigureAwait(false);
+        _models.KeepPinned(PinnedVersions());
+    }
+
     private IReadOnlyCollection<string> PinnedVersions()
     {
         var versions = new HashSet<string>(StringComparer.Ordinal);
@@ -238,6 +253,7 @@ public sealed class ServingEngine : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        await _feed.DisposeAsync().ConfigureAwait(false);
         await _background.DisposeAsync().ConfigureAwait(false);
         await _recommendationLog.DisposeAsync().ConfigureAwait(false);
     }

@@ -39,7 +39,7 @@ public static class EventsApi
         BatchWrite.HandleAsync(context, s, s.Reader.ReadEvent, async (events, ct) =>
         {
             await s.Store.AppendEventsAsync(events, ct);
-            s.Serving.Observe(events);
+            await s.Serving.CatchUpAsync(ct);
         });
 
     public static async Task<IResult> Identify(HttpContext context, AttuneServices s)
@@ -59,7 +59,7 @@ public static class EventsApi
             if (errors.Count > 0)
                 return Problems.Result(StatusCodes.Status400BadRequest, "Invalid input", string.Join("; ", errors.Select(e => $"{e.Key}: {e.Value[0]}")), errors);
             long moved = await s.Store.IdentifyAsync(anonymousId!, userId!, context.RequestAborted);
-            s.Serving.Link(anonymousId!, userId!);
+            await s.Serving.CatchUpAsync(context.RequestAborted);
             return TypedResults.Ok(new IdentifyResult(anonymousId!, userId!, moved));
         }
     }

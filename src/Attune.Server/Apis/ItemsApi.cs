@@ -52,7 +52,7 @@ public static class ItemsApi
         BatchWrite.HandleAsync(context, s, s.Reader.ReadItem, async (items, ct) =>
         {
             await s.Store.UpsertItemsAsync(items, ct);
-            s.Serving.ItemsChanged(items);
+            await s.Serving.CatchUpAsync(ct);
         });
 
     public static async Task<IResult> GetItem(string id, AttuneServices s, CancellationToken ct)
@@ -79,7 +79,7 @@ public static class ItemsApi
     {
         if (RecordReader.CheckId(id) is { } bad) return Problems.BadField("id", bad);
         if (!await s.Store.DeleteItemAsync(id, ct)) return Problems.NotFound("Item", id);
-        s.Serving.ItemDeleted(id);
+        await s.Serving.CatchUpAsync(ct);
         return TypedResults.NoContent();
     }
 }

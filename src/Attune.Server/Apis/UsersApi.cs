@@ -60,7 +60,7 @@ public static class UsersApi
         BatchWrite.HandleAsync(context, s, s.Reader.ReadUser, async (users, ct) =>
         {
             await s.Store.UpsertUsersAsync(users, ct);
-            s.Serving.UsersChanged(users);
+            await s.Serving.CatchUpAsync(ct);
         });
 
     public static async Task<IResult> GetUser(string id, AttuneServices s, CancellationToken ct)
@@ -88,7 +88,7 @@ public static class UsersApi
     {
         if (RecordReader.CheckId(id) is { } bad) return Problems.BadField("id", bad);
         if (!await s.Store.DeleteUserAsync(id, ct)) return Problems.NotFound("User", id);
-        s.Serving.UserDeleted(id);
+        await s.Serving.CatchUpAsync(ct);
         return TypedResults.NoContent();
     }
 

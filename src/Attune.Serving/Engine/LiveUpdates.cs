@@ -10,7 +10,7 @@ namespace Attune.Serving.Engine;
 /// trending in every loaded state, identity links, consent and erasures; counts the events that arrived since the model
 /// (a reason to retrain).
 /// </summary>
-internal sealed class LiveUpdates(ServingModels models, ServingContext context, TimeProvider time)
+internal sealed class LiveUpdates(ServingModels models, ServingContext context)
 {
     private long _eventsSinceModel;
 
@@ -19,21 +19,6 @@ internal sealed class LiveUpdates(ServingModels models, ServingContext context, 
     public long EventsSinceModel => Interlocked.Read(ref _eventsSinceModel);
 
     public void ResetEventCount() => Interlocked.Exchange(ref _eventsSinceModel, 0);
-
-    public void Observe(IReadOnlyList<Event> events)
-    {
-        Profiles.Observe(events, time.GetUtcNow().ToUnixTimeMilliseconds());
-        foreach (var state in models.All)
-        {
-            foreach (var e in events)
-            {
-                if (e.ItemId is null || !EventTypes.TryGetBuiltIn(e.Type, out var type) || EventTypes.DefaultWeight((int)type) <= 0) continue;
-                int i = state.Catalog.IndexOf(e.ItemId);
-                if (i >= 0) state.Trending.Add(i, e.Timestamp.ToUnixTimeMilliseconds());
-            }
-        }
-        Interlocked.Add(ref _eventsSinceModel, events.Count);
-    }
 
     private long _eventsAppliedThrough;
 
@@ -60,6 +45,14 @@ internal sealed class LiveUpdates(ServingModels models, ServingContext context, 
         Interlocked.Increment(ref _eventsSinceModel);
     }
 
+    /// <summary>A newly activated state's trending counts an event live state already holds.</summary>
+    public static void AddTrending(StoredEvent e, ServingState activated)
+    {
+        if (e.ItemId is not null && e.TypeCode < EventTypes.FirstCustomCode && EventTypes.DefaultWeight(e.TypeCode) > 0
+            && activated.Catalog.IndexOf(e.ItemId) is >= 0 and var i)
+            activated.Trending.Add(i, e.TimestampMs);
+    }
+
     /// <summary>
     /// An event stored after a newly activated model's watermark, replayed into live state and into that state's trending
     /// (other loaded states counted it when it arrived).
@@ -68,8 +61,7 @@ internal sealed class LiveUpdates(ServingModels models, ServingContext context, 
     {
         if (e.ItemId is null) return;
         Profiles.Observe(e.ProfileId, e.ItemId, e.TypeCode, e.TimestampMs, receivedMs);
-        if (e.TypeCode < EventTypes.FirstCustomCode && EventTypes.DefaultWeight(e.TypeCode) > 0 && activated.Catalog.IndexOf(e.ItemId) is >= 0 and var i)
-            activated.Trending.Add(i, e.TimestampMs);
+        AddTrending(e, activated);
         Interlocked.Increment(ref _eventsSinceModel);
     }
 

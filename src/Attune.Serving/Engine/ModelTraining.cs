@@ -10,7 +10,7 @@ namespace Attune.Serving.Engine;
 /// Trains model versions from the store, saves them, makes one active (new, or a stored one: rollback) and refills live state
 /// with the events stored after its watermark. One training at a time; requests keep being answered by the current version.
 /// </summary>
-internal sealed class ModelTraining(IAttuneStore store, ServingOptions options, ServingModels models, LiveUpdates live,
+internal sealed class ModelTraining(IAttuneStore store, ServingOptions options, ServingModels models, LiveUpdates live, ChangeFeed feed,
     Func<IReadOnlyCollection<string>> pinnedByRecipes, TimeProvider time, ILogger log)
 {
     private readonly BundleTrainer _trainer = new(options.Models, time);
@@ -35,8 +35,7 @@ internal sealed class ModelTraining(IAttuneStore store, ServingOptions options, 
             var bundle = await ReadAndTrainAsync(version, reason, threads, ct).ConfigureAwait(false);
             _status = "saving";
             repository.Save(bundle);
-            Activate(bundle, replay: false);
-            await ReplayAsync(bundle, ct).ConfigureAwait(false);
+            await ActivateAsync(bundle, rollback: false, ct).ConfigureAwait(false);
             repository.SetActive(version, pinnedByRecipes());
             LastTrainedAt = time.GetUtcNow();
             log.LogInformation("Model {Version} trained in {Seconds:F1} s from {Events:N0} events ({Reason})", version,
@@ -75,31 +74,34 @@ internal sealed class ModelTraining(IAttuneStore store, ServingOptions options, 
         var repository = models.Repository;
         if (!repository.Exists(version)) throw new FileNotFoundException($"no model version '{version}'");
         var bundle = await Task.Run(() => repository.Load(version), ct).ConfigureAwait(false);
-        Activate(bundle, replay: true);
-        await ReplayAsync(bundle, ct).ConfigureAwait(false);
+        await ActivateAsync(bundle, rollback: true, ct).ConfigureAwait(false);
         repository.SetActive(version, pinnedByRecipes());
         if (LastTrainedAt == DateTimeOffset.MinValue) LastTrainedAt = bundle.Info.TrainedAt;
         return bundle.Info;
     }
 
-    private void Activate(ModelBundle bundle, bool replay)
+    /// <summary>
+    /// Swaps the bundle in and brings live state up to date with the events stored after its watermark, with no change of the
+    /// feed applied meanwhile. A new version keeps the live events the feed already applied (received after its snapshot)
+    /// and replays only the rest; a rollback rebuilds live state from the older watermark. The new state's trending gets
+    /// every event after its watermark either way.
+    /// </summary>
+    private Task ActivateAsync(ModelBundle bundle, bool rollback, CancellationToken ct) => feed.ExclusiveAsync(async () =>
     {
-        models.Activate(bundle, live.Profiles, replay, pinnedByRecipes());
+        var state = models.Activate(bundle, live.Profiles, rollback, pinnedByRecipes());
         live.ResetEventCount();
-    }
-
-    /// <summary>Feeds the live state with the events stored after the bundle's watermark.</summary>
-    private async Task ReplayAsync(ModelBundle bundle, CancellationToken ct)
-    {
+        long applied = rollback ? 0 : live.EventsAppliedThrough;
         long now = time.GetUtcNow().ToUnixTimeMilliseconds();
         long last = await store.GetLastEventSeqAsync(ct).ConfigureAwait(false);
         // Replayed events count as received after the snapshot (they were stored after its watermark).
         long received = Math.Max(now, bundle.Info.SnapshotAt.ToUnixTimeMilliseconds() + 1);
         await foreach (var e in store.ReadEventsAsync(bundle.Info.Watermark, last, ct).ConfigureAwait(false))
         {
-            if (e.ItemId is not null) live.Replay(e.ProfileId, e.ItemId, e.TypeCode, e.TimestampMs, received);
+            if (e.Seq > applied) live.Replay(e, received, state);
+            else LiveUpdates.AddTrending(e, state);
         }
-    }
+        live.EventsAppliedThrough = Math.Max(applied, last);
+    }, ct);
 
     /// <summary>Why to retrain now, or null: enough new events, or the schedule.</summary>
     public string? RetrainReason()

@@ -50,11 +50,12 @@ public sealed class RecipeBook(IAttuneStore store, SourceRegistry sources, IRead
     /// <summary>Reads the stored recipes (start-up, or another writer changed them).</summary>
     public async Task LoadAsync(CancellationToken ct = default)
     {
-        var docs = await store.ListDocumentsAsync(Kind, ct).ConfigureAwait(false);
-        var history = await store.ListDocumentsAsync(VersionKind, ct).ConfigureAwait(false);
         await _writes.WaitAsync(ct).ConfigureAwait(false);
         try
         {
+            // Read under the write lock: a reload never sees half of a change this process is making.
+            var docs = await store.ListDocumentsAsync(Kind, ct).ConfigureAwait(false);
+            var history = await store.ListDocumentsAsync(VersionKind, ct).ConfigureAwait(false);
             _stored.Clear();
             _lastVersion.Clear();
             foreach (var doc in history)

@@ -26,7 +26,7 @@ public sealed class RetrainingTests
             Type = "view", UserId = "u00001", ItemId = shop.Items[k % shop.Items.Count].Id, Timestamp = DateTimeOffset.UtcNow,
         }).ToList();
         await store.AppendEventsAsync(events, ct);
-        engine.Observe(events);
+        await engine.CatchUpAsync(ct);
 
         // The loop checks every five seconds; training this shop takes well under one.
         for (int k = 0; k < 200 && engine.ActiveVersion == "v1"; k++)

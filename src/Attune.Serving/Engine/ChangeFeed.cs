@@ -1,0 +1,147 @@
+using Attune.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Attune.Serving.Engine;
+
+/// <summary>
+/// Follows the store's ordered change feed into live state: events (live profiles, trending), catalog changes, users
+/// (consent, erasure), identity links, rules and recipes. Every writer is seen, whoever it is: this process's HTTP handlers,
+/// an admin job on the store, later another node. Changes are applied in sequence order, one batch at a time under one lock.
+/// </summary>
+/// <remarks>
+/// Real time: a handler that wrote calls <see cref="CatchUpAsync"/> with the store's committed sequence before it answers,
+/// and applies what is new itself when nobody else is (no hop to another thread), so the answer after an acknowledged write
+/// reflects it. A background loop wakes on every commit (<see cref="IAttuneStore.WaitForChangesAsync"/>, which polls for
+/// other writers) so changes no request waits for are applied within a moment too.
+/// </remarks>
+internal sealed class ChangeFeed(IAttuneStore store, ServingModels models, LiveUpdates live, RuleStore rules,
+    Func<CancellationToken, Task> recipesChanged, TimeProvider time, ILogger log) : IAsyncDisposable
+{
+    private readonly SemaphoreSlim _apply = new(1, 1);
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _loop;
+    private long _applied;
+
+    /// <summary>The sequence of the last change applied.</summary>
+    public long Applied => Volatile.Read(ref _applied);
+
+    /// <summary>Where following starts: the state read at start-up covers everything up to it.</summary>
+    public void StartAfter(long seq) => Volatile.Write(ref _applied, seq);
+
+    public void Start() => _loop ??= Task.Run(RunAsync);
+
+    /// <summary>Returns once every change up to <paramref name="seq"/> is applied (applying them here when needed).</summary>
+    public ValueTask CatchUpAsync(long seq, CancellationToken ct = default) =>
+        Applied >= seq ? ValueTask.CompletedTask : new ValueTask(CatchUpSlowAsync(seq, ct));
+
+    private async Task CatchUpSlowAsync(long seq, CancellationToken ct)
+    {
+        await _apply.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (Applied < seq) await ApplyNewAsync(ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _apply.Release();
+        }
+    }
+
+    /// <summary>Runs <paramref name="work"/> with no change being applied meanwhile (model activation and its replay).</summary>
+    public async Task ExclusiveAsync(Func<Task> work, CancellationToken ct)
+    {
+        await _apply.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await work().ConfigureAwait(false);
+        }
+        finally
+        {
+            _apply.Release();
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        var ct = _stop.Token;
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await store.WaitForChangesAsync(Applied, ct).ConfigureAwait(false);
+                await CatchUpSlowAsync(long.MaxValue, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                log.LogError(e, "Applying the store's changes failed; retrying");
+                try { await Task.Delay(TimeSpan.FromSeconds(1), time, ct).ConfigureAwait(false); }
+                catch (OperationCanceledException) { return; }
+            }
+        }
+    }
+
+    /// <summary>Applies every committed change after <see cref="Applied"/>. Called under <see cref="_apply"/>.</summary>
+    private async Task ApplyNewAsync(CancellationToken ct)
+    {
+        bool rulesChanged = false, recipeChanged = false;
+        var changes = new List<StoreChange>();
+        await foreach (var change in store.ReadChangesAsync(Applied, ct).ConfigureAwait(false)) changes.Add(change);
+        foreach (var change in changes)
+        {
+            switch (change.Kind)
+            {
+                case ChangeKind.Events:
+                    await ApplyEventsAsync(change, ct).ConfigureAwait(false);
+                    break;
+                case ChangeKind.ItemUpserted:
+                    if (await store.GetItemAsync(change.Id!, ct).ConfigureAwait(false) is { } item) models.ItemsChanged([item]);
+                    break;
+                case ChangeKind.ItemDeleted:
+                    models.ItemDeleted(change.Id!);
+                    break;
+                case ChangeKind.UserUpserted:
+                    if (await store.GetUserAsync(change.Id!, ct).ConfigureAwait(false) is { } user) live.UsersChanged([user]);
+                    break;
+                case ChangeKind.UserDeleted:
+                    live.UserDeleted(change.Id!);
+                    break;
+                case ChangeKind.IdentityLinked:
+                    live.Link(change.Id!, change.Other!);
+                    break;
+                case ChangeKind.DocumentPut or ChangeKind.DocumentDeleted:
+                    if (change.Other == RuleStore.Kind) rulesChanged = true;
+                    else if (change.Other == Recipes.RecipeBook.Kind) recipeChanged = true;
+                    break;
+            }
+            Volatile.Write(ref _applied, change.Seq);
+        }
+        // Rules and recipes are reloaded whole, once per batch of changes.
+        if (rulesChanged) await rules.ReloadAsync(ct).ConfigureAwait(false);
+        if (recipeChanged) await recipesChanged(ct).ConfigureAwait(false);
+    }
+
+    private async Task ApplyEventsAsync(StoreChange change, CancellationToken ct)
+    {
+        // Events a replay already put into live state (a model activation) are not applied twice.
+        long from = Math.Max(change.FromEventSeq, live.EventsAppliedThrough);
+        if (change.ToEventSeq <= from) return;
+        long received = time.GetUtcNow().ToUnixTimeMilliseconds();
+        await foreach (var e in store.ReadEventsAsync(from, change.ToEventSeq, ct).ConfigureAwait(false)) live.ObserveStored(e, received);
+        live.EventsAppliedThrough = change.ToEventSeq;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        if (_loop is not null)
+        {
+            try { await _loop.ConfigureAwait(false); }
+            catch (OperationCanceledException) { }
+        }
+        _stop.Dispose();
+    }
+}

@@ -40,7 +40,7 @@ public sealed partial class ReadmeTests
     /// <summary>Turns <c>curl -s URL -H 'K: V' -d 'BODY'</c> into a request against <paramref name="server"/>.</summary>
     private static HttpRequestMessage ToRequest(List<string> args, Uri server)
     {
-        string? url = null, data = null;
+        string? url = null, data = null, method = null;
         var headers = new List<(string, string)>();
         for (int i = 1; i < args.Count; i++)
         {
@@ -49,12 +49,13 @@ public sealed partial class ReadmeTests
                 case "-s": break;
                 case "-H": var h = args[++i].Split(':', 2); headers.Add((h[0].Trim(), h[1].Trim())); break;
                 case "-d": data = args[++i]; break;
+                case "-X": method = args[++i]; break;
                 default: url = args[i]; break;
             }
         }
         Assert.NotNull(url);
         var uri = new Uri(server, new Uri("http://" + url.Replace("http://", "")).PathAndQuery);
-        var request = new HttpRequestMessage(data is null ? HttpMethod.Get : HttpMethod.Post, uri);
+        var request = new HttpRequestMessage(method is not null ? new HttpMethod(method) : data is null ? HttpMethod.Get : HttpMethod.Post, uri);
         if (data is not null)
         {
             string type = headers.FirstOrDefault(h => h.Item1.Equals("Content-Type", StringComparison.OrdinalIgnoreCase)).Item2 ?? "application/x-www-form-urlencoded";

@@ -6,16 +6,17 @@ namespace Attune.Storage.Sqlite;
 /// <summary>
 /// Inserts event rows through a prepared multi-row <c>INSERT … VALUES (…), (…)</c> of <see cref="RowsPerStatement"/> rows:
 /// one statement step per 32 rows instead of one per row. Rows are buffered; <see cref="Flush"/> writes the remainder and
-/// must run before the transaction commits. Seqs are given by the caller (the store's counter, never reused), not by SQLite.
+/// must run before the transaction commits. Seqs are SQLite's (max + 1, no per-row work) except for a row given one through
+/// <see cref="AddAt"/>, which the store uses once after a gap so that erased seqs are not handed out again.
 /// </summary>
 internal sealed class EventInserter : IDisposable
 {
     public const int RowsPerStatement = 32;
-    private const int Columns = 7;
+    private const int Columns = 6;
 
     private readonly RawStatement _single;
     private readonly RawStatement _multi;
-    private readonly long[] _seq = new long[RowsPerStatement];
+    private readonly RawStatement _singleAt;
     private readonly long[] _owner = new long[RowsPerStatement];
     private readonly long[] _item = new long[RowsPerStatement]; // 0 = no item (indexes start at 1)
     private readonly long[] _type = new long[RowsPerStatement];
@@ -27,18 +28,17 @@ internal sealed class EventInserter : IDisposable
 
     public EventInserter(sqlite3 db)
     {
-        const string head = "INSERT INTO events(seq, profile, item, type, ts, value, extra) VALUES ";
-        const string row = "(?, ?, ?, ?, ?, ?, ?)";
-        _single = new RawStatement(db, head + row);
+        const string head = "INSERT INTO events(profile, item, type, ts, value, extra) VALUES ";
+        _single = new RawStatement(db, head + "(?, ?, ?, ?, ?, ?)");
+        _singleAt = new RawStatement(db, "INSERT INTO events(profile, item, type, ts, value, extra, seq) VALUES (?, ?, ?, ?, ?, ?, ?)");
         var sql = new StringBuilder(head);
-        for (int r = 0; r < RowsPerStatement; r++) sql.Append(r == 0 ? "" : ",").Append(row);
+        for (int r = 0; r < RowsPerStatement; r++) sql.Append(r == 0 ? "" : ",").Append("(?, ?, ?, ?, ?, ?)");
         _multi = new RawStatement(db, sql.ToString());
     }
 
-    public void Add(long seq, int owner, int item, int type, long timestampMs, double value, bool hasValue, string? extra)
+    public void Add(int owner, int item, int type, long timestampMs, double value, bool hasValue, string? extra)
     {
         int i = _count;
-        _seq[i] = seq;
         _owner[i] = owner;
         _item[i] = item;
         _type[i] = type;
@@ -52,6 +52,18 @@ internal sealed class EventInserter : IDisposable
             _multi.Execute();
             _count = 0;
         }
+    }
+
+    /// <summary>Writes the buffered rows, then this one under <paramref name="seq"/>: the rows after it continue from there.</summary>
+    public void AddAt(long seq, int owner, int item, int type, long timestampMs, double value, bool hasValue, string? extra)
+    {
+        Flush();
+        Add(owner, item, type, timestampMs, value, hasValue, extra);
+        Bind(_singleAt, 0, 0);
+        _singleAt.Bind(Columns + 1, seq);
+        _singleAt.Execute();
+        Array.Clear(_extra);
+        _count = 0;
     }
 
     /// <summary>Writes the buffered rows (fewer than a full statement).</summary>
@@ -75,18 +87,18 @@ internal sealed class EventInserter : IDisposable
 
     private void Bind(RawStatement s, int offset, int r)
     {
-        s.Bind(offset + 1, _seq[r]);
-        s.Bind(offset + 2, _owner[r]);
-        if (_item[r] == 0) s.BindNull(offset + 3); else s.Bind(offset + 3, _item[r]);
-        s.Bind(offset + 4, _type[r]);
-        s.Bind(offset + 5, _ts[r]);
-        if (_hasValue[r]) s.Bind(offset + 6, _value[r]); else s.BindNull(offset + 6);
-        s.Bind(offset + 7, _extra[r]);
+        s.Bind(offset + 1, _owner[r]);
+        if (_item[r] == 0) s.BindNull(offset + 2); else s.Bind(offset + 2, _item[r]);
+        s.Bind(offset + 3, _type[r]);
+        s.Bind(offset + 4, _ts[r]);
+        if (_hasValue[r]) s.Bind(offset + 5, _value[r]); else s.BindNull(offset + 5);
+        s.Bind(offset + 6, _extra[r]);
     }
 
     public void Dispose()
     {
         _single.Dispose();
         _multi.Dispose();
+        _singleAt.Dispose();
     }
 }

@@ -85,7 +85,7 @@ public sealed partial class SqliteStore
             using var cmd = s._writer.CreateCommand();
             cmd.Parameters.AddWithValue("$idx", idx);
             cmd.CommandText = "DELETE FROM events WHERE profile = $idx";
-            cmd.ExecuteNonQuery();
+            if (cmd.ExecuteNonQuery() > 0) s._eventSeqGap = true; // the newest seqs may be gone: SQLite would reuse them
             cmd.CommandText = "SELECT idx, id FROM profiles WHERE kind = 1 AND canonical = $idx";
             var anonymous = new List<(int, string)>();
             using (var r = cmd.ExecuteReader())
@@ -117,8 +117,8 @@ public sealed partial class SqliteStore
                 var e = list[i];
                 int owner = s.OwnerOf(e.UserId, e.AnonymousId);
                 int item = e.ItemId is null ? 0 : s.ItemIndex(e.ItemId);
-                insert.Add(s.NextEventSeq(), owner, item, s.TypeCode(e.Type), e.Timestamp.ToUnixTimeMilliseconds(), e.Value ?? 0,
-                    e.Value.HasValue, extras[i]);
+                s.AddEvent(insert, owner, item, s.TypeCode(e.Type), e.Timestamp.ToUnixTimeMilliseconds(), e.Value ?? 0, e.Value.HasValue,
+                    extras[i]);
             }
             insert.Flush();
             s.AddEventsChange(from);
@@ -178,7 +178,7 @@ public sealed partial class SqliteStore
         {
             int owner = b.Anonymous[i] ? _canonical[AnonymousIndex(b.UserIds[i])] : UserIndex(b.UserIds[i]);
             int item = b.ItemIds[i] is { } id ? ItemIndex(id) : 0;
-            insert.Add(NextEventSeq(), owner, item, b.TypeCodes[i], b.TimestampsMs[i], b.Values[i], b.HasValue[i], b.Extras[i]);
+            AddEvent(insert, owner, item, b.TypeCodes[i], b.TimestampsMs[i], b.Values[i], b.HasValue[i], b.Extras[i]);
         }
         insert.Flush();
         AddEventsChange(from);

@@ -178,9 +178,26 @@ public sealed class ServingEngine : IAsyncDisposable
 
     // ---- rules and recipes -----------------------------------------------------------------------------------------------
 
-    public Task PutRuleAsync(BusinessRule rule, CancellationToken ct = default) => _rules.PutAsync(rule, ct);
+    /// <summary>Stores a rule; it applies once the feed brought it in, before this returns.</summary>
+    public async Task PutRuleAsync(BusinessRule rule, CancellationToken ct = default)
+    {
+        await _rules.PutAsync(rule, ct).ConfigureAwait(false);
+        await ApplyOwnWriteAsync(ct).ConfigureAwait(false);
+    }
 
-    public Task<bool> DeleteRuleAsync(string id, CancellationToken ct = default) => _rules.DeleteAsync(id, ct);
+    public async Task<bool> DeleteRuleAsync(string id, CancellationToken ct = default)
+    {
+        bool deleted = await _rules.DeleteAsync(id, ct).ConfigureAwait(false);
+        await ApplyOwnWriteAsync(ct).ConfigureAwait(false);
+        return deleted;
+    }
+
+    /// <summary>Before start, nothing follows the feed yet: the rules are read whole at start anyway.</summary>
+    private async Task ApplyOwnWriteAsync(CancellationToken ct)
+    {
+        if (_started) await _feed.CatchUpAsync(_store.CommittedChangeSeq, ct).ConfigureAwait(false);
+        else await _rules.ReloadAsync(ct).ConfigureAwait(false);
+    }
 
     /// <summary>Stores a recipe (a new version) and serves it from the next request; its model version is loaded first.</summary>
     /// <exception cref="RecipeException">The recipe names an unknown scenario, source, setting or model version.</exception>

@@ -103,14 +103,18 @@ public static class RecipesApi
         return await s.Serving.DeleteRecipeAsync(name, ct) ? TypedResults.NoContent() : Problems.NotFound("Recipe", name);
     }
 
-    private static RecipeOutput Output(ServingEngine engine, CompiledRecipe r) => new(
+    private static RecipeOutput Output(ServingEngine engine, CompiledRecipe r)
+    {
+        var warnings = engine.RecipeWarnings(r);
+        return new(
         r.Name, r.Version, r.Recipe.Version == 0 ? null : r.Recipe.UpdatedAt, r.Recipe.Description, r.ModelVersion,
-        r.ModelVersion is not null && engine.RecipeWarnings(r).Count == 0 ? r.ModelVersion : engine.ActiveVersion,
+        r.ModelVersion is not null && warnings.Count == 0 ? r.ModelVersion : engine.ActiveVersion,
         r.Recipe.Scenarios,
         r.Scenarios.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(kv => kv.Key, kv => new ResolvedScenario(
             kv.Value.Weights, kv.Value.Diversity, kv.Value.MaxCategoryShare, kv.Value.MaxBrandShare, kv.Value.DefaultCount,
             kv.Value.ExcludePurchased, kv.Value.Pool.ToDictionary(), kv.Value.Options.RuleSets)),
-        engine.RecipeWarnings(r));
+        warnings);
+    }
 
     /// <param name="UpdatedAt">When this version was stored (null for the shipped default).</param>
     /// <param name="ServedBy">The model version answering for it now.</param>

@@ -90,15 +90,22 @@ internal sealed class ChangeFeed(IAttuneStore store, ServingModels models, LiveU
         bool rulesChanged = false, recipeChanged = false;
         var changes = new List<StoreChange>();
         await foreach (var change in store.ReadChangesAsync(Applied, ct).ConfigureAwait(false)) changes.Add(change);
+        var items = new List<Model.Item>();
         foreach (var change in changes)
         {
+            // Upserted items are gathered and applied together, before any other kind of change (order kept).
+            if (change.Kind != ChangeKind.ItemUpserted && items.Count > 0)
+            {
+                models.ItemsChanged(items);
+                items.Clear();
+            }
             switch (change.Kind)
             {
                 case ChangeKind.Events:
                     await ApplyEventsAsync(change, ct).ConfigureAwait(false);
                     break;
                 case ChangeKind.ItemUpserted:
-                    if (await store.GetItemAsync(change.Id!, ct).ConfigureAwait(false) is { } item) models.ItemsChanged([item]);
+                    if (await store.GetItemAsync(change.Id!, ct).ConfigureAwait(false) is { } item) items.Add(item);
                     break;
                 case ChangeKind.ItemDeleted:
                     models.ItemDeleted(change.Id!);
@@ -117,8 +124,10 @@ internal sealed class ChangeFeed(IAttuneStore store, ServingModels models, LiveU
                     else if (change.Other == Recipes.RecipeBook.Kind) recipeChanged = true;
                     break;
             }
-            Volatile.Write(ref _applied, change.Seq);
+            if (change.Kind != ChangeKind.ItemUpserted) Volatile.Write(ref _applied, change.Seq);
         }
+        if (items.Count > 0) models.ItemsChanged(items);
+        if (changes.Count > 0) Volatile.Write(ref _applied, changes[^1].Seq);
         // Rules and recipes are reloaded whole, once per batch of changes.
         if (rulesChanged) await rules.ReloadAsync(ct).ConfigureAwait(false);
         if (recipeChanged) await recipesChanged(ct).ConfigureAwait(false);

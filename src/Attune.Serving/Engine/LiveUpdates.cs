@@ -34,18 +34,11 @@ internal sealed class LiveUpdates(ServingModels models, ServingContext context)
     {
         if (e.ItemId is null) return;
         Profiles.Observe(e.ProfileId, e.ItemId, e.TypeCode, e.TimestampMs, receivedMs);
-        if (e.TypeCode < EventTypes.FirstCustomCode && EventTypes.DefaultWeight(e.TypeCode) > 0)
-        {
-            foreach (var state in models.All)
-            {
-                int i = state.Catalog.IndexOf(e.ItemId);
-                if (i >= 0) state.Trending.Add(i, e.TimestampMs);
-            }
-        }
+        foreach (var state in models.All) AddTrending(e, state);
         Interlocked.Increment(ref _eventsSinceModel);
     }
 
-    /// <summary>A newly activated state's trending counts an event live state already holds.</summary>
+    /// <summary>A state's trending counts a positive event.</summary>
     public static void AddTrending(StoredEvent e, ServingState activated)
     {
         if (e.ItemId is not null && e.TypeCode < EventTypes.FirstCustomCode && EventTypes.DefaultWeight(e.TypeCode) > 0

@@ -6,7 +6,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Attune.Serving.Engine;
 
-/// <summary>Business rules: stored as documents of kind <see cref="Kind"/>, compiled into every loaded state on each change.</summary>
+/// <summary>
+/// Business rules: stored as documents of kind <see cref="Kind"/>; the change feed reloads them into every loaded state
+/// (a write of this process included: the engine waits for the feed before answering).
+/// </summary>
 internal sealed class RuleStore(IAttuneStore store, ServingModels models, ILogger log)
 {
     public const string Kind = "rule";
@@ -16,14 +19,11 @@ internal sealed class RuleStore(IAttuneStore store, ServingModels models, ILogge
     public async Task PutAsync(BusinessRule rule, CancellationToken ct)
     {
         await store.PutDocumentAsync(Kind, rule.Id, JsonSerializer.Serialize(rule, AttuneJson.Options), ct).ConfigureAwait(false);
-        await ReloadAsync(ct).ConfigureAwait(false);
     }
 
     public async Task<bool> DeleteAsync(string id, CancellationToken ct)
     {
-        bool deleted = await store.DeleteDocumentAsync(Kind, id, ct).ConfigureAwait(false);
-        await ReloadAsync(ct).ConfigureAwait(false);
-        return deleted;
+        return await store.DeleteDocumentAsync(Kind, id, ct).ConfigureAwait(false);
     }
 
     /// <summary>Reads every rule from the store and applies them.</summary>

@@ -78,12 +78,12 @@ internal sealed class ServingModels(ServingOptions options, ModelRepository repo
     }
 
     /// <summary>Makes <paramref name="bundle"/> the active state. The previous one stays pinned if a recipe names it.</summary>
-    public ServingState Activate(ModelBundle bundle, LiveProfiles live, bool replay, IReadOnlyCollection<string> pinnedByRecipes)
+    public ServingState Activate(ModelBundle bundle, LiveProfiles live, bool rollback, IReadOnlyCollection<string> pinnedByRecipes)
     {
         lock (_gate)
         {
             var state = Build(bundle);
-            if (replay) live.Clear();
+            if (rollback) live.Clear();
             else live.TrimBefore(state.SnapshotMs);
             var previous = _active;
             _active = state;

@@ -27,6 +27,8 @@ public sealed partial class SqliteStore
 
     // Writer-owned: the changes of the open transaction, in op order, and the event seq counter.
     private readonly List<PendingChange> _pendingChanges = [];
+    /// <summary>The changes <see cref="WriteChanges"/> wrote, with their seqs, until the commit publishes them.</summary>
+    private readonly List<StoreChange> _committingChanges = [];
     /// <summary>The newest event seq handed out, committed or in the open transaction.</summary>
     private long _lastEventSeq;
     /// <summary>Whether MAX(events.seq) may be below <see cref="_lastEventSeq"/> (events were erased): the next row then needs its seq.</summary>
@@ -77,6 +79,7 @@ public sealed partial class SqliteStore
             save.Execute();
             _persistedEventSeq = _lastEventSeq;
         }
+        _committingChanges.Clear();
         if (_pendingChanges.Count == 0) return 0;
         long at = NowMs;
         var insert = _insertChange ??= new(db, "INSERT INTO changes(kind, id, other, from_seq, to_seq, at_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
@@ -90,16 +93,30 @@ public sealed partial class SqliteStore
             insert.Bind(6, at);
             insert.Execute();
         }
+        long last = raw.sqlite3_last_insert_rowid(db);
+        // One writer, AUTOINCREMENT: the rows of this transaction have consecutive seqs ending at the last one.
+        long seq = last - _pendingChanges.Count;
+        foreach (var c in _pendingChanges) _committingChanges.Add(new StoreChange(++seq, c.Kind, c.Id, c.Other, c.FromEventSeq, c.ToEventSeq, at));
         _pendingChanges.Clear();
-        return raw.sqlite3_last_insert_rowid(db);
+        return last;
     }
 
     /// <summary>After a rollback: the queued changes never happened.</summary>
-    private void DiscardChanges() => _pendingChanges.Clear();
+    private void DiscardChanges()
+    {
+        _pendingChanges.Clear();
+        _committingChanges.Clear();
+        ResetPendingTail();
+    }
 
-    /// <summary>After COMMIT: makes the changes visible to <see cref="CommittedChangeSeq"/> and wakes every waiter.</summary>
+    /// <summary>
+    /// After COMMIT: puts the changes into the tail, then makes them visible to <see cref="CommittedChangeSeq"/> and wakes every
+    /// waiter (in this order, so a reader that saw the seq finds it in the tail).
+    /// </summary>
     private void PublishChanges(long lastChangeSeq)
     {
+        PublishTail(_committingChanges, _lastEventSeq);
+        _committingChanges.Clear();
         if (lastChangeSeq == 0) return;
         Volatile.Write(ref _committedChangeSeq, lastChangeSeq);
         Interlocked.Exchange(ref _changeSignal, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
@@ -124,6 +141,11 @@ public sealed partial class SqliteStore
 
     public async IAsyncEnumerable<StoreChange> ReadChangesAsync(long afterSeq, [EnumeratorCancellation] CancellationToken ct = default)
     {
+        if (_tail.Changes(afterSeq) is { } recent)
+        {
+            foreach (var change in recent) yield return change;
+            yield break;
+        }
         await using var c = OpenRead();
         await using var cmd = c.CreateCommand();
         cmd.CommandText = "SELECT seq, kind, id, other, from_seq, to_seq, at_ms FROM changes WHERE seq > $after ORDER BY seq";
@@ -146,15 +168,29 @@ public sealed partial class SqliteStore
 
     public async Task WaitForChangesAsync(long afterSeq, CancellationToken ct = default)
     {
-        while (true)
+        // The file is read only on the first look and when the poll interval passes: a commit in this process is known without
+        // it (reading after each local commit costs a query and the reader's page cache on every write).
+        bool poll = true;
+        using var stopTimer = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        Task? timer = null;
+        try
         {
-            ct.ThrowIfCancellationRequested();
-            ObjectDisposedException.ThrowIf(!_ready, this);
-            // Taken before the checks, so a commit landing between the check and the wait still wakes us.
-            var signal = Volatile.Read(ref _changeSignal).Task;
-            if (CommittedChangeSeq > afterSeq || await GetLastChangeSeqAsync(ct).ConfigureAwait(false) > afterSeq) return;
-            // Real time, not the store's clock: this polls the file for other processes' commits.
-            await Task.WhenAny(signal, Task.Delay(ChangePollInterval, ct)).ConfigureAwait(false);
+            while (true)
+            {
+                ct.ThrowIfCancellationRequested();
+                ObjectDisposedException.ThrowIf(!_ready, this);
+                // Taken before the checks, so a commit landing between the check and the wait still wakes us.
+                var signal = Volatile.Read(ref _changeSignal).Task;
+                if (CommittedChangeSeq > afterSeq || (poll && await GetLastChangeSeqAsync(ct).ConfigureAwait(false) > afterSeq)) return;
+                // Real time, not the store's clock: this polls the file for other processes' commits.
+                timer ??= Task.Delay(ChangePollInterval, stopTimer.Token);
+                poll = await Task.WhenAny(signal, timer).ConfigureAwait(false) != signal;
+                if (poll) timer = null;
+            }
+        }
+        finally
+        {
+            stopTimer.Cancel(); // no timer outlives the wait
         }
     }
 }

@@ -33,6 +33,11 @@ public sealed partial class SqliteStore
     public async IAsyncEnumerable<StoredEvent> ReadEventsAsync(long afterSeq, long upToSeq,
         [EnumeratorCancellation] CancellationToken ct = default)
     {
+        if (_tail.Events(afterSeq, upToSeq) is { } recent)
+        {
+            foreach (var e in recent) yield return e;
+            yield break;
+        }
         await using var c = OpenRead();
         await using var cmd = c.CreateCommand();
         cmd.CommandText = $"{StoredEventSelect} WHERE e.seq > $after AND e.seq <= $upTo ORDER BY e.seq";

@@ -85,7 +85,11 @@ public sealed partial class SqliteStore
             using var cmd = s._writer.CreateCommand();
             cmd.Parameters.AddWithValue("$idx", idx);
             cmd.CommandText = "DELETE FROM events WHERE profile = $idx";
-            if (cmd.ExecuteNonQuery() > 0) s._eventSeqGap = true; // the newest seqs may be gone: SQLite would reuse them
+            if (cmd.ExecuteNonQuery() > 0)
+            {
+                s._eventSeqGap = true; // the newest seqs may be gone: SQLite would reuse them
+                s.TailInvalidate();
+            }
             cmd.CommandText = "SELECT idx, id FROM profiles WHERE kind = 1 AND canonical = $idx";
             var anonymous = new List<(int, string)>();
             using (var r = cmd.ExecuteReader())
@@ -112,13 +116,16 @@ public sealed partial class SqliteStore
         {
             var insert = s.Inserter;
             long from = s._lastEventSeq;
+            bool tail = list.Length <= TailLargestAppend;
+            if (!tail) s.TailIncomplete();
             for (int i = 0; i < list.Length; i++)
             {
                 var e = list[i];
                 int owner = s.OwnerOf(e.UserId, e.AnonymousId);
                 int item = e.ItemId is null ? 0 : s.ItemIndex(e.ItemId);
-                s.AddEvent(insert, owner, item, s.TypeCode(e.Type), e.Timestamp.ToUnixTimeMilliseconds(), e.Value ?? 0, e.Value.HasValue,
-                    extras[i]);
+                int type = s.TypeCode(e.Type);
+                s.AddEvent(insert, owner, item, type, e.Timestamp.ToUnixTimeMilliseconds(), e.Value ?? 0, e.Value.HasValue, extras[i]);
+                if (tail) s.TailEvent(e, type, extras[i]);
             }
             insert.Flush();
             s.AddEventsChange(from);
@@ -172,6 +179,7 @@ public sealed partial class SqliteStore
 
     private long InsertBatch(InteractionBatch b)
     {
+        TailIncomplete();
         var insert = Inserter;
         long from = _lastEventSeq;
         for (int i = 0; i < b.Count; i++)
@@ -218,6 +226,7 @@ public sealed partial class SqliteStore
             _eventInserter?.Flush();
             cmd.CommandText = "UPDATE events SET profile = $user WHERE profile = $anon";
             moved = cmd.ExecuteNonQuery();
+            if (moved > 0) TailInvalidate(); // held events of this anonymous id now belong to the user
         }
         cmd.CommandText = "UPDATE profiles SET canonical = $user WHERE idx = $anon";
         cmd.ExecuteNonQuery();

@@ -17,7 +17,14 @@ namespace Attune.Serving.Engine;
 internal sealed class ChangeFeed(IAttuneStore store, ServingModels models, LiveUpdates live, RuleStore rules,
     Func<CancellationToken, Task> recipesChanged, TimeProvider time, ILogger log) : IAsyncDisposable
 {
+    /// <summary>How long the background loop lets changes gather after a wake-up (well inside the one-second real-time goal).</summary>
+    private static readonly TimeSpan BackgroundGrace = TimeSpan.FromMilliseconds(25);
+
     private readonly SemaphoreSlim _apply = new(1, 1);
+    private readonly Lock _gate = new();
+    /// <summary>The running pass (see <see cref="CatchUpSlowAsync"/>) and the committed seq it is sure to cover; guarded by <see cref="_gate"/>.</summary>
+    private Task? _pass;
+    private long _passCovers;
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
     private long _applied;
@@ -34,17 +41,61 @@ internal sealed class ChangeFeed(IAttuneStore store, ServingModels models, LiveU
     public ValueTask CatchUpAsync(long seq, CancellationToken ct = default) =>
         Applied >= seq ? ValueTask.CompletedTask : new ValueTask(CatchUpSlowAsync(seq, ct));
 
+    /// <summary>
+    /// One pass at a time applies what is new, and every request that waits joins the running pass when it covers its write
+    /// (the pass reads everything committed when it began): a burst of acknowledged writes costs one pass, not one each,
+    /// and nobody queues behind a lock for a pass that already did its work.
+    /// </summary>
     private async Task CatchUpSlowAsync(long seq, CancellationToken ct)
     {
-        await _apply.WaitAsync(ct).ConfigureAwait(false);
+        // At most: wait for a running pass that began before this write, then run (or join) one that covers it.
+        for (int attempt = 0; attempt < 2 && Applied < seq; attempt++)
+        {
+            TaskCompletionSource? mine = null;
+            Task pass;
+            bool covers;
+            lock (_gate)
+            {
+                if (Applied >= seq) return;
+                if (_pass is null)
+                {
+                    mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    _pass = mine.Task;
+                    _passCovers = store.CommittedChangeSeq;
+                }
+                pass = _pass;
+                covers = _passCovers >= seq;
+            }
+            if (mine is not null) await RunPassAsync(mine).ConfigureAwait(false);
+            else await pass.WaitAsync(ct).ConfigureAwait(false);
+            if (covers) return;
+        }
+    }
+
+    /// <summary>Applies every committed change after <see cref="Applied"/> and completes <paramref name="done"/> for those who joined.</summary>
+    private async Task RunPassAsync(TaskCompletionSource done)
+    {
         try
         {
-            if (Applied < seq) await ApplyNewAsync(ct).ConfigureAwait(false);
+            // Not the caller's token: others wait on this pass.
+            await _apply.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                await ApplyNewAsync(_stop.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                _apply.Release();
+            }
         }
-        finally
+        catch (Exception e)
         {
-            _apply.Release();
+            lock (_gate) _pass = null;
+            done.SetException(e);
+            throw;
         }
+        lock (_gate) _pass = null;
+        done.SetResult();
     }
 
     /// <summary>Runs <paramref name="work"/> with no change being applied meanwhile (model activation and its replay).</summary>
@@ -69,6 +120,9 @@ internal sealed class ChangeFeed(IAttuneStore store, ServingModels models, LiveU
             try
             {
                 await store.WaitForChangesAsync(Applied, ct).ConfigureAwait(false);
+                // A moment's grace (real time): a request that wrote usually applies its own change meanwhile, and what nobody
+                // waits for is applied in batches instead of one wake-up per commit.
+                await Task.Delay(BackgroundGrace, ct).ConfigureAwait(false);
                 await CatchUpSlowAsync(long.MaxValue, ct).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -577,6 +577,50 @@ public abstract class StoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task FeedReadsRightAfterEachWriteEqualTheSameReadsAfterReopen()
+    {
+        // A store may answer the reads of what it just wrote from memory (the SQLite store's tail): owners, values, extras, custom
+        // types, links that move a history and erasures must read exactly as the stored rows do.
+        var seen = new List<(StoreChange Change, List<StoredEvent> Events)>();
+        long applied = 0;
+        async Task FollowAsync()
+        {
+            await foreach (var c in Store.ReadChangesAsync(applied, Ct))
+            {
+                seen.Add((c, c.Kind == ChangeKind.Events ? await ListAsync(Store.ReadEventsAsync(c.FromEventSeq, c.ToEventSeq, Ct)) : []));
+                applied = c.Seq;
+            }
+        }
+        await Store.AppendEventsAsync([View("u1", "a", 0) with { Value = 2.5, SessionId = "s1", Channel = "app" }], Ct);
+        await Store.AppendEventsAsync([View(null, "b", 1, anonymous: "anon-2"), View(null, null!, 2, anonymous: "anon-2") with { Type = "search" },
+            new Event { Type = "wishlist_share", UserId = "u2", ItemId = "c", Timestamp = T0.AddMinutes(3) }], Ct);
+        await FollowAsync();
+        await Store.AppendEventsAsync([View(null, "d", 4, anonymous: "anon-1")], Ct);
+        await Store.AppendEventsAsync([View("u3", "e", 5, anonymous: "anon-1")], Ct); // moves anon-1's history to u3
+        await Store.AppendEventsAsync([View(null, "f", 6, anonymous: "anon-1")], Ct); // owned through the link
+        await FollowAsync();
+        await Store.AppendEventsAsync([View("u4", "g", 7)], Ct);
+        await Store.AppendEventsAsync([View("u5", "h", 8)], Ct);
+        Assert.True(await Store.DeleteUserAsync("u4", Ct)); // erased before the feed read its event
+        await Store.BulkAppendAsync([Batch("u6", "i", "j")], ct: Ct);
+        await Store.AppendEventsAsync([View("u7", "k", 9)], Ct);
+        await FollowAsync();
+
+        Store = await ReopenAsync(Store);
+        foreach (var (change, events) in seen)
+        {
+            Assert.Contains(change, await ChangesAfterAsync(change.Seq - 1));
+            if (change.Kind == ChangeKind.Events)
+                Assert.Equal(await ListAsync(Store.ReadEventsAsync(change.FromEventSeq, change.ToEventSeq, Ct)), events);
+        }
+        Assert.Equal(await ChangesAfterAsync(0), seen.Select(s => s.Change));
+        var owners = seen.SelectMany(s => s.Events).Select(e => (e.ProfileId, e.ItemId)).ToList();
+        Assert.Equal([("u1", "a"), ("anon-2", "b"), ("anon-2", null), ("u2", "c"), ("u3", "d"), ("u3", "e"), ("u3", "f"), ("u5", "h"),
+            ("u6", "i"), ("u6", "j"), ("u7", "k")], owners);
+        Assert.Equal(2.5, seen[0].Events[0].Value);
+    }
+
+    [Fact]
     public async Task AFailingOpInAGroupLeavesNoChangeAndTheOthersKeepTheirs()
     {
         // A large append first, so the ops behind it queue up and share one group commit.

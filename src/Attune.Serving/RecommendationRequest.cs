@@ -34,6 +34,8 @@ public sealed class Recommendation
     public required string Scenario { get; init; }
     /// <summary>The recipe it was served with.</summary>
     public string? Recipe { get; init; }
+    /// <summary>The experiment (or the global holdout) and variant the person was served under; null when none.</summary>
+    public ServedExperiment? Experiment { get; init; }
     public string? ModelVersion { get; init; }
     /// <summary>False when the person opted out of personalization or nothing is known about them.</summary>
     public bool Personalized { get; init; }
@@ -44,6 +46,12 @@ public sealed class Recommendation
     /// <summary><c>/v1/rank</c> only: candidates that are not in the catalog (not ranked).</summary>
     public IReadOnlyList<string>? Unknown { get; init; }
 }
+
+/// <summary>The experiment an answer was served under.</summary>
+/// <param name="Id">The experiment id, or <c>holdout</c> for the global holdout.</param>
+/// <param name="Variant">The variant key (<c>holdout</c> / <c>personalized</c> for the holdout).</param>
+/// <param name="Phase">The phase the person entered in.</param>
+public sealed record ServedExperiment(string Id, string Variant, int Phase);
 
 /// <param name="Position">1-based position in the list.</param>
 public sealed record RecommendedItem(string Id, float Score, int Position, IReadOnlyList<string> Reasons, Item? Item);

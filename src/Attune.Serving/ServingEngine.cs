@@ -1,3 +1,5 @@
+using Attune.Experiments.Definitions;
+using Attune.Experiments.Running;
 using Attune.Model;
 using Attune.Serving.Engine;
 using Attune.Serving.Live;
@@ -38,7 +40,9 @@ public sealed class ServingEngine : IAsyncDisposable
     private readonly ModelTraining _training;
     private readonly BackgroundWork _background;
     private readonly RuleStore _rules;
-    private readonly RecommendationLog _recommendationLog;
+    private readonly BatchWriter<RecommendationRecord> _recommendationLog;
+    private readonly BatchWriter<Exposure> _exposureLog;
+    private readonly ExperimentAttributes _experimentAttributes;
     private readonly Answers _answers;
 
     public ServingEngine(IAttuneStore store, ServingOptions options, string dataDirectory, ILogger? logger = null,
@@ -56,11 +60,22 @@ public sealed class ServingEngine : IAsyncDisposable
         // The configured scenarios are checked here, against the sources this engine serves: a bad one stops the start.
         Recipes = new RecipeBook(store, Sources, options.ResolveScenarios(), Time, _log);
         _rules = new RuleStore(store, _models, _log);
-        _feed = new ChangeFeed(store, _models, _live, _rules, RecipesChangedAsync, Time, _log);
+        Experiments = new ExperimentBook(store, Time);
+        _feed = new ChangeFeed(store, _models, _live, _rules, new Dictionary<string, Func<CancellationToken, Task>>
+        {
+            [RecipeBook.Kind] = RecipesChangedAsync,
+            [ExperimentBook.Kind] = Experiments.LoadAsync,
+            [ExperimentBook.HoldoutKind] = Experiments.LoadAsync,
+        }, Time, _log);
         _training = new ModelTraining(store, options, _models, _live, _feed, PinnedVersions, Time, _log);
         _background = new BackgroundWork(_models, _training, Time, _log);
-        _recommendationLog = new RecommendationLog(store, _log);
-        _answers = new Answers(_models, Recipes, _live, context, Sources, Stages, _recommendationLog, Time);
+        _recommendationLog = new BatchWriter<RecommendationRecord>(r => store.LogRecommendationsAsync(r), "recommendation log records", _log);
+        _exposureLog = new BatchWriter<Exposure>(e => store.RecordExposuresAsync(e), "experiment exposures", _log);
+        Router = new ExperimentRouter(Experiments, Time);
+        Router.Exposed += _exposureLog.Add;
+        _experimentAttributes = new ExperimentAttributes(store);
+        _live.UserChanged += _experimentAttributes.Forget;
+        _answers = new Answers(_models, Recipes, _live, context, Sources, Stages, _recommendationLog, Router, _experimentAttributes, Time);
     }
 
     public ServingOptions Options { get; }
@@ -73,6 +88,16 @@ public sealed class ServingEngine : IAsyncDisposable
     public IReadOnlyList<IRankingStage> Stages { get; }
 
     public RecipeBook Recipes { get; }
+
+    /// <summary>Experiments and the global holdout (which recipe each person is served with).</summary>
+    public ExperimentBook Experiments { get; }
+
+    /// <summary>Who is in the holdout and which experiment variant serves whom (sticky per person).</summary>
+    public ExperimentRouter Router { get; }
+
+    /// <summary>What an experiment definition may name: this engine's recipes and scenarios, and valid targeting conditions.</summary>
+    public ExperimentReferences ExperimentReferences => new(
+        name => Recipes.TryGet(name, out _), [.. Recipes.ScenarioNames, "home-rows"], ExperimentTargeting.Check);
 
     public LiveProfiles Live => _live.Profiles;
 
@@ -117,6 +142,12 @@ public sealed class ServingEngine : IAsyncDisposable
         await foreach (var (anonymousId, userId) in _store.ReadIdentityLinksAsync(ct).ConfigureAwait(false)) _live.Link(anonymousId, userId);
         await _rules.ReloadAsync(ct).ConfigureAwait(false);
         await Recipes.LoadAsync(ct).ConfigureAwait(false);
+        await Experiments.LoadAsync(ct).ConfigureAwait(false);
+        // Sticky assignments of the running experiments: a person keeps their variant across restarts.
+        foreach (string experiment in Router.RunningIds.ToList())
+        {
+            await foreach (var exposure in _store.ReadExposuresAsync(experiment, ct).ConfigureAwait(false)) Router.Restore(exposure);
+        }
         _started = true;
         _feed.Start();
 
@@ -135,6 +166,7 @@ public sealed class ServingEngine : IAsyncDisposable
         if (_models.Active is null) await _training.TrainAsync("startup", ct, threads: Environment.ProcessorCount).ConfigureAwait(false);
         await LoadPinnedAsync(ct).ConfigureAwait(false);
         _recommendationLog.Start();
+        _exposureLog.Start();
         _background.Start();
     }
 
@@ -273,5 +305,6 @@ public sealed class ServingEngine : IAsyncDisposable
         await _feed.DisposeAsync().ConfigureAwait(false);
         await _background.DisposeAsync().ConfigureAwait(false);
         await _recommendationLog.DisposeAsync().ConfigureAwait(false);
+        await _exposureLog.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -24,7 +24,7 @@ public sealed partial class SqliteStore
     /// </summary>
     private const string CarriesRecommendation = """instr(e.extra, '"recommendationId":') > 0""";
 
-    private RawStatement? _putDocument, _logRecommendation;
+    private RawStatement? _putDocument, _logRecommendation, _recordExposure;
 
     private static StoredEvent ReadStoredEvent(SqliteDataReader r) =>
         new(r.GetString(0), r.GetInt32(1) == KindAnonymous, r.IsDBNull(2) ? null : r.GetString(2), r.GetInt32(3), r.GetInt64(4),
@@ -150,8 +150,8 @@ public sealed partial class SqliteStore
         return Enqueue(s =>
         {
             var insert = s._logRecommendation ??= new(s._writer.Handle!, """
-                INSERT OR REPLACE INTO recommendations(id, person, anonymous, scenario, model, ts, items)
-                VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                INSERT OR REPLACE INTO recommendations(id, person, anonymous, scenario, model, ts, items, recipe, experiment, variant)
+                VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
                 """);
             for (int i = 0; i < list.Length; i++)
             {
@@ -163,6 +163,9 @@ public sealed partial class SqliteStore
                 insert.Bind(5, rec.ModelVersion);
                 insert.Bind(6, rec.Timestamp.ToUnixTimeMilliseconds());
                 insert.Bind(7, items[i]);
+                insert.Bind(8, rec.Recipe);
+                insert.Bind(9, rec.Experiment);
+                insert.Bind(10, rec.Variant);
                 insert.Execute();
             }
             return list.Length;
@@ -174,12 +177,50 @@ public sealed partial class SqliteStore
         ArgumentNullException.ThrowIfNull(id);
         await using var c = OpenRead();
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT person, anonymous, scenario, model, ts, items FROM recommendations WHERE id = $id";
+        cmd.CommandText = "SELECT person, anonymous, scenario, model, ts, items, recipe, experiment, variant FROM recommendations WHERE id = $id";
         cmd.Parameters.AddWithValue("$id", id);
         await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
         if (!await r.ReadAsync(ct).ConfigureAwait(false)) return null;
         return new RecommendationRecord(id, r.GetString(0), r.GetInt64(1) != 0, r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3),
-            DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(4)), JsonSerializer.Deserialize<string[]>(r.GetString(5)) ?? []);
+            DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(4)), JsonSerializer.Deserialize<string[]>(r.GetString(5)) ?? [],
+            r.IsDBNull(6) ? null : r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7), r.IsDBNull(8) ? null : r.GetString(8));
+    }
+
+    // ---------------------------------------------------------------- experiment exposures
+
+    public Task RecordExposuresAsync(IReadOnlyList<Exposure> exposures, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(exposures);
+        if (exposures.Count == 0) return Task.CompletedTask;
+        var list = exposures.ToArray();
+        return Enqueue(s =>
+        {
+            var insert = s._recordExposure ??= new(s._writer.Handle!,
+                "INSERT OR IGNORE INTO exposures(experiment, person, anonymous, phase, variant, ts) VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+            foreach (var e in list)
+            {
+                insert.Bind(1, e.ExperimentId);
+                insert.Bind(2, e.PersonId);
+                insert.Bind(3, e.Anonymous ? 1L : 0L);
+                insert.Bind(4, e.Phase);
+                insert.Bind(5, e.Variant);
+                insert.Bind(6, e.AtMs);
+                insert.Execute();
+            }
+            return list.Length;
+        }, list.Length, ct);
+    }
+
+    public async IAsyncEnumerable<Exposure> ReadExposuresAsync(string experimentId, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(experimentId);
+        await using var c = OpenRead();
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT person, anonymous, phase, variant, ts FROM exposures WHERE experiment = $e ORDER BY ts, person";
+        cmd.Parameters.AddWithValue("$e", experimentId);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+            yield return new Exposure(experimentId, r.GetString(0), r.GetInt64(1) != 0, r.GetInt32(2), r.GetString(3), r.GetInt64(4));
     }
 
     public async Task<IReadOnlyList<StoredEvent>> GetAttributedEventsAsync(string recommendationId, CancellationToken ct = default)

@@ -96,6 +96,15 @@ public sealed partial class SqliteStore
                 while (r.Read()) anonymous.Add((r.GetInt32(0), r.GetString(1)));
             cmd.CommandText = "DELETE FROM profiles WHERE idx = $idx OR (kind = 1 AND canonical = $idx)";
             cmd.ExecuteNonQuery();
+            // Experiment exposures name the person by id (the user's, or one of their anonymous ids).
+            cmd.CommandText = "DELETE FROM exposures WHERE person = $person";
+            cmd.Parameters.AddWithValue("$person", id);
+            cmd.ExecuteNonQuery();
+            foreach (var (_, anonId) in anonymous)
+            {
+                cmd.Parameters["$person"].Value = anonId;
+                cmd.ExecuteNonQuery();
+            }
             s._users.Remove(id);
             foreach (var (a, anonId) in anonymous)
             {

@@ -21,7 +21,7 @@ public sealed partial class SqliteStore : IAttuneStore
     /// <c>recommendations</c> tables and the <c>events_by_recommendation</c> index, and the change feed (<c>changes</c>,
     /// <c>meta.event_seq</c>), which every open creates when missing (older Attunes ignore them).
     /// </summary>
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
 
     // profiles.kind on disk: frozen by PersistedEnumStabilityTests.TheStoreWritesTheFrozenCodes.
     private const int KindUser = 0;
@@ -134,7 +134,19 @@ public sealed partial class SqliteStore : IAttuneStore
                 scenario TEXT NOT NULL,
                 model TEXT,
                 ts INTEGER NOT NULL,            -- Unix milliseconds
-                items TEXT NOT NULL);           -- JSON array of item ids, in the order shown
+                items TEXT NOT NULL,            -- JSON array of item ids, in the order shown
+                recipe TEXT,                    -- schema 2: the recipe, experiment and variant it was served under
+                experiment TEXT,
+                variant TEXT);
+            CREATE TABLE IF NOT EXISTS exposures( -- schema 2: first exposure of a person to an experiment (sticky assignment)
+                experiment TEXT NOT NULL,
+                person TEXT NOT NULL,           -- user id, or anonymous id when anonymous = 1
+                anonymous INTEGER NOT NULL,
+                phase INTEGER NOT NULL,
+                variant TEXT NOT NULL,
+                ts INTEGER NOT NULL,            -- Unix milliseconds
+                PRIMARY KEY(experiment, person)) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS exposures_by_person ON exposures(person);
             CREATE TABLE IF NOT EXISTS changes(  -- the change feed (SqliteStore.Changes.cs), kept whole for now
                 seq INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused
                 kind INTEGER NOT NULL,          -- ChangeKind code
@@ -153,6 +165,16 @@ public sealed partial class SqliteStore : IAttuneStore
         int version = int.Parse((string)cmd.ExecuteScalar()!, System.Globalization.CultureInfo.InvariantCulture);
         if (version > SchemaVersion)
             throw new InvalidOperationException($"{_options.DatabasePath} has schema version {version}; this Attune reads up to {SchemaVersion}. Upgrade Attune.");
+        if (version < 2)
+        {
+            // Schema 1 → 2: the recommendation log names recipe, experiment and variant (the exposures table is created above).
+            Exec(_writer, """
+                ALTER TABLE recommendations ADD COLUMN recipe TEXT;
+                ALTER TABLE recommendations ADD COLUMN experiment TEXT;
+                ALTER TABLE recommendations ADD COLUMN variant TEXT;
+                UPDATE meta SET value = '2' WHERE key = 'schema';
+                """);
+        }
     }
 
     private void LoadInterning()

@@ -74,6 +74,16 @@ public interface IAttuneStore : IAsyncDisposable
     /// <summary>One logged recommendation, or null.</summary>
     Task<RecommendationRecord?> GetRecommendationAsync(string id, CancellationToken ct = default);
 
+    /// <summary>
+    /// Records people's first exposures to experiments. The first exposure of a person to an experiment is kept: recording
+    /// one again for the same experiment and person changes nothing (it is what makes assignment sticky across restarts).
+    /// Erasing a user erases their exposures.
+    /// </summary>
+    Task RecordExposuresAsync(IReadOnlyList<Exposure> exposures, CancellationToken ct = default);
+
+    /// <summary>Every exposure of one experiment, in the order of first exposure.</summary>
+    IAsyncEnumerable<Exposure> ReadExposuresAsync(string experimentId, CancellationToken ct = default);
+
     /// <summary>The events that carry <paramref name="recommendationId"/>, in arrival order.</summary>
     Task<IReadOnlyList<StoredEvent>> GetAttributedEventsAsync(string recommendationId, CancellationToken ct = default);
 
@@ -148,10 +158,21 @@ public enum ChangeKind
 /// <summary>A named JSON document of some kind (see <see cref="IAttuneStore.ListDocumentsAsync"/>).</summary>
 public sealed record StoredDocument(string Kind, string Id, string Json, DateTimeOffset UpdatedAt);
 
-/// <summary>What one recommendation answer showed: to whom, where, by which model, which items in order.</summary>
+/// <summary>What one recommendation answer showed: to whom, where, by which model and recipe, which items in order.</summary>
 /// <param name="PersonId">The user id, or the anonymous id when <paramref name="Anonymous"/>.</param>
+/// <param name="Recipe">The recipe it was served with (null in records written before recipes existed).</param>
+/// <param name="Experiment">The experiment it was served under (or <c>holdout</c>), null when none.</param>
+/// <param name="Variant">The variant key within <paramref name="Experiment"/>.</param>
 public sealed record RecommendationRecord(
-    string Id, string PersonId, bool Anonymous, string Scenario, string? ModelVersion, DateTimeOffset Timestamp, IReadOnlyList<string> ItemIds);
+    string Id, string PersonId, bool Anonymous, string Scenario, string? ModelVersion, DateTimeOffset Timestamp, IReadOnlyList<string> ItemIds,
+    string? Recipe = null, string? Experiment = null, string? Variant = null);
+
+/// <summary>A person's first exposure to an experiment (see <see cref="IAttuneStore.RecordExposuresAsync"/>).</summary>
+/// <param name="PersonId">The key assignment is sticky under: the user id, or the anonymous id when <paramref name="Anonymous"/>.</param>
+/// <param name="Phase">The experiment phase the person entered in.</param>
+/// <param name="Variant">The variant key.</param>
+/// <param name="AtMs">First exposure, Unix milliseconds.</param>
+public readonly record struct Exposure(string ExperimentId, string PersonId, bool Anonymous, int Phase, string Variant, long AtMs);
 
 /// <summary>One stored event as training reads it.</summary>
 /// <param name="ProfileId">The owner: a user id, or an anonymous id that was never identified.</param>

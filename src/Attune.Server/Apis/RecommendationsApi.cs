@@ -158,7 +158,7 @@ public static class RecommendationsApi
             e.ItemId, DateTimeOffset.FromUnixTimeMilliseconds(e.TimestampMs), e.ItemId is null ? null : IndexOf(record.ItemIds, e.ItemId) is >= 0 and var p ? p + 1 : null))
             .ToList();
         return TypedResults.Ok(new LoggedRecommendation(record.Id, record.Anonymous ? null : record.PersonId, record.Anonymous ? record.PersonId : null,
-            record.Scenario, record.ModelVersion, record.Timestamp, record.ItemIds, attributed,
+            record.Scenario, record.ModelVersion, record.Recipe, record.Experiment, record.Variant, record.Timestamp, record.ItemIds, attributed,
             attributed.Count(a => a.Type is "click" or "view"), attributed.Count(a => a.Type == "purchase")));
     }
 
@@ -298,6 +298,14 @@ public static class RecommendationsApi
         w.WriteString("recommendationId", answer.RecommendationId);
         w.WriteString("scenario", answer.Scenario);
         if (answer.Recipe is not null) w.WriteString("recipe", answer.Recipe);
+        if (answer.Experiment is { } experiment)
+        {
+            w.WriteStartObject("experiment");
+            w.WriteString("id", experiment.Id);
+            w.WriteString("variant", experiment.Variant);
+            w.WriteNumber("phase", experiment.Phase);
+            w.WriteEndObject();
+        }
         if (answer.ModelVersion is not null) w.WriteString("modelVersion", answer.ModelVersion);
         w.WriteBoolean("personalized", answer.Personalized);
         if (answer.Title is not null) w.WriteString("title", answer.Title);
@@ -431,7 +439,7 @@ public sealed record RecommendationItemOutput(string Id, float Score, int Positi
 public sealed record RecommendationRowOutput(string Id, string Title, string Scenario, RecommendationItemOutput[] Items);
 
 public sealed record RecommendationOutput(
-    string RecommendationId, string Scenario, string? Recipe, string? ModelVersion, bool Personalized, string? Title, RecommendationItemOutput[] Items,
+    string RecommendationId, string Scenario, string? Recipe, ServedExperiment? Experiment, string? ModelVersion, bool Personalized, string? Title, RecommendationItemOutput[] Items,
     RecommendationRowOutput[]? Rows, string[]? Unknown);
 
 public sealed record ScenarioOutput(string Name, string Description, IReadOnlyDictionary<string, float> Sources, string Anchor, bool RequiresItem);
@@ -439,5 +447,5 @@ public sealed record ScenarioOutput(string Name, string Description, IReadOnlyDi
 public sealed record AttributedEvent(string Type, string? ItemId, DateTimeOffset Timestamp, int? Position);
 
 public sealed record LoggedRecommendation(
-    string Id, string? UserId, string? AnonymousId, string Scenario, string? ModelVersion, DateTimeOffset Timestamp, IReadOnlyList<string> Items,
-    IReadOnlyList<AttributedEvent> Events, int Clicks, int Purchases);
+    string Id, string? UserId, string? AnonymousId, string Scenario, string? ModelVersion, string? Recipe, string? Experiment, string? Variant,
+    DateTimeOffset Timestamp, IReadOnlyList<string> Items, IReadOnlyList<AttributedEvent> Events, int Clicks, int Purchases);

@@ -1,3 +1,4 @@
+using Attune.Experiments.Running;
 using Attune.Serving.Pipeline;
 using Attune.Serving.Recipes;
 using Attune.Serving.Sources;
@@ -7,16 +8,18 @@ using Attune.Storage;
 namespace Attune.Serving.Engine;
 
 /// <summary>
-/// Answers requests: picks the recipe (the request's, else the default) and the state its model version serves from, loads
-/// the person, runs the scenario's pipeline (or the rows of <c>home-rows</c>), and logs what was shown.
+/// Answers requests: picks the recipe (the request's; else the holdout's or a running experiment's variant for this person;
+/// else the default) and the state its model version serves from, loads the person, runs the scenario's pipeline (or the
+/// rows of <c>home-rows</c>), and logs what was shown, under which recipe, experiment and variant.
 /// </summary>
 internal sealed class Answers(ServingModels models, RecipeBook recipes, LiveUpdates live, ServingContext context, SourceRegistry sources,
-    IReadOnlyList<IRankingStage> stages, RecommendationLog log, TimeProvider time)
+    IReadOnlyList<IRankingStage> stages, BatchWriter<RecommendationRecord> log, ExperimentRouter experiments, ExperimentAttributes attributes,
+    TimeProvider time)
 {
     public Recommendation Recommend(RecommendationRequest request)
     {
-        var (recipe, state) = Resolve(request);
-        if (request.Scenario.Equals("home-rows", StringComparison.OrdinalIgnoreCase)) return HomeRows(state, recipe, request);
+        var (recipe, state, assignment) = Resolve(request);
+        if (request.Scenario.Equals("home-rows", StringComparison.OrdinalIgnoreCase)) return HomeRows(state, recipe, assignment, request);
         var scenario = Scenario(recipe, request.Scenario);
         if (scenario.RequireItem && request.ItemIds.Count == 0)
             throw new RecommendationException("itemId", $"scenario '{request.Scenario}' needs itemId or itemIds");
@@ -27,29 +30,36 @@ internal sealed class Answers(ServingModels models, RecipeBook recipes, LiveUpda
         string? title = null;
         if (scenario.Anchor == Scenarios.AnchorKind.RecentView && pipeline.Anchors.Count > 0)
             title = $"Because you viewed {Explanations.Title(state, pipeline.Anchors[0])}";
-        return Answer(state, recipe, pipeline.Person, request.Scenario, items, title, null, null);
+        return Answer(state, recipe, assignment, pipeline.Person, request.Scenario, items, title, null, null);
     }
 
     /// <summary>Orders the caller's candidates for the person with the scenario's blend (default <c>for-you</c>).</summary>
     public Recommendation Rank(RecommendationRequest request)
     {
-        var (recipe, state) = Resolve(request);
+        var (recipe, state, assignment) = Resolve(request);
         var ranking = Scenario(recipe, request.Scenario).Ranking;
         var unknown = request.Candidates!.Where(id => state.Catalog.IndexOf(id) < 0).ToList();
         var pipeline = RecommendationPipeline.Current;
         LoadPerson(pipeline.Person, state, request);
         var items = pipeline.Run(state, context, sources, stages, ranking, request, request.Candidates!.Count);
-        return Answer(state, recipe, pipeline.Person, request.Scenario, items, null, null, unknown);
+        return Answer(state, recipe, assignment, pipeline.Person, request.Scenario, items, null, null, unknown);
     }
 
-    private (CompiledRecipe Recipe, ServingState State) Resolve(RecommendationRequest request)
+    private (CompiledRecipe Recipe, ServingState State, Assignment? Assignment) Resolve(RecommendationRequest request)
     {
         CompiledRecipe recipe;
-        if (request.Recipe is null) recipe = recipes.Default;
+        Assignment? assignment = null;
+        if (request.Recipe is null)
+        {
+            // A request that names its recipe is outside experiments; the others go where the holdout or an experiment puts them.
+            assignment = experiments.Route(new RouteRequest(request.UserId, request.AnonymousId, request.Scenario, () => attributes.For(request)));
+            // A variant's recipe deleted while the experiment runs: the default serves (GET /v1/experiments/{id} warns).
+            if (assignment?.Recipe is not { } name || !recipes.TryGet(name, out recipe)) recipe = recipes.Default;
+        }
         else if (!recipes.TryGet(request.Recipe, out recipe))
             throw new RecommendationException("recipe", $"unknown recipe '{request.Recipe}'; known: {string.Join(", ", recipes.All.Select(r => r.Name))}");
         var state = models.For(recipe.ModelVersion, out _) ?? throw new InvalidOperationException("no model is active yet");
-        return (recipe, state);
+        return (recipe, state, assignment);
     }
 
     private static CompiledScenario Scenario(CompiledRecipe recipe, string name) =>
@@ -57,7 +67,7 @@ internal sealed class Answers(ServingModels models, RecipeBook recipes, LiveUpda
             : throw new RecommendationException("scenario",
                 $"unknown scenario '{name}'; known: {string.Join(", ", recipe.Scenarios.Keys.Append("home-rows").Order(StringComparer.Ordinal))}");
 
-    private Recommendation HomeRows(ServingState state, CompiledRecipe recipe, RecommendationRequest request)
+    private Recommendation HomeRows(ServingState state, CompiledRecipe recipe, Assignment? assignment, RecommendationRequest request)
     {
         var pipeline = RecommendationPipeline.Current;
         var person = pipeline.Person;
@@ -99,7 +109,7 @@ internal sealed class Answers(ServingModels models, RecipeBook recipes, LiveUpda
             Row("department-" + state.Catalog.NameOf(department), "for-you", known ? $"{name} for you" : $"Popular in {name}", department);
         }
         Row("new-arrivals", "new-arrivals", "New arrivals");
-        return Answer(state, recipe, person, "home-rows", [], null, rows, null);
+        return Answer(state, recipe, assignment, person, "home-rows", [], null, rows, null);
     }
 
     private void LoadPerson(PersonView person, ServingState state, RecommendationRequest request)
@@ -115,21 +125,23 @@ internal sealed class Answers(ServingModels models, RecipeBook recipes, LiveUpda
         person.Load(state, live.Profiles, id, anonymous, personalized, windowStart);
     }
 
-    private Recommendation Answer(ServingState state, CompiledRecipe recipe, PersonView person, string scenario, List<RecommendedItem> items,
-        string? title, List<RecommendationRow>? rows, List<string>? unknown)
+    private Recommendation Answer(ServingState state, CompiledRecipe recipe, Assignment? assignment, PersonView person, string scenario,
+        List<RecommendedItem> items, string? title, List<RecommendationRow>? rows, List<string>? unknown)
     {
         string id = "rec_" + Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
         string version = state.Bundle.Info.Version;
         if (context.Options.LogRecommendations)
         {
             IReadOnlyList<string> shown = rows is null ? items.ConvertAll(i => i.Id) : rows.SelectMany(r => r.Items).Select(i => i.Id).ToList();
-            log.Add(new RecommendationRecord(id, person.Id ?? "", person.Anonymous, scenario, version, time.GetUtcNow(), shown));
+            log.Add(new RecommendationRecord(id, person.Id ?? "", person.Anonymous, scenario, version, time.GetUtcNow(), shown,
+                recipe.Name, assignment?.ExperimentId, assignment?.Variant));
         }
         return new Recommendation
         {
             RecommendationId = id,
             Scenario = scenario,
             Recipe = recipe.Name,
+            Experiment = assignment is null ? null : new ServedExperiment(assignment.ExperimentId, assignment.Variant, assignment.Phase),
             ModelVersion = version,
             Personalized = person.Personalized && person.History.Count > 0,
             Title = title,

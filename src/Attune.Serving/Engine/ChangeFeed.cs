@@ -5,7 +5,7 @@ namespace Attune.Serving.Engine;
 
 /// <summary>
 /// Follows the store's ordered change feed into live state: events (live profiles, trending), catalog changes, users
-/// (consent, erasure), identity links, rules and recipes. Every writer is seen, whoever it is: this process's HTTP handlers,
+/// (consent, erasure), identity links, rules, and the documents of the kinds given (recipes, experiments…): reloaded whole. Every writer is seen, whoever it is: this process's HTTP handlers,
 /// an admin job on the store, later another node. Changes are applied in sequence order, one batch at a time under one lock.
 /// </summary>
 /// <remarks>
@@ -15,7 +15,7 @@ namespace Attune.Serving.Engine;
 /// other writers) so changes no request waits for are applied within a moment too.
 /// </remarks>
 internal sealed class ChangeFeed(IAttuneStore store, ServingModels models, LiveUpdates live, RuleStore rules,
-    Func<CancellationToken, Task> recipesChanged, TimeProvider time, ILogger log) : IAsyncDisposable
+    IReadOnlyDictionary<string, Func<CancellationToken, Task>> documents, TimeProvider time, ILogger log) : IAsyncDisposable
 {
     /// <summary>How long the background loop lets changes gather after a wake-up (well inside the one-second real-time goal).</summary>
     private static readonly TimeSpan BackgroundGrace = TimeSpan.FromMilliseconds(25);
@@ -141,7 +141,8 @@ internal sealed class ChangeFeed(IAttuneStore store, ServingModels models, LiveU
     /// <summary>Applies every committed change after <see cref="Applied"/>. Called under <see cref="_apply"/>.</summary>
     private async Task ApplyNewAsync(CancellationToken ct)
     {
-        bool rulesChanged = false, recipeChanged = false;
+        bool rulesChanged = false;
+        HashSet<string>? documentKinds = null;
         var changes = new List<StoreChange>();
         await foreach (var change in store.ReadChangesAsync(Applied, ct).ConfigureAwait(false)) changes.Add(change);
         var items = new List<Model.Item>();
@@ -175,7 +176,7 @@ internal sealed class ChangeFeed(IAttuneStore store, ServingModels models, LiveU
                     break;
                 case ChangeKind.DocumentPut or ChangeKind.DocumentDeleted:
                     if (change.Other == RuleStore.Kind) rulesChanged = true;
-                    else if (change.Other == Recipes.RecipeBook.Kind) recipeChanged = true;
+                    else if (change.Other is { } kind && documents.ContainsKey(kind)) (documentKinds ??= []).Add(kind);
                     break;
             }
             if (change.Kind != ChangeKind.ItemUpserted) Volatile.Write(ref _applied, change.Seq);
@@ -184,7 +185,10 @@ internal sealed class ChangeFeed(IAttuneStore store, ServingModels models, LiveU
         if (changes.Count > 0) Volatile.Write(ref _applied, changes[^1].Seq);
         // Rules and recipes are reloaded whole, once per batch of changes.
         if (rulesChanged) await rules.ReloadAsync(ct).ConfigureAwait(false);
-        if (recipeChanged) await recipesChanged(ct).ConfigureAwait(false);
+        if (documentKinds is not null)
+        {
+            foreach (string kind in documentKinds) await documents[kind](ct).ConfigureAwait(false);
+        }
     }
 
     private async Task ApplyEventsAsync(StoreChange change, CancellationToken ct)

@@ -60,11 +60,15 @@ internal sealed class LiveUpdates(ServingModels models, ServingContext context)
 
     public void Link(string anonymousId, string userId) => Profiles.Link(anonymousId, userId);
 
+    /// <summary>A user record changed or was erased (caches of user records listen).</summary>
+    public event Action<string>? UserChanged;
+
     public void UsersChanged(IReadOnlyList<User> users)
     {
         foreach (var user in users)
         {
             if (user.Consent is { } consent) context.SetConsent(user.Id, consent.Personalization);
+            UserChanged?.Invoke(user.Id);
         }
     }
 
@@ -72,6 +76,7 @@ internal sealed class LiveUpdates(ServingModels models, ServingContext context)
     {
         context.SetConsent(id, true);
         Profiles.Forget(id);
+        UserChanged?.Invoke(id);
     }
 
     public void SetConsent(string userId, bool personalization) => context.SetConsent(userId, personalization);

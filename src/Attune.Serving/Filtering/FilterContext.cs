@@ -79,6 +79,18 @@ public sealed class FilterContext
         return false;
     }
 
+    /// <summary>Every value by its (flattened) name, as given (numbers as double).</summary>
+    public IEnumerable<KeyValuePair<string, object?>> Values
+    {
+        get
+        {
+            foreach (var (name, entry) in _values) yield return new(name, entry.Raw);
+        }
+    }
+
+    /// <summary>Whether there are no values.</summary>
+    public bool IsEmpty => _values.Count == 0;
+
     internal FilterValue Lookup(string name) => _values.TryGetValue(name, out var entry) ? entry.Value : FilterValue.Missing;
 
     private static object? Normalize(string name, object? raw) => raw switch

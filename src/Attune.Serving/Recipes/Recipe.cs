@@ -14,6 +14,29 @@ public sealed record Recipe
     /// <summary>The recipe every request uses unless it names another.</summary>
     public const string DefaultName = "default";
 
+    /// <summary>The shipped control of the global holdout and of "is personalization worth it?" experiments.</summary>
+    public const string NonPersonalName = "non-personal";
+
+    /// <summary>
+    /// The shipped non-personal recipe: every scenario without the person's history or taste (no factor model, no session
+    /// model, no "because you viewed"): popularity in the request's context and trending for the home page, item-to-item
+    /// lists for item pages and carts (the same for everyone looking at that item). A stored recipe of the same name replaces it.
+    /// </summary>
+    public static Recipe NonPersonal { get; } = new()
+    {
+        Name = NonPersonalName,
+        Description = "Shipped: the same answer for everyone in the same context (popularity, trending, item-to-item); the holdout's control",
+        Scenarios = new(StringComparer.OrdinalIgnoreCase)
+        {
+            ["for-you"] = new() { Sources = new() { ["popularity"] = 1f, ["trending"] = 0.05f } },
+            ["similar"] = new() { Sources = new() { ["viewed"] = 1f, ["content"] = 0.5f, ["popularity"] = 0.02f } },
+            ["complementary"] = new() { Sources = new() { ["bought"] = 1f, ["viewed"] = 0.15f, ["popularity"] = 0.03f } },
+            ["because-you-viewed"] = new() { Sources = new() { ["popularity"] = 1f } },
+            ["trending"] = new() { Sources = new() { ["trending"] = 1f } },
+            ["new-arrivals"] = new() { Sources = new() { ["new"] = 1f } },
+        },
+    };
+
     public required string Name { get; init; }
     /// <summary>1 for the first <c>PUT</c>, then one more per change (a deletion too).</summary>
     public int Version { get; init; }

@@ -202,6 +202,15 @@ public sealed class RecipeBook(IAttuneStore store, SourceRegistry sources, IRead
             defaults = Resolve(builtIn, null);
             result[Recipe.DefaultName] = new CompiledRecipe(new Recipe { Name = Recipe.DefaultName }, RecipeCompiler.CompileAll(defaults, sources));
         }
+        if (!stored.ContainsKey(Recipe.NonPersonalName))
+        {
+            // Shipped, over whatever the default is now; scenarios configuration adds keep the default's sources.
+            var nonPersonal = Recipe.NonPersonal with
+            {
+                Scenarios = new(Recipe.NonPersonal.Scenarios.Where(kv => defaults.ContainsKey(kv.Key)), StringComparer.OrdinalIgnoreCase),
+            };
+            result[Recipe.NonPersonalName] = new CompiledRecipe(nonPersonal, CompileOver(defaults, nonPersonal, sources));
+        }
         foreach (var (name, recipe) in stored)
         {
             if (name == Recipe.DefaultName) continue;

@@ -19,6 +19,33 @@ public sealed class SqliteStoreTests : StoreContractTests, IDisposable
     public void Dispose() => _dir.Dispose();
 
     [Fact]
+    public async Task ASchemaOneDatabaseIsMigratedAndKeepsItsRecommendationLog()
+    {
+        await Store.LogRecommendationsAsync([new RecommendationRecord("old", "alice", false, "for-you", "v1", DateTimeOffset.UnixEpoch, ["a"])],
+            TestContext.Current.CancellationToken);
+        await Store.DisposeAsync();
+        using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_dir.Path, "attune.db")};Pooling=false"))
+        {
+            // What the previous release wrote: no recipe, experiment or variant columns, no exposures table, schema 1.
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = """
+                ALTER TABLE recommendations DROP COLUMN recipe; ALTER TABLE recommendations DROP COLUMN experiment;
+                ALTER TABLE recommendations DROP COLUMN variant; DROP TABLE exposures; UPDATE meta SET value = '1' WHERE key = 'schema';
+                """;
+            cmd.ExecuteNonQuery();
+        }
+        Store = SqliteStore.Open(new SqliteStoreOptions { DataDirectory = _dir.Path });
+        var ct = TestContext.Current.CancellationToken;
+        Assert.Equal("alice", (await Store.GetRecommendationAsync("old", ct))!.PersonId);
+        await Store.LogRecommendationsAsync([new RecommendationRecord("new", "bob", false, "for-you", "v1", DateTimeOffset.UnixEpoch, ["b"],
+            "default", "exp", "control")], ct);
+        Assert.Equal("exp", (await Store.GetRecommendationAsync("new", ct))!.Experiment);
+        await Store.RecordExposuresAsync([new Exposure("exp", "bob", false, 1, "control", 1)], ct);
+        Assert.Single(await Store.ReadExposuresAsync("exp", ct).ToListAsync(ct));
+    }
+
+    [Fact]
     public async Task OpeningANewerSchemaFailsWithAClearMessage()
     {
         await Store.DisposeAsync();

@@ -373,6 +373,44 @@ public abstract class StoreContractTests : IAsyncLifetime
         new(id, person, Anonymous: false, "home", "als-7", T0.AddSeconds(items.Length), items);
 
     [Fact]
+    public async Task RecommendationLogKeepsRecipeExperimentAndVariant()
+    {
+        var record = Shown("rec-x", "alice", "a") with { Recipe = "pop-only", Experiment = "exp-1", Variant = "treatment" };
+        await Store.LogRecommendationsAsync([record, Shown("rec-y", "bob", "b")], Ct);
+        Assert.Equal(record, await Store.GetRecommendationAsync("rec-x", Ct) with { ItemIds = record.ItemIds });
+        var plain = await Store.GetRecommendationAsync("rec-y", Ct);
+        Assert.Equal((null, null, null), (plain!.Recipe, plain.Experiment, plain.Variant));
+    }
+
+    private static Exposure Exposed(string experiment, string person, string variant, long at, int phase = 1, bool anonymous = false) =>
+        new(experiment, person, anonymous, phase, variant, at);
+
+    [Fact]
+    public async Task TheFirstExposureOfAPersonToAnExperimentIsKept()
+    {
+        await Store.RecordExposuresAsync([Exposed("e1", "u1", "control", 100), Exposed("e1", "u2", "treatment", 200),
+            Exposed("e2", "u1", "b", 150, anonymous: true)], Ct);
+        // Recorded again (another node, a later phase): the first stays.
+        await Store.RecordExposuresAsync([Exposed("e1", "u1", "treatment", 300, phase: 2), Exposed("e1", "u3", "control", 50, phase: 2)], Ct);
+        Assert.Equal([Exposed("e1", "u3", "control", 50, phase: 2), Exposed("e1", "u1", "control", 100), Exposed("e1", "u2", "treatment", 200)],
+            await ListAsync(Store.ReadExposuresAsync("e1", Ct)));
+        Assert.Equal([Exposed("e2", "u1", "b", 150, anonymous: true)], await ListAsync(Store.ReadExposuresAsync("e2", Ct)));
+        Assert.Empty(await ListAsync(Store.ReadExposuresAsync("none", Ct)));
+        Store = await ReopenAsync(Store);
+        Assert.Equal(3, (await ListAsync(Store.ReadExposuresAsync("e1", Ct))).Count);
+    }
+
+    [Fact]
+    public async Task ErasingAUserErasesTheirExposuresAndThoseOfTheirAnonymousIds()
+    {
+        await Store.AppendEventsAsync([View("u1", "a", 0, anonymous: "anon-1")], Ct);
+        await Store.RecordExposuresAsync([Exposed("e1", "u1", "control", 1), Exposed("e1", "anon-1", "control", 2, anonymous: true),
+            Exposed("e1", "u2", "treatment", 3)], Ct);
+        Assert.True(await Store.DeleteUserAsync("u1", Ct));
+        Assert.Equal(["u2"], (await ListAsync(Store.ReadExposuresAsync("e1", Ct))).Select(e => e.PersonId));
+    }
+
+    [Fact]
     public async Task LoggedRecommendationReadsBackEqualAndUnknownIdIsNull()
     {
         var record = new RecommendationRecord("rec-1", "visitor-9", Anonymous: true, "item-page", ModelVersion: null,

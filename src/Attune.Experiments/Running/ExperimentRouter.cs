@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Attune.Experiments.Assignment;
 using Attune.Experiments.Definitions;
+using Experiment = Attune.Experiments.Definitions.Experiment;
 using Attune.Storage;
 
 namespace Attune.Experiments.Running;

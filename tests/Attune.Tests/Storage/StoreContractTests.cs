@@ -377,7 +377,7 @@ public abstract class StoreContractTests : IAsyncLifetime
     {
         var record = Shown("rec-x", "alice", "a") with { Recipe = "pop-only", Experiment = "exp-1", Variant = "treatment" };
         await Store.LogRecommendationsAsync([record, Shown("rec-y", "bob", "b")], Ct);
-        Assert.Equal(record, await Store.GetRecommendationAsync("rec-x", Ct) with { ItemIds = record.ItemIds });
+        Assert.Equal(record, (await Store.GetRecommendationAsync("rec-x", Ct))! with { ItemIds = record.ItemIds });
         var plain = await Store.GetRecommendationAsync("rec-y", Ct);
         Assert.Equal((null, null, null), (plain!.Recipe, plain.Experiment, plain.Variant));
     }

@@ -73,9 +73,15 @@ public sealed class ServingEngine : IAsyncDisposable
         _exposureLog = new BatchWriter<Exposure>(e => store.RecordExposuresAsync(e), "experiment exposures", _log);
         Router = new ExperimentRouter(Experiments, Time);
         Router.Exposed += _exposureLog.Add;
+        Tracker = new ExperimentTracker();
+        Experiments.Changed += TrackAll;
+        Router.Exposed += e => Tracker.Expose(e, OwnerOf(e));
+        _live.EventApplied += e => Tracker.Observe(e);
+        _live.Linked += Tracker.Link;
+        _live.UserErased += Tracker.Forget;
         _experimentAttributes = new ExperimentAttributes(store);
         _live.UserChanged += _experimentAttributes.Forget;
-        _answers = new Answers(_models, Recipes, _live, context, Sources, Stages, _recommendationLog, Router, _experimentAttributes, Time);
+        _answers = new Answers(_models, Recipes, _live, context, Sources, Stages, _recommendationLog, Router, _experimentAttributes, Tracker, Time);
     }
 
     public ServingOptions Options { get; }
@@ -91,6 +97,9 @@ public sealed class ServingEngine : IAsyncDisposable
 
     /// <summary>Experiments and the global holdout (which recipe each person is served with).</summary>
     public ExperimentBook Experiments { get; }
+
+    /// <summary>Experiments' results as they accrue: exposed people, their metrics, the sums per phase and variant.</summary>
+    public ExperimentTracker Tracker { get; }
 
     /// <summary>Who is in the holdout and which experiment variant serves whom (sticky per person).</summary>
     public ExperimentRouter Router { get; }
@@ -143,11 +152,7 @@ public sealed class ServingEngine : IAsyncDisposable
         await _rules.ReloadAsync(ct).ConfigureAwait(false);
         await Recipes.LoadAsync(ct).ConfigureAwait(false);
         await Experiments.LoadAsync(ct).ConfigureAwait(false);
-        // Sticky assignments of the running experiments: a person keeps their variant across restarts.
-        foreach (string experiment in Router.RunningIds.ToList())
-        {
-            await foreach (var exposure in _store.ReadExposuresAsync(experiment, ct).ConfigureAwait(false)) Router.Restore(exposure);
-        }
+        await RestoreExperimentsAsync(ct).ConfigureAwait(false);
         _started = true;
         _feed.Start();
 
@@ -263,6 +268,41 @@ public sealed class ServingEngine : IAsyncDisposable
     }
 
     /// <summary>Another writer changed recipes: reload them and the model versions they name.</summary>
+    // ---- experiments -----------------------------------------------------------------------------------------------------
+
+    private void TrackAll(ExperimentBook.Snapshot snapshot)
+    {
+        foreach (var e in snapshot.Experiments.Values) if (e.Phases.Count > 0) Tracker.Track(e);
+        if (snapshot.Holdout is not null) Tracker.Track(snapshot.Holdout.AsExperiment());
+    }
+
+    /// <summary>The id a person's events carry: the user id, or the anonymous id until it is identified.</summary>
+    private string OwnerOf(Exposure e) => e.Anonymous ? _live.Profiles.Owner(null, e.PersonId).Id : e.PersonId;
+
+    /// <summary>
+    /// Start-up: the sticky assignments and results of every experiment that ran (running and stopped), rebuilt from the
+    /// store's exposures and the events since the experiment began (one pass over those events).
+    /// </summary>
+    private async Task RestoreExperimentsAsync(CancellationToken ct)
+    {
+        var snapshot = Experiments.Current;
+        TrackAll(snapshot);
+        long from = long.MaxValue;
+        var ids = snapshot.Experiments.Values.Where(e => e.Phases.Count > 0).Select(e => e.Id).ToList();
+        if (snapshot.Holdout is not null) ids.Add(ExperimentRouter.HoldoutId);
+        foreach (string id in ids)
+        {
+            await foreach (var exposure in _store.ReadExposuresAsync(id, ct).ConfigureAwait(false))
+            {
+                Router.Restore(exposure);
+                Tracker.Expose(exposure, OwnerOf(exposure));
+            }
+            from = Math.Min(from, snapshot.Experiments.TryGetValue(id, out var e) ? e.Phases[0].EventSeq : snapshot.Holdout!.EventSeq);
+        }
+        if (from == long.MaxValue) return;
+        await foreach (var e in _store.ReadEventsAsync(from, long.MaxValue, ct).ConfigureAwait(false)) Tracker.Observe(e);
+    }
+
     private async Task RecipesChangedAsync(CancellationToken ct)
     {
         await Recipes.LoadAsync(ct).ConfigureAwait(false);

@@ -107,8 +107,9 @@ public enum ExperimentStatus
 /// </summary>
 /// <param name="Number">1, 2, …</param>
 /// <param name="Variants">The split of this phase.</param>
+/// <param name="EventSeq">The store's newest event seq when the phase began: results are rebuilt from the events after it.</param>
 public sealed record ExperimentPhase(int Number, DateTimeOffset StartedAt, DateTimeOffset? EndedAt, IReadOnlyList<ExperimentVariant> Variants,
-    double Coverage, string? Reason);
+    double Coverage, string? Reason, long EventSeq = 0);
 
 /// <summary>Reads and writes the <c>[name, start, end]</c> array form of a namespace.</summary>
 public sealed class ExperimentNamespaceConverter : JsonConverter<ExperimentNamespace>

@@ -84,7 +84,13 @@ public sealed class ExperimentBook(IAttuneStore store, TimeProvider time)
         return experiment with { Status = old.Status, Phases = phases, CreatedAt = old.CreatedAt, UpdatedAt = now };
     }, ct);
 
-    public Task<Experiment> StartAsync(string id, CancellationToken ct = default) => WriteAsync(snapshot =>
+    public async Task<Experiment> StartAsync(string id, CancellationToken ct = default)
+    {
+        long eventSeq = await store.GetLastEventSeqAsync(ct).ConfigureAwait(false);
+        return await WriteAsync(snapshot => Start(snapshot, id, eventSeq), ct).ConfigureAwait(false);
+    }
+
+    private Experiment Start(Snapshot snapshot, string id, long eventSeq)
     {
         if (!snapshot.Experiments.TryGetValue(id, out var e)) throw new ExperimentException("id", $"no experiment '{id}'", notFound: true);
         if (e.Status == ExperimentStatus.Running) throw new ExperimentException("status", "the experiment is already running", conflict: true);
@@ -92,8 +98,8 @@ public sealed class ExperimentBook(IAttuneStore store, TimeProvider time)
             throw new ExperimentException("status", "a stopped experiment cannot be started again (its people were already told apart); create a new one");
         CheckNamespace(snapshot, e);
         var now = time.GetUtcNow();
-        return e with { Status = ExperimentStatus.Running, Phases = [new ExperimentPhase(1, now, null, e.Variants, e.Coverage, "started")], UpdatedAt = now };
-    }, ct);
+        return e with { Status = ExperimentStatus.Running, Phases = [new ExperimentPhase(1, now, null, e.Variants, e.Coverage, "started", eventSeq)], UpdatedAt = now };
+    }
 
     public Task<Experiment> StopAsync(string id, CancellationToken ct = default) => WriteAsync(snapshot =>
     {
@@ -109,7 +115,11 @@ public sealed class ExperimentBook(IAttuneStore store, TimeProvider time)
         await _writes.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            var stored = holdout with { UpdatedAt = time.GetUtcNow() };
+            var previous = _snapshot.Holdout;
+            // Changing only the recipe or the share keeps the holdout's start (and its results); a new holdout starts now.
+            var stored = previous is not null && holdout.Share > 0
+                ? holdout with { UpdatedAt = previous.UpdatedAt, EventSeq = previous.EventSeq }
+                : holdout with { UpdatedAt = time.GetUtcNow(), EventSeq = await store.GetLastEventSeqAsync(ct).ConfigureAwait(false) };
             if (holdout.Share > 0) await store.PutDocumentAsync(HoldoutKind, HoldoutId, JsonSerializer.Serialize(stored, AttuneJson.Options), ct).ConfigureAwait(false);
             else await store.DeleteDocumentAsync(HoldoutKind, HoldoutId, ct).ConfigureAwait(false);
             var result = holdout.Share > 0 ? stored : null;
@@ -169,6 +179,29 @@ public sealed record Holdout(double Share, string Recipe = Holdout.DefaultRecipe
     public const string DefaultRecipe = "non-personal";
 
     public DateTimeOffset UpdatedAt { get; init; }
+
+    /// <summary>The store's newest event seq when the holdout was set: its results are rebuilt from the events after it.</summary>
+    public long EventSeq { get; init; }
+
+    /// <summary>The holdout as an experiment (for results): <c>holdout</c> is the control, <c>personalized</c> the treatment.</summary>
+    public Experiment AsExperiment() => new()
+    {
+        Id = "holdout",
+        Name = "Global holdout: personalization against the non-personal recipe",
+        Variants = [new ExperimentVariant("holdout", Recipe, Share), new ExperimentVariant("personalized", Definitions.Recipes.Default, 1 - Share)],
+        Metrics = new ExperimentMetrics(Metrics.Conversion, [Metrics.Revenue, Metrics.AddToCart, Metrics.ClickThrough], []),
+        Status = ExperimentStatus.Running,
+        Phases = [new ExperimentPhase(1, UpdatedAt, null,
+            [new ExperimentVariant("holdout", Recipe, Share), new ExperimentVariant("personalized", Definitions.Recipes.Default, 1 - Share)], 1, "holdout set", EventSeq)],
+        CreatedAt = UpdatedAt,
+        UpdatedAt = UpdatedAt,
+    };
+}
+
+/// <summary>Recipe names the experiments layer refers to.</summary>
+public static class Recipes
+{
+    public const string Default = "default";
 }
 
 /// <summary>A change that cannot be made: 400 naming <see cref="Field"/> (404 or 409 when flagged).</summary>

@@ -14,11 +14,38 @@ namespace Attune.Serving.Engine;
 /// </summary>
 internal sealed class Answers(ServingModels models, RecipeBook recipes, LiveUpdates live, ServingContext context, SourceRegistry sources,
     IReadOnlyList<IRankingStage> stages, BatchWriter<RecommendationRecord> log, ExperimentRouter experiments, ExperimentAttributes attributes,
-    TimeProvider time)
+    ExperimentTracker tracker, TimeProvider time)
 {
     public Recommendation Recommend(RecommendationRequest request)
     {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         var (recipe, state, assignment) = Resolve(request);
+        try
+        {
+            var answer = Recommend(request, recipe, state, assignment);
+            if (assignment is not null) Served(assignment, answer, started, error: false);
+            return answer;
+        }
+        catch (Exception e) when (assignment is not null && e is not RecommendationException)
+        {
+            // A variant that fails shows in its error-rate guardrail (bad input is the caller's, not the variant's).
+            Served(assignment, null, started, error: true);
+            throw;
+        }
+    }
+
+    private void Served(Assignment assignment, Recommendation? answer, long started, bool error)
+    {
+        bool empty = answer is not null && answer.Items.Count == 0 && (answer.Rows is null || answer.Rows.Count == 0);
+        string owner = LoadedOwner ?? assignment.PersonKey;
+        tracker.Served(assignment.ExperimentId, owner, assignment.Variant, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, empty, error);
+    }
+
+    /// <summary>The person of this thread's last answer (the id their events carry).</summary>
+    private static string? LoadedOwner => RecommendationPipeline.Current.Person.Id;
+
+    private Recommendation Recommend(RecommendationRequest request, CompiledRecipe recipe, ServingState state, Assignment? assignment)
+    {
         if (request.Scenario.Equals("home-rows", StringComparison.OrdinalIgnoreCase)) return HomeRows(state, recipe, assignment, request);
         var scenario = Scenario(recipe, request.Scenario);
         if (scenario.RequireItem && request.ItemIds.Count == 0)

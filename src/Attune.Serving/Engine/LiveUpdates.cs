@@ -30,8 +30,15 @@ internal sealed class LiveUpdates(ServingModels models, ServingContext context)
     }
 
     /// <summary>An event read back from the store: replayed after a model's watermark, or from the change feed.</summary>
+    /// <summary>Every stored event as live state takes it in (the feed, or a model activation's replay); listeners dedupe by seq.</summary>
+    public event Action<StoredEvent>? EventApplied;
+
+    /// <summary>An anonymous id was identified as a user.</summary>
+    public event Action<string, string>? Linked;
+
     public void ObserveStored(StoredEvent e, long receivedMs)
     {
+        EventApplied?.Invoke(e);
         if (e.ItemId is null) return;
         Profiles.Observe(e.ProfileId, e.ItemId, e.TypeCode, e.TimestampMs, receivedMs);
         foreach (var state in models.All) AddTrending(e, state);
@@ -52,13 +59,18 @@ internal sealed class LiveUpdates(ServingModels models, ServingContext context)
     /// </summary>
     public void Replay(StoredEvent e, long receivedMs, ServingState activated)
     {
+        EventApplied?.Invoke(e);
         if (e.ItemId is null) return;
         Profiles.Observe(e.ProfileId, e.ItemId, e.TypeCode, e.TimestampMs, receivedMs);
         AddTrending(e, activated);
         Interlocked.Increment(ref _eventsSinceModel);
     }
 
-    public void Link(string anonymousId, string userId) => Profiles.Link(anonymousId, userId);
+    public void Link(string anonymousId, string userId)
+    {
+        Profiles.Link(anonymousId, userId);
+        Linked?.Invoke(anonymousId, userId);
+    }
 
     /// <summary>A user record changed or was erased (caches of user records listen).</summary>
     public event Action<string>? UserChanged;
@@ -72,11 +84,15 @@ internal sealed class LiveUpdates(ServingModels models, ServingContext context)
         }
     }
 
+    /// <summary>A user was erased.</summary>
+    public event Action<string>? UserErased;
+
     public void UserDeleted(string id)
     {
         context.SetConsent(id, true);
         Profiles.Forget(id);
         UserChanged?.Invoke(id);
+        UserErased?.Invoke(id);
     }
 
     public void SetConsent(string userId, bool personalization) => context.SetConsent(userId, personalization);

@@ -1,0 +1,278 @@
+using System.Collections.Concurrent;
+using Attune.Experiments.Definitions;
+using Attune.Storage;
+using Experiment = Attune.Experiments.Definitions.Experiment;
+
+namespace Attune.Experiments.Running;
+
+/// <summary>
+/// Results kept up to date as things happen, never a rescan per request: each exposed person's metric values since their
+/// first exposure, and per phase and variant the sums the statistics engine needs (<see cref="MetricSums"/>), moved by the
+/// difference whenever one person's value changes. Events come from the change feed (every writer, in order), exposures from
+/// the router, answers' guardrails from the answer path.
+/// </summary>
+/// <remarks>
+/// People are keyed by the id their events carry (the user id, or the anonymous id until it is identified; <see cref="Link"/>
+/// re-keys). Events whose seq is not past <see cref="EventsAppliedThrough"/> are ignored, so a start-up replay and the feed
+/// never count one twice.
+/// </remarks>
+public sealed class ExperimentTracker
+{
+    private readonly ConcurrentDictionary<string, Tracked> _experiments = new(StringComparer.Ordinal);
+    private long _appliedThrough;
+
+    /// <summary>The newest event seq counted.</summary>
+    public long EventsAppliedThrough => Volatile.Read(ref _appliedThrough);
+
+    /// <summary>Starts (or refreshes the definition of) the tracking of an experiment; its people and sums stay.</summary>
+    public void Track(Experiment experiment)
+    {
+        var tracked = _experiments.GetOrAdd(experiment.Id, _ => new Tracked());
+        tracked.Define(experiment);
+    }
+
+    /// <summary>A person's first exposure. <paramref name="ownerId"/> is the id their events carry.</summary>
+    public void Expose(Exposure exposure, string ownerId)
+    {
+        if (_experiments.TryGetValue(exposure.ExperimentId, out var tracked)) tracked.Expose(exposure, ownerId);
+    }
+
+    /// <summary>An answer served under a variant: click-through's denominator and the serving guardrails.</summary>
+    public void Served(string experimentId, string ownerId, string variant, double latencyMs, bool empty, bool error = false)
+    {
+        if (_experiments.TryGetValue(experimentId, out var tracked)) tracked.Served(ownerId, variant, latencyMs, empty, error);
+    }
+
+    public void Observe(in StoredEvent e)
+    {
+        if (e.Seq != 0)
+        {
+            if (e.Seq <= _appliedThrough) return;
+            Volatile.Write(ref _appliedThrough, e.Seq);
+        }
+        foreach (var tracked in _experiments.Values) tracked.Observe(e);
+    }
+
+    /// <summary>An anonymous id was identified: its tracked state now belongs to the user (unless the user is tracked already).</summary>
+    public void Link(string anonymousId, string userId)
+    {
+        foreach (var tracked in _experiments.Values) tracked.Link(anonymousId, userId);
+    }
+
+    /// <summary>A person was erased: their contribution leaves every result.</summary>
+    public void Forget(string ownerId)
+    {
+        foreach (var tracked in _experiments.Values) tracked.Forget(ownerId);
+    }
+
+    /// <summary>A consistent copy of an experiment's sums, per phase and variant; null when it is not tracked.</summary>
+    public ExperimentSums? Sums(string experimentId) => _experiments.TryGetValue(experimentId, out var tracked) ? tracked.Snapshot() : null;
+
+    private sealed class Person(int phase, int variant, long exposedMs, int metrics)
+    {
+        public readonly int Phase = phase, Variant = variant;
+        public readonly long ExposedMs = exposedMs;
+        public double[] Numerator = new double[metrics], Denominator = new double[metrics];
+        public HashSet<string>? Orders;
+    }
+
+    /// <summary>One experiment's people and sums; one lock per experiment (events of other people cost one dictionary lookup).</summary>
+    private sealed class Tracked
+    {
+        private readonly Lock _lock = new();
+        private readonly ConcurrentDictionary<string, Person> _people = new(StringComparer.Ordinal);
+        // Per phase (index = number - 1), per variant key: people and per-metric sums.
+        private readonly List<Dictionary<string, VariantSums>> _phases = [];
+        private CompiledMetric[] _metrics = [];
+        private string[][] _phaseKeys = [];
+
+        public void Define(Experiment e)
+        {
+            lock (_lock)
+            {
+                var ids = new List<string> { e.Metrics.Primary };
+                ids.AddRange(e.Metrics.Secondary);
+                ids.AddRange(e.Metrics.Guardrails);
+                var metrics = new List<CompiledMetric>();
+                foreach (string id in ids.Distinct())
+                {
+                    var def = Definitions.Metrics.BuiltIn.GetValueOrDefault(id) ?? e.CustomMetrics.FirstOrDefault(m => m.Id == id);
+                    if (def is not null && def.Kind != MetricKind.Serving) metrics.Add(new CompiledMetric(def, e.Analysis.AttributionHours));
+                }
+                // Metrics are fixed once people are counted (a definition change keeps their order; new ones start from now).
+                var known = _metrics.ToDictionary(m => m.Id);
+                var ordered = _metrics.Select(m => metrics.Find(x => x.Id == m.Id) ?? m).ToList();
+                ordered.AddRange(metrics.Where(m => !known.ContainsKey(m.Id)));
+                if (ordered.Count != _metrics.Length && !_people.IsEmpty)
+                {
+                    foreach (var person in _people.Values)
+                    {
+                        // Grow each person's arrays; a metric added later counts from now on.
+                        Array.Resize(ref person.Numerator, ordered.Count);
+                        Array.Resize(ref person.Denominator, ordered.Count);
+                    }
+                }
+                _metrics = [.. ordered];
+                _phaseKeys = [.. e.Phases.Select(p => p.Variants.Select(v => v.Key).ToArray())];
+                while (_phases.Count < e.Phases.Count) _phases.Add(new Dictionary<string, VariantSums>(StringComparer.Ordinal));
+                for (int p = 0; p < e.Phases.Count; p++)
+                {
+                    foreach (var v in e.Phases[p].Variants)
+                    {
+                        if (!_phases[p].ContainsKey(v.Key)) _phases[p][v.Key] = new VariantSums(_metrics.Length);
+                        _phases[p][v.Key].Grow(_metrics.Length);
+                    }
+                }
+            }
+        }
+
+        public void Expose(Exposure exposure, string ownerId)
+        {
+            lock (_lock)
+            {
+                if (_people.ContainsKey(ownerId) || exposure.Phase < 1 || exposure.Phase > _phases.Count) return;
+                var sums = _phases[exposure.Phase - 1];
+                if (!sums.TryGetValue(exposure.Variant, out var variant)) return;
+                int index = Array.IndexOf(_phaseKeys[exposure.Phase - 1], exposure.Variant);
+                _people[ownerId] = new Person(exposure.Phase, index, exposure.AtMs, _metrics.Length);
+                variant.People++;
+            }
+        }
+
+        public void Served(string ownerId, string variant, double latencyMs, bool empty, bool error)
+        {
+            if (!_people.TryGetValue(ownerId, out var person)) return;
+            lock (_lock)
+            {
+                var sums = VariantOf(person);
+                if (sums is null) return;
+                sums.Serving.Add(latencyMs, empty, error);
+                for (int m = 0; m < _metrics.Length; m++)
+                {
+                    if (!_metrics[m].UsesAnswers) continue;
+                    double before = person.Denominator[m];
+                    person.Denominator[m] = before + 1;
+                    sums.Metrics[m].MoveDenominator(before, before + 1, person.Numerator[m]);
+                }
+            }
+        }
+
+        public void Observe(in StoredEvent e)
+        {
+            if (!_people.TryGetValue(e.ProfileId, out var person)) return;
+            if (e.TimestampMs < person.ExposedMs) return;
+            lock (_lock)
+            {
+                var sums = VariantOf(person);
+                if (sums is null) return;
+                bool newOrder = false;
+                bool ordersChecked = false;
+                for (int m = 0; m < _metrics.Length; m++)
+                {
+                    var metric = _metrics[m];
+                    if (e.TimestampMs >= person.ExposedMs + metric.WindowMs) continue;
+                    if (metric.UsesOrders && !ordersChecked)
+                    {
+                        ordersChecked = true;
+                        newOrder = (person.Orders ??= new HashSet<string>(StringComparer.Ordinal)).Add(OrderKey(e));
+                    }
+                    double n = metric.NumeratorDelta(e, newOrder);
+                    if (n != 0)
+                    {
+                        double before = person.Numerator[m];
+                        double after = metric.Kind == MetricKind.Binomial ? 1 : before + n;
+                        person.Numerator[m] = after;
+                        sums.Metrics[m].MoveNumerator(before, after, person.Denominator[m]);
+                    }
+                    double d = metric.DenominatorDelta(e, newOrder);
+                    if (d != 0)
+                    {
+                        double before = person.Denominator[m];
+                        person.Denominator[m] = before + d;
+                        sums.Metrics[m].MoveDenominator(before, before + d, person.Numerator[m]);
+                    }
+                }
+            }
+        }
+
+        /// <summary>An order: the event's session, or without one the minute it happened in.</summary>
+        private static string OrderKey(in StoredEvent e)
+        {
+            if (e.Extra is { } extra)
+            {
+                int i = extra.IndexOf("\"sessionId\":\"", StringComparison.Ordinal);
+                if (i >= 0)
+                {
+                    int start = i + 13, end = extra.IndexOf('"', start);
+                    if (end > start) return extra[start..end];
+                }
+            }
+            return "t" + (e.TimestampMs / 60_000).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        public void Link(string anonymousId, string userId)
+        {
+            lock (_lock)
+            {
+                if (_people.ContainsKey(userId) || !_people.TryRemove(anonymousId, out var person)) return;
+                _people[userId] = person;
+            }
+        }
+
+        public void Forget(string ownerId)
+        {
+            lock (_lock)
+            {
+                if (!_people.TryRemove(ownerId, out var person)) return;
+                var sums = VariantOf(person);
+                if (sums is null) return;
+                sums.People--;
+                for (int m = 0; m < _metrics.Length; m++)
+                {
+                    sums.Metrics[m].MoveNumerator(person.Numerator[m], 0, person.Denominator[m]);
+                    sums.Metrics[m].MoveDenominator(person.Denominator[m], 0, 0);
+                }
+            }
+        }
+
+        private VariantSums? VariantOf(Person person)
+        {
+            var keys = _phaseKeys[person.Phase - 1];
+            return person.Variant < keys.Length && _phases[person.Phase - 1].TryGetValue(keys[person.Variant], out var v) ? v : null;
+        }
+
+        public ExperimentSums Snapshot()
+        {
+            lock (_lock)
+            {
+                var phases = new List<IReadOnlyDictionary<string, VariantSnapshot>>();
+                foreach (var phase in _phases)
+                {
+                    phases.Add(phase.ToDictionary(kv => kv.Key, kv => new VariantSnapshot(kv.Value.People, [.. kv.Value.Metrics],
+                        kv.Value.Serving.Answers, kv.Value.Serving.Errors, kv.Value.Serving.Empty, kv.Value.Serving.LatencyQuantile(0.99))));
+                }
+                return new ExperimentSums([.. _metrics.Select(m => m.Definition)], phases);
+            }
+        }
+    }
+
+    private sealed class VariantSums(int metrics)
+    {
+        public long People;
+        public MetricSums[] Metrics = new MetricSums[metrics];
+        public readonly ServingSums Serving = new();
+
+        public void Grow(int metrics)
+        {
+            if (Metrics.Length < metrics) Array.Resize(ref Metrics, metrics);
+        }
+    }
+}
+
+/// <summary>An experiment's sums at one moment: the metrics in the order of <see cref="VariantSnapshot.Metrics"/>, per phase and variant.</summary>
+public sealed record ExperimentSums(IReadOnlyList<MetricDefinition> Metrics, IReadOnlyList<IReadOnlyDictionary<string, VariantSnapshot>> Phases);
+
+/// <param name="People">Exposed people of the variant in the phase.</param>
+/// <param name="Metrics">Per metric (same order as <see cref="ExperimentSums.Metrics"/>).</param>
+/// <param name="LatencyP99Ms">p99 answer latency of the variant's answers.</param>
+public sealed record VariantSnapshot(long People, IReadOnlyList<MetricSums> Metrics, long Answers, long Errors, long Empty, double LatencyP99Ms);

@@ -1,0 +1,59 @@
+namespace Attune.Experiments.Running;
+
+/// <summary>
+/// The sufficient statistics of one metric in one variant, kept up to date as events arrive: over the variant's people, the
+/// sums and sums of squares of the per-person numerator (and denominator, for ratio metrics) and their cross products — what
+/// the statistics engine needs (gbstats' <c>n</c>, <c>sum</c>, <c>sum_squares</c>, and for ratios <c>m_d_sum_of_products</c>).
+/// </summary>
+public struct MetricSums
+{
+    public double Sum, SumSquares, DenominatorSum, DenominatorSumSquares, SumOfProducts;
+
+    /// <summary>A person's numerator moved from <paramref name="before"/> to <paramref name="after"/> (their denominator is <paramref name="denominator"/>).</summary>
+    public void MoveNumerator(double before, double after, double denominator)
+    {
+        Sum += after - before;
+        SumSquares += after * after - before * before;
+        SumOfProducts += (after - before) * denominator;
+    }
+
+    public void MoveDenominator(double before, double after, double numerator)
+    {
+        DenominatorSum += after - before;
+        DenominatorSumSquares += after * after - before * before;
+        SumOfProducts += (after - before) * numerator;
+    }
+}
+
+/// <summary>Per-answer guardrails of one variant: answers, errors, empty answers and a latency histogram.</summary>
+public sealed class ServingSums
+{
+    /// <summary>Latency buckets: 0.1 ms wide up to 100 ms, then one overflow bucket.</summary>
+    private const int Buckets = 1001;
+    private readonly long[] _latency = new long[Buckets];
+
+    public long Answers { get; private set; }
+    public long Errors { get; private set; }
+    public long Empty { get; private set; }
+
+    public void Add(double latencyMs, bool empty, bool error)
+    {
+        Answers++;
+        if (error) Errors++;
+        if (empty) Empty++;
+        _latency[Math.Clamp((int)(latencyMs * 10), 0, Buckets - 1)]++;
+    }
+
+    /// <summary>The <paramref name="q"/> quantile of latency in ms (upper edge of its bucket; 100+ when past the histogram).</summary>
+    public double LatencyQuantile(double q)
+    {
+        if (Answers == 0) return 0;
+        long target = (long)Math.Ceiling(q * Answers), seen = 0;
+        for (int b = 0; b < Buckets; b++)
+        {
+            seen += _latency[b];
+            if (seen >= target) return (b + 1) / 10.0;
+        }
+        return Buckets / 10.0;
+    }
+}

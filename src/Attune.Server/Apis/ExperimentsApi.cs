@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Attune.Experiments.Definitions;
+using Attune.Experiments.Running;
 using Attune.Serving;
 using Attune.Server.Security;
 using Microsoft.AspNetCore.Builder;
@@ -64,6 +65,14 @@ public static class ExperimentsApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
 
+        api.MapGet("/{id}/results", Results)
+            .WithName("ExperimentResults")
+            .WithSummary("Per phase, variant and metric: people, value, difference with CI, p-value or chance to win, SRM, and a verdict")
+            .WithDescription("Incremental: computed from sums kept up to date as events arrive (no rescan). Verdicts: keep running (with " +
+                "the people still needed for the minimum detectable effect), ship, stop: worse, invalid: SRM. docs/experiments.md says what each number means.")
+            .Produces<ResultsOutput>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
         var holdout = app.MapGroup("/v1/holdout").WithTags("Experiments").WithMetadata(new RequiredScope(Scope.Admin));
         holdout.MapGet("/", GetHoldout)
             .WithName("GetHoldout")
@@ -77,6 +86,11 @@ public static class ExperimentsApi
             .Accepts<Holdout>("application/json")
             .Produces<Holdout>()
             .ProducesProblem(StatusCodes.Status400BadRequest);
+        holdout.MapGet("/results", HoldoutResults)
+            .WithName("HoldoutResults")
+            .WithSummary("The total uplift of personalization: holdout (control) against everyone else, like an experiment's results")
+            .Produces<ResultsOutput>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 
@@ -86,6 +100,21 @@ public static class ExperimentsApi
 
     public static IResult Get(string id, AttuneServices s) =>
         s.Serving.Experiments.Current.Experiments.TryGetValue(id, out var e) ? TypedResults.Ok(e) : Problems.NotFound("Experiment", id);
+
+    public static IResult Results(string id, AttuneServices s)
+    {
+        if (ExperimentReader.CheckId(id) is { } bad) return Problems.BadField("id", bad);
+        if (!s.Serving.Experiments.Current.Experiments.TryGetValue(id, out var e)) return Problems.NotFound("Experiment", id);
+        var sums = s.Serving.Tracker.Sums(id) ?? new ExperimentSums([], []);
+        return TypedResults.Ok(ExperimentResults.Compute(e, sums));
+    }
+
+    public static IResult HoldoutResults(AttuneServices s)
+    {
+        if (s.Serving.Experiments.Current.Holdout is not { } holdout) return Problems.NotFound("Holdout", "global");
+        var e = holdout.AsExperiment();
+        return TypedResults.Ok(ExperimentResults.Compute(e, s.Serving.Tracker.Sums(e.Id) ?? new ExperimentSums([], [])));
+    }
 
     public static Task<IResult> Create(HttpContext context, AttuneServices s) => WriteAsync(context, s, null);
 

@@ -1,0 +1,133 @@
+using Attune.Experiments.Definitions;
+using Attune.Experiments.Running;
+using Attune.Model;
+using Attune.Storage;
+using Experiment = Attune.Experiments.Definitions.Experiment;
+
+namespace Attune.Tests.Experiments;
+
+/// <summary>
+/// The tracker's incremental sums equal the sums computed directly from each person's events in their window, whatever the
+/// order in which exposures, events, identify and erasure arrive.
+/// </summary>
+public sealed class ExperimentTrackerTests
+{
+    private const long Hour = 3_600_000;
+
+    private static Experiment Definition() => new()
+    {
+        Id = "e",
+        Variants = [new ExperimentVariant("control", "default", 0.5), new ExperimentVariant("treatment", "other", 0.5)],
+        Metrics = new ExperimentMetrics(Metrics.Conversion, [Metrics.Revenue, Metrics.AverageOrderValue, Metrics.ItemsPerOrder, Metrics.AddToCart], []),
+        Analysis = new ExperimentAnalysis { AttributionHours = 24 },
+        Status = ExperimentStatus.Running,
+        Phases = [new ExperimentPhase(1, DateTimeOffset.UnixEpoch, null,
+            [new ExperimentVariant("control", "default", 0.5), new ExperimentVariant("treatment", "other", 0.5)], 1, "started")],
+    };
+
+    private static StoredEvent Purchase(string person, long at, double value, string session, long seq) =>
+        new(person, false, "item", (int)EventType.Purchase, at, value, seq, $$"""{"sessionId":"{{session}}"}""");
+
+    [Fact]
+    public void IncrementalSumsEqualTheDirectComputation()
+    {
+        var tracker = new ExperimentTracker();
+        tracker.Track(Definition());
+        var rng = new Random(3);
+        var events = new List<StoredEvent>();
+        var exposedAt = new Dictionary<string, (string Variant, long At)>();
+        long seq = 0;
+        for (int p = 0; p < 300; p++)
+        {
+            string person = $"p{p}";
+            long at = rng.Next(0, 48) * Hour;
+            string variant = p % 2 == 0 ? "control" : "treatment";
+            exposedAt[person] = (variant, at);
+            tracker.Expose(new Exposure("e", person, false, 1, variant, at), person);
+            // Purchases before exposure, inside the window and after it: only the window counts.
+            for (int k = 0; k < rng.Next(0, 6); k++)
+            {
+                long t = at + rng.Next(-30, 40) * Hour;
+                events.Add(Purchase(person, t, rng.Next(5, 100), $"s{rng.Next(0, 3)}", ++seq));
+                if (rng.NextDouble() < 0.3) events.Add(new StoredEvent(person, false, "item", (int)EventType.AddToCart, t, null, ++seq));
+            }
+        }
+        events.Add(Purchase("stranger", 0, 50, "s", ++seq)); // never exposed: counts nowhere
+        foreach (var e in events) tracker.Observe(e);
+        foreach (var e in events.Take(50)) tracker.Observe(e); // a replayed event is never counted twice
+
+        var sums = tracker.Sums("e")!;
+        var ids = sums.Metrics.Select(m => m.Id).ToList();
+        foreach (string variant in new[] { "control", "treatment" })
+        {
+            var people = exposedAt.Where(kv => kv.Value.Variant == variant).Select(kv => kv.Key).ToList();
+            var snapshot = sums.Phases[0][variant];
+            Assert.Equal(people.Count, snapshot.People);
+            double conv = 0, rev = 0, revSq = 0, orders = 0, ordersSq = 0, revOrders = 0, items = 0, carts = 0;
+            foreach (string person in people)
+            {
+                long at = exposedAt[person].At;
+                var mine = events.Where(e => e.ProfileId == person && e.TimestampMs >= at && e.TimestampMs < at + 24 * Hour).ToList();
+                var bought = mine.Where(e => e.TypeCode == (int)EventType.Purchase).ToList();
+                double r = bought.Sum(e => e.Value ?? 0);
+                double o = bought.Select(e => e.Extra).Distinct().Count();
+                conv += bought.Count > 0 ? 1 : 0;
+                rev += r;
+                revSq += r * r;
+                orders += o;
+                ordersSq += o * o;
+                revOrders += r * o;
+                items += bought.Count;
+                carts += mine.Any(e => e.TypeCode == (int)EventType.AddToCart) ? 1 : 0;
+            }
+            var m = snapshot.Metrics;
+            Assert.Equal(conv, m[ids.IndexOf(Metrics.Conversion)].Sum, 9);
+            Assert.Equal(conv, m[ids.IndexOf(Metrics.Conversion)].SumSquares, 9);
+            Assert.Equal(rev, m[ids.IndexOf(Metrics.Revenue)].Sum, 6);
+            Assert.Equal(revSq, m[ids.IndexOf(Metrics.Revenue)].SumSquares, 3);
+            var aov = m[ids.IndexOf(Metrics.AverageOrderValue)];
+            Assert.Equal((rev, orders, ordersSq, revOrders), (aov.Sum, aov.DenominatorSum, aov.DenominatorSumSquares, aov.SumOfProducts));
+            Assert.Equal(items, m[ids.IndexOf(Metrics.ItemsPerOrder)].Sum, 9);
+            Assert.Equal(carts, m[ids.IndexOf(Metrics.AddToCart)].Sum, 9);
+        }
+    }
+
+    [Fact]
+    public void AnIdentifiedVisitorKeepsCountingAndAnErasedPersonLeavesTheResults()
+    {
+        var tracker = new ExperimentTracker();
+        tracker.Track(Definition());
+        tracker.Expose(new Exposure("e", "anon-1", true, 1, "treatment", 0), "anon-1");
+        tracker.Expose(new Exposure("e", "u2", false, 1, "treatment", 0), "u2");
+        tracker.Observe(Purchase("anon-1", Hour, 10, "a", 1));
+        tracker.Link("anon-1", "u1"); // later events carry the user id
+        tracker.Observe(Purchase("u1", 2 * Hour, 30, "b", 2));
+        tracker.Observe(Purchase("u2", 2 * Hour, 100, "c", 3));
+        var revenue = tracker.Sums("e")!;
+        int r = revenue.Metrics.Select(m => m.Id).ToList().IndexOf(Metrics.Revenue);
+        Assert.Equal(140, revenue.Phases[0]["treatment"].Metrics[r].Sum);
+        Assert.Equal(40 * 40 + 100 * 100, revenue.Phases[0]["treatment"].Metrics[r].SumSquares);
+
+        tracker.Forget("u2");
+        var after = tracker.Sums("e")!.Phases[0]["treatment"];
+        Assert.Equal(1, after.People);
+        Assert.Equal(40, after.Metrics[r].Sum, 9);
+        Assert.Equal(1600, after.Metrics[r].SumSquares, 9);
+    }
+
+    [Fact]
+    public void AnswersServedFeedClickThroughAndTheServingGuardrails()
+    {
+        var def = Definition() with { Metrics = new ExperimentMetrics(Metrics.ClickThrough, [], [Metrics.LatencyP99, Metrics.ErrorRate]) };
+        var tracker = new ExperimentTracker();
+        tracker.Track(def);
+        tracker.Expose(new Exposure("e", "u", false, 1, "control", 0), "u");
+        for (int i = 0; i < 4; i++) tracker.Served("e", "u", "control", latencyMs: 1 + i, empty: i == 0, error: i == 3);
+        tracker.Observe(new StoredEvent("u", false, "item", (int)EventType.Click, Hour, null, 1, """{"recommendationId":"rec_1"}"""));
+        tracker.Observe(new StoredEvent("u", false, "item", (int)EventType.Click, Hour, null, 2)); // not from a recommendation
+        var control = tracker.Sums("e")!.Phases[0]["control"];
+        Assert.Equal((1.0, 4.0), (control.Metrics[0].Sum, control.Metrics[0].DenominatorSum));
+        Assert.Equal((4L, 1L, 1L), (control.Answers, control.Errors, control.Empty));
+        Assert.Equal(4.1, control.LatencyP99Ms, 9);
+    }
+}

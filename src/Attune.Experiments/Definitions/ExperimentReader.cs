@@ -246,6 +246,8 @@ public static class ExperimentReader
             else if (Definitions.Metrics.BuiltIn.ContainsKey(m.Id) || list.Exists(x => x.Id == m.Id)) errors[$"{f}.id"] = ["is taken by another metric"];
             else if (m.Kind == MetricKind.Serving) errors[$"{f}.kind"] = ["must be binomial, mean or ratio"];
             else if (m.EventTypes.Count == 0) errors[$"{f}.eventTypes"] = ["must name at least one event type"];
+            else if (m.EventTypes.Concat(m.Denominator?.EventTypes ?? []).FirstOrDefault(t => !Model.EventTypes.TryGetBuiltIn(t, out _) && t != "answer") is { } unknown)
+                errors[$"{f}.eventTypes"] = [$"'{unknown}' is not a built-in event type; known: {string.Join(", ", Model.EventTypes.BuiltInNames.Order(StringComparer.Ordinal))} (custom types are not counted yet)"];
             else if (m.Kind == MetricKind.Ratio && m.Denominator is null) errors[$"{f}.denominator"] = ["is required for a ratio metric"];
             else if (m.WindowHours is <= 0) errors[$"{f}.windowHours"] = ["must be positive"];
             else list.Add(m);

@@ -43,6 +43,7 @@ public sealed class ServingEngine : IAsyncDisposable
     private readonly BatchWriter<RecommendationRecord> _recommendationLog;
     private readonly BatchWriter<Exposure> _exposureLog;
     private readonly ExperimentAttributes _experimentAttributes;
+    private readonly PrePeriodReader _prePeriods;
     private readonly Answers _answers;
 
     public ServingEngine(IAttuneStore store, ServingOptions options, string dataDirectory, ILogger? logger = null,
@@ -75,7 +76,13 @@ public sealed class ServingEngine : IAsyncDisposable
         Router.Exposed += _exposureLog.Add;
         Tracker = new ExperimentTracker();
         Experiments.Changed += TrackAll;
-        Router.Exposed += e => Tracker.Expose(e, OwnerOf(e));
+        _prePeriods = new PrePeriodReader(store, Tracker, _log);
+        Router.Exposed += e =>
+        {
+            var (owner, anonymous) = OwnerOf(e);
+            Tracker.Expose(e, owner);
+            _prePeriods.Add(e, owner, anonymous);
+        };
         _live.EventApplied += e => Tracker.Observe(e);
         _live.Linked += Tracker.Link;
         _live.UserErased += Tracker.Forget;
@@ -172,6 +179,7 @@ public sealed class ServingEngine : IAsyncDisposable
         await LoadPinnedAsync(ct).ConfigureAwait(false);
         _recommendationLog.Start();
         _exposureLog.Start();
+        _prePeriods.Start();
         _background.Start();
     }
 
@@ -277,7 +285,7 @@ public sealed class ServingEngine : IAsyncDisposable
     }
 
     /// <summary>The id a person's events carry: the user id, or the anonymous id until it is identified.</summary>
-    private string OwnerOf(Exposure e) => e.Anonymous ? _live.Profiles.Owner(null, e.PersonId).Id : e.PersonId;
+    private (string Id, bool Anonymous) OwnerOf(Exposure e) => e.Anonymous ? _live.Profiles.Owner(null, e.PersonId) : (e.PersonId, false);
 
     /// <summary>
     /// Start-up: the sticky assignments and results of every experiment that ran (running and stopped), rebuilt from the
@@ -295,7 +303,9 @@ public sealed class ServingEngine : IAsyncDisposable
             await foreach (var exposure in _store.ReadExposuresAsync(id, ct).ConfigureAwait(false))
             {
                 Router.Restore(exposure);
-                Tracker.Expose(exposure, OwnerOf(exposure));
+                var (owner, anonymous) = OwnerOf(exposure);
+                Tracker.Expose(exposure, owner);
+                _prePeriods.Add(exposure, owner, anonymous);
             }
             from = Math.Min(from, snapshot.Experiments.TryGetValue(id, out var e) ? e.Phases[0].EventSeq : snapshot.Holdout!.EventSeq);
         }
@@ -346,5 +356,6 @@ public sealed class ServingEngine : IAsyncDisposable
         await _background.DisposeAsync().ConfigureAwait(false);
         await _recommendationLog.DisposeAsync().ConfigureAwait(false);
         await _exposureLog.DisposeAsync().ConfigureAwait(false);
+        await _prePeriods.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -211,6 +211,26 @@ public sealed partial class SqliteStore
         }, list.Length, ct);
     }
 
+    public async IAsyncEnumerable<StoredEvent> ReadProfileEventsAsync(string profileId, bool anonymous, long fromMs, long toMs,
+        [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(profileId);
+        await using var c = OpenRead();
+        await using var cmd = c.CreateCommand();
+        // events_by_profile (profile, ts) serves the range.
+        cmd.CommandText = $"""
+            {StoredEventSelect}
+            WHERE e.profile = (SELECT idx FROM profiles WHERE kind = $kind AND id = $id) AND e.ts >= $from AND e.ts < $to
+            ORDER BY e.ts, e.seq
+            """;
+        cmd.Parameters.AddWithValue("$kind", anonymous ? KindAnonymous : KindUser);
+        cmd.Parameters.AddWithValue("$id", profileId);
+        cmd.Parameters.AddWithValue("$from", fromMs);
+        cmd.Parameters.AddWithValue("$to", toMs);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false)) yield return ReadStoredEvent(r);
+    }
+
     public async IAsyncEnumerable<Exposure> ReadExposuresAsync(string experimentId, [EnumeratorCancellation] CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(experimentId);

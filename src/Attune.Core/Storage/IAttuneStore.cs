@@ -81,6 +81,12 @@ public interface IAttuneStore : IAsyncDisposable
     /// </summary>
     Task RecordExposuresAsync(IReadOnlyList<Exposure> exposures, CancellationToken ct = default);
 
+    /// <summary>
+    /// One person's events with <paramref name="fromMs"/> ≤ time &lt; <paramref name="toMs"/>, in time order: the user's (their
+    /// identified anonymous history included), or a never-identified anonymous visitor's when <paramref name="anonymous"/>.
+    /// </summary>
+    IAsyncEnumerable<StoredEvent> ReadProfileEventsAsync(string profileId, bool anonymous, long fromMs, long toMs, CancellationToken ct = default);
+
     /// <summary>Every exposure of one experiment, in the order of first exposure.</summary>
     IAsyncEnumerable<Exposure> ReadExposuresAsync(string experimentId, CancellationToken ct = default);
 

@@ -31,7 +31,7 @@ public static class ExperimentResults
             _ => "none",
         };
         return new ResultsOutput(e.Id, e.Name, e.Status.ToString().ToLowerInvariant(), new AnalysisOutput(e.Analysis.Engine,
-            e.Analysis.Engine == "frequentist" && e.Analysis.Sequential, false, e.Analysis.Alpha, correction, e.Analysis.MinimumDetectableEffect), phases);
+            e.Analysis.Engine == "frequentist" && e.Analysis.Sequential, e.Analysis.Cuped && e.Analysis.PrePeriodDays > 0, e.Analysis.Alpha, correction, e.Analysis.MinimumDetectableEffect), phases);
     }
 
     private static PhaseResult Phase(Experiment e, ExperimentPhase phase, IReadOnlyList<MetricDefinition> metrics, IReadOnlyDictionary<string, VariantSnapshot> sums)
@@ -49,17 +49,21 @@ public static class ExperimentResults
             var def = metrics[m];
             string role = def.Id == e.Metrics.Primary ? "primary" : e.Metrics.Guardrails.Contains(def.Id) ? "guardrail" : "secondary";
             var rows = new List<VariantMetric>();
+            // CUPED once every person of every variant has their pre-exposure values (read in the background at exposure).
+            bool cuped = e.Analysis.Cuped && e.Analysis.PrePeriodDays > 0 && !(def.Denominator?.Value == MetricValue.Answers)
+                && snapshots.All(x => m < x.Metrics.Count && x.People >= 2 && x.Metrics[m].PrePeople == x.People);
             for (int v = 0; v < variants.Count; v++)
             {
                 var s = snapshots[v];
-                var stat = m < s.Metrics.Count ? Statistic(def, s.People, s.Metrics[m]) : null;
+                var stat = m < s.Metrics.Count ? Statistic(def, s.People, s.Metrics[m], cuped: false) : null;
                 double value = stat is null || s.People == 0 ? 0 : stat.Mean;
                 DifferenceOutput? difference = null;
-                if (v > 0 && stat is not null && m < control.Metrics.Count && Statistic(def, control.People, control.Metrics[m]) is { } baseline)
-                    difference = Difference(e, def, baseline, stat, control.People, s.People);
+                if (v > 0 && stat is not null && m < control.Metrics.Count
+                    && Statistic(def, control.People, control.Metrics[m], cuped) is { } baseline && Statistic(def, s.People, s.Metrics[m], cuped) is { } treatment)
+                    difference = Difference(e, def, baseline, treatment, control.People, s.People);
                 rows.Add(new VariantMetric(variants[v].Key, s.People, value, difference));
             }
-            metricResults.Add(new MetricResult(def.Id, def.Name, def.Kind.ToString().ToLowerInvariant(), role, def.Inverse, rows));
+            metricResults.Add(new MetricResult(def.Id, def.Name, def.Kind.ToString().ToLowerInvariant(), role, def.Inverse, cuped, rows));
         }
         foreach (string serving in e.Metrics.Guardrails.Where(g => Definitions.Metrics.BuiltIn.TryGetValue(g, out var d) && d.Kind == MetricKind.Serving))
             metricResults.Add(ServingGuardrail(e, serving, variants, snapshots));
@@ -70,9 +74,25 @@ public static class ExperimentResults
             Verdict(e, mismatch, metricResults, snapshots));
     }
 
-    private static Statistic? Statistic(MetricDefinition def, long people, MetricSums s)
+    private static Statistic? Statistic(MetricDefinition def, long people, MetricSums s, bool cuped)
     {
         if (people <= 0) return null;
+        if (cuped)
+        {
+            return def.Kind switch
+            {
+                MetricKind.Binomial => new RegressionAdjustedStatistic(people, new ProportionStatistic(people, s.Sum),
+                    new ProportionStatistic(people, s.PreSum), s.PostPreProducts, null),
+                MetricKind.Mean => new RegressionAdjustedStatistic(people, new SampleMeanStatistic(people, s.Sum, s.SumSquares),
+                    new SampleMeanStatistic(people, s.PreSum, s.PreSumSquares), s.PostPreProducts, null),
+                MetricKind.Ratio => new RegressionAdjustedRatioStatistic(people,
+                    new SampleMeanStatistic(people, s.Sum, s.SumSquares), new SampleMeanStatistic(people, s.DenominatorSum, s.DenominatorSumSquares),
+                    new SampleMeanStatistic(people, s.PreSum, s.PreSumSquares), new SampleMeanStatistic(people, s.PreDenominatorSum, s.PreDenominatorSumSquares),
+                    s.PostPreProducts, s.DenominatorPostPreProducts, s.PrePreDenominatorProducts, s.SumOfProducts, s.PostPreDenominatorProducts,
+                    s.PrePostDenominatorProducts, null),
+                _ => null,
+            };
+        }
         return def.Kind switch
         {
             MetricKind.Binomial => new ProportionStatistic(people, s.Sum),
@@ -142,7 +162,7 @@ public static class ExperimentResults
             }
             rows.Add(new VariantMetric(variants[v].Key, s[v].Answers, value, difference));
         }
-        return new MetricResult(id, def.Name, "serving", "guardrail", true, rows);
+        return new MetricResult(id, def.Name, "serving", "guardrail", true, false, rows);
     }
 
     /// <summary>Corrects the p-values of the decision metrics (primary and secondary, every treatment) together.</summary>
@@ -226,7 +246,7 @@ public static class ExperimentResults
 
 public sealed record ResultsOutput(string Id, string? Name, string Status, AnalysisOutput Analysis, IReadOnlyList<PhaseResult> Phases);
 
-/// <param name="Cuped">Whether CUPED adjusted the metrics (not yet: see docs/experiments.md).</param>
+/// <param name="Cuped">Whether CUPED is on for the experiment (each metric says whether it was applied).</param>
 /// <param name="Correction">The multiple-testing correction applied to p-values, by name.</param>
 public sealed record AnalysisOutput(string Engine, bool Sequential, bool Cuped, double Alpha, string Correction, double MinimumDetectableEffect);
 
@@ -237,7 +257,8 @@ public sealed record PhaseResult(int Number, DateTimeOffset StartedAt, DateTimeO
 public sealed record VariantOutput(string Key, string Recipe, double Weight, long People, long Answers, long Errors, long EmptyAnswers, double LatencyP99Ms);
 
 /// <param name="Role">primary, secondary or guardrail.</param>
-public sealed record MetricResult(string Id, string? Name, string Kind, string Role, bool Inverse, List<VariantMetric> Variants);
+/// <param name="Cuped">Whether the differences were CUPED-adjusted (by the metric's own pre-exposure values).</param>
+public sealed record MetricResult(string Id, string? Name, string Kind, string Role, bool Inverse, bool Cuped, List<VariantMetric> Variants);
 
 /// <param name="People">Exposed people (answers, for serving guardrails).</param>
 /// <param name="Value">The variant's mean (rate, per-person mean or ratio).</param>

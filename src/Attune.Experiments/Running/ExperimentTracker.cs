@@ -65,6 +65,18 @@ public sealed class ExperimentTracker
         foreach (var tracked in _experiments.Values) tracked.Forget(ownerId);
     }
 
+    /// <summary>
+    /// CUPED: a person's events of the pre-exposure period (read from the store when they were exposed) give each metric's
+    /// pre-exposure value, which results regress on. Events outside [exposure − the experiment's pre-period, exposure) are ignored.
+    /// </summary>
+    public void SetPre(string experimentId, string ownerId, IReadOnlyList<StoredEvent> events)
+    {
+        if (_experiments.TryGetValue(experimentId, out var tracked)) tracked.SetPre(ownerId, events);
+    }
+
+    /// <summary>The pre-exposure period of an experiment in ms (0 = no CUPED), to read a person's history for <see cref="SetPre"/>.</summary>
+    public long PrePeriodMs(string experimentId) => _experiments.TryGetValue(experimentId, out var tracked) ? tracked.PrePeriodMs : 0;
+
     /// <summary>A consistent copy of an experiment's sums, per phase and variant; null when it is not tracked.</summary>
     public ExperimentSums? Sums(string experimentId) => _experiments.TryGetValue(experimentId, out var tracked) ? tracked.Snapshot() : null;
 
@@ -73,6 +85,8 @@ public sealed class ExperimentTracker
         public readonly int Phase = phase, Variant = variant;
         public readonly long ExposedMs = exposedMs;
         public double[] Numerator = new double[metrics], Denominator = new double[metrics];
+        public double[] PreNumerator = new double[metrics], PreDenominator = new double[metrics];
+        public bool PreKnown;
         public HashSet<string>? Orders;
     }
 
@@ -85,6 +99,8 @@ public sealed class ExperimentTracker
         private readonly List<Dictionary<string, VariantSums>> _phases = [];
         private CompiledMetric[] _metrics = [];
         private string[][] _phaseKeys = [];
+
+        public long PrePeriodMs { get; private set; }
 
         public void Define(Experiment e)
         {
@@ -110,9 +126,12 @@ public sealed class ExperimentTracker
                         // Grow each person's arrays; a metric added later counts from now on.
                         Array.Resize(ref person.Numerator, ordered.Count);
                         Array.Resize(ref person.Denominator, ordered.Count);
+                        Array.Resize(ref person.PreNumerator, ordered.Count);
+                        Array.Resize(ref person.PreDenominator, ordered.Count);
                     }
                 }
                 _metrics = [.. ordered];
+                PrePeriodMs = e.Analysis.Cuped ? (long)(e.Analysis.PrePeriodDays * 86_400_000) : 0;
                 _phaseKeys = [.. e.Phases.Select(p => p.Variants.Select(v => v.Key).ToArray())];
                 while (_phases.Count < e.Phases.Count) _phases.Add(new Dictionary<string, VariantSums>(StringComparer.Ordinal));
                 for (int p = 0; p < e.Phases.Count; p++)
@@ -152,7 +171,7 @@ public sealed class ExperimentTracker
                     if (!_metrics[m].UsesAnswers) continue;
                     double before = person.Denominator[m];
                     person.Denominator[m] = before + 1;
-                    sums.Metrics[m].MoveDenominator(before, before + 1, person.Numerator[m]);
+                    sums.Metrics[m].MoveDenominator(before, before + 1, person.Numerator[m], person.PreNumerator[m], person.PreDenominator[m]);
                 }
             }
         }
@@ -182,14 +201,14 @@ public sealed class ExperimentTracker
                         double before = person.Numerator[m];
                         double after = metric.Kind == MetricKind.Binomial ? 1 : before + n;
                         person.Numerator[m] = after;
-                        sums.Metrics[m].MoveNumerator(before, after, person.Denominator[m]);
+                        sums.Metrics[m].MoveNumerator(before, after, person.Denominator[m], person.PreNumerator[m], person.PreDenominator[m]);
                     }
                     double d = metric.DenominatorDelta(e, newOrder);
                     if (d != 0)
                     {
                         double before = person.Denominator[m];
                         person.Denominator[m] = before + d;
-                        sums.Metrics[m].MoveDenominator(before, before + d, person.Numerator[m]);
+                        sums.Metrics[m].MoveDenominator(before, before + d, person.Numerator[m], person.PreNumerator[m], person.PreDenominator[m]);
                     }
                 }
             }
@@ -208,6 +227,38 @@ public sealed class ExperimentTracker
                 }
             }
             return "t" + (e.TimestampMs / 60_000).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        public void SetPre(string ownerId, IReadOnlyList<StoredEvent> events)
+        {
+            if (!_people.TryGetValue(ownerId, out var person) || person.PreKnown) return;
+            lock (_lock)
+            {
+                var sums = VariantOf(person);
+                if (sums is null || person.PreKnown) return;
+                long from = person.ExposedMs - PrePeriodMs;
+                HashSet<string>? orders = null;
+                foreach (var e in events)
+                {
+                    if (e.TimestampMs < from || e.TimestampMs >= person.ExposedMs) continue;
+                    bool newOrder = false, ordersChecked = false;
+                    for (int m = 0; m < _metrics.Length; m++)
+                    {
+                        var metric = _metrics[m];
+                        if (metric.UsesOrders && !ordersChecked)
+                        {
+                            ordersChecked = true;
+                            newOrder = (orders ??= new HashSet<string>(StringComparer.Ordinal)).Add(OrderKey(e));
+                        }
+                        double n = metric.NumeratorDelta(e, newOrder);
+                        if (n != 0) person.PreNumerator[m] = metric.Kind == MetricKind.Binomial ? 1 : person.PreNumerator[m] + n;
+                        person.PreDenominator[m] += metric.DenominatorDelta(e, newOrder);
+                    }
+                }
+                person.PreKnown = true;
+                for (int m = 0; m < _metrics.Length; m++)
+                    sums.Metrics[m].AddPre(person.Numerator[m], person.Denominator[m], person.PreNumerator[m], person.PreDenominator[m]);
+            }
         }
 
         public void Link(string anonymousId, string userId)
@@ -229,6 +280,8 @@ public sealed class ExperimentTracker
                 sums.People--;
                 for (int m = 0; m < _metrics.Length; m++)
                 {
+                    if (person.PreKnown)
+                        sums.Metrics[m].AddPre(person.Numerator[m], person.Denominator[m], person.PreNumerator[m], person.PreDenominator[m], sign: -1);
                     sums.Metrics[m].MoveNumerator(person.Numerator[m], 0, person.Denominator[m]);
                     sums.Metrics[m].MoveDenominator(person.Denominator[m], 0, 0);
                 }

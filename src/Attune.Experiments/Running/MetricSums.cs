@@ -7,21 +7,52 @@ namespace Attune.Experiments.Running;
 /// </summary>
 public struct MetricSums
 {
+    /// <summary>Post-exposure numerator m and denominator d: Σm, Σm², Σd, Σd², Σm·d.</summary>
     public double Sum, SumSquares, DenominatorSum, DenominatorSumSquares, SumOfProducts;
 
-    /// <summary>A person's numerator moved from <paramref name="before"/> to <paramref name="after"/> (their denominator is <paramref name="denominator"/>).</summary>
-    public void MoveNumerator(double before, double after, double denominator)
+    /// <summary>
+    /// CUPED: the same metric over the pre-exposure period (m', d'): Σm', Σm'², Σd', Σd'², and the cross sums Σm·m', Σd·d',
+    /// Σm'·d', Σm·d', Σm'·d (gbstats' regression-adjusted statistics). <see cref="PrePeople"/> counts people whose pre-period is in.
+    /// </summary>
+    public double PreSum, PreSumSquares, PreDenominatorSum, PreDenominatorSumSquares,
+        PostPreProducts, DenominatorPostPreProducts, PrePreDenominatorProducts, PostPreDenominatorProducts, PrePostDenominatorProducts;
+
+    public long PrePeople;
+
+    /// <summary>A person's numerator moved from <paramref name="before"/> to <paramref name="after"/>; their other values are given.</summary>
+    public void MoveNumerator(double before, double after, double denominator, double preNumerator = 0, double preDenominator = 0)
     {
-        Sum += after - before;
+        double delta = after - before;
+        Sum += delta;
         SumSquares += after * after - before * before;
-        SumOfProducts += (after - before) * denominator;
+        SumOfProducts += delta * denominator;
+        PostPreProducts += delta * preNumerator;
+        PostPreDenominatorProducts += delta * preDenominator;
     }
 
-    public void MoveDenominator(double before, double after, double numerator)
+    public void MoveDenominator(double before, double after, double numerator, double preNumerator = 0, double preDenominator = 0)
     {
-        DenominatorSum += after - before;
+        double delta = after - before;
+        DenominatorSum += delta;
         DenominatorSumSquares += after * after - before * before;
-        SumOfProducts += (after - before) * numerator;
+        SumOfProducts += delta * numerator;
+        DenominatorPostPreProducts += delta * preDenominator;
+        PrePostDenominatorProducts += delta * preNumerator;
+    }
+
+    /// <summary>A person's pre-exposure values arrived (or, with <paramref name="sign"/> −1, leave with the person).</summary>
+    public void AddPre(double numerator, double denominator, double preNumerator, double preDenominator, int sign = 1)
+    {
+        PrePeople += sign;
+        PreSum += sign * preNumerator;
+        PreSumSquares += sign * preNumerator * preNumerator;
+        PreDenominatorSum += sign * preDenominator;
+        PreDenominatorSumSquares += sign * preDenominator * preDenominator;
+        PostPreProducts += sign * numerator * preNumerator;
+        DenominatorPostPreProducts += sign * denominator * preDenominator;
+        PrePreDenominatorProducts += sign * preNumerator * preDenominator;
+        PostPreDenominatorProducts += sign * numerator * preDenominator;
+        PrePostDenominatorProducts += sign * preNumerator * denominator;
     }
 }
 

@@ -18,6 +18,11 @@ public sealed record Experiment
     public required string Id { get; init; }
     public string? Name { get; init; }
     public string? Hypothesis { get; init; }
+    /// <summary>
+    /// <see cref="ExperimentMethod.AB"/> splits people between variants; <see cref="ExperimentMethod.Interleaving"/> serves
+    /// everyone in it one list merged from both variants' recipes (team draft) and counts whose items each person clicks.
+    /// </summary>
+    public ExperimentMethod Method { get; init; } = ExperimentMethod.AB;
     /// <summary>Two or more; the first is the control the others are compared with.</summary>
     public required IReadOnlyList<ExperimentVariant> Variants { get; init; }
     /// <summary>The share of eligible people who enter the experiment, in [0, 1].</summary>
@@ -91,6 +96,13 @@ public sealed record ExperimentAnalysis
     public double AttributionHours { get; init; } = 72;
     /// <summary>The pre-exposure period CUPED reads.</summary>
     public double PrePeriodDays { get; init; } = 14;
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<ExperimentMethod>))]
+public enum ExperimentMethod
+{
+    [JsonStringEnumMemberName("ab")] AB,
+    [JsonStringEnumMemberName("interleaving")] Interleaving,
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<ExperimentStatus>))]

@@ -15,7 +15,7 @@ public sealed record ExperimentReferences(Func<string, bool> RecipeExists, IRead
 public static class ExperimentReader
 {
     private static readonly string[] s_fields =
-        ["id", "name", "hypothesis", "variants", "coverage", "targeting", "hashAttribute", "namespace", "scenarios", "metrics", "customMetrics", "analysis"];
+        ["id", "name", "hypothesis", "method", "variants", "coverage", "targeting", "hashAttribute", "namespace", "scenarios", "metrics", "customMetrics", "analysis"];
     /// <summary>Written by the server; accepted and ignored so that what GET returns can be sent back.</summary>
     private static readonly string[] s_serverFields = ["status", "phases", "createdAt", "updatedAt"];
     private static readonly string[] s_hashAttributes = ["userId", "anonymousId"];
@@ -45,6 +45,7 @@ public static class ExperimentReader
         JsonElement? metricsJson = null;
         List<MetricDefinition> custom = [];
         var analysis = new ExperimentAnalysis();
+        var method = ExperimentMethod.AB;
         foreach (var p in json.EnumerateObject())
         {
             var v = p.Value;
@@ -59,6 +60,11 @@ public static class ExperimentReader
                 case "name": name = Text(v, "name", errors); break;
                 case "hypothesis": hypothesis = Text(v, "hypothesis", errors); break;
                 case "variants": variants = ReadVariants(v, refs, errors); break;
+                case "method":
+                    if (v.ValueKind == JsonValueKind.String && v.GetString() == "ab") method = ExperimentMethod.AB;
+                    else if (v.ValueKind == JsonValueKind.String && v.GetString() == "interleaving") method = ExperimentMethod.Interleaving;
+                    else errors["method"] = ["must be ab (split people between variants) or interleaving (team-draft: both recipes in one answer)"];
+                    break;
                 case "coverage":
                     if (v.ValueKind != JsonValueKind.Number || !v.TryGetDouble(out coverage) || coverage is < 0 or > 1) errors["coverage"] = ["must be a number from 0 to 1"];
                     break;
@@ -101,9 +107,13 @@ public static class ExperimentReader
         ExperimentMetrics? metrics = null;
         if (metricsJson is null) errors["metrics"] = ["is required: {\"primary\": \"conversion\", \"secondary\": [...], \"guardrails\": [...]}"];
         else metrics = ReadMetrics(metricsJson.Value, custom, errors);
+        if (method == ExperimentMethod.Interleaving && variants is { Count: not 2 }) errors["variants"] = ["an interleaving experiment compares exactly two recipes"];
+        if (method == ExperimentMethod.Interleaving && scenarios.Exists(x => x.Equals("home-rows", StringComparison.OrdinalIgnoreCase)))
+            errors["scenarios"] = ["home-rows cannot be interleaved; name the scenarios of its rows"];
         if (errors.Count > 0) return null;
         return new Experiment
         {
+            Method = method,
             Id = id!, Name = name, Hypothesis = hypothesis, Variants = variants!, Coverage = coverage, Targeting = targeting,
             HashAttribute = hashAttribute, Namespace = ns, Scenarios = scenarios, Metrics = metrics!, CustomMetrics = custom, Analysis = analysis,
         };
@@ -116,7 +126,7 @@ public static class ExperimentReader
             errors["variants"] = ["must be an array of at least two {key, recipe, weight}; the first is the control"];
             return null;
         }
-        int before = errors.Count, i = 0;
+        int before = errors.Count, i = 0, missing = 0;
         var list = new List<ExperimentVariant>();
         var keys = new HashSet<string>(StringComparer.Ordinal);
         double sum = 0;
@@ -150,14 +160,24 @@ public static class ExperimentReader
             }
             if (key is null && !errors.ContainsKey($"{f}.key")) errors[$"{f}.key"] = ["is required"];
             if (recipe is null && !errors.ContainsKey($"{f}.recipe")) errors[$"{f}.recipe"] = ["is required"];
-            if (double.IsNaN(weight) && !errors.ContainsKey($"{f}.weight")) errors[$"{f}.weight"] = ["is required"];
-            if (key is not null && recipe is not null && !double.IsNaN(weight))
+            if (key is not null && recipe is not null)
             {
                 list.Add(new ExperimentVariant(key, recipe, weight));
-                sum += weight;
+                if (!double.IsNaN(weight)) sum += weight;
+                else missing++;
             }
         }
         if (errors.Count > before) return null;
+        if (missing == list.Count)
+        {
+            // No weights at all: equal shares (GrowthBook's getEqualWeights).
+            return [.. list.Select(v => v with { Weight = 1.0 / list.Count })];
+        }
+        if (missing > 0)
+        {
+            errors["variants"] = ["give every variant a weight, or none (equal shares)"];
+            return null;
+        }
         if (Math.Abs(sum - 1) > 1e-6)
         {
             errors["variants"] = [$"the weights sum to {sum.ToString("0.######", System.Globalization.CultureInfo.InvariantCulture)}; they must sum to 1"];

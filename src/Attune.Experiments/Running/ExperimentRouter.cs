@@ -12,7 +12,8 @@ namespace Attune.Experiments.Running;
 /// <param name="Recipe">The recipe to serve with; null = the default (a personalized holdout member outside any experiment).</param>
 /// <param name="Phase">The phase the person entered in.</param>
 /// <param name="PersonKey">The id assignment is sticky under.</param>
-public sealed record Assignment(string ExperimentId, string Variant, string? Recipe, int Phase, string PersonKey);
+/// <param name="Interleave">An interleaving experiment: the two recipes whose lists are merged (team draft); <paramref name="Recipe"/> is null.</param>
+public sealed record Assignment(string ExperimentId, string Variant, string? Recipe, int Phase, string PersonKey, IReadOnlyList<string>? Interleave = null);
 
 /// <summary>Who asks, for which scenario; attributes are built only when a running experiment has targeting.</summary>
 public readonly record struct RouteRequest(string? UserId, string? AnonymousId, string Scenario, Func<Attributes> Attributes);
@@ -32,6 +33,8 @@ public readonly record struct RouteRequest(string? UserId, string? AnonymousId, 
 public sealed class ExperimentRouter
 {
     public const string HoldoutId = "holdout";
+    /// <summary>The one variant of an interleaving experiment's people.</summary>
+    public const string Interleaved = "interleaved";
     private const string HoldoutSeed = "attune-holdout";
 
     private volatile Compiled _compiled = new([], null);
@@ -103,6 +106,7 @@ public sealed class ExperimentRouter
         var sticky = e.Sticky;
         if (TryKnown(sticky, request, out var known))
         {
+            if (e.Interleaving) return new Assignment(e.Id, Interleaved, null, known.Phase, hashValue, e.Recipes);
             int index = e.IndexOf(known.Variant);
             // A variant dropped by a later phase: the person is out of the experiment now (never moved to another variant).
             return index < 0 ? null : new Assignment(e.Id, known.Variant, e.Recipes[index], known.Phase, hashValue);
@@ -110,21 +114,23 @@ public sealed class ExperimentRouter
         if (e.Namespace is { } ns && !Bucketing.InNamespace(hashValue, ns)) return null;
         if (e.Targeting is { } condition && !condition.Evaluate(attributes ??= request.Attributes())) return null;
         double n = Hashing.Hash(e.Id, hashValue, 2) ?? -1;
-        int v = Bucketing.ChooseVariation(n, e.Ranges);
+        int v = e.Interleaving ? (n >= 0 && n < e.Coverage ? 0 : -1) : Bucketing.ChooseVariation(n, e.Ranges);
         if (v < 0) return null;
-        var entry = new Sticky(e.Phase, e.Keys[v]);
+        var entry = new Sticky(e.Phase, e.Interleaving ? Interleaved : e.Keys[v]);
         if (!sticky.TryAdd(hashValue, entry))
         {
             // Another request of the same person won the race: serve what it stored.
             known = sticky[hashValue];
+            if (e.Interleaving) return new Assignment(e.Id, Interleaved, null, known.Phase, hashValue, e.Recipes);
             int index = e.IndexOf(known.Variant);
             return index < 0 ? null : new Assignment(e.Id, known.Variant, e.Recipes[index], known.Phase, hashValue);
         }
         // Sticky under both ids, so the person keeps the variant after identify and on a device that sends only the user id.
         if (request.UserId is { } user && user != hashValue) sticky.TryAdd(user, entry);
         if (request.AnonymousId is { } anon && anon != hashValue) sticky.TryAdd(anon, entry);
-        Exposed?.Invoke(new Exposure(e.Id, hashValue, hashValue == request.AnonymousId && request.UserId is null, e.Phase, e.Keys[v], Now));
-        return new Assignment(e.Id, e.Keys[v], e.Recipes[v], e.Phase, hashValue);
+        Exposed?.Invoke(new Exposure(e.Id, hashValue, hashValue == request.AnonymousId && request.UserId is null, e.Phase, entry.Variant, Now));
+        return e.Interleaving ? new Assignment(e.Id, Interleaved, null, e.Phase, hashValue, e.Recipes)
+            : new Assignment(e.Id, e.Keys[v], e.Recipes[v], e.Phase, hashValue);
     }
 
     private static bool TryKnown(ConcurrentDictionary<string, Sticky> sticky, in RouteRequest request, out Sticky known)
@@ -173,6 +179,8 @@ public sealed class ExperimentRouter
             Targeting = e.Targeting is { } t ? Condition.Compile(AttributeJson.FromElement(t)) : null;
             Namespace = e.Namespace is { } ns ? new Namespace(ns.Name, ns.Start, ns.End) : null;
             OnAnonymousId = e.HashAttribute == "anonymousId";
+            Interleaving = e.Method == ExperimentMethod.Interleaving;
+            Coverage = phase.Coverage;
             Sticky = sticky;
         }
 
@@ -185,6 +193,8 @@ public sealed class ExperimentRouter
         public Condition? Targeting { get; }
         public Namespace? Namespace { get; }
         public bool OnAnonymousId { get; }
+        public bool Interleaving { get; }
+        public double Coverage { get; }
         public ConcurrentDictionary<string, Sticky> Sticky { get; }
 
         public int IndexOf(string key) => Array.IndexOf(Keys, key);

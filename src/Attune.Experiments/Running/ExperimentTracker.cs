@@ -74,6 +74,15 @@ public sealed class ExperimentTracker
         if (_experiments.TryGetValue(experimentId, out var tracked)) tracked.SetPre(ownerId, events);
     }
 
+    /// <summary>
+    /// An interleaved answer: which of its items came from the first recipe (team A) and which from the second (team B).
+    /// Clicks and views carrying its recommendation id then credit that team for the person.
+    /// </summary>
+    public void Interleaved(string experimentId, string recommendationId, string ownerId, IReadOnlyList<string> teamA, IReadOnlyList<string> teamB)
+    {
+        if (_experiments.TryGetValue(experimentId, out var tracked)) tracked.Interleaved(recommendationId, ownerId, teamA, teamB);
+    }
+
     /// <summary>The pre-exposure period of an experiment in ms (0 = no CUPED), to read a person's history for <see cref="SetPre"/>.</summary>
     public long PrePeriodMs(string experimentId) => _experiments.TryGetValue(experimentId, out var tracked) ? tracked.PrePeriodMs : 0;
 
@@ -88,6 +97,8 @@ public sealed class ExperimentTracker
         public double[] PreNumerator = new double[metrics], PreDenominator = new double[metrics];
         public bool PreKnown;
         public HashSet<string>? Orders;
+        /// <summary>Interleaving: clicks on each team's items.</summary>
+        public int CreditsA, CreditsB;
     }
 
     /// <summary>One experiment's people and sums; one lock per experiment (events of other people cost one dictionary lookup).</summary>
@@ -101,6 +112,39 @@ public sealed class ExperimentTracker
         private string[][] _phaseKeys = [];
 
         public long PrePeriodMs { get; private set; }
+
+        private bool _interleaving;
+        private long _windowMs;
+        /// <summary>Interleaved answers by recommendation id: the person and each item's team (true = A).</summary>
+        private readonly ConcurrentDictionary<string, InterleavedAnswer> _answers = new(StringComparer.Ordinal);
+
+        private sealed record InterleavedAnswer(string Owner, long AtMs, Dictionary<string, bool> Teams);
+
+        public void Interleaved(string recommendationId, string ownerId, IReadOnlyList<string> teamA, IReadOnlyList<string> teamB)
+        {
+            if (!_interleaving) return;
+            var teams = new Dictionary<string, bool>(teamA.Count + teamB.Count, StringComparer.Ordinal);
+            foreach (string i in teamA) teams[i] = true;
+            foreach (string i in teamB) teams[i] = false;
+            long now = Environment.TickCount64;
+            // Bounded: answers older than the attribution window can no longer be credited.
+            if (_answers.Count >= 1_000_000)
+            {
+                foreach (var (id, answer) in _answers) if (now - answer.AtMs > _windowMs) _answers.TryRemove(id, out _);
+            }
+            _answers[recommendationId] = new InterleavedAnswer(ownerId, now, teams);
+        }
+
+        private void Credit(in StoredEvent e, Person person)
+        {
+            if (e.ItemId is null || e.Extra is null || e.TypeCode is not ((int)Model.EventType.Click or (int)Model.EventType.View)) return;
+            int i = e.Extra.IndexOf("\"recommendationId\":\"", StringComparison.Ordinal);
+            if (i < 0) return;
+            int start = i + 20, end = e.Extra.IndexOf('"', start);
+            if (end <= start || !_answers.TryGetValue(e.Extra[start..end], out var answer) || !answer.Teams.TryGetValue(e.ItemId, out bool a)) return;
+            if (a) person.CreditsA++;
+            else person.CreditsB++;
+        }
 
         public void Define(Experiment e)
         {
@@ -132,14 +176,17 @@ public sealed class ExperimentTracker
                 }
                 _metrics = [.. ordered];
                 PrePeriodMs = e.Analysis.Cuped ? (long)(e.Analysis.PrePeriodDays * 86_400_000) : 0;
-                _phaseKeys = [.. e.Phases.Select(p => p.Variants.Select(v => v.Key).ToArray())];
+                _interleaving = e.Method == ExperimentMethod.Interleaving;
+                _windowMs = (long)(e.Analysis.AttributionHours * 3_600_000);
+                // An interleaving experiment's people are all in one arm: each of them sees both recipes.
+                _phaseKeys = [.. e.Phases.Select(p => _interleaving ? [ExperimentRouter.Interleaved] : p.Variants.Select(v => v.Key).ToArray())];
                 while (_phases.Count < e.Phases.Count) _phases.Add(new Dictionary<string, VariantSums>(StringComparer.Ordinal));
                 for (int p = 0; p < e.Phases.Count; p++)
                 {
-                    foreach (var v in e.Phases[p].Variants)
+                    foreach (string key in _phaseKeys[p])
                     {
-                        if (!_phases[p].ContainsKey(v.Key)) _phases[p][v.Key] = new VariantSums(_metrics.Length);
-                        _phases[p][v.Key].Grow(_metrics.Length);
+                        if (!_phases[p].ContainsKey(key)) _phases[p][key] = new VariantSums(_metrics.Length);
+                        _phases[p][key].Grow(_metrics.Length);
                     }
                 }
             }
@@ -184,6 +231,7 @@ public sealed class ExperimentTracker
             {
                 var sums = VariantOf(person);
                 if (sums is null) return;
+                if (_interleaving && e.TimestampMs < person.ExposedMs + _windowMs) Credit(e, person);
                 bool newOrder = false;
                 bool ordersChecked = false;
                 for (int m = 0; m < _metrics.Length; m++)
@@ -304,7 +352,23 @@ public sealed class ExperimentTracker
                     phases.Add(phase.ToDictionary(kv => kv.Key, kv => new VariantSnapshot(kv.Value.People, [.. kv.Value.Metrics],
                         kv.Value.Serving.Answers, kv.Value.Serving.Errors, kv.Value.Serving.Empty, kv.Value.Serving.LatencyQuantile(0.99))));
                 }
-                return new ExperimentSums([.. _metrics.Select(m => m.Definition)], phases);
+                List<InterleavingCounts>? interleaving = null;
+                if (_interleaving)
+                {
+                    var counts = new InterleavingCounts[_phases.Count];
+                    foreach (var person in _people.Values)
+                    {
+                        ref var c = ref counts[person.Phase - 1];
+                        c.People++;
+                        c.ClicksA += person.CreditsA;
+                        c.ClicksB += person.CreditsB;
+                        if (person.CreditsA > person.CreditsB) c.PreferA++;
+                        else if (person.CreditsB > person.CreditsA) c.PreferB++;
+                        else if (person.CreditsA > 0) c.Ties++;
+                    }
+                    interleaving = [.. counts];
+                }
+                return new ExperimentSums([.. _metrics.Select(m => m.Definition)], phases, interleaving);
             }
         }
     }
@@ -323,7 +387,15 @@ public sealed class ExperimentTracker
 }
 
 /// <summary>An experiment's sums at one moment: the metrics in the order of <see cref="VariantSnapshot.Metrics"/>, per phase and variant.</summary>
-public sealed record ExperimentSums(IReadOnlyList<MetricDefinition> Metrics, IReadOnlyList<IReadOnlyDictionary<string, VariantSnapshot>> Phases);
+public sealed record ExperimentSums(IReadOnlyList<MetricDefinition> Metrics, IReadOnlyList<IReadOnlyDictionary<string, VariantSnapshot>> Phases,
+    IReadOnlyList<InterleavingCounts>? Interleaving = null);
+
+/// <summary>An interleaving phase: exposed people, and among those who clicked, who preferred which recipe's items.</summary>
+/// <param name="Ties">People who clicked both teams' items equally often (people who clicked nothing are in neither).</param>
+public struct InterleavingCounts
+{
+    public long People, PreferA, PreferB, Ties, ClicksA, ClicksB;
+}
 
 /// <param name="People">Exposed people of the variant in the phase.</param>
 /// <param name="Metrics">Per metric (same order as <see cref="ExperimentSums.Metrics"/>).</param>

@@ -1,5 +1,6 @@
 using Attune.Model;
 using Attune.Serving.Engine;
+using Attune.Serving.Flags;
 using Attune.Serving.Live;
 using Attune.Serving.Models;
 using Attune.Serving.Pipeline;
@@ -57,6 +58,8 @@ public sealed class ServingEngine : IAsyncDisposable
         Recipes = new RecipeBook(store, Sources, options.ResolveScenarios(), Time, _log);
         _rules = new RuleStore(store, _models, _log);
         _feed = new ChangeFeed(store, _models, _live, _rules, RecipesChangedAsync, Time, _log);
+        Flags = new FlagBook(store, Time, _log);
+        _feed.OnDocuments(FlagBook.Kind, Flags.LoadAsync);
         _training = new ModelTraining(store, options, _models, _live, _feed, PinnedVersions, Time, _log);
         _background = new BackgroundWork(_models, _training, Time, _log);
         _recommendationLog = new RecommendationLog(store, _log);
@@ -73,6 +76,9 @@ public sealed class ServingEngine : IAsyncDisposable
     public IReadOnlyList<IRankingStage> Stages { get; }
 
     public RecipeBook Recipes { get; }
+
+    /// <summary>Feature flags (GrowthBook feature definitions), evaluated per person.</summary>
+    public FlagBook Flags { get; }
 
     public LiveProfiles Live => _live.Profiles;
 
@@ -117,6 +123,7 @@ public sealed class ServingEngine : IAsyncDisposable
         await foreach (var (anonymousId, userId) in _store.ReadIdentityLinksAsync(ct).ConfigureAwait(false)) _live.Link(anonymousId, userId);
         await _rules.ReloadAsync(ct).ConfigureAwait(false);
         await Recipes.LoadAsync(ct).ConfigureAwait(false);
+        await Flags.LoadAsync(ct).ConfigureAwait(false);
         _started = true;
         _feed.Start();
 

@@ -28,6 +28,10 @@ internal sealed class ChangeFeed(IAttuneStore store, ServingModels models, LiveU
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
     private long _applied;
+    private readonly Dictionary<string, Func<CancellationToken, Task>> _documentReloads = new(StringComparer.Ordinal);
+
+    /// <summary>Reloads a component kept as documents of <paramref name="kind"/>, once per batch that changed any. Register before <see cref="Start"/>.</summary>
+    public void OnDocuments(string kind, Func<CancellationToken, Task> reload) => _documentReloads[kind] = reload;
 
     /// <summary>The sequence of the last change applied.</summary>
     public long Applied => Volatile.Read(ref _applied);
@@ -142,6 +146,7 @@ internal sealed class ChangeFeed(IAttuneStore store, ServingModels models, LiveU
     private async Task ApplyNewAsync(CancellationToken ct)
     {
         bool rulesChanged = false, recipeChanged = false;
+        HashSet<string>? kinds = null;
         var changes = new List<StoreChange>();
         await foreach (var change in store.ReadChangesAsync(Applied, ct).ConfigureAwait(false)) changes.Add(change);
         var items = new List<Model.Item>();
@@ -176,6 +181,7 @@ internal sealed class ChangeFeed(IAttuneStore store, ServingModels models, LiveU
                 case ChangeKind.DocumentPut or ChangeKind.DocumentDeleted:
                     if (change.Other == RuleStore.Kind) rulesChanged = true;
                     else if (change.Other == Recipes.RecipeBook.Kind) recipeChanged = true;
+                    else if (change.Other is { } kind && _documentReloads.ContainsKey(kind)) (kinds ??= []).Add(kind);
                     break;
             }
             if (change.Kind != ChangeKind.ItemUpserted) Volatile.Write(ref _applied, change.Seq);
@@ -185,6 +191,7 @@ internal sealed class ChangeFeed(IAttuneStore store, ServingModels models, LiveU
         // Rules and recipes are reloaded whole, once per batch of changes.
         if (rulesChanged) await rules.ReloadAsync(ct).ConfigureAwait(false);
         if (recipeChanged) await recipesChanged(ct).ConfigureAwait(false);
+        foreach (string kind in kinds ?? []) await _documentReloads[kind](ct).ConfigureAwait(false);
     }
 
     private async Task ApplyEventsAsync(StoreChange change, CancellationToken ct)

@@ -36,7 +36,11 @@ public static class FlagsApi
 
         var api = app.MapGroup("/v1/flags").WithTags("Flags").WithMetadata(new RequiredScope(Scope.Admin));
 
-        api.MapGet("/", (AttuneServices s) => TypedResults.Ok(s.Serving.Flags.All))
+        api.MapGet("/", async (AttuneServices s, CancellationToken ct) =>
+            {
+                await s.Serving.Flags.EnsureLoadedAsync(ct);
+                return TypedResults.Ok(s.Serving.Flags.All);
+            })
             .WithName("ListFlags")
             .WithSummary("Every flag (by key) with its version, default value and rules")
             .Produces<IReadOnlyList<Flag>>();
@@ -83,6 +87,7 @@ public static class FlagsApi
             var history = await s.Serving.Flags.HistoryAsync(key, ct);
             return history.FirstOrDefault(f => f.Version == v) is { } old ? TypedResults.Ok(old) : Problems.NotFound("Flag version", $"{key}@{v}");
         }
+        await s.Serving.Flags.EnsureLoadedAsync(ct);
         return s.Serving.Flags.TryGet(key, out var flag) ? TypedResults.Ok(flag) : Problems.NotFound("Flag", key);
     }
 
@@ -140,6 +145,8 @@ public static class FlagsApi
         if (userId is null && anonymousId is null && errors.Count == 0) errors["userId"] = ["give userId or anonymousId"];
         if (errors.Count > 0) return Problems.Result(StatusCodes.Status400BadRequest, "Invalid input", string.Join("; ", errors.Select(e => $"{e.Key}: {e.Value[0]}")), errors);
 
+        await s.Serving.Flags.EnsureLoadedAsync(context.RequestAborted);
+        // REVIEW: no sticky bucketing here yet (the engine has it): a rule hashed on 'id' may change its answer at sign-in.
         var attributes = new Attributes();
         if (userId is not null && await s.Store.GetUserAsync(userId, context.RequestAborted) is { } user)
         {

@@ -22,6 +22,7 @@ public sealed class FlagBook(IAttuneStore store, TimeProvider time, ILogger log)
     private readonly SemaphoreSlim _writes = new(1, 1);
     private readonly Dictionary<string, int> _lastVersion = new(StringComparer.Ordinal);
     private volatile State _state = Compile(new Dictionary<string, Flag>(StringComparer.Ordinal));
+    private volatile bool _loaded;
 
     /// <summary>Every flag, by key.</summary>
     public IReadOnlyList<Flag> All => [.. _state.Keys.Select(k => _state.Flags[k])];
@@ -31,30 +32,39 @@ public sealed class FlagBook(IAttuneStore store, TimeProvider time, ILogger log)
     /// <summary>The compiled flags (GrowthBook features), for evaluation.</summary>
     public FeatureSet Features => _state.Features;
 
+    /// <summary>Reads the stored flags when nothing did yet (a request may come before the engine's start-up reached them).</summary>
+    public Task EnsureLoadedAsync(CancellationToken ct = default) => _loaded ? Task.CompletedTask : LoadAsync(ct);
+
     /// <summary>Reads the stored flags (start-up, or another writer changed them).</summary>
     public async Task LoadAsync(CancellationToken ct = default)
     {
         await _writes.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            var docs = await store.ListDocumentsAsync(Kind, ct).ConfigureAwait(false);
-            var history = await store.ListDocumentsAsync(VersionKind, ct).ConfigureAwait(false);
-            _lastVersion.Clear();
-            foreach (var doc in history)
-            {
-                if (Parse(doc) is { } f) _lastVersion[f.Key] = Math.Max(_lastVersion.GetValueOrDefault(f.Key), f.Version);
-            }
-            var flags = new Dictionary<string, Flag>(StringComparer.Ordinal);
-            foreach (var doc in docs)
-            {
-                if (Parse(doc) is { } f) flags[f.Key] = f;
-            }
-            _state = Compile(flags);
+            await LoadLockedAsync(ct).ConfigureAwait(false);
         }
         finally
         {
             _writes.Release();
         }
+    }
+
+    private async Task LoadLockedAsync(CancellationToken ct)
+    {
+        var docs = await store.ListDocumentsAsync(Kind, ct).ConfigureAwait(false);
+        var history = await store.ListDocumentsAsync(VersionKind, ct).ConfigureAwait(false);
+        _lastVersion.Clear();
+        foreach (var doc in history)
+        {
+            if (Parse(doc) is { } f) _lastVersion[f.Key] = Math.Max(_lastVersion.GetValueOrDefault(f.Key), f.Version);
+        }
+        var flags = new Dictionary<string, Flag>(StringComparer.Ordinal);
+        foreach (var doc in docs)
+        {
+            if (Parse(doc) is { } f) flags[f.Key] = f;
+        }
+        _state = Compile(flags);
+        _loaded = true;
     }
 
     /// <summary>Stores a new version of a flag; evaluations see it from the next request.</summary>
@@ -63,6 +73,8 @@ public sealed class FlagBook(IAttuneStore store, TimeProvider time, ILogger log)
         await _writes.WaitAsync(ct).ConfigureAwait(false);
         try
         {
+            // Version numbers continue the stored history, also before start-up loaded it.
+            if (!_loaded) await LoadLockedAsync(ct).ConfigureAwait(false);
             var versioned = flag with { Version = _lastVersion.GetValueOrDefault(flag.Key) + 1, UpdatedAt = time.GetUtcNow(), Deleted = null };
             string json = JsonSerializer.Serialize(versioned, AttuneJson.Options);
             await store.PutDocumentAsync(VersionKind, VersionId(versioned.Key, versioned.Version), json, ct).ConfigureAwait(false);
@@ -83,6 +95,7 @@ public sealed class FlagBook(IAttuneStore store, TimeProvider time, ILogger log)
         await _writes.WaitAsync(ct).ConfigureAwait(false);
         try
         {
+            if (!_loaded) await LoadLockedAsync(ct).ConfigureAwait(false);
             if (!_state.Flags.TryGetValue(key, out var old)) return false;
             var tombstone = old with { Version = _lastVersion.GetValueOrDefault(key) + 1, UpdatedAt = time.GetUtcNow(), Deleted = true };
             await store.PutDocumentAsync(VersionKind, VersionId(key, tombstone.Version), JsonSerializer.Serialize(tombstone, AttuneJson.Options), ct)

@@ -269,3 +269,34 @@ public sealed class FlagsChangeFeedTests
         Assert.Equal("y", result.Value.AsString);
     }
 }
+
+/// <summary>The flag definitions in docs/flags.md are accepted as written (the docs cannot rot).</summary>
+public sealed class FlagsDocsTests : IAsyncLifetime
+{
+    private TestServer _server = null!;
+
+    public async ValueTask InitializeAsync() =>
+        _server = await TestServer.StartAsync(new Dictionary<string, string?> { ["Attune:Serving:LogRecommendations"] = "false" });
+
+    public async ValueTask DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task TheDocumentedFlagsAreAcceptedAndEvaluateAsShown()
+    {
+        string doc = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "docs", "flags.md"));
+        var puts = System.Text.RegularExpressions.Regex.Matches(doc, @"curl -s -X PUT localhost:5080(/v1/flags/[\w.-]+) -H 'Content-Type: application/json' -d '([^']*)'");
+        Assert.Equal(3, puts.Count);
+
+        // The first two are good, the last one is the documented bad one.
+        for (int i = 0; i < 2; i++)
+            await HttpAssert.Ok(await _server.Client.PutAsync(puts[i].Groups[1].Value, new StringContent(puts[i].Groups[2].Value, Encoding.UTF8, "application/json")));
+        var bad = await _server.Client.PutAsync(puts[2].Groups[1].Value, new StringContent(puts[2].Groups[2].Value, Encoding.UTF8, "application/json"));
+        await HttpAssert.ProblemNaming(bad, HttpStatusCode.BadRequest, "rules[0].condition.country.$inn");
+        await HttpAssert.Ok(await _server.Client.PostAsync("/v1/users",
+            new StringContent("""{"id": "u00001", "attributes": {"email": "kim@example.com", "country": "DE"}}""", Encoding.UTF8, "application/json")));
+        var answer = await HttpAssert.Ok(await _server.Client.GetAsync("/v1/flags/evaluate?userId=u00001&context.appVersion=2.3.0"));
+
+        Assert.Equal("staff", answer.GetProperty("flags").GetProperty("new-checkout").GetProperty("ruleId").GetString());
+        Assert.Equal("control", answer.GetProperty("flags").GetProperty("search-ranking").GetProperty("experiment").GetProperty("variationKey").GetString());
+    }
+}

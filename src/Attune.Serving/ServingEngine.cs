@@ -2,6 +2,7 @@ using Attune.Experiments.Definitions;
 using Attune.Experiments.Running;
 using Attune.Model;
 using Attune.Serving.Engine;
+using Attune.Serving.Flags;
 using Attune.Serving.Live;
 using Attune.Serving.Models;
 using Attune.Serving.Pipeline;
@@ -62,11 +63,13 @@ public sealed class ServingEngine : IAsyncDisposable
         Recipes = new RecipeBook(store, Sources, options.ResolveScenarios(), Time, _log);
         _rules = new RuleStore(store, _models, _log);
         Experiments = new ExperimentBook(store, Time);
+        Flags = new FlagBook(store, Time, _log);
         _feed = new ChangeFeed(store, _models, _live, _rules, new Dictionary<string, Func<CancellationToken, Task>>
         {
             [RecipeBook.Kind] = RecipesChangedAsync,
             [ExperimentBook.Kind] = Experiments.LoadAsync,
             [ExperimentBook.HoldoutKind] = Experiments.LoadAsync,
+            [FlagBook.Kind] = Flags.LoadAsync,
         }, Time, _log);
         _training = new ModelTraining(store, options, _models, _live, _feed, PinnedVersions, Time, _log);
         _background = new BackgroundWork(_models, _training, Time, _log);
@@ -115,6 +118,9 @@ public sealed class ServingEngine : IAsyncDisposable
     public ExperimentReferences ExperimentReferences => new(
         name => Recipes.TryGet(name, out _), [.. Recipes.ScenarioNames, "home-rows"], ExperimentTargeting.Check);
 
+    /// <summary>Feature flags (GrowthBook feature definitions), evaluated per person.</summary>
+    public FlagBook Flags { get; }
+
     public LiveProfiles Live => _live.Profiles;
 
     /// <summary>The active state; null until the first model version is active.</summary>
@@ -160,6 +166,7 @@ public sealed class ServingEngine : IAsyncDisposable
         await Recipes.LoadAsync(ct).ConfigureAwait(false);
         await Experiments.LoadAsync(ct).ConfigureAwait(false);
         await RestoreExperimentsAsync(ct).ConfigureAwait(false);
+        await Flags.LoadAsync(ct).ConfigureAwait(false);
         _started = true;
         _feed.Start();
 

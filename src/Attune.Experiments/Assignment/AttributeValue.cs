@@ -93,7 +93,8 @@ public readonly struct AttributeValue : IEquatable<AttributeValue>
     public override int GetHashCode() => Kind switch
     {
         AttributeKind.String => StringUnchecked.GetHashCode(StringComparison.Ordinal),
-        AttributeKind.Number or AttributeKind.Boolean => _number.GetHashCode(),
+        AttributeKind.Number => double.IsFinite(_number) ? (_number + 0.0).GetHashCode() : 0, // NaN and ±Infinity equal null as JSON
+        AttributeKind.Boolean => _number.GetHashCode(),
         AttributeKind.Array => ArrayUnchecked.Length,
         AttributeKind.Object => AsObject!.Count,
         _ => 0,

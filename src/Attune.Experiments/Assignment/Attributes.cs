@@ -16,6 +16,7 @@ public sealed class Attributes : IEnumerable<KeyValuePair<string, AttributeValue
     private AttributeValue[] _values;
     private int _count;
     private Dictionary<string, int>? _index;
+    private readonly bool _readOnly;
 
     public Attributes() : this(4) { }
 
@@ -25,8 +26,10 @@ public sealed class Attributes : IEnumerable<KeyValuePair<string, AttributeValue
         _values = capacity == 0 ? [] : new AttributeValue[capacity];
     }
 
-    /// <summary>An empty object; do not add to it.</summary>
-    public static Attributes Empty { get; } = new(0);
+    /// <summary>An empty object (read-only).</summary>
+    public static Attributes Empty { get; } = new(0, readOnly: true);
+
+    private Attributes(int capacity, bool readOnly) : this(capacity) => _readOnly = readOnly;
 
     public int Count => _count;
 
@@ -58,6 +61,7 @@ public sealed class Attributes : IEnumerable<KeyValuePair<string, AttributeValue
     public Attributes Set(string name, AttributeValue value)
     {
         ArgumentNullException.ThrowIfNull(name);
+        if (_readOnly) throw new InvalidOperationException("Attributes.Empty cannot be changed; create new Attributes()");
         int i = IndexOf(name);
         if (i >= 0)
         {

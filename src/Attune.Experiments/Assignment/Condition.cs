@@ -226,6 +226,8 @@ public sealed class Condition
         /// A JavaScript pattern as .NET runs it: ECMAScript mode first (same \d, \w and escapes), the default engine for what
         /// that mode refuses (lookbehind, Unicode classes); null when neither accepts it (the SDK then fails the condition).
         /// </summary>
+        // REVIEW: .NET's ECMAScript mode is close to JavaScript's RegExp (no 'u' flag), not identical: patterns using
+        // JavaScript-only syntax (\u{…}, named groups in ECMAScript mode) may compile differently or not at all.
         private static Regex? CompileRegex(string pattern, bool ignoreCase)
         {
             var icase = ignoreCase ? RegexOptions.IgnoreCase : RegexOptions.None;

@@ -84,7 +84,7 @@ internal sealed class PathNode(string[] path, Matcher matcher) : ConditionNode
     private static bool IsIndex(string s, out int index)
     {
         index = -1;
-        return s.Length > 0 && (s.Length == 1 || s[0] != '0') && !s.AsSpan().ContainsAnyExceptInRange('0', '9')
+        return s.Length > 0 && (s.Length == 1 || s[0] != '0') && VersionString.AllDigits(s)
             && int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out index);
     }
 }

@@ -18,6 +18,8 @@ internal sealed class ValueSet
             switch (v.Kind)
             {
                 case AttributeKind.String:
+                    // REVIEW: OrdinalIgnoreCase, not JavaScript's toLowerCase(): the same for ASCII, different for a few letters
+                    // outside it (e.g. Turkish dotted İ), where $ini/$nini/$alli may then match what the SDK would not.
                     (_strings ??= new HashSet<string>(ignoreCase ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal)).Add(v.StringUnchecked);
                     break;
                 case AttributeKind.Number:

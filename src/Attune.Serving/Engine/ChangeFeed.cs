@@ -28,7 +28,6 @@ internal sealed class ChangeFeed(IAttuneStore store, ServingModels models, LiveU
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
     private long _applied;
-
     /// <summary>The sequence of the last change applied.</summary>
     public long Applied => Volatile.Read(ref _applied);
 

@@ -23,7 +23,12 @@ public static class ExperimentResults
     public static ResultsOutput Compute(Experiment e, ExperimentSums sums)
     {
         var phases = new List<PhaseResult>();
-        for (int p = 0; p < e.Phases.Count && p < sums.Phases.Count; p++) phases.Add(Phase(e, e.Phases[p], sums.Metrics, sums.Phases[p]));
+        for (int p = 0; p < e.Phases.Count && p < sums.Phases.Count; p++)
+        {
+            phases.Add(e.Method == ExperimentMethod.Interleaving
+                ? Interleaving(e, e.Phases[p], sums.Metrics, sums.Phases[p], sums.Interleaving is { } c && p < c.Count ? c[p] : default)
+                : Phase(e, e.Phases[p], sums.Metrics, sums.Phases[p]));
+        }
         string correction = e.Analysis.Correction switch
         {
             "holm" => MultipleTestingCorrection.Name(PValueCorrection.HolmBonferroni),
@@ -71,7 +76,39 @@ public static class ExperimentResults
         var variantOutputs = variants.Select((v, i) => new VariantOutput(v.Key, v.Recipe, v.Weight, snapshots[i].People, snapshots[i].Answers,
             snapshots[i].Errors, snapshots[i].Empty, snapshots[i].LatencyP99Ms)).ToList();
         return new PhaseResult(phase.Number, phase.StartedAt, phase.EndedAt, variantOutputs, srm, mismatch, metricResults,
-            Verdict(e, mismatch, metricResults, snapshots));
+            Verdict(e, mismatch, metricResults, snapshots), null);
+    }
+
+    /// <summary>
+    /// An interleaving phase: each person who clicked prefers the recipe whose items they clicked more; the sign test asks
+    /// whether more people prefer one than chance allows. Δ = (prefer B − prefer A) / (people with clicks), as in Chapelle
+    /// et al. (2012). Metrics are reported for the one arm, without comparison.
+    /// </summary>
+    private static PhaseResult Interleaving(Experiment e, ExperimentPhase phase, IReadOnlyList<MetricDefinition> metrics,
+        IReadOnlyDictionary<string, VariantSnapshot> sums, InterleavingCounts c)
+    {
+        var arm = sums.GetValueOrDefault(ExperimentRouter.Interleaved) ?? new VariantSnapshot(0, [], 0, 0, 0, 0);
+        string a = phase.Variants[0].Key, b = phase.Variants[1].Key;
+        long decided = c.PreferA + c.PreferB, clicked = decided + c.Ties;
+        double p = SignTest.TwoSidedPValue(c.PreferB, decided);
+        double delta = clicked == 0 ? 0 : (double)(c.PreferB - c.PreferA) / clicked;
+        var output = new InterleavingOutput(a, b, c.People, c.PreferA, c.PreferB, c.Ties, c.ClicksA, c.ClicksB, delta, p);
+        Verdict verdict = decided < MinimumPeople
+            ? new Verdict("keep running", null, $"{decided} people with a preference so far; at least {MinimumPeople} are needed", null)
+            : p < e.Analysis.Alpha && c.PreferB > c.PreferA ? new Verdict("ship", b, $"more people prefer {b}'s items (sign test p = {p:G3})", null)
+            : p < e.Analysis.Alpha ? new Verdict("stop: worse", b, $"more people prefer {a}'s items (sign test p = {p:G3})", null)
+            : new Verdict("keep running", null, $"no significant preference yet ({decided:N0} people with a preference)", null);
+        var metricResults = new List<MetricResult>();
+        for (int m = 0; m < metrics.Count; m++)
+        {
+            var stat = m < arm.Metrics.Count ? Statistic(metrics[m], arm.People, arm.Metrics[m], cuped: false) : null;
+            metricResults.Add(new MetricResult(metrics[m].Id, metrics[m].Name, metrics[m].Kind.ToString().ToLowerInvariant(),
+                metrics[m].Id == e.Metrics.Primary ? "primary" : "secondary", metrics[m].Inverse, false,
+                [new VariantMetric(ExperimentRouter.Interleaved, arm.People, stat?.Mean ?? 0, null)]));
+        }
+        var variant = new VariantOutput(ExperimentRouter.Interleaved, $"{phase.Variants[0].Recipe}+{phase.Variants[1].Recipe}", phase.Coverage, arm.People,
+            arm.Answers, arm.Errors, arm.Empty, arm.LatencyP99Ms);
+        return new PhaseResult(phase.Number, phase.StartedAt, phase.EndedAt, [variant], null, false, metricResults, verdict, output);
     }
 
     private static Statistic? Statistic(MetricDefinition def, long people, MetricSums s, bool cuped)
@@ -251,8 +288,17 @@ public sealed record ResultsOutput(string Id, string? Name, string Status, Analy
 public sealed record AnalysisOutput(string Engine, bool Sequential, bool Cuped, double Alpha, string Correction, double MinimumDetectableEffect);
 
 /// <param name="SrmPValue">Sample-ratio mismatch: chi-square p-value of people per variant against the weights.</param>
+/// <param name="Interleaving">Interleaving experiments: the preference counts and the sign test.</param>
 public sealed record PhaseResult(int Number, DateTimeOffset StartedAt, DateTimeOffset? EndedAt, IReadOnlyList<VariantOutput> Variants,
-    double? SrmPValue, bool SampleRatioMismatch, IReadOnlyList<MetricResult> Metrics, Verdict Verdict);
+    double? SrmPValue, bool SampleRatioMismatch, IReadOnlyList<MetricResult> Metrics, Verdict Verdict, InterleavingOutput? Interleaving);
+
+/// <param name="A">The first variant (its recipe is team A).</param>
+/// <param name="PreferA">People who clicked A's items more often than B's.</param>
+/// <param name="Ties">People who clicked both equally (at least once).</param>
+/// <param name="Delta">(prefer B − prefer A) / people who clicked: above 0 favours B.</param>
+/// <param name="PValue">Two-sided exact sign test over the people with a preference.</param>
+public sealed record InterleavingOutput(string A, string B, long People, long PreferA, long PreferB, long Ties, long ClicksA, long ClicksB,
+    double Delta, double PValue);
 
 public sealed record VariantOutput(string Key, string Recipe, double Weight, long People, long Answers, long Errors, long EmptyAnswers, double LatencyP99Ms);
 

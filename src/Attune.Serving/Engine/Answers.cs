@@ -47,6 +47,7 @@ internal sealed class Answers(ServingModels models, RecipeBook recipes, LiveUpda
     private Recommendation Recommend(RecommendationRequest request, CompiledRecipe recipe, ServingState state, Assignment? assignment)
     {
         if (request.Scenario.Equals("home-rows", StringComparison.OrdinalIgnoreCase)) return HomeRows(state, recipe, assignment, request);
+        if (assignment?.Interleave is { } pair) return Interleave(request, pair, assignment);
         var scenario = Scenario(recipe, request.Scenario);
         if (scenario.RequireItem && request.ItemIds.Count == 0)
             throw new RecommendationException("itemId", $"scenario '{request.Scenario}' needs itemId or itemIds");
@@ -58,6 +59,54 @@ internal sealed class Answers(ServingModels models, RecipeBook recipes, LiveUpda
         if (scenario.Anchor == Scenarios.AnchorKind.RecentView && pipeline.Anchors.Count > 0)
             title = $"Because you viewed {Explanations.Title(state, pipeline.Anchors[0])}";
         return Answer(state, recipe, assignment, pipeline.Person, request.Scenario, items, title, null, null);
+    }
+
+    [ThreadStatic] private static Random? t_coin;
+
+    /// <summary>
+    /// Team-draft interleaving (Radlinski et al. 2008): both recipes rank for the person; in each round the team with fewer
+    /// picks (a coin decides ties) adds its best item not yet taken. The tracker learns each item's team, so clicks on the
+    /// answer's items count as a preference for one recipe or the other.
+    /// </summary>
+    private Recommendation Interleave(RecommendationRequest request, IReadOnlyList<string> pair, Assignment assignment)
+    {
+        var compiledA = recipes.TryGet(pair[0], out var ra) ? ra : recipes.Default;
+        var compiledB = recipes.TryGet(pair[1], out var rb) ? rb : recipes.Default;
+        var stateA = models.For(compiledA.ModelVersion, out _) ?? throw new InvalidOperationException("no model is active yet");
+        var stateB = models.For(compiledB.ModelVersion, out _) ?? stateA;
+        var scenarioA = Scenario(compiledA, request.Scenario);
+        var scenarioB = Scenario(compiledB, request.Scenario);
+        if (scenarioA.RequireItem && request.ItemIds.Count == 0)
+            throw new RecommendationException("itemId", $"scenario '{request.Scenario}' needs itemId or itemIds");
+        int count = request.Count ?? scenarioA.DefaultCount;
+        var pipeline = RecommendationPipeline.Current;
+        LoadPerson(pipeline.Person, stateB, request);
+        var listB = pipeline.Run(stateB, context, sources, stages, scenarioB, request, count);
+        LoadPerson(pipeline.Person, stateA, request);
+        var listA = pipeline.Run(stateA, context, sources, stages, scenarioA, request, count);
+
+        var coin = t_coin ??= new Random();
+        var merged = new List<RecommendedItem>(count);
+        var taken = new HashSet<string>(StringComparer.Ordinal);
+        var teamA = new List<string>();
+        var teamB = new List<string>();
+        int ia = 0, ib = 0;
+        while (merged.Count < count)
+        {
+            bool aTurn = teamA.Count < teamB.Count || (teamA.Count == teamB.Count && coin.Next(2) == 0);
+            while (ia < listA.Count && taken.Contains(listA[ia].Id)) ia++;
+            while (ib < listB.Count && taken.Contains(listB[ib].Id)) ib++;
+            if (ia >= listA.Count && ib >= listB.Count) break;
+            if (aTurn ? ia >= listA.Count : ib >= listB.Count) aTurn = !aTurn; // that team has nothing left
+            var item = aTurn ? listA[ia++] : listB[ib++];
+            taken.Add(item.Id);
+            (aTurn ? teamA : teamB).Add(item.Id);
+            merged.Add(item with { Position = merged.Count + 1 });
+        }
+        var answer = Answer(stateA, compiledA, assignment, pipeline.Person, request.Scenario, merged, null, null, null,
+            recipeName: $"{compiledA.Name}+{compiledB.Name}");
+        tracker.Interleaved(assignment.ExperimentId, answer.RecommendationId, pipeline.Person.Id ?? assignment.PersonKey, teamA, teamB);
+        return answer;
     }
 
     /// <summary>Orders the caller's candidates for the person with the scenario's blend (default <c>for-you</c>).</summary>
@@ -153,7 +202,7 @@ internal sealed class Answers(ServingModels models, RecipeBook recipes, LiveUpda
     }
 
     private Recommendation Answer(ServingState state, CompiledRecipe recipe, Assignment? assignment, PersonView person, string scenario,
-        List<RecommendedItem> items, string? title, List<RecommendationRow>? rows, List<string>? unknown)
+        List<RecommendedItem> items, string? title, List<RecommendationRow>? rows, List<string>? unknown, string? recipeName = null)
     {
         string id = "rec_" + Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
         string version = state.Bundle.Info.Version;
@@ -161,13 +210,13 @@ internal sealed class Answers(ServingModels models, RecipeBook recipes, LiveUpda
         {
             IReadOnlyList<string> shown = rows is null ? items.ConvertAll(i => i.Id) : rows.SelectMany(r => r.Items).Select(i => i.Id).ToList();
             log.Add(new RecommendationRecord(id, person.Id ?? "", person.Anonymous, scenario, version, time.GetUtcNow(), shown,
-                recipe.Name, assignment?.ExperimentId, assignment?.Variant));
+                recipeName ?? recipe.Name, assignment?.ExperimentId, assignment?.Variant));
         }
         return new Recommendation
         {
             RecommendationId = id,
             Scenario = scenario,
-            Recipe = recipe.Name,
+            Recipe = recipeName ?? recipe.Name,
             Experiment = assignment is null ? null : new ServedExperiment(assignment.ExperimentId, assignment.Variant, assignment.Phase),
             ModelVersion = version,
             Personalized = person.Personalized && person.History.Count > 0,

@@ -127,6 +127,7 @@ public static class AttuneHost
         app.MapModelsApi();
         app.MapRulesApi();
         app.MapRecipesApi();
+        app.MapStatsAnalyzeApi();
 
         var log = app.Logger;
         app.Lifetime.ApplicationStarted.Register(() =>

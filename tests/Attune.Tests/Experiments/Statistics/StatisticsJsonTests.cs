@@ -97,4 +97,13 @@ public sealed class StatisticsJsonTests
         Assert.IsType<ProportionStatistic>(control.MStatistic);
         Assert.Null(request.Run().ErrorMessage);
     }
+
+    [Fact]
+    public void IndentedOutputKeepsPythonNumbersOnTheirOwnLines()
+    {
+        var c = GbstatsInlineCases.All.Single(x => x.Id == "seq_one_sided_lesser_absolute");
+        string indented = StatisticsJson.Analyze(c.Request, indented: true);
+        Assert.Contains("\"ci\": [\n    \"-inf\",\n    0.5953217750613832\n  ]", indented.ReplaceLineEndings("\n"));
+        Assert.Equal(StatisticsJson.Analyze(c.Request), JsonSerializer.Serialize(JsonDocument.Parse(indented).RootElement));
+    }
 }

@@ -15,15 +15,15 @@ namespace Attune.Experiments.Statistics;
 public sealed class EffectBayesianABTest(Statistic control, Statistic treatment, EffectBayesianConfig? config = null)
     : BayesianABTest(control, treatment, config ?? new EffectBayesianConfig())
 {
-    private readonly EffectBayesianConfig _config = config ?? new EffectBayesianConfig();
+    private EffectBayesianConfig EffectConfig => (EffectBayesianConfig)Config;
 
     /// <inheritdoc/>
     public override BayesianTestResult ComputeResult()
     {
         if (MomentsResult.ErrorMessage is { } error) return DefaultOutput(error);
 
-        var prior = _config.PriorEffect;
-        if (!Relative && _config.PriorType == PriorType.Relative)
+        var prior = EffectConfig.PriorEffect;
+        if (!Relative && EffectConfig.PriorType == PriorType.Relative)
         {
             double baseline = Control.UnadjustedMean;
             if (prior.Proper && baseline == 0) return DefaultOutput(Messages.BaselineVariationZero);

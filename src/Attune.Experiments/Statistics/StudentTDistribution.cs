@@ -18,6 +18,7 @@ internal static class StudentTDistribution
     public static double Cdf(double t, double dof)
     {
         if (double.IsNaN(t) || double.IsNaN(dof) || dof <= 0) return double.NaN;
+        if (double.IsPositiveInfinity(dof)) return NormalDistribution.Cdf(t);
         double tail = LowerTail(-Math.Abs(t), dof);
         return t > 0 ? 1 - tail : tail;
     }
@@ -33,6 +34,7 @@ internal static class StudentTDistribution
         if (p == 0) return double.NegativeInfinity;
         if (p == 1) return double.PositiveInfinity;
         if (p == 0.5) return 0;
+        if (double.IsPositiveInfinity(dof)) return NormalDistribution.Quantile(p);
         // For p > ½, 1 − p is exact in binary floating point (Sterbenz), so the upper tail target loses nothing.
         double tail = p < 0.5 ? p : 1 - p;
         double x = UpperTailQuantile(tail, dof);

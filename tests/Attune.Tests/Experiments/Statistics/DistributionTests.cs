@@ -55,6 +55,7 @@ public sealed class DistributionTests
         Assert.Equal(1, StudentTDistribution.Cdf(double.PositiveInfinity, 10));
         Assert.True(double.IsNaN(StudentTDistribution.Cdf(1, 0)));
         Assert.True(double.IsNaN(StudentTDistribution.Quantile(0.9, double.NaN)));
+        Assert.Equal(NormalDistribution.Quantile(0.975), StudentTDistribution.Quantile(0.975, double.PositiveInfinity));
     }
 
     [Theory]

@@ -10,20 +10,20 @@ namespace Attune.Experiments.Statistics;
 /// A prior on the relative effect is rescaled by |control mean| (variance by its square) when the analysis is absolute or
 /// scaled. The opposite case never rescales: gbstats tests <c>self.config == "absolute"</c>, comparing the config object with a
 /// string, which is always false.
-/// REVIEW: that gbstats slip is reproduced on purpose (an absolute prior on a relative analysis is used as if relative).
 /// </remarks>
+// REVIEW: that gbstats slip is reproduced on purpose (an absolute prior on a relative analysis is used as if relative).
 public sealed class EffectBayesianABTest(Statistic control, Statistic treatment, EffectBayesianConfig? config = null)
     : BayesianABTest(control, treatment, config ?? new EffectBayesianConfig())
 {
-    private readonly EffectBayesianConfig _config = config ?? new EffectBayesianConfig();
+    private EffectBayesianConfig EffectConfig => (EffectBayesianConfig)Config;
 
     /// <inheritdoc/>
     public override BayesianTestResult ComputeResult()
     {
         if (MomentsResult.ErrorMessage is { } error) return DefaultOutput(error);
 
-        var prior = _config.PriorEffect;
-        if (!Relative && _config.PriorType == PriorType.Relative)
+        var prior = EffectConfig.PriorEffect;
+        if (!Relative && EffectConfig.PriorType == PriorType.Relative)
         {
             double baseline = Control.UnadjustedMean;
             if (prior.Proper && baseline == 0) return DefaultOutput(Messages.BaselineVariationZero);

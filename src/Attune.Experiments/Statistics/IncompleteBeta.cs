@@ -9,7 +9,9 @@ namespace Attune.Experiments.Statistics;
 /// two fixes: the caller passes both x and y = 1 − x, each computed directly, so ln x and ln y keep full precision
 /// (<c>log1p</c>); and ln B(a, b) for large a comes from Stirling's series as a difference of nearly equal log-gammas.
 /// The continued fraction is the classic one (Numerical Recipes §6.4, modified Lentz), evaluated on whichever side
-/// (I or 1 − I) converges, so the smaller of the two is never obtained by subtraction from 1.
+/// (I or 1 − I) converges, so the smaller of the two is never obtained by subtraction from 1. For large a and b ≤ 1 (the t
+/// distribution past 30 degrees of freedom) it needs √a terms and loses digits, so there DiDonato and Morris's asymptotic
+/// expansion BGRAT (ACM TOMS 708, 1992, §9; as in Boost's <c>beta_small_b_large_a_series</c>) takes over.
 /// </remarks>
 internal static class IncompleteBeta
 {
@@ -24,6 +26,11 @@ internal static class IncompleteBeta
         if (double.IsNaN(a) || double.IsNaN(b) || double.IsNaN(x) || double.IsNaN(y) || a <= 0 || b <= 0) return (double.NaN, double.NaN);
         if (x <= 0) return (0, 1);
         if (y <= 0) return (1, 0);
+        if (a >= LargeA && b <= 1 && x >= 0.5)
+        {
+            double lower = LargeASeries(a, b, x, y);
+            return (lower, 1 - lower);
+        }
         // x^a y^b / B(a, b), in logs.
         double front = Math.Exp(a * LogOf(x, y) + b * LogOf(y, x) - LogBeta(a, b));
         if (x < (a + 1) / (a + b + 2))
@@ -33,6 +40,58 @@ internal static class IncompleteBeta
         }
         double upper = front * ContinuedFraction(b, a, y) / b;
         return (1 - upper, upper);
+    }
+
+    /// <summary>From here on (with b ≤ 1), <see cref="LargeASeries"/> instead of the continued fraction.</summary>
+    private const double LargeA = 15;
+
+    /// <summary>(2n + 1)! for n = 0..29, the denominators of BGRAT's coefficients.</summary>
+    private static readonly double[] OddFactorials = CreateOddFactorials();
+
+    private static double[] CreateOddFactorials()
+    {
+        var f = new double[30];
+        double k = 1;
+        for (int n = 0, i = 1; n < 30; n++)
+        {
+            for (; i <= 2 * n + 1; i++) k *= i;
+            f[n] = k;
+        }
+        return f;
+    }
+
+    /// <summary>
+    /// I_x(a, b) for a ≥ 15, b ≤ 1 by BGRAT: with T = a + (b − 1)/2 and u = −T ln x, I = M Σ pₙ Jₙ(b, u), where
+    /// M = uᵇe⁻ᵘ/Γ(b) · Γ(a + b)/Γ(a) / Tᵇ, J₀ = Q(b, u)/(uᵇe⁻ᵘ/Γ(b)), pₙ and Jₙ by DiDonato and Morris's recurrences (9.3, 9.6).
+    /// </summary>
+    private static double LargeASeries(double a, double b, double x, double y)
+    {
+        double t = a + (b - 1) / 2;
+        double lx = y < 0.35 ? Log1P(-y) : Math.Log(x);
+        double u = -t * lx;
+        double h = Math.Exp(b * Math.Log(u) - u - LogGamma(b));
+        if (!(h > 0)) return 0; // below 1e-300: the tail is 0 in doubles
+        double prefix = h * Math.Exp(LogGammaRatio(a, b)) / Math.Pow(t, b);
+        // Q(b, u); for the t distribution's b = ½ it is erfc(√u).
+        double q = b == 0.5 ? MathNet.Numerics.SpecialFunctions.Erfc(Math.Sqrt(u)) : MathNet.Numerics.SpecialFunctions.GammaUpperRegularized(b, u);
+        double j = q / h;
+        double sum = prefix * j;
+        Span<double> p = stackalloc double[30];
+        p[0] = 1;
+        double lx2 = lx / 2 * (lx / 2), lxp = 1, t4 = 4 * t * t, b2n = b, bm1 = b - 1;
+        for (int n = 1; n < 30; n++)
+        {
+            double pn = 0;
+            for (int m = 1; m < n; m++) pn += (m * b - n) * p[n - m] / OddFactorials[m];
+            p[n] = pn / n + bm1 / OddFactorials[n];
+            j = (b2n * (b2n + 1) * j + (u + b2n + 1) * lxp) / t4;
+            lxp *= lx2;
+            b2n += 2;
+            double term = prefix * p[n] * j;
+            sum += term;
+            if (Math.Abs(term) <= Epsilon * Math.Abs(sum)) break;
+        }
+        return sum;
     }
 
     /// <summary>ln B(a, b) = ln Γ(a) + ln Γ(b) − ln Γ(a + b).</summary>

@@ -28,8 +28,6 @@ internal readonly struct JsonFields
 
     public string Child(string name) => _path.Length == 0 ? name : _path + "." + name;
 
-    public bool Has(string name) => _object.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Undefined;
-
     public JsonElement Required(string name) =>
         _object.TryGetProperty(name, out var v) ? v : throw new StatisticsInputException(Child(name), "is required");
 

@@ -8,8 +8,8 @@ namespace Attune.Experiments.Statistics;
 /// With one stratum gbstats' estimator reduces to: drop CUPED when either arm's pre-period variance is not positive
 /// (<c>simplify_stats_if_baseline_variance_zero</c>), check variances and baseline, set θ, and compute ordinary moments; if
 /// that reports an error, fall back to the moments of the unstratified, θ-adjusted pair.
-/// REVIEW: strata (several pairs summed, the regression estimator over cells) are not implemented: the JSON contract has one pair.
 /// </remarks>
+// REVIEW: strata (several pairs summed, the regression estimator over cells) are not implemented: the JSON contract has one pair.
 internal static class PostStratification
 {
     public static EffectMomentsResult ComputeMoments(Statistic control, Statistic treatment, Statistic adjustedControl,

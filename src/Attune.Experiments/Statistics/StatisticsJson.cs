@@ -59,11 +59,19 @@ public static partial class StatisticsJson
     public static string Serialize(TestResult result, bool indented = false)
     {
         var buffer = new ArrayBufferWriter<byte>(512);
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = indented }))
+        using (var writer = new Utf8JsonWriter(buffer))
         {
             Write(writer, result);
         }
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        if (!indented) return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        // Utf8JsonWriter does not indent raw values; a parsed element writes its numbers' original text, indented.
+        using var doc = JsonDocument.Parse(buffer.WrittenMemory);
+        var pretty = new ArrayBufferWriter<byte>(1024);
+        using (var writer = new Utf8JsonWriter(pretty, new JsonWriterOptions { Indented = true }))
+        {
+            doc.RootElement.WriteTo(writer);
+        }
+        return Encoding.UTF8.GetString(pretty.WrittenSpan);
     }
 
     /// <summary>Writes the result object with gbstats' keys, in gbstats' order.</summary>

@@ -8,17 +8,17 @@ namespace Attune.Experiments.Statistics;
 /// Written by hand: MathNet.Numerics 5.0's <c>StudentT.InvCDF</c> is a bracketed root search on [−800, 800] with 1e-12 absolute
 /// accuracy, off by up to 1e-7 (relative) in the tails and undefined beyond ±800, and its CDF is off by 1e-8 at ν = 1e7.
 /// Here the CDF comes from <see cref="IncompleteBeta"/> (P(T ≤ −|t|) = ½ I_{ν/(ν+t²)}(ν/2, ½), both arguments computed
-/// directly), and the quantile from Hill's approximation (CACM algorithm 396, as R's <c>qt</c> uses it) polished by Newton
-/// steps on ln P(T &gt; x) inside a bracket. Against 40-digit mpmath values: about 1e-13 (relative) up to ν = 1e5 and 2e-10 at
-/// ν = 1e7 (the continued fraction needs √ν terms there; DiDonato &amp; Morris's BGRAT expansion would do better).
+/// directly; BGRAT past 30 degrees of freedom), and the quantile from Hill's approximation (CACM algorithm 396, as R's
+/// <c>qt</c> uses it) polished by Newton steps on ln P(T &gt; x) inside a bracket. Against 40-digit mpmath values on 400 random
+/// points with ν from 1 to 1e9: within 3e-13 (relative), tails down to 1e-277 included.
 /// </remarks>
-// REVIEW: add BGRAT if an analysis with ten million users per arm ever needs p-values past the ninth digit.
 internal static class StudentTDistribution
 {
     /// <summary>P(T ≤ t).</summary>
     public static double Cdf(double t, double dof)
     {
         if (double.IsNaN(t) || double.IsNaN(dof) || dof <= 0) return double.NaN;
+        if (double.IsPositiveInfinity(dof)) return NormalDistribution.Cdf(t);
         double tail = LowerTail(-Math.Abs(t), dof);
         return t > 0 ? 1 - tail : tail;
     }
@@ -34,6 +34,7 @@ internal static class StudentTDistribution
         if (p == 0) return double.NegativeInfinity;
         if (p == 1) return double.PositiveInfinity;
         if (p == 0.5) return 0;
+        if (double.IsPositiveInfinity(dof)) return NormalDistribution.Quantile(p);
         // For p > ½, 1 − p is exact in binary floating point (Sterbenz), so the upper tail target loses nothing.
         double tail = p < 0.5 ? p : 1 - p;
         double x = UpperTailQuantile(tail, dof);

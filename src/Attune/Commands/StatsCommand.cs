@@ -9,7 +9,10 @@ internal static class StatsCommand
     public static Command Create()
     {
         var data = CommonOptions.Data();
-        var command = new Command("stats", "Show what the store holds") { data };
+        var command = new Command("stats", "Show what the store holds; analyze and srm run the experiment statistics engine")
+        {
+            data, StatsAnalyzeCommand.Create(), StatsSrmCommand.Create(),
+        };
         command.SetAction(async (result, ct) =>
         {
             string dir = result.GetValue(data)!;

@@ -182,6 +182,52 @@ public sealed class ExperimentsApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task InterleavingMergesBothRecipesAndTheSignTestFindsThePreferredOne()
+    {
+        await HttpAssert.Ok(await Client.PutAsync("/v1/recipes/pop-only", Json(PopOnly)));
+        var created = await Create("""
+            {"id": "inter", "method": "interleaving", "variants": [{"key": "pop", "recipe": "pop-only"}, {"key": "pers", "recipe": "default"}],
+             "scenarios": ["for-you"], "metrics": {"primary": "conversion"}}
+            """);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        await Start("inter");
+        var events = new List<object>();
+        for (int u = 1; u <= 120; u++)
+        {
+            string user = $"i{u:D5}";
+            var answer = await HttpAssert.Ok(await Client.PostAsJsonAsync("/v1/recommendations", new { userId = user, scenario = "for-you", count = 10 }));
+            Assert.Equal("interleaved", answer.GetProperty("experiment").GetProperty("variant").GetString());
+            Assert.Equal("pop-only+default", answer.GetProperty("recipe").GetString());
+            var ids = answer.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetString()!).ToList();
+            Assert.Equal(ids.Count, ids.Distinct().Count());
+            // Each shopper clicks what the personal recipe alone would have put first, when it was shown: a taste for "pers".
+            var alone = await HttpAssert.Ok(await Client.PostAsJsonAsync("/v1/recommendations",
+                new { userId = user, scenario = "for-you", count = 10, recipe = "default" }));
+            var pop = await HttpAssert.Ok(await Client.PostAsJsonAsync("/v1/recommendations",
+                new { userId = user, scenario = "for-you", count = 10, recipe = "pop-only" }));
+            var popIds = pop.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetString()!).ToHashSet();
+            string? pick = alone.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetString()!)
+                .FirstOrDefault(id => ids.Contains(id) && !popIds.Contains(id));
+            if (pick is not null)
+                events.Add(new { type = "click", userId = user, itemId = pick, recommendationId = answer.GetProperty("recommendationId").GetString() });
+        }
+        Assert.True(events.Count >= 40, $"only {events.Count} shoppers could click a personal-only item");
+        await HttpAssert.Ok(await Client.PostAsJsonAsync("/v1/events", events));
+        var phase = (await HttpAssert.Ok(await Client.GetAsync("/v1/experiments/inter/results"))).GetProperty("phases")[0];
+        var inter = phase.GetProperty("interleaving");
+        Assert.Equal(120, inter.GetProperty("people").GetInt64());
+        Assert.Equal(events.Count, inter.GetProperty("preferB").GetInt64());
+        Assert.Equal(0, inter.GetProperty("preferA").GetInt64());
+        Assert.True(inter.GetProperty("pValue").GetDouble() < 1e-6);
+        Assert.Equal("ship", phase.GetProperty("verdict").GetProperty("decision").GetString());
+        Assert.Equal("pers", phase.GetProperty("verdict").GetProperty("variant").GetString());
+        await HttpAssert.ProblemNaming(await Create("""
+            {"id": "inter3", "method": "interleaving", "variants": [{"key": "a", "recipe": "default"}, {"key": "b", "recipe": "default"},
+             {"key": "c", "recipe": "default"}], "metrics": {"primary": "conversion"}}
+            """), HttpStatusCode.BadRequest, "variants");
+    }
+
+    [Fact]
     public async Task TheLoggedRecommendationNamesRecipeExperimentAndVariant()
     {
         await HttpAssert.Ok(await Client.PutAsync("/v1/recipes/pop-only", Json(PopOnly)));

@@ -24,6 +24,8 @@ switch (scenario)
         return await TrainBenchmark.RunAsync(options);
     case "realtime":
         return await RealtimeBenchmark.RunAsync(options);
+    case "experiment-results":
+        return ExperimentResultsBenchmark.Run(options);
     default:
         Console.WriteLine("""
             usage: Attune.Harness <scenario> [--key value ...]
@@ -35,6 +37,7 @@ switch (scenario)
               sources --calls 3000      in-process cost of one answer per candidate source and scenario (demo shop)
               serve   --seconds 15 --concurrency 16                /health, for-you with a filter, similar against `attune serve --demo`
               realtime --trials 300     time from an event's 200 to the first changed for-you answer of that visitor
+              experiment-results --people 1000000 --events 10000000   tracking cost per event and the time to compute results
               train   --file F --runs 3 --model als,bpr --params "als.reg=60 bpr.epochs=20"
                                         training seconds and held-out recall/NDCG@20 of the factor models (numeric-id tsv)
             """);

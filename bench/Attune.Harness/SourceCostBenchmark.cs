@@ -33,6 +33,18 @@ internal static class SourceCostBenchmark
         // --recipe NAME: the same answers through a stored recipe that changes nothing (a named recipe costs what the default does).
         string? recipe = o.Get("recipe");
         if (recipe is not null) await engine.PutRecipeAsync(new Attune.Serving.Recipes.Recipe { Name = recipe });
+        // --experiment: answers are assigned inside a running experiment whose two variants serve the same (default) recipe,
+        // so the difference from a plain run is the cost of assignment, exposure logging and tracking alone.
+        if (o.Get("experiment") is not null)
+        {
+            await engine.Experiments.CreateAsync(new Attune.Experiments.Definitions.Experiment
+            {
+                Id = "bench",
+                Variants = [new("a", "default", 0.5), new("b", "default", 0.5)],
+                Metrics = new(Attune.Experiments.Definitions.Metrics.Conversion, [Attune.Experiments.Definitions.Metrics.Revenue], [Attune.Experiments.Definitions.Metrics.LatencyP99]),
+            });
+            await engine.Experiments.StartAsync("bench");
+        }
         foreach (string scenario in engine.Scenarios.Keys.Order())
         {
             if (only is not null && scenario != only) continue;

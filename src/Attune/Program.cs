@@ -10,5 +10,6 @@ var root = new RootCommand("Attune: a self-hosted personalization engine.")
     KeyCommand.Create(),
     EvaluateCommand.Create(),
     TuneCommand.Create(),
+    ExperimentsCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -51,6 +51,39 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task ExperimentResultsComeFromTheServerServingTheFolder()
+    {
+        using var dir = TestPaths.NewTempDirectory();
+        var (code, output) = await AttuneProcess.RunAsync("demo", "--data", dir.Path, "--users", "200", "--items", "100", "--days", "10");
+        Assert.True(code == 0, output);
+        (code, output) = await AttuneProcess.RunAsync("experiments", "results", "x", "--data", dir.Path);
+        Assert.Equal(1, code);
+        Assert.Contains("no server is serving", output);
+
+        await using var server = await AttuneProcess.ServeAsync(dir.Path, "--demo");
+        static StringContent Json(string s) => new(s, System.Text.Encoding.UTF8, "application/json");
+        Assert.True((await server.Client.PostAsync("/v1/experiments", Json("""
+            {"id": "cli", "variants": [{"key": "control", "recipe": "non-personal"}, {"key": "treatment", "recipe": "default"}],
+             "metrics": {"primary": "conversion"}}
+            """))).IsSuccessStatusCode);
+        Assert.True((await server.Client.PostAsync("/v1/experiments/cli/start", null)).IsSuccessStatusCode);
+        for (int u = 1; u <= 30; u++) await server.Client.GetStringAsync($"/v1/recommendations?userId=u{u:D5}&scenario=for-you");
+
+        // The folder's owner file names the server: no --url needed.
+        (code, output) = await AttuneProcess.RunAsync("experiments", "results", "cli", "--data", dir.Path, "--json");
+        Assert.True(code == 0, output);
+        var phase = JsonDocument.Parse(output).RootElement.GetProperty("phases")[0];
+        Assert.Equal(30, phase.GetProperty("variants").EnumerateArray().Sum(v => v.GetProperty("people").GetInt64()));
+        (code, output) = await AttuneProcess.RunAsync("experiments", "results", "cli", "--data", dir.Path);
+        Assert.True(code == 0, output);
+        Assert.Contains("keep running", output);
+        Assert.Contains("conversion", output);
+        (code, output) = await AttuneProcess.RunAsync("experiments", "results", "nothing", "--url", server.BaseAddress.ToString());
+        Assert.Equal(1, code);
+        Assert.Contains("404", output);
+    }
+
+    [Fact]
     public async Task ImportTsvStoresGoodLinesAndReportsBadOnes()
     {
         using var dir = TestPaths.NewTempDirectory();

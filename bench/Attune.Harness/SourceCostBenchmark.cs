@@ -42,6 +42,8 @@ internal static class SourceCostBenchmark
                 Id = "bench",
                 Variants = [new("a", "default", 0.5), new("b", "default", 0.5)],
                 Metrics = new(Attune.Experiments.Definitions.Metrics.Conversion, [Attune.Experiments.Definitions.Metrics.Revenue], [Attune.Experiments.Definitions.Metrics.LatencyP99]),
+                // --experiment cuped: each first exposure also reads the person's pre-period from the store, in the background.
+                Analysis = new() { Cuped = o.Get("experiment") == "cuped" },
             });
             await engine.Experiments.StartAsync("bench");
         }

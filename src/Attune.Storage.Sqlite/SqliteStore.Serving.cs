@@ -212,7 +212,7 @@ public sealed partial class SqliteStore
     }
 
     public async IAsyncEnumerable<StoredEvent> ReadProfileEventsAsync(string profileId, bool anonymous, long fromMs, long toMs,
-        [EnumeratorCancellation] CancellationToken ct = default)
+        IReadOnlyList<int>? typeCodes = null, [EnumeratorCancellation] CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(profileId);
         await using var c = OpenRead();
@@ -221,6 +221,7 @@ public sealed partial class SqliteStore
         cmd.CommandText = $"""
             {StoredEventSelect}
             WHERE e.profile = (SELECT idx FROM profiles WHERE kind = $kind AND id = $id) AND e.ts >= $from AND e.ts < $to
+            {(typeCodes is null ? "" : $"AND e.type IN ({string.Join(",", typeCodes)})")}
             ORDER BY e.ts, e.seq
             """;
         cmd.Parameters.AddWithValue("$kind", anonymous ? KindAnonymous : KindUser);

@@ -84,8 +84,10 @@ public interface IAttuneStore : IAsyncDisposable
     /// <summary>
     /// One person's events with <paramref name="fromMs"/> ≤ time &lt; <paramref name="toMs"/>, in time order: the user's (their
     /// identified anonymous history included), or a never-identified anonymous visitor's when <paramref name="anonymous"/>.
+    /// <paramref name="typeCodes"/>: only events of these types (null = all).
     /// </summary>
-    IAsyncEnumerable<StoredEvent> ReadProfileEventsAsync(string profileId, bool anonymous, long fromMs, long toMs, CancellationToken ct = default);
+    IAsyncEnumerable<StoredEvent> ReadProfileEventsAsync(string profileId, bool anonymous, long fromMs, long toMs, IReadOnlyList<int>? typeCodes = null,
+        CancellationToken ct = default);
 
     /// <summary>Every exposure of one experiment, in the order of first exposure.</summary>
     IAsyncEnumerable<Exposure> ReadExposuresAsync(string experimentId, CancellationToken ct = default);

@@ -83,6 +83,9 @@ public sealed class ExperimentTracker
         if (_experiments.TryGetValue(experimentId, out var tracked)) tracked.Interleaved(recommendationId, ownerId, teamA, teamB);
     }
 
+    /// <summary>The event type codes an experiment's metrics count (what a pre-period read needs), or null for all.</summary>
+    public IReadOnlyList<int>? EventTypes(string experimentId) => _experiments.TryGetValue(experimentId, out var tracked) ? tracked.EventTypes : null;
+
     /// <summary>The pre-exposure period of an experiment in ms (0 = no CUPED), to read a person's history for <see cref="SetPre"/>.</summary>
     public long PrePeriodMs(string experimentId) => _experiments.TryGetValue(experimentId, out var tracked) ? tracked.PrePeriodMs : 0;
 
@@ -112,6 +115,8 @@ public sealed class ExperimentTracker
         private string[][] _phaseKeys = [];
 
         public long PrePeriodMs { get; private set; }
+
+        public IReadOnlyList<int>? EventTypes { get; private set; }
 
         private bool _interleaving;
         private long _windowMs;
@@ -177,6 +182,13 @@ public sealed class ExperimentTracker
                 _metrics = [.. ordered];
                 PrePeriodMs = e.Analysis.Cuped ? (long)(e.Analysis.PrePeriodDays * 86_400_000) : 0;
                 _interleaving = e.Method == ExperimentMethod.Interleaving;
+                var codes = new List<int>();
+                foreach (var metric in _metrics)
+                {
+                    for (int c = 0; c < metric.Numerator.Length; c++)
+                        if (metric.Numerator[c] || (metric.Denominator is { } d && d[c])) codes.Add(c);
+                }
+                EventTypes = [.. codes.Distinct().Order()];
                 _windowMs = (long)(e.Analysis.AttributionHours * 3_600_000);
                 // An interleaving experiment's people are all in one arm: each of them sees both recipes.
                 _phaseKeys = [.. e.Phases.Select(p => _interleaving ? [ExperimentRouter.Interleaved] : p.Variants.Select(v => v.Key).ToArray())];

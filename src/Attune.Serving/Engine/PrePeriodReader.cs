@@ -28,17 +28,28 @@ internal sealed class PrePeriodReader(IAttuneStore store, ExperimentTracker trac
     {
         var ct = _stop.Token;
         var events = new List<StoredEvent>();
+        var paced = System.Diagnostics.Stopwatch.StartNew();
+        int sinceRest = 0;
         try
         {
             while (await _queue.Reader.WaitToReadAsync(ct).ConfigureAwait(false))
             {
                 while (_queue.Reader.TryRead(out var e))
                 {
+                    // Background work on a machine that is also answering: after each 50 reads, rest three times as long as
+                    // they took (at most a quarter of one core). CUPED waits for the backlog; answers do not.
+                    if (++sinceRest == 50)
+                    {
+                        await Task.Delay(TimeSpan.FromTicks(Math.Min(paced.Elapsed.Ticks * 3, TimeSpan.TicksPerSecond)), ct).ConfigureAwait(false);
+                        sinceRest = 0;
+                        paced.Restart();
+                    }
                     long pre = tracker.PrePeriodMs(e.ExperimentId);
                     events.Clear();
                     try
                     {
-                        await foreach (var x in store.ReadProfileEventsAsync(e.PersonId, e.Anonymous, e.AtMs - pre, e.AtMs, ct).ConfigureAwait(false)) events.Add(x);
+                        await foreach (var x in store.ReadProfileEventsAsync(e.PersonId, e.Anonymous, e.AtMs - pre, e.AtMs,
+                            tracker.EventTypes(e.ExperimentId), ct).ConfigureAwait(false)) events.Add(x);
                         tracker.SetPre(e.ExperimentId, e.PersonId, events);
                     }
                     catch (Exception x) when (x is not OperationCanceledException && x is not OutOfMemoryException)

@@ -401,6 +401,20 @@ public abstract class StoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AProfilesEventsReadByTimeRangeAndTypeIncludeItsIdentifiedHistory()
+    {
+        await Store.AppendEventsAsync([View(null, "a", 0, anonymous: "anon-1"), View("u1", "b", 10), View("u1", "c", 20) with { Type = "purchase" },
+            View("u2", "d", 15), View(null, "e", 16, anonymous: "anon-2"), View("u1", "f", 40)], Ct);
+        await Store.IdentifyAsync("anon-1", "u1", Ct);
+        long Ms(int minutes) => T0.AddMinutes(minutes).ToUnixTimeMilliseconds();
+        Assert.Equal(["a", "b", "c"], (await ListAsync(Store.ReadProfileEventsAsync("u1", false, Ms(0), Ms(40), ct: Ct))).Select(e => e.ItemId));
+        Assert.Equal(["c"], (await ListAsync(Store.ReadProfileEventsAsync("u1", false, Ms(0), Ms(60), [(int)EventType.Purchase], Ct))).Select(e => e.ItemId));
+        Assert.Equal(["e"], (await ListAsync(Store.ReadProfileEventsAsync("anon-2", true, Ms(0), Ms(60), ct: Ct))).Select(e => e.ItemId));
+        Assert.Empty(await ListAsync(Store.ReadProfileEventsAsync("anon-2", false, Ms(0), Ms(60), ct: Ct))); // no user of that id
+        Assert.Empty(await ListAsync(Store.ReadProfileEventsAsync("nobody", false, Ms(0), Ms(60), ct: Ct)));
+    }
+
+    [Fact]
     public async Task ErasingAUserErasesTheirExposuresAndThoseOfTheirAnonymousIds()
     {
         await Store.AppendEventsAsync([View("u1", "a", 0, anonymous: "anon-1")], Ct);

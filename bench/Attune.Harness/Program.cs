@@ -24,6 +24,10 @@ switch (scenario)
         return await TrainBenchmark.RunAsync(options);
     case "realtime":
         return await RealtimeBenchmark.RunAsync(options);
+    case "experiment-ab":
+        return await ExperimentAbBenchmark.RunAsync(options);
+    case "experiment-aa":
+        return await ExperimentAaBenchmark.RunAsync(options);
     default:
         Console.WriteLine("""
             usage: Attune.Harness <scenario> [--key value ...]
@@ -37,6 +41,10 @@ switch (scenario)
               realtime --trials 300     time from an event's 200 to the first changed for-you answer of that visitor
               train   --file F --runs 3 --model als,bpr --params "als.reg=60 bpr.epochs=20"
                                         training seconds and held-out recall/NDCG@20 of the factor models (numeric-id tsv)
+              experiment-ab --shoppers 20000 --days 14 --seed 7    an A/B test (non-personal vs default for-you) with shoppers who
+                                        react to what is served; the engine's lift and CI next to the simulated true lift
+              experiment-aa --experiments 1000 --people 4000 --days 14 --seed 1   A/A tests through the real tracker and results:
+                                        false-positive rate at a fixed horizon and under daily peeking (plain vs sequential)
             """);
         return scenario == "help" ? 0 : 2;
 }

@@ -43,7 +43,7 @@ switch (scenario)
                                         training seconds and held-out recall/NDCG@20 of the factor models (numeric-id tsv)
               experiment-ab --shoppers 20000 --days 14 --seed 7    an A/B test (non-personal vs default for-you) with shoppers who
                                         react to what is served; the engine's lift and CI next to the simulated true lift
-              experiment-aa --experiments 1000 --people 4000 --days 14 --seed 1   A/A tests through the real tracker and results:
+              experiment-aa --experiments 1000 --people 10000 --days 14 --seed 1   A/A tests through the real tracker and results:
                                         false-positive rate at a fixed horizon and under daily peeking (plain vs sequential)
             """);
         return scenario == "help" ? 0 : 2;

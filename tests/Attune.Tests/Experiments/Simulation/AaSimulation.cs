@@ -29,11 +29,16 @@ public static class AaSimulation
     public sealed record Options
     {
         public int Experiments { get; init; } = 1000;
-        /// <summary>People per experiment (both variants together).</summary>
-        public int People { get; init; } = 4000;
+        /// <summary>
+        /// People per experiment (both variants together). At 10,000 the larger variant has about 250 conversions by the last
+        /// day, past the 150 that results need before they judge a metric (<see cref="ExperimentResults.MinimumSampleSize"/>).
+        /// </summary>
+        public int People { get; init; } = 10_000;
         /// <summary>Days people arrive over; results are read at the end of each, the fixed-horizon verdict after the last.</summary>
         public int Days { get; init; } = 14;
         public int Seed { get; init; } = 1;
+        /// <summary>Read the results every day (false: only after the last day, the fixed horizon; the peeking counts stay 0).</summary>
+        public bool Peeking { get; init; } = true;
         /// <summary>Experiments simulated at once; 0 = one per core.</summary>
         public int Threads { get; init; }
     }
@@ -44,13 +49,16 @@ public static class AaSimulation
     /// <param name="PeekingSequential">The sequential test read every day.</param>
     /// <param name="RevenueFixedHorizon">The secondary metric, revenue: p &lt; alpha at the last read (t-test).</param>
     /// <param name="SampleRatioMismatches">Experiments whose last read was <c>invalid: SRM</c> (p &lt; 0.001 expected about once per thousand).</param>
+    /// <param name="Judged">Experiments whose primary metric had enough data to decide at the last read.</param>
+    /// <param name="PeekingSequentialWorse">Of <paramref name="PeekingSequential"/>, those whose false verdict was <c>stop: worse</c>.</param>
     /// <param name="DailyPlain">Per day: experiments whose t-test said ship or stop at that day's read.</param>
     /// <param name="DailySequential">Per day: the same for the sequential test.</param>
     public sealed record Report(int Experiments, int FixedHorizon, int PeekingPlain, int PeekingSequential, int RevenueFixedHorizon,
-        int SampleRatioMismatches, double MeanPeople, double MeanConversion, int[] DailyPlain, int[] DailySequential, TimeSpan Elapsed);
+        int SampleRatioMismatches, int Judged, int PeekingSequentialWorse, double MeanPeople, double MeanConversion, int[] DailyPlain,
+        int[] DailySequential, TimeSpan Elapsed);
 
-    private readonly record struct Outcome(bool Fixed, bool PeekingPlain, bool PeekingSequential, bool RevenueFixed, bool Srm, long People, double Conversion,
-        bool[] DailyPlain, bool[] DailySequential);
+    private readonly record struct Outcome(bool Fixed, bool PeekingPlain, bool PeekingSequential, bool RevenueFixed, bool Srm, bool Judged,
+        bool SequentialWorse, long People, double Conversion, bool[] DailyPlain, bool[] DailySequential);
 
     public static Report Run(Options o)
     {
@@ -59,7 +67,8 @@ public static class AaSimulation
         int threads = o.Threads > 0 ? o.Threads : Environment.ProcessorCount;
         Parallel.For(0, o.Experiments, new ParallelOptions { MaxDegreeOfParallelism = threads }, k => outcomes[k] = RunOne(o, k));
         return new Report(o.Experiments, outcomes.Count(x => x.Fixed), outcomes.Count(x => x.PeekingPlain), outcomes.Count(x => x.PeekingSequential),
-            outcomes.Count(x => x.RevenueFixed), outcomes.Count(x => x.Srm), outcomes.Average(x => (double)x.People),
+            outcomes.Count(x => x.RevenueFixed), outcomes.Count(x => x.Srm), outcomes.Count(x => x.Judged), outcomes.Count(x => x.SequentialWorse),
+            outcomes.Average(x => (double)x.People),
             outcomes.Average(x => x.Conversion), Daily(outcomes, o.Days, x => x.DailyPlain), Daily(outcomes, o.Days, x => x.DailySequential), elapsed.Elapsed);
     }
 
@@ -129,6 +138,7 @@ public static class AaSimulation
         timeline.Sort(static (a, b) => a.AtMs != b.AtMs ? a.AtMs.CompareTo(b.AtMs) : a.Order.CompareTo(b.Order));
 
         bool[] dailyPlain = new bool[o.Days], dailySequential = new bool[o.Days];
+        bool sequentialWorse = false;
         Outcome last = default;
         long seq = 0;
         int day = 1;
@@ -154,23 +164,29 @@ public static class AaSimulation
         while (day <= o.Days) Read(day++);
         return last with
         {
-            PeekingPlain = dailyPlain.Contains(true), PeekingSequential = dailySequential.Contains(true), DailyPlain = dailyPlain, DailySequential = dailySequential,
+            PeekingPlain = dailyPlain.Contains(true), PeekingSequential = dailySequential.Contains(true), SequentialWorse = sequentialWorse,
+            DailyPlain = dailyPlain, DailySequential = dailySequential,
         };
 
         void Read(int d)
         {
+            if (!o.Peeking && d < o.Days) return;
             var sums = tracker.Sums(id)!;
             var byPlain = ExperimentResults.Compute(plain, sums).Phases[0];
-            var bySequential = ExperimentResults.Compute(sequential, sums).Phases[0];
-            dailyPlain[d - 1] = IsFalsePositive(byPlain.Verdict);
-            dailySequential[d - 1] = IsFalsePositive(bySequential.Verdict);
+            if (o.Peeking)
+            {
+                var bySequential = ExperimentResults.Compute(sequential, sums).Phases[0];
+                dailyPlain[d - 1] = IsFalsePositive(byPlain.Verdict);
+                dailySequential[d - 1] = IsFalsePositive(bySequential.Verdict);
+                sequentialWorse |= bySequential.Verdict.Decision == "stop: worse";
+            }
             if (d < o.Days) return;
             var conversion = byPlain.Metrics.First(m => m.Id == Metrics.Conversion);
             var revenue = byPlain.Metrics.First(m => m.Id == Metrics.Revenue).Variants[1].Difference;
             long n = byPlain.Variants.Sum(v => v.People);
             double converted = conversion.Variants.Sum(v => v.Value * v.People);
-            last = new Outcome(IsFalsePositive(byPlain.Verdict), false, false, revenue?.PValue is < 0.05, byPlain.SampleRatioMismatch, n,
-                n == 0 ? 0 : converted / n, [], []);
+            last = new Outcome(IsFalsePositive(byPlain.Verdict), false, false, revenue?.PValue is < 0.05, byPlain.SampleRatioMismatch,
+                conversion.Variants[1].Difference?.EnoughData == true, false, n, n == 0 ? 0 : converted / n, [], []);
         }
     }
 

@@ -100,10 +100,10 @@ public static class AbSimulation
         for (int v = 0; v < visits.Length; v++)
         {
             var (user, at) = visits[v];
-            while (at >= Start.AddDays(day))
+            for (; at >= Start.AddDays(day); day++)
             {
                 await FlushAsync();
-                o.Progress?.Invoke(Summary(engine, day++));
+                if (o.Progress is { } progress) progress(Summary(engine, day));
             }
             clock.Set(at);
             var served = engine.Recommend(new RecommendationRequest { UserId = user, Scenario = "for-you", Count = 10 });
@@ -143,7 +143,7 @@ public static class AbSimulation
             if ((v + 1) % o.Batch == 0) await FlushAsync();
         }
         await FlushAsync();
-        while (day <= o.Days) o.Progress?.Invoke(Summary(engine, day++));
+        for (; day <= o.Days; day++) if (o.Progress is { } progress) progress(Summary(engine, day));
         simulation.Stop();
 
         var definition = engine.Experiments.Current.Experiments[ExperimentId];

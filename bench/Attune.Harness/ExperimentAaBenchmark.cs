@@ -1,3 +1,4 @@
+using Attune.Experiments.Running;
 using Attune.Tests.Experiments.Simulation;
 
 namespace Attune.Harness;
@@ -17,7 +18,8 @@ internal static class ExperimentAaBenchmark
             Threads = o.Int("threads", 0),
         };
         var r = AaSimulation.Run(options);
-        Console.WriteLine($"experiment-aa: {r.Experiments:N0} A/A experiments (seed {options.Seed}), {r.MeanPeople:N0} people each over {options.Days} days, " +
+        Console.WriteLine($"experiment-aa: {r.Experiments:N0} A/A experiments (seed {options.Seed}), {r.MeanPeople:N0} people each " +
+            $"over {options.Days} days, " +
             $"conversion {r.MeanConversion:P1} on average, revenue heavy-tailed; real tracker and results; {r.Elapsed.TotalSeconds:F1} s");
         Line("fixed horizon, t-test read once at the end", r.FixedHorizon, r.Experiments, "goal 5 % ± 1.5 %");
         Line($"daily peeking ({options.Days} reads), plain t-test", r.PeekingPlain, r.Experiments, "must exceed the sequential test");
@@ -26,7 +28,8 @@ internal static class ExperimentAaBenchmark
         Line("secondary metric revenue, fixed horizon, p < 0.05", r.RevenueFixedHorizon, r.Experiments, "5 % expected");
         Console.WriteLine("experiment-aa: significant at each day's read, plain t-test: " + string.Join(" ", r.DailyPlain));
         Console.WriteLine("experiment-aa: significant at each day's read, sequential:   " + string.Join(" ", r.DailySequential));
-        Console.WriteLine($"experiment-aa: primary metric judged at the last read (≥ {Attune.Experiments.Running.ExperimentResults.MinimumSampleSize} conversions in the larger variant) in {r.Judged} experiments");
+        Console.WriteLine($"experiment-aa: primary metric judged at the last read (≥ {ExperimentResults.MinimumSampleSize} conversions " +
+            $"in the larger variant) in {r.Judged} experiments");
         Console.WriteLine($"experiment-aa: invalid: SRM at the last read in {r.SampleRatioMismatches} experiments (not counted above)");
         double n = r.Experiments;
         bool ok = Math.Abs(r.FixedHorizon / n - 0.05) <= 0.015 && r.PeekingSequential / n <= 0.05 && r.PeekingPlain > r.PeekingSequential;

@@ -24,11 +24,15 @@ internal static class ExperimentAbBenchmark
         {
             var report = await AbSimulation.RunAsync(options, dir);
             var phase = report.Phase;
-            Console.WriteLine($"experiment-ab: demo shop {options.Users:N0} users, {options.Items:N0} items, {options.HistoryDays} days of history (seed {options.Seed}); " +
-                $"{report.Visits:N0} shoppers visit once over {options.Days} simulated days; setup {report.Setup.TotalSeconds:F1} s, simulation {report.Simulation.TotalSeconds:F1} s");
-            Console.WriteLine($"experiment-ab: analysis {report.Results.Analysis.Engine}, sequential {report.Results.Analysis.Sequential}, correction {report.Results.Analysis.Correction}; " +
+            var analysis = report.Results.Analysis;
+            Console.WriteLine($"experiment-ab: demo shop {options.Users:N0} users, {options.Items:N0} items, {options.HistoryDays} days " +
+                $"of history (seed {options.Seed}); {report.Visits:N0} shoppers visit once over {options.Days} simulated days; " +
+                $"setup {report.Setup.TotalSeconds:F1} s, simulation {report.Simulation.TotalSeconds:F1} s");
+            Console.WriteLine($"experiment-ab: analysis {analysis.Engine}, sequential {analysis.Sequential}, " +
+                $"correction {analysis.Correction}; " +
                 $"SRM p = {phase.SrmPValue:F3}; the two lists were identical for {report.IdenticalLists:N0} shoppers");
-            Console.WriteLine("experiment-ab: " + string.Join(", ", phase.Variants.Select(v => $"{v.Key} ({v.Recipe}) {v.People:N0} people, {v.Answers:N0} answers")));
+            Console.WriteLine("experiment-ab: " +
+                string.Join(", ", phase.Variants.Select(v => $"{v.Key} ({v.Recipe}) {v.People:N0} people, {v.Answers:N0} answers")));
             bool inside = true;
             foreach (string id in new[] { Metrics.Conversion, Metrics.Revenue, Metrics.ClickThrough })
             {
@@ -38,9 +42,11 @@ internal static class ExperimentAbBenchmark
                 var d = treatment.Difference!;
                 bool covers = d.Ci is { } ci && ci[0] <= truth.Lift && truth.Lift <= ci[1];
                 if (metric.Role == "primary") inside = covers;
-                Console.WriteLine($"experiment-ab: {id,-10} ({metric.Role,-9}) control {F(control.Value)} treatment {F(treatment.Value)} | " +
+                Console.WriteLine($"experiment-ab: {id,-10} ({metric.Role,-9}) control {F(control.Value)} " +
+                    $"treatment {F(treatment.Value)} | " +
                     $"lift {P(d.Expected)} CI [{P(d.Ci?[0])}, {P(d.Ci?[1])}] p {d.PValue:G3} (adjusted {d.AdjustedPValue:G3}) | " +
-                    $"true: control {F(truth.Control)} treatment {F(truth.Treatment)} lift {P(truth.Lift)} {(covers ? "inside" : "OUTSIDE")} the CI");
+                    $"true: control {F(truth.Control)} treatment {F(truth.Treatment)} lift {P(truth.Lift)} " +
+                    $"{(covers ? "inside" : "OUTSIDE")} the CI");
             }
             Console.WriteLine($"experiment-ab: verdict {phase.Verdict.Decision} {phase.Verdict.Variant} ({phase.Verdict.Reason})");
             return phase.Verdict is { Decision: "ship", Variant: "treatment" } && inside ? 0 : 1;

@@ -81,7 +81,7 @@ public static class ExperimentResults
             Verdict(e, mismatch, metricResults, snapshots));
     }
 
-    /// <summary>GrowthBook's <c>hasEnoughData</c>: both totals non-zero and the larger one at least <see cref="MinimumSampleSize"/>.</summary>
+    /// <summary>GrowthBook's <c>hasEnoughData</c>: both totals non-zero, the larger at least <see cref="MinimumSampleSize"/>.</summary>
     private static bool EnoughData(MetricSums control, MetricSums treatment) =>
         control.Sum != 0 && treatment.Sum != 0 && Math.Max(control.Sum, treatment.Sum) >= MinimumSampleSize;
 
@@ -223,7 +223,8 @@ public static class ExperimentResults
         if (best is not null) return new Verdict("ship", best, $"{primary.Id} is significantly better than {primary.Variants[0].Key}", null);
         long people = snapshots.Sum(s => s.People);
         string reason = primary.Variants.Any(r => r.Difference is { Expected: not null, EnoughData: false })
-            ? $"too little data in {primary.Id} to judge yet: the larger variant needs a total of {MinimumSampleSize} (conversions, or the metric's summed value)"
+            ? $"too little data in {primary.Id} to judge yet: the larger variant needs a total of {MinimumSampleSize} " +
+              "(conversions, or the metric's summed value)"
             : needed is { } n && n > 0
             ? $"no significant difference in {primary.Id} yet; about {Math.Ceiling(n):N0} more people needed to detect a {a.MinimumDetectableEffect:P0} change"
             : $"no significant difference in {primary.Id} yet ({people:N0} people so far)";

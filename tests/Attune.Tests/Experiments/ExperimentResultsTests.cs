@@ -20,9 +20,13 @@ public sealed class ExperimentResultsTests
 
     private static PhaseResult Read(long controlPeople, double controlBuyers, long treatmentPeople, double treatmentBuyers)
     {
-        static VariantSnapshot Variant(long people, double buyers) => new(people, [new MetricSums { Sum = buyers, SumSquares = buyers }], 0, 0, 0, 0);
-        var sums = new ExperimentSums([Metrics.BuiltIn[Metrics.Conversion]],
-            [new Dictionary<string, VariantSnapshot> { ["control"] = Variant(controlPeople, controlBuyers), ["treatment"] = Variant(treatmentPeople, treatmentBuyers) }]);
+        static VariantSnapshot Variant(long people, double buyers) =>
+            new(people, [new MetricSums { Sum = buyers, SumSquares = buyers }], 0, 0, 0, 0);
+        var phase = new Dictionary<string, VariantSnapshot>
+        {
+            ["control"] = Variant(controlPeople, controlBuyers), ["treatment"] = Variant(treatmentPeople, treatmentBuyers),
+        };
+        var sums = new ExperimentSums([Metrics.BuiltIn[Metrics.Conversion]], [phase]);
         return ExperimentResults.Compute(Definition, sums).Phases[0];
     }
 

@@ -48,9 +48,10 @@ public static class AaSimulation
     /// <param name="PeekingPlain">The t-test read every day: any daily read says ship or stop.</param>
     /// <param name="PeekingSequential">The sequential test read every day.</param>
     /// <param name="RevenueFixedHorizon">The secondary metric, revenue: p &lt; alpha at the last read (t-test).</param>
-    /// <param name="SampleRatioMismatches">Experiments whose last read was <c>invalid: SRM</c> (p &lt; 0.001 expected about once per thousand).</param>
+    /// <param name="SampleRatioMismatches">Experiments whose last read was <c>invalid: SRM</c> (p &lt; 0.001: about one in a
+    /// thousand expected).</param>
     /// <param name="Judged">Experiments whose primary metric had enough data to decide at the last read.</param>
-    /// <param name="PeekingSequentialWorse">Of <paramref name="PeekingSequential"/>, those whose false verdict was <c>stop: worse</c>.</param>
+    /// <param name="PeekingSequentialWorse">Of <paramref name="PeekingSequential"/>, those that said <c>stop: worse</c>.</param>
     /// <param name="DailyPlain">Per day: experiments whose t-test said ship or stop at that day's read.</param>
     /// <param name="DailySequential">Per day: the same for the sequential test.</param>
     public sealed record Report(int Experiments, int FixedHorizon, int PeekingPlain, int PeekingSequential, int RevenueFixedHorizon,
@@ -66,10 +67,11 @@ public static class AaSimulation
         var outcomes = new Outcome[o.Experiments];
         int threads = o.Threads > 0 ? o.Threads : Environment.ProcessorCount;
         Parallel.For(0, o.Experiments, new ParallelOptions { MaxDegreeOfParallelism = threads }, k => outcomes[k] = RunOne(o, k));
-        return new Report(o.Experiments, outcomes.Count(x => x.Fixed), outcomes.Count(x => x.PeekingPlain), outcomes.Count(x => x.PeekingSequential),
-            outcomes.Count(x => x.RevenueFixed), outcomes.Count(x => x.Srm), outcomes.Count(x => x.Judged), outcomes.Count(x => x.SequentialWorse),
-            outcomes.Average(x => (double)x.People),
-            outcomes.Average(x => x.Conversion), Daily(outcomes, o.Days, x => x.DailyPlain), Daily(outcomes, o.Days, x => x.DailySequential), elapsed.Elapsed);
+        int Count(Func<Outcome, bool> which) => outcomes.Count(which);
+        return new Report(o.Experiments, Count(x => x.Fixed), Count(x => x.PeekingPlain), Count(x => x.PeekingSequential),
+            Count(x => x.RevenueFixed), Count(x => x.Srm), Count(x => x.Judged), Count(x => x.SequentialWorse),
+            outcomes.Average(x => (double)x.People), outcomes.Average(x => x.Conversion), Daily(outcomes, o.Days, x => x.DailyPlain),
+            Daily(outcomes, o.Days, x => x.DailySequential), elapsed.Elapsed);
     }
 
     private static int[] Daily(Outcome[] outcomes, int days, Func<Outcome, bool[]> which) =>
@@ -120,7 +122,8 @@ public static class AaSimulation
             long at = startMs + rng.NextInt64(endMs - startMs);
             int variant = Bucketing.ChooseVariation(Hashing.Hash(id, people[i], 2) ?? 0, ranges);
             timeline.Add(new Happening(at, timeline.Count, i, Kind.Exposure, variant, 0, 0));
-            for (int v = rng.Next(1, 5); v > 0; v--) timeline.Add(new Happening(at + rng.NextInt64(Hour), timeline.Count, i, Kind.View, 0, 0, 0));
+            for (int v = rng.Next(1, 5); v > 0; v--)
+                timeline.Add(new Happening(at + rng.NextInt64(Hour), timeline.Count, i, Kind.View, 0, 0, 0));
             double propensity = Math.Min(0.9, baseRate * Math.Exp(0.8 * Normal(rng) - 0.32)); // mean-preserving: E[e^(0.8Z)] = e^0.32
             if (rng.NextDouble() >= propensity) continue;
             int orders = 1;
@@ -131,7 +134,8 @@ public static class AaSimulation
                 double value = 40 * Math.Exp(1.2 * Normal(rng));
                 int items = rng.NextDouble() < 0.3 ? 2 : 1;
                 sessions++;
-                for (int j = 0; j < items; j++) timeline.Add(new Happening(t + j, timeline.Count, i, Kind.Purchase, 0, value / items, sessions));
+                for (int j = 0; j < items; j++)
+                    timeline.Add(new Happening(t + j, timeline.Count, i, Kind.Purchase, 0, value / items, sessions));
             }
         }
         // Time order (a person's exposure was added before their events, so it stays first on a tie).

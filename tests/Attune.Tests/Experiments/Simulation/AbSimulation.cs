@@ -67,7 +67,10 @@ public static class AbSimulation
     {
         var setup = Stopwatch.StartNew();
         var clock = new SimulatedClock(Start);
-        var shop = DemoShop.Generate(new DemoOptions { Users = o.Users, Items = o.Items, Days = o.HistoryDays, Seed = o.Seed, End = Start });
+        var shop = DemoShop.Generate(new DemoOptions
+        {
+            Users = o.Users, Items = o.Items, Days = o.HistoryDays, Seed = o.Seed, End = Start,
+        });
         await using var store = SqliteStore.Open(new SqliteStoreOptions { DataDirectory = directory, FullSync = false }, clock);
         await DemoLoader.LoadAsync(store, shop, ct: ct);
         // Answers asked only to know the other variant's list must not count as shown: no recommendation log. No retraining
@@ -108,7 +111,10 @@ public static class AbSimulation
             clock.Set(at);
             var served = engine.Recommend(new RecommendationRequest { UserId = user, Scenario = "for-you", Count = 10 });
             int arm = served.Experiment?.Variant == "treatment" ? 1 : 0;
-            var other = engine.Recommend(new RecommendationRequest { UserId = user, Scenario = "for-you", Count = 10, Recipe = variants[1 - arm].Recipe });
+            var other = engine.Recommend(new RecommendationRequest
+            {
+                UserId = user, Scenario = "for-you", Count = 10, Recipe = variants[1 - arm].Recipe,
+            });
             var shown = served.Items.Select(i => i.Id).ToList();
             var counterfactual = other.Items.Select(i => i.Id).ToList();
             if (shown.SequenceEqual(counterfactual)) identical++;
@@ -129,21 +135,25 @@ public static class AbSimulation
             {
                 batch.Add(new Event
                 {
-                    Type = "purchase", UserId = user, ItemId = shown[k], Value = shopper.Price(shown[k]), Timestamp = at.AddSeconds(300 + 20 * k),
-                    SessionId = session, RecommendationId = served.RecommendationId,
+                    Type = "purchase", UserId = user, ItemId = shown[k], Value = shopper.Price(shown[k]),
+                    Timestamp = at.AddSeconds(300 + 20 * k), SessionId = session, RecommendationId = served.RecommendationId,
                 });
             }
             if (reaction.Elsewhere is { } found)
             {
                 batch.Add(new Event
                 {
-                    Type = "purchase", UserId = user, ItemId = found.Id, Value = found.Price ?? 0, Timestamp = at.AddSeconds(600), SessionId = session,
+                    Type = "purchase", UserId = user, ItemId = found.Id, Value = found.Price ?? 0, Timestamp = at.AddSeconds(600),
+                    SessionId = session,
                 });
             }
             if ((v + 1) % o.Batch == 0) await FlushAsync();
         }
         await FlushAsync();
-        for (; day <= o.Days; day++) if (o.Progress is { } progress) progress(Summary(engine, day));
+        for (; day <= o.Days; day++)
+        {
+            if (o.Progress is { } progress) progress(Summary(engine, day));
+        }
         simulation.Stop();
 
         var definition = engine.Experiments.Current.Experiments[ExperimentId];
@@ -188,7 +198,9 @@ public static class AbSimulation
         var phase = results.Phases[0];
         var primary = phase.Metrics.First(m => m.Role == "primary").Variants[1];
         var d = primary.Difference;
-        string lift = d?.Expected is { } x && d.Ci is { } ci ? $"lift {x:+0.0%;-0.0%} [{ci[0]:+0.0%;-0.0%}, {ci[1]:+0.0%;-0.0%}]" : "no test yet";
+        string lift = d?.Expected is { } x && d.Ci is { } ci
+            ? $"lift {x:+0.0%;-0.0%} [{ci[0]:+0.0%;-0.0%}, {ci[1]:+0.0%;-0.0%}]"
+            : "no test yet";
         return $"day {day,2}: {phase.Variants.Sum(v => v.People),6:N0} people; conversion {lift}; {phase.Verdict.Decision}";
     }
 

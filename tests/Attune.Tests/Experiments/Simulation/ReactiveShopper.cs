@@ -48,7 +48,7 @@ public sealed class ReactiveShopper
     /// <param name="Clicks">Expected clicks on the list.</param>
     public readonly record struct Expected(double Purchase, double Revenue, double Clicks);
 
-    /// <summary>What the user did in one visit: the positions (0-based) clicked and bought, and an item bought elsewhere (or null).</summary>
+    /// <summary>One visit: the positions (0-based) clicked and bought, and an item bought elsewhere (or null).</summary>
     public readonly record struct Reaction(IReadOnlyList<int> Clicked, IReadOnlyList<int> Bought, Item? Elsewhere);
 
     public Expected Expect(string userId, IReadOnlyList<string> list)

@@ -26,6 +26,10 @@ switch (scenario)
         return await RealtimeBenchmark.RunAsync(options);
     case "experiment-results":
         return ExperimentResultsBenchmark.Run(options);
+    case "experiment-ab":
+        return await ExperimentAbBenchmark.RunAsync(options);
+    case "experiment-aa":
+        return await ExperimentAaBenchmark.RunAsync(options);
     default:
         Console.WriteLine("""
             usage: Attune.Harness <scenario> [--key value ...]
@@ -40,6 +44,10 @@ switch (scenario)
               experiment-results --people 1000000 --events 10000000   tracking cost per event and the time to compute results
               train   --file F --runs 3 --model als,bpr --params "als.reg=60 bpr.epochs=20"
                                         training seconds and held-out recall/NDCG@20 of the factor models (numeric-id tsv)
+              experiment-ab --shoppers 20000 --days 14 --seed 7    an A/B test (non-personal vs default for-you) with shoppers who
+                                        react to what is served; the engine's lift and CI next to the simulated true lift
+              experiment-aa --experiments 1000 --people 10000 --days 14 --seed 1   A/A tests through the real tracker and results:
+                                        false-positive rate at a fixed horizon and under daily peeking (plain vs sequential)
             """);
         return scenario == "help" ? 0 : 2;
 }

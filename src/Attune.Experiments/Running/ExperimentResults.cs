@@ -20,6 +20,14 @@ public static class ExperimentResults
     /// <summary>People per variant below which a metric is not tested (the interval would mean little).</summary>
     public const int MinimumPeople = 20;
 
+    /// <summary>
+    /// GrowthBook's minimum sample size (its default): a metric decides nothing (no ship, no stop) until the larger variant's
+    /// total of it (conversions; the summed value of a mean; a ratio's numerator) reaches this and neither variant's is zero.
+    /// Below it the normal approximation behind every interval fails: a relative lift from 9 conversions against 1 reads as
+    /// p &lt; 0.0001 even with the sequential test, and A/A experiments read daily said <c>stop: worse</c> too often.
+    /// </summary>
+    public const int MinimumSampleSize = 150;
+
     public static ResultsOutput Compute(Experiment e, ExperimentSums sums)
     {
         var phases = new List<PhaseResult>();
@@ -65,7 +73,10 @@ public static class ExperimentResults
                 DifferenceOutput? difference = null;
                 if (v > 0 && stat is not null && m < control.Metrics.Count
                     && Statistic(def, control.People, control.Metrics[m], cuped) is { } baseline && Statistic(def, s.People, s.Metrics[m], cuped) is { } treatment)
+                {
                     difference = Difference(e, def, baseline, treatment, control.People, s.People);
+                    if (!EnoughData(control.Metrics[m], s.Metrics[m])) difference = difference with { EnoughData = false };
+                }
                 rows.Add(new VariantMetric(variants[v].Key, s.People, value, difference));
             }
             metricResults.Add(new MetricResult(def.Id, def.Name, def.Kind.ToString().ToLowerInvariant(), role, def.Inverse, cuped, rows));
@@ -110,6 +121,10 @@ public static class ExperimentResults
             arm.Answers, arm.Errors, arm.Empty, arm.LatencyP99Ms);
         return new PhaseResult(phase.Number, phase.StartedAt, phase.EndedAt, [variant], null, false, metricResults, verdict, output);
     }
+
+    /// <summary>GrowthBook's <c>hasEnoughData</c>: both totals non-zero, the larger at least <see cref="MinimumSampleSize"/>.</summary>
+    private static bool EnoughData(MetricSums control, MetricSums treatment) =>
+        control.Sum != 0 && treatment.Sum != 0 && Math.Max(control.Sum, treatment.Sum) >= MinimumSampleSize;
 
     private static Statistic? Statistic(MetricDefinition def, long people, MetricSums s, bool cuped)
     {
@@ -264,7 +279,10 @@ public static class ExperimentResults
         }
         if (best is not null) return new Verdict("ship", best, $"{primary.Id} is significantly better than {primary.Variants[0].Key}", null);
         long people = snapshots.Sum(s => s.People);
-        string reason = needed is { } n && n > 0
+        string reason = primary.Variants.Any(r => r.Difference is { Expected: not null, EnoughData: false })
+            ? $"too little data in {primary.Id} to judge yet: the larger variant needs a total of {MinimumSampleSize} " +
+              "(conversions, or the metric's summed value)"
+            : needed is { } n && n > 0
             ? $"no significant difference in {primary.Id} yet; about {Math.Ceiling(n):N0} more people needed to detect a {a.MinimumDetectableEffect:P0} change"
             : $"no significant difference in {primary.Id} yet ({people:N0} people so far)";
         return new Verdict("keep running", null, reason, needed is { } x ? Math.Ceiling(x) : null);
@@ -273,10 +291,10 @@ public static class ExperimentResults
     private static double Lift(DifferenceOutput d, bool inverse) => inverse ? -(d.Expected ?? 0) : d.Expected ?? 0;
 
     private static bool Better(DifferenceOutput d, bool inverse, ExperimentAnalysis a, bool bayesian) =>
-        bayesian ? d.ChanceToWin is > 0.95 : Significant(d, a) && Lift(d, inverse) > 0;
+        d.EnoughData && (bayesian ? d.ChanceToWin is > 0.95 : Significant(d, a) && Lift(d, inverse) > 0);
 
     private static bool Worse(DifferenceOutput d, bool inverse, ExperimentAnalysis a, bool bayesian) =>
-        bayesian ? d.ChanceToWin is < 0.05 : Significant(d, a) && Lift(d, inverse) < 0;
+        d.EnoughData && (bayesian ? d.ChanceToWin is < 0.05 : Significant(d, a) && Lift(d, inverse) < 0);
 
     private static bool Significant(DifferenceOutput d, ExperimentAnalysis a) => (d.AdjustedPValue ?? d.PValue) is { } p && p < a.Alpha;
 }
@@ -315,8 +333,10 @@ public sealed record VariantMetric(string Key, long People, double Value, Differ
 /// <param name="Ci">Its confidence (or credible) interval.</param>
 /// <param name="PeopleNeeded">More people (both arms) to detect the minimum detectable effect with 80 % power.</param>
 /// <param name="ErrorMessage">Why no test could be made (gbstats' message), if so.</param>
+/// <param name="EnoughData">False until the metric has <see cref="ExperimentResults.MinimumSampleSize"/> in the larger variant (and
+/// something in both): the difference is shown but decides nothing yet.</param>
 public sealed record DifferenceOutput(double? Expected, double[]? Ci, double? PValue, double? AdjustedPValue, double? ChanceToWin, double[]? Risk,
-    double? PeopleNeeded, string? ErrorMessage);
+    double? PeopleNeeded, string? ErrorMessage, bool EnoughData = true);
 
 /// <param name="Decision"><c>keep running</c>, <c>ship</c>, <c>stop: worse</c> or <c>invalid: SRM</c>.</param>
 /// <param name="Variant">The variant it is about (ship this one; stop this one).</param>

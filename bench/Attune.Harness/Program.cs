@@ -26,6 +26,8 @@ switch (scenario)
         return await RealtimeBenchmark.RunAsync(options);
     case "experiment-results":
         return ExperimentResultsBenchmark.Run(options);
+    case "experiment-cuped":
+        return ExperimentCupedBenchmark.Run(options);
     case "experiment-ab":
         return await ExperimentAbBenchmark.RunAsync(options);
     case "experiment-aa":
@@ -42,6 +44,7 @@ switch (scenario)
               serve   --seconds 15 --concurrency 16                /health, for-you with a filter, similar against `attune serve --demo`
               realtime --trials 300     time from an event's 200 to the first changed for-you answer of that visitor
               experiment-results --people 1000000 --events 10000000   tracking cost per event and the time to compute results
+              experiment-cuped --people 10000 --repeats 20            CUPED's interval narrowing against sqrt(1 - rho^2)
               train   --file F --runs 3 --model als,bpr --params "als.reg=60 bpr.epochs=20"
                                         training seconds and held-out recall/NDCG@20 of the factor models (numeric-id tsv)
               experiment-ab --shoppers 20000 --days 14 --seed 7    an A/B test (non-personal vs default for-you) with shoppers who

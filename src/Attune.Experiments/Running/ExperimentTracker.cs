@@ -102,6 +102,8 @@ public sealed class ExperimentTracker
         public HashSet<string>? Orders;
         /// <summary>Interleaving: clicks on each team's items.</summary>
         public int CreditsA, CreditsB;
+        /// <summary>The person's variant sums (kept for good once created), for the lock-free serving counters.</summary>
+        public VariantSums? Sums;
     }
 
     /// <summary>One experiment's people and sums; one lock per experiment (events of other people cost one dictionary lookup).</summary>
@@ -119,6 +121,7 @@ public sealed class ExperimentTracker
         public IReadOnlyList<int>? EventTypes { get; private set; }
 
         private bool _interleaving;
+        private volatile bool _usesAnswers;
         private long _windowMs;
         /// <summary>Interleaved answers by recommendation id: the person and each item's team (true = A).</summary>
         private readonly ConcurrentDictionary<string, InterleavedAnswer> _answers = new(StringComparer.Ordinal);
@@ -182,6 +185,7 @@ public sealed class ExperimentTracker
                 _metrics = [.. ordered];
                 PrePeriodMs = e.Analysis.Cuped ? (long)(e.Analysis.PrePeriodDays * 86_400_000) : 0;
                 _interleaving = e.Method == ExperimentMethod.Interleaving;
+                _usesAnswers = _metrics.Any(m => m.UsesAnswers);
                 var codes = new List<int>();
                 foreach (var metric in _metrics)
                 {
@@ -212,7 +216,7 @@ public sealed class ExperimentTracker
                 var sums = _phases[exposure.Phase - 1];
                 if (!sums.TryGetValue(exposure.Variant, out var variant)) return;
                 int index = Array.IndexOf(_phaseKeys[exposure.Phase - 1], exposure.Variant);
-                _people[ownerId] = new Person(exposure.Phase, index, exposure.AtMs, _metrics.Length);
+                _people[ownerId] = new Person(exposure.Phase, index, exposure.AtMs, _metrics.Length) { Sums = variant };
                 variant.People++;
             }
         }
@@ -220,11 +224,15 @@ public sealed class ExperimentTracker
         public void Served(string ownerId, string variant, double latencyMs, bool empty, bool error)
         {
             if (!_people.TryGetValue(ownerId, out var person)) return;
+            // Serving guardrails are counted without the experiment's lock (every answer passes here, from every thread);
+            // only metrics over answers served (click-through) need it.
+            var variantSums = person.Sums;
+            if (variantSums is null) return;
+            variantSums.Serving.Add(latencyMs, empty, error);
+            if (!_usesAnswers) return;
             lock (_lock)
             {
-                var sums = VariantOf(person);
-                if (sums is null) return;
-                sums.Serving.Add(latencyMs, empty, error);
+                var sums = variantSums;
                 for (int m = 0; m < _metrics.Length; m++)
                 {
                     if (!_metrics[m].UsesAnswers) continue;

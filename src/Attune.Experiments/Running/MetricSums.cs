@@ -63,16 +63,19 @@ public sealed class ServingSums
     private const int Buckets = 1001;
     private readonly long[] _latency = new long[Buckets];
 
-    public long Answers { get; private set; }
-    public long Errors { get; private set; }
-    public long Empty { get; private set; }
+    private long _answers, _errors, _empty;
 
+    public long Answers => Interlocked.Read(ref _answers);
+    public long Errors => Interlocked.Read(ref _errors);
+    public long Empty => Interlocked.Read(ref _empty);
+
+    /// <summary>Counts one answer; safe from any number of threads at once (no lock).</summary>
     public void Add(double latencyMs, bool empty, bool error)
     {
-        Answers++;
-        if (error) Errors++;
-        if (empty) Empty++;
-        _latency[Math.Clamp((int)(latencyMs * 10), 0, Buckets - 1)]++;
+        Interlocked.Increment(ref _latency[Math.Clamp((int)(latencyMs * 10), 0, Buckets - 1)]);
+        if (error) Interlocked.Increment(ref _errors);
+        if (empty) Interlocked.Increment(ref _empty);
+        Interlocked.Increment(ref _answers);
     }
 
     /// <summary>The <paramref name="q"/> quantile of latency in ms (upper edge of its bucket; 100+ when past the histogram).</summary>
@@ -82,7 +85,7 @@ public sealed class ServingSums
         long target = (long)Math.Ceiling(q * Answers), seen = 0;
         for (int b = 0; b < Buckets; b++)
         {
-            seen += _latency[b];
+            seen += Interlocked.Read(ref _latency[b]);
             if (seen >= target) return (b + 1) / 10.0;
         }
         return Buckets / 10.0;

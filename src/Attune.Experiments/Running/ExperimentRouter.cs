@@ -59,9 +59,6 @@ public sealed class ExperimentRouter
         else if (compiled.ById.TryGetValue(exposure.ExperimentId, out var e)) e.Sticky.TryAdd(exposure.PersonId, new Sticky(exposure.Phase, exposure.Variant));
     }
 
-    /// <summary>The running experiment ids (whose exposures <see cref="Restore"/> wants at start-up).</summary>
-    public IEnumerable<string> RunningIds => _compiled.Running.Select(e => e.Id).Append(HoldoutId);
-
     /// <summary>The holdout assignment or the first experiment that takes the person for this scenario; null = default recipe.</summary>
     public Assignment? Route(in RouteRequest request)
     {

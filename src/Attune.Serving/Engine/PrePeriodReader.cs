@@ -28,7 +28,7 @@ internal sealed class PrePeriodReader(IAttuneStore store, ExperimentTracker trac
     {
         var ct = _stop.Token;
         var events = new List<StoredEvent>();
-        var paced = System.Diagnostics.Stopwatch.StartNew();
+        long working = 0; // ticks spent reading since the last rest (idle time waiting for exposures does not count)
         int sinceRest = 0;
         try
         {
@@ -40,10 +40,11 @@ internal sealed class PrePeriodReader(IAttuneStore store, ExperimentTracker trac
                     // they took (at most a quarter of one core). CUPED waits for the backlog; answers do not.
                     if (++sinceRest == 50)
                     {
-                        await Task.Delay(TimeSpan.FromTicks(Math.Min(paced.Elapsed.Ticks * 3, TimeSpan.TicksPerSecond)), ct).ConfigureAwait(false);
+                        await Task.Delay(TimeSpan.FromTicks(Math.Min(working * 3, TimeSpan.TicksPerSecond)), ct).ConfigureAwait(false);
                         sinceRest = 0;
-                        paced.Restart();
+                        working = 0;
                     }
+                    long started = System.Diagnostics.Stopwatch.GetTimestamp();
                     long pre = tracker.PrePeriodMs(e.ExperimentId);
                     events.Clear();
                     try
@@ -56,6 +57,7 @@ internal sealed class PrePeriodReader(IAttuneStore store, ExperimentTracker trac
                     {
                         log.LogWarning(x, "Could not read the pre-exposure events of {Person} for experiment {Experiment}", e.PersonId, e.ExperimentId);
                     }
+                    working += System.Diagnostics.Stopwatch.GetElapsedTime(started).Ticks;
                 }
             }
         }

@@ -135,72 +135,19 @@ public sealed class ExperimentTrackerTests
 /// <summary>CUPED: pre-exposure values reach the sums and narrow the interval as much as the pre/post correlation allows.</summary>
 public sealed class CupedTests
 {
-    private const long Day = 86_400_000;
-
-    private static Experiment Definition(bool cuped) => new()
-    {
-        Id = "c",
-        Variants = [new ExperimentVariant("control", "default", 0.5), new ExperimentVariant("treatment", "other", 0.5)],
-        Metrics = new ExperimentMetrics(Metrics.Revenue, [], []),
-        Analysis = new ExperimentAnalysis { AttributionHours = 24 * 14, PrePeriodDays = 14, Cuped = cuped, Sequential = false, Correction = "none" },
-        Status = ExperimentStatus.Running,
-        Phases = [new ExperimentPhase(1, DateTimeOffset.UnixEpoch, null,
-            [new ExperimentVariant("control", "default", 0.5), new ExperimentVariant("treatment", "other", 0.5)], 1, "started")],
-    };
-
     [Fact]
     public void PreExposureRevenueNarrowsTheIntervalByTheCorrelation()
     {
-        var rng = new Random(11);
-        ExperimentTracker Build(bool cuped)
-        {
-            var tracker = new ExperimentTracker();
-            tracker.Track(Definition(cuped));
-            return tracker;
-        }
-        var with = Build(true);
-        var without = Build(false);
-        long seq = 0;
-        var pre = new List<double>();
-        var post = new List<double>();
-        for (int p = 0; p < 4000; p++)
-        {
-            string person = $"p{p}";
-            string variant = p % 2 == 0 ? "control" : "treatment";
-            long exposed = 20 * Day;
-            // A stable taste for spending: revenue before and after exposure share it (correlation ≈ 0.8).
-            double taste = 50 + 30 * Normal(rng);
-            double before = Math.Max(0, taste + 18 * Normal(rng)), after = Math.Max(0, taste + 18 * Normal(rng) + (variant == "treatment" ? 3 : 0));
-            pre.Add(before);
-            post.Add(after);
-            foreach (var tracker in new[] { with, without })
-            {
-                tracker.Expose(new Exposure("c", person, false, 1, variant, exposed), person);
-                tracker.Observe(new StoredEvent(person, false, "i", (int)EventType.Purchase, exposed + Day, after, ++seq));
-                tracker.SetPre("c", person, [new StoredEvent(person, false, "i", (int)EventType.Purchase, exposed - 3 * Day, before, 0),
-                    new StoredEvent(person, false, "i", (int)EventType.Purchase, exposed - 30 * Day, 1000, 0)]); // before the pre-period: ignored
-            }
-        }
+        var (with, without, rho, pre) = Simulation.CupedSimulation.Run(new Random(11), 4000, noise: 18, lift: 3);
         var sums = with.Sums("c")!.Phases[0]["control"].Metrics[0];
         Assert.Equal(2000, sums.PrePeople);
-        Assert.Equal(pre.Where((_, i) => i % 2 == 0).Sum(), sums.PreSum, 6);
+        Assert.Equal(pre.Where((_, i) => i % 2 == 0).Sum(), sums.PreSum, 6); // the purchase before the pre-period is ignored
 
-        var adjusted = ExperimentResults.Compute(Definition(true), with.Sums("c")!).Phases[0].Metrics[0];
-        var plain = ExperimentResults.Compute(Definition(false), without.Sums("c")!).Phases[0].Metrics[0];
+        var adjusted = ExperimentResults.Compute(Simulation.CupedSimulation.Definition(true), with.Sums("c")!).Phases[0].Metrics[0];
+        var plain = ExperimentResults.Compute(Simulation.CupedSimulation.Definition(false), without.Sums("c")!).Phases[0].Metrics[0];
         Assert.True(adjusted.Cuped);
         Assert.False(plain.Cuped);
-        double Width(MetricResult m) => m.Variants[1].Difference!.Ci![1] - m.Variants[1].Difference!.Ci![0];
-        double rho = Correlation(pre, post);
         double expected = Math.Sqrt(1 - rho * rho);
-        Assert.InRange(Width(adjusted) / Width(plain), expected - 0.05, expected + 0.05);
-    }
-
-    private static double Normal(Random rng) => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
-
-    private static double Correlation(List<double> x, List<double> y)
-    {
-        double mx = x.Average(), my = y.Average();
-        double sxy = x.Zip(y).Sum(t => (t.First - mx) * (t.Second - my));
-        return sxy / Math.Sqrt(x.Sum(v => (v - mx) * (v - mx)) * y.Sum(v => (v - my) * (v - my)));
+        Assert.InRange(Simulation.CupedSimulation.WidthRatio(with, without), expected - 0.05, expected + 0.05);
     }
 }

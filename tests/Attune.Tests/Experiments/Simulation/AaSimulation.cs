@@ -124,14 +124,14 @@ public static class AaSimulation
             timeline.Add(new Happening(at, timeline.Count, i, Kind.Exposure, variant, 0, 0));
             for (int v = rng.Next(1, 5); v > 0; v--)
                 timeline.Add(new Happening(at + rng.NextInt64(Hour), timeline.Count, i, Kind.View, 0, 0, 0));
-            double propensity = Math.Min(0.9, baseRate * Math.Exp(0.8 * Normal(rng) - 0.32)); // mean-preserving: E[e^(0.8Z)] = e^0.32
+            double propensity = Math.Min(0.9, baseRate * Math.Exp(0.8 * SimulationMath.Normal(rng) - 0.32)); // mean-preserving: E[e^(0.8Z)] = e^0.32
             if (rng.NextDouble() >= propensity) continue;
             int orders = 1;
             while (rng.NextDouble() < 0.25) orders++;
             for (int r = 0; r < orders; r++)
             {
                 long t = at + rng.NextInt64(96 * Hour);
-                double value = 40 * Math.Exp(1.2 * Normal(rng));
+                double value = 40 * Math.Exp(1.2 * SimulationMath.Normal(rng));
                 int items = rng.NextDouble() < 0.3 ? 2 : 1;
                 sessions++;
                 for (int j = 0; j < items; j++)
@@ -197,5 +197,4 @@ public static class AaSimulation
     private static bool IsFalsePositive(Verdict verdict) => verdict.Decision is "ship" or "stop: worse";
 
     /// <summary>A standard normal draw (Box–Muller).</summary>
-    private static double Normal(Random rng) => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 }

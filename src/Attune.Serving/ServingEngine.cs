@@ -29,7 +29,7 @@ namespace Attune.Serving;
 /// events stored after the active version's watermark into the live state. Time comes from the <see cref="TimeProvider"/>
 /// given (tests move it); nothing here reads the system clock directly.
 /// </remarks>
-public sealed class ServingEngine : IAsyncDisposable
+public sealed partial class ServingEngine : IAsyncDisposable
 {
     public const string RuleKind = RuleStore.Kind;
 
@@ -46,6 +46,7 @@ public sealed class ServingEngine : IAsyncDisposable
     private readonly ExperimentAttributes _experimentAttributes;
     private readonly PrePeriodReader _prePeriods;
     private readonly Answers _answers;
+    private readonly RolloutRunner _rolloutRunner;
 
     public ServingEngine(IAttuneStore store, ServingOptions options, string dataDirectory, ILogger? logger = null,
         SourceRegistry? sources = null, IReadOnlyList<IRankingStage>? stages = null, TimeProvider? time = null)
@@ -63,6 +64,7 @@ public sealed class ServingEngine : IAsyncDisposable
         Recipes = new RecipeBook(store, Sources, options.ResolveScenarios(), Time, _log);
         _rules = new RuleStore(store, _models, _log);
         Experiments = new ExperimentBook(store, Time);
+        Rollouts = new RolloutBook(store, Time);
         Flags = new FlagBook(store, Time, _log);
         _feed = new ChangeFeed(store, _models, _live, _rules, new Dictionary<string, Func<CancellationToken, Task>>
         {
@@ -70,15 +72,19 @@ public sealed class ServingEngine : IAsyncDisposable
             [ExperimentBook.Kind] = Experiments.LoadAsync,
             [ExperimentBook.HoldoutKind] = Experiments.LoadAsync,
             [FlagBook.Kind] = Flags.LoadAsync,
+            [RolloutBook.Kind] = RolloutsChangedAsync,
         }, Time, _log);
         _training = new ModelTraining(store, options, _models, _live, _feed, PinnedVersions, Time, _log);
-        _background = new BackgroundWork(_models, _training, Time, _log);
+        if (options.RetrainThroughRollout) options.ParseRolloutSteps(); // a bad ladder stops the start, not the first retraining
+        _background = new BackgroundWork(_models, _training, RetrainAsync, ct => CheckRolloutsAsync(ct), Time, _log);
         _recommendationLog = new BatchWriter<RecommendationRecord>(r => store.LogRecommendationsAsync(r), "recommendation log records", _log);
         _exposureLog = new BatchWriter<Exposure>(e => store.RecordExposuresAsync(e), "experiment exposures", _log);
-        Router = new ExperimentRouter(Experiments, Time);
+        Router = new ExperimentRouter(Experiments, Time, Rollouts);
         Router.Exposed += _exposureLog.Add;
         Tracker = new ExperimentTracker();
         Experiments.Changed += TrackAll;
+        Rollouts.Changed += RolloutsChanged;
+        _rolloutRunner = new RolloutRunner(Rollouts, Tracker, CompleteRolloutAsync, Time, _log);
         _prePeriods = new PrePeriodReader(store, Tracker, _log);
         Router.Exposed += e =>
         {
@@ -165,6 +171,7 @@ public sealed class ServingEngine : IAsyncDisposable
         await _rules.ReloadAsync(ct).ConfigureAwait(false);
         await Recipes.LoadAsync(ct).ConfigureAwait(false);
         await Experiments.LoadAsync(ct).ConfigureAwait(false);
+        await Rollouts.LoadAsync(ct).ConfigureAwait(false);
         await RestoreExperimentsAsync(ct).ConfigureAwait(false);
         await Flags.LoadAsync(ct).ConfigureAwait(false);
         _started = true;
@@ -302,19 +309,24 @@ public sealed class ServingEngine : IAsyncDisposable
     {
         var snapshot = Experiments.Current;
         TrackAll(snapshot);
+        RolloutsChanged(Rollouts.Current);
+        // Every tracked id with the event seq its results start from: experiments, the holdout, each step of each rollout.
+        var tracked = snapshot.Experiments.Values.Where(e => e.Phases.Count > 0).Select(e => (e.Id, e.Phases[0].EventSeq)).ToList();
+        if (snapshot.Holdout is { } holdout) tracked.Add((ExperimentRouter.HoldoutId, holdout.EventSeq));
+        foreach (var rollout in Rollouts.Current.Values)
+            foreach (var run in rollout.History) tracked.Add((rollout.TrackedId(run.Number), run.EventSeq));
         long from = long.MaxValue;
-        var ids = snapshot.Experiments.Values.Where(e => e.Phases.Count > 0).Select(e => e.Id).ToList();
-        if (snapshot.Holdout is not null) ids.Add(ExperimentRouter.HoldoutId);
-        foreach (string id in ids)
+        foreach (var (id, eventSeq) in tracked)
         {
             await foreach (var exposure in _store.ReadExposuresAsync(id, ct).ConfigureAwait(false))
             {
                 Router.Restore(exposure);
+                Router.RestoreRollout(exposure);
                 var (owner, anonymous) = OwnerOf(exposure);
                 Tracker.Expose(exposure, owner);
                 _prePeriods.Add(exposure, owner, anonymous);
             }
-            from = Math.Min(from, snapshot.Experiments.TryGetValue(id, out var e) ? e.Phases[0].EventSeq : snapshot.Holdout!.EventSeq);
+            from = Math.Min(from, eventSeq);
         }
         if (from == long.MaxValue) return;
         await foreach (var e in _store.ReadEventsAsync(from, long.MaxValue, ct).ConfigureAwait(false)) Tracker.Observe(e);
@@ -331,6 +343,8 @@ public sealed class ServingEngine : IAsyncDisposable
     {
         var versions = new HashSet<string>(StringComparer.Ordinal);
         foreach (var recipe in Recipes.All) if (recipe.ModelVersion is { } v) versions.Add(v);
+        foreach (var rollout in Rollouts.Current.Values)
+            if (rollout is { Status: RolloutStatus.Running, ModelVersion: { } rv }) versions.Add(rv);
         return versions;
     }
 

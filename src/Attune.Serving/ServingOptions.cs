@@ -39,6 +39,37 @@ public sealed class ServingOptions
     /// <summary>Retrain once this many new events arrived since the active model's snapshot (0 = never). <value>The default value is 100,000.</value></summary>
     public long RetrainAfterEvents { get; set; } = 100_000;
 
+    /// <summary>Background retraining goes out through a progressive rollout (<see cref="RolloutSteps"/>, each waiting
+    /// <see cref="RolloutWaitMinutes"/>, rolled back on a guardrail breach) instead of replacing the active version at once.
+    /// Retraining waits while a rollout runs. <value>The default value is <see langword="false"/>.</value></summary>
+    public bool RetrainThroughRollout { get; set; }
+
+    /// <summary>The steps of a retraining's rollout, in percent, comma-separated; the last is 100. <value>The default value is 1,5,25,50,100.</value></summary>
+    public string RolloutSteps { get; set; } = "1,5,25,50,100";
+
+    /// <summary>Minutes each step of a retraining's rollout lasts at least. <value>The default value is 60.</value></summary>
+    public double RolloutWaitMinutes { get; set; } = 60;
+
+    /// <summary>The guardrails of a retraining's rollout (<c>Attune:Serving:RetrainGuardrails:MaxErrorRate</c> …).
+    /// <value>The default value is <see cref="Experiments.Definitions.RolloutGuardrails"/>' defaults.</value></summary>
+    public Experiments.Definitions.RolloutGuardrails RetrainGuardrails { get; set; } = new();
+
+    /// <summary>The steps of <see cref="RolloutSteps"/>; throws when they are not rising percents ending at 100.</summary>
+    public IReadOnlyList<double> ParseRolloutSteps()
+    {
+        var steps = new List<double>();
+        foreach (string part in RolloutSteps.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!double.TryParse(part, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double p) || p <= 0 || p > 100
+                || (steps.Count > 0 && p <= steps[^1]))
+                throw new ArgumentException($"Attune:Serving:RolloutSteps must be rising percents ending at 100, e.g. 1,5,25,50,100 (got '{RolloutSteps}')");
+            steps.Add(p);
+        }
+        if (steps.Count == 0 || steps[^1] != 100)
+            throw new ArgumentException($"Attune:Serving:RolloutSteps must end at 100 (got '{RolloutSteps}')");
+        return steps;
+    }
+
     /// <summary>Model versions kept on disk for rollback. <value>The default value is 5.</value></summary>
     public int KeepVersions { get; set; } = 5;
 

@@ -13,7 +13,14 @@ namespace Attune.Experiments.Running;
 /// <param name="Phase">The phase the person entered in.</param>
 /// <param name="PersonKey">The id assignment is sticky under.</param>
 /// <param name="Interleave">An interleaving experiment: the two recipes whose lists are merged (team draft); <paramref name="Recipe"/> is null.</param>
-public sealed record Assignment(string ExperimentId, string Variant, string? Recipe, int Phase, string PersonKey, IReadOnlyList<string>? Interleave = null);
+public sealed record Assignment(string ExperimentId, string Variant, string? Recipe, int Phase, string PersonKey, IReadOnlyList<string>? Interleave = null)
+{
+    /// <summary>A rollout of a model version: the version this answer is served with (null = the recipe's own).</summary>
+    public string? ModelVersion { get; init; }
+
+    /// <summary>The id the answer is counted under: the experiment's, or a rollout's current step.</summary>
+    public string TrackedId { get; init; } = ExperimentId;
+}
 
 /// <summary>Who asks, for which scenario; attributes are built only when a running experiment has targeting.</summary>
 public readonly record struct RouteRequest(string? UserId, string? AnonymousId, string Scenario, Func<Attributes> Attributes);
@@ -28,9 +35,10 @@ public readonly record struct RouteRequest(string? UserId, string? AnonymousId, 
 /// <remarks>
 /// Each first exposure is handed to <see cref="Exposed"/> (the tracker counts it and the store records it). The holdout is an
 /// always-on experiment of its own (<see cref="HoldoutId"/>: variants <c>holdout</c> and <c>personalized</c>), so its
-/// results read like any other's; holdout people are never in another experiment.
+/// results read like any other's; holdout people are never in another experiment. People in no experiment of the scenario
+/// go to its running rollout, if any (<see cref="RouteRollout"/>).
 /// </remarks>
-public sealed class ExperimentRouter
+public sealed partial class ExperimentRouter
 {
     public const string HoldoutId = "holdout";
     /// <summary>The one variant of an interleaving experiment's people.</summary>
@@ -44,11 +52,16 @@ public sealed class ExperimentRouter
 
     private readonly TimeProvider _time;
 
-    public ExperimentRouter(ExperimentBook book, TimeProvider time)
+    public ExperimentRouter(ExperimentBook book, TimeProvider time, RolloutBook? rollouts = null)
     {
         _time = time;
         Rebuild(book.Current);
         book.Changed += Rebuild;
+        if (rollouts is not null)
+        {
+            RebuildRollouts(rollouts.Current);
+            rollouts.Changed += RebuildRollouts;
+        }
     }
 
     /// <summary>Known sticky assignments (start-up: the store's exposures of running experiments).</summary>
@@ -79,7 +92,7 @@ public sealed class ExperimentRouter
             if (e.Scenarios is not null && !e.Scenarios.Contains(request.Scenario)) continue;
             if (Route(e, request, ref attributes) is { } assignment) return assignment;
         }
-        return holdout;
+        return RouteRollout(request, key) ?? holdout;
     }
 
     private Assignment RouteHoldout(Compiled compiled, Holdout h, in RouteRequest request, string key)

@@ -129,6 +129,7 @@ public static class AttuneHost
         app.MapRecipesApi();
         app.MapExperimentsApi();
         app.MapFlagsApi();
+        app.MapRolloutsApi();
         app.MapStatsAnalyzeApi();
 
         var log = app.Logger;

@@ -38,7 +38,7 @@ internal sealed class Answers(ServingModels models, RecipeBook recipes, LiveUpda
     {
         bool empty = answer is not null && answer.Items.Count == 0 && (answer.Rows is null || answer.Rows.Count == 0);
         string owner = LoadedOwner ?? assignment.PersonKey;
-        tracker.Served(assignment.ExperimentId, owner, assignment.Variant, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, empty, error);
+        tracker.Served(assignment.TrackedId, owner, assignment.Variant, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, empty, error);
     }
 
     /// <summary>The person of this thread's last answer (the id their events carry).</summary>
@@ -134,7 +134,8 @@ internal sealed class Answers(ServingModels models, RecipeBook recipes, LiveUpda
         }
         else if (!recipes.TryGet(request.Recipe, out recipe))
             throw new RecommendationException("recipe", $"unknown recipe '{request.Recipe}'; known: {string.Join(", ", recipes.All.Select(r => r.Name))}");
-        var state = models.For(recipe.ModelVersion, out _) ?? throw new InvalidOperationException("no model is active yet");
+        // A rollout of a model version serves its new side with that version and the baseline recipe.
+        var state = models.For(assignment?.ModelVersion ?? recipe.ModelVersion, out _) ?? throw new InvalidOperationException("no model is active yet");
         return (recipe, state, assignment);
     }
 

@@ -4,14 +4,32 @@ namespace Attune.Serving.Engine;
 
 /// <summary>
 /// Once a second: online trending ticks in every loaded state; every 2 s, the content model is refit when new items arrived
-/// (they become recommendable by similarity within seconds); every 5 s, a retraining starts when one is due.
+/// (they become recommendable by similarity within seconds); every 5 s, a retraining starts when one is due (through
+/// <paramref name="retrain"/>: at once, or through a rollout) and running rollouts are judged (<paramref name="rollouts"/>).
 /// </summary>
-internal sealed class BackgroundWork(ServingModels models, ModelTraining training, TimeProvider time, ILogger log) : IAsyncDisposable
+internal sealed class BackgroundWork(ServingModels models, ModelTraining training, Func<string, CancellationToken, Task> retrain,
+    Func<CancellationToken, Task> rollouts, TimeProvider time, ILogger log) : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
 
+    private Task _retraining = Task.CompletedTask;
+
     public void Start() => _loop ??= Task.Run(RunAsync);
+
+    private async Task RetrainAsync(string reason, CancellationToken ct)
+    {
+        try
+        {
+            await Task.Yield();
+            await retrain(reason, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+        catch (Exception e)
+        {
+            log.LogError(e, "Retraining ({Reason}) failed; retrying later", reason);
+        }
+    }
 
     private async Task RunAsync()
     {
@@ -28,7 +46,9 @@ internal sealed class BackgroundWork(ServingModels models, ModelTraining trainin
                     long now = time.GetUtcNow().ToUnixTimeMilliseconds();
                     foreach (var state in models.All) state.Trending.Tick(now);
                     if (models.CatalogGrew && tick % 2 == 0) models.RefitContent();
-                    if (tick % 5 == 0 && training.IsIdle && training.RetrainReason() is { } reason) await training.TrainAsync(reason, ct).ConfigureAwait(false);
+                    if (tick % 5 == 0) await rollouts(ct).ConfigureAwait(false);
+                    // Training runs beside this loop (minutes), so ticks and rollout guardrails go on meanwhile.
+                    if (tick % 5 == 0 && _retraining.IsCompleted && training.IsIdle && training.RetrainReason() is { } reason) _retraining = RetrainAsync(reason, ct);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -43,6 +63,7 @@ internal sealed class BackgroundWork(ServingModels models, ModelTraining trainin
     {
         _stop.Cancel();
         if (_loop is not null) await _loop.ConfigureAwait(false);
+        await _retraining.ConfigureAwait(false);
         _stop.Dispose();
     }
 }

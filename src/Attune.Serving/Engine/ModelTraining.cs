@@ -25,7 +25,8 @@ internal sealed class ModelTraining(IAttuneStore store, ServingOptions options, 
     public DateTimeOffset LastTrainedAt { get; private set; } = DateTimeOffset.MinValue;
 
     /// <summary>Trains a new version from the store, saves it and makes it active. A second call waits for the first.</summary>
-    public async Task<ModelInfo> TrainAsync(string reason, CancellationToken ct = default, int threads = 0)
+    /// <param name="activate">False: only save it (a rollout ramps it up); the retraining triggers count from now all the same.</param>
+    public async Task<ModelInfo> TrainAsync(string reason, CancellationToken ct = default, int threads = 0, bool activate = true)
     {
         await _training.WaitAsync(ct).ConfigureAwait(false);
         try
@@ -35,8 +36,12 @@ internal sealed class ModelTraining(IAttuneStore store, ServingOptions options, 
             var bundle = await ReadAndTrainAsync(version, reason, threads, ct).ConfigureAwait(false);
             _status = "saving";
             repository.Save(bundle);
-            await ActivateAsync(bundle, rollback: false, ct).ConfigureAwait(false);
-            repository.SetActive(version, pinnedByRecipes());
+            if (activate)
+            {
+                await ActivateAsync(bundle, rollback: false, ct).ConfigureAwait(false);
+                repository.SetActive(version, pinnedByRecipes());
+            }
+            else live.ResetEventCount();
             LastTrainedAt = time.GetUtcNow();
             log.LogInformation("Model {Version} trained in {Seconds:F1} s from {Events:N0} events ({Reason})", version,
                 bundle.Info.TrainingSeconds, bundle.Info.Events, reason);

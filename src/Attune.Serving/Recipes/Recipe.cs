@@ -63,6 +63,21 @@ public sealed record RecipeScenario
     public Dictionary<string, int>? Pool { get; init; }
     public List<string>? RuleSets { get; init; }
 
+    /// <summary>This scenario's changes laid over <paramref name="under"/>'s (what this one leaves null keeps the other's; pool
+    /// sizes merge): a rollout's recipe promoted into the default recipe.</summary>
+    public RecipeScenario Over(RecipeScenario? under) => under is null ? this : new RecipeScenario
+    {
+        Sources = Sources ?? under.Sources,
+        Diversity = Diversity ?? under.Diversity,
+        MaxCategoryShare = MaxCategoryShare ?? under.MaxCategoryShare,
+        MaxBrandShare = MaxBrandShare ?? under.MaxBrandShare,
+        DefaultCount = DefaultCount ?? under.DefaultCount,
+        ExcludePurchased = ExcludePurchased ?? under.ExcludePurchased,
+        Pool = Pool is null ? under.Pool : under.Pool is null ? Pool
+            : new Dictionary<string, int>(under.Pool.Concat(Pool).GroupBy(kv => kv.Key, StringComparer.OrdinalIgnoreCase).Select(g => g.Last()).ToDictionary(), StringComparer.OrdinalIgnoreCase),
+        RuleSets = RuleSets ?? under.RuleSets,
+    };
+
     /// <summary>The default scenario with this recipe's changes laid over it.</summary>
     public ScenarioOptions ApplyTo(ScenarioOptions baseline) => baseline.Clone(o =>
     {

@@ -12,22 +12,23 @@ internal static class ServeBenchmark
     {
         int seconds = o.Int("seconds", 15), concurrency = o.Int("concurrency", 16);
         await using var server = await ServerProcess.StartAsync("--demo");
-        // --experiment: every for-you answer is assigned inside a running 50/50 experiment (default against pop-only).
-        if (o.Get("experiment") is not null) await StartExperimentAsync(server.BaseAddress);
+        // --experiment: every for-you answer is assigned inside a running 50/50 experiment (default against pop-only);
+        // --experiment aa: both variants serve the default recipe (what assignment and tracking cost, nothing else).
+        if (o.Get("experiment") is { } experiment) await StartExperimentAsync(server.BaseAddress, control: experiment == "aa" ? "default" : "pop-only");
         return await LoadAsync(server.BaseAddress, seconds, concurrency, 20_000, 5_000) > 0 ? 1 : 0;
     }
 
-    private static async Task StartExperimentAsync(Uri address)
+    private static async Task StartExperimentAsync(Uri address, string control)
     {
         using var http = new HttpClient { BaseAddress = address };
         static StringContent Json(string s) => new(s, System.Text.Encoding.UTF8, "application/json");
         (await http.PutAsync("/v1/recipes/pop-only", Json("""{"scenarios": {"for-you": {"sources": {"popularity": 1}}}}"""))).EnsureSuccessStatusCode();
         (await http.PostAsync("/v1/experiments", Json("""
-            {"id": "bench", "variants": [{"key": "control", "recipe": "pop-only", "weight": 0.5}, {"key": "treatment", "recipe": "default", "weight": 0.5}],
+            {"id": "bench", "variants": [{"key": "control", "recipe": "CONTROL", "weight": 0.5}, {"key": "treatment", "recipe": "default", "weight": 0.5}],
              "scenarios": ["for-you"], "metrics": {"primary": "conversion", "secondary": ["revenue", "ctr"], "guardrails": ["latency-p99"]}}
-            """))).EnsureSuccessStatusCode();
+            """.Replace("CONTROL", control, StringComparison.Ordinal)))).EnsureSuccessStatusCode();
         (await http.PostAsync("/v1/experiments/bench/start", null)).EnsureSuccessStatusCode();
-        Console.WriteLine("serve: inside a running experiment (for-you split 50/50 between default and pop-only)");
+        Console.WriteLine($"serve: inside a running experiment (for-you split 50/50 between default and {control})");
     }
 
     /// <summary>The three loads against a running server; returns the number of failed requests.</summary>

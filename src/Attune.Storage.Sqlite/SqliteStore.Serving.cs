@@ -232,6 +232,38 @@ public sealed partial class SqliteStore
         while (await r.ReadAsync(ct).ConfigureAwait(false)) yield return ReadStoredEvent(r);
     }
 
+    public async IAsyncEnumerable<StoredEvent> ReadProfilesEventsAsync(IReadOnlyList<(string ProfileId, bool Anonymous)> people, long fromMs, long toMs,
+        IReadOnlyList<int>? typeCodes = null, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(people);
+        if (people.Count == 0) yield break;
+        await using var c = OpenRead();
+        await using var cmd = c.CreateCommand();
+        // Each kind's ids through the unique (kind, id) index, then events_by_profile (profile, ts) per person: one statement
+        // for the whole batch instead of one prepared per person.
+        var users = new List<string>();
+        var anonymous = new List<string>();
+        foreach (var (id, anon) in people)
+        {
+            ArgumentNullException.ThrowIfNull(id);
+            string name = $"$p{cmd.Parameters.Count}";
+            cmd.Parameters.AddWithValue(name, id);
+            (anon ? anonymous : users).Add(name);
+        }
+        string Ids(int kind, List<string> names) => names.Count == 0 ? "" : $"SELECT idx FROM profiles WHERE kind = {kind} AND id IN ({string.Join(",", names)})";
+        string profiles = string.Join(" UNION ALL ", new[] { Ids(KindUser, users), Ids(KindAnonymous, anonymous) }.Where(x => x.Length > 0));
+        cmd.CommandText = $"""
+            {StoredEventSelect}
+            WHERE e.profile IN ({profiles}) AND e.ts >= $from AND e.ts < $to
+            {(typeCodes is null ? "" : $"AND e.type IN ({string.Join(",", typeCodes)})")}
+            ORDER BY e.profile, e.ts, e.seq
+            """;
+        cmd.Parameters.AddWithValue("$from", fromMs);
+        cmd.Parameters.AddWithValue("$to", toMs);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false)) yield return ReadStoredEvent(r);
+    }
+
     public async IAsyncEnumerable<Exposure> ReadExposuresAsync(string experimentId, [EnumeratorCancellation] CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(experimentId);

@@ -89,6 +89,19 @@ public interface IAttuneStore : IAsyncDisposable
     IAsyncEnumerable<StoredEvent> ReadProfileEventsAsync(string profileId, bool anonymous, long fromMs, long toMs, IReadOnlyList<int>? typeCodes = null,
         CancellationToken ct = default);
 
+    /// <summary>
+    /// Several people's events with <paramref name="fromMs"/> ≤ time &lt; <paramref name="toMs"/> (each as
+    /// <see cref="ReadProfileEventsAsync"/> would give them; <see cref="StoredEvent.ProfileId"/> and
+    /// <see cref="StoredEvent.Anonymous"/> say whose), in one read where the store can: CUPED's pre-periods of a burst of
+    /// newly exposed people. The default reads them one by one.
+    /// </summary>
+    async IAsyncEnumerable<StoredEvent> ReadProfilesEventsAsync(IReadOnlyList<(string ProfileId, bool Anonymous)> people, long fromMs, long toMs,
+        IReadOnlyList<int>? typeCodes = null, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        foreach (var (id, anonymous) in people)
+            await foreach (var e in ReadProfileEventsAsync(id, anonymous, fromMs, toMs, typeCodes, ct).ConfigureAwait(false)) yield return e;
+    }
+
     /// <summary>Every exposure of one experiment, in the order of first exposure.</summary>
     IAsyncEnumerable<Exposure> ReadExposuresAsync(string experimentId, CancellationToken ct = default);
 

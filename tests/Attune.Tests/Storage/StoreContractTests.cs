@@ -415,6 +415,25 @@ public abstract class StoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SeveralProfilesEventsReadInOneGoEqualTheirReadsOneByOne()
+    {
+        await Store.AppendEventsAsync([View(null, "a", 0, anonymous: "anon-1"), View("u1", "b", 10), View("u1", "c", 20) with { Type = "purchase" },
+            View("u2", "d", 15), View(null, "e", 16, anonymous: "anon-2"), View("u1", "f", 40), View("u3", "g", 5)], Ct);
+        await Store.IdentifyAsync("anon-1", "u1", Ct);
+        long Ms(int minutes) => T0.AddMinutes(minutes).ToUnixTimeMilliseconds();
+        (string, bool)[] people = [("u1", false), ("anon-2", true), ("u2", false), ("nobody", false), ("anon-2", false)];
+        foreach (var types in new IReadOnlyList<int>?[] { null, [(int)EventType.Purchase, (int)EventType.View] })
+        {
+            var together = await ListAsync(Store.ReadProfilesEventsAsync(people, Ms(0), Ms(30), types, Ct));
+            var oneByOne = new List<StoredEvent>();
+            foreach (var (id, anonymous) in people) oneByOne.AddRange(await ListAsync(Store.ReadProfileEventsAsync(id, anonymous, Ms(0), Ms(30), types, Ct)));
+            Assert.Equal(oneByOne.OrderBy(e => e.Seq), together.OrderBy(e => e.Seq));
+            Assert.Equal(["a", "b", "c", "d", "e"], together.Select(e => e.ItemId).Order());
+        }
+        Assert.Empty(await ListAsync(Store.ReadProfilesEventsAsync([], Ms(0), Ms(30), ct: Ct)));
+    }
+
+    [Fact]
     public async Task ErasingAUserErasesTheirExposuresAndThoseOfTheirAnonymousIds()
     {
         await Store.AppendEventsAsync([View("u1", "a", 0, anonymous: "anon-1")], Ct);

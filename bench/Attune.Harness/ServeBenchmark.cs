@@ -15,7 +15,23 @@ internal static class ServeBenchmark
         // --experiment: every for-you answer is assigned inside a running 50/50 experiment (default against pop-only);
         // --experiment aa: both variants serve the default recipe (what assignment and tracking cost, nothing else).
         if (o.Get("experiment") is { } experiment) await StartExperimentAsync(server.BaseAddress, control: experiment == "aa" ? "default" : "pop-only");
+        // --returning: every load user is served for-you once first, then the background work of their first exposures
+        // (exposure writes, CUPED's pre-period reads) gets 20 s to finish: an experiment that has run for a while.
+        if (o.Get("returning") is not null) await WarmAsync(server.BaseAddress, 20_000, concurrency);
         return await LoadAsync(server.BaseAddress, seconds, concurrency, 20_000, 5_000) > 0 ? 1 : 0;
+    }
+
+    private static async Task WarmAsync(Uri address, int users, int concurrency)
+    {
+        using var http = ClosedLoop.Client(address, concurrency);
+        int next = 0;
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            for (int u; (u = Interlocked.Increment(ref next)) <= users;)
+                (await http.GetAsync($"/v1/recommendations?userId=u{u:D5}&scenario=for-you&count=20")).EnsureSuccessStatusCode();
+        }));
+        await Task.Delay(TimeSpan.FromSeconds(20));
+        Console.WriteLine($"serve: {users:N0} load users served once before timing (returning people)");
     }
 
     private static async Task StartExperimentAsync(Uri address, string control)

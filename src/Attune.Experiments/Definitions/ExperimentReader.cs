@@ -259,7 +259,7 @@ public static class ExperimentReader
             }
             catch (JsonException x)
             {
-                errors[f] = [$"not a metric definition ({x.Message.Split('.')[0]}); fields: id, name, kind, eventTypes, value, recommendedOnly, denominator, windowHours, inverse"];
+                errors[f] = [$"not a metric definition ({x.Message.Split('.')[0]}); fields: id, name, kind, eventTypes, value, recommendedOnly, denominator, windowHours, inverse, capping"];
                 continue;
             }
             if (m is null || m.Id is null || CheckId(m.Id) is not null) errors[$"{f}.id"] = ["must be 1 to 64 letters, digits, '-', '_' or '.'"];
@@ -270,6 +270,9 @@ public static class ExperimentReader
                 errors[$"{f}.eventTypes"] = [$"'{unknown}' is not a built-in event type; known: {string.Join(", ", Model.EventTypes.BuiltInNames.Order(StringComparer.Ordinal))} (custom types are not counted yet)"];
             else if (m.Kind == MetricKind.Ratio && m.Denominator is null) errors[$"{f}.denominator"] = ["is required for a ratio metric"];
             else if (m.WindowHours is <= 0) errors[$"{f}.windowHours"] = ["must be positive"];
+            else if (m.Capping is not null && m.Kind == MetricKind.Binomial) errors[$"{f}.capping"] = ["only mean and ratio metrics are capped (a binomial value is 0 or 1)"];
+            else if (m.Capping is { Type: CappingType.Absolute, Value: <= 0 or double.NaN }) errors[$"{f}.capping.value"] = ["an absolute cap must be above 0"];
+            else if (m.Capping is { Type: CappingType.Percentile } p && p.Value is <= 0 or >= 1 or double.NaN) errors[$"{f}.capping.value"] = ["a percentile cap is a quantile above 0 and below 1, e.g. 0.99"];
             else list.Add(m);
         }
         return list;

@@ -35,7 +35,7 @@ public static class ExperimentResults
         {
             phases.Add(e.Method == ExperimentMethod.Interleaving
                 ? Interleaving(e, e.Phases[p], sums.Metrics, sums.Phases[p], sums.Interleaving is { } c && p < c.Count ? c[p] : default)
-                : Phase(e, e.Phases[p], sums.Metrics, sums.Phases[p]));
+                : Phase(e, e.Phases[p], sums.Metrics, sums.Phases[p], sums.Caps));
         }
         string correction = e.Analysis.Correction switch
         {
@@ -47,7 +47,8 @@ public static class ExperimentResults
             e.Analysis.Engine == "frequentist" && e.Analysis.Sequential, e.Analysis.Cuped && e.Analysis.PrePeriodDays > 0, e.Analysis.Alpha, correction, e.Analysis.MinimumDetectableEffect), phases);
     }
 
-    private static PhaseResult Phase(Experiment e, ExperimentPhase phase, IReadOnlyList<MetricDefinition> metrics, IReadOnlyDictionary<string, VariantSnapshot> sums)
+    private static PhaseResult Phase(Experiment e, ExperimentPhase phase, IReadOnlyList<MetricDefinition> metrics, IReadOnlyDictionary<string, VariantSnapshot> sums,
+        IReadOnlyList<double?>? caps)
     {
         var variants = phase.Variants;
         var snapshots = variants.Select(v => sums.GetValueOrDefault(v.Key) ?? new VariantSnapshot(0, [], 0, 0, 0, 0)).ToList();
@@ -79,7 +80,8 @@ public static class ExperimentResults
                 }
                 rows.Add(new VariantMetric(variants[v].Key, s.People, value, difference));
             }
-            metricResults.Add(new MetricResult(def.Id, def.Name, def.Kind.ToString().ToLowerInvariant(), role, def.Inverse, cuped, rows));
+            metricResults.Add(new MetricResult(def.Id, def.Name, def.Kind.ToString().ToLowerInvariant(), role, def.Inverse, cuped, rows,
+                caps is not null && m < caps.Count ? caps[m] : null));
         }
         foreach (string serving in e.Metrics.Guardrails.Where(g => Definitions.Metrics.BuiltIn.TryGetValue(g, out var d) && d.Kind == MetricKind.Serving))
             metricResults.Add(ServingGuardrail(e, serving, variants, snapshots));
@@ -322,7 +324,9 @@ public sealed record VariantOutput(string Key, string Recipe, double Weight, lon
 
 /// <param name="Role">primary, secondary or guardrail.</param>
 /// <param name="Cuped">Whether the differences were CUPED-adjusted (by the metric's own pre-exposure values).</param>
-public sealed record MetricResult(string Id, string? Name, string Kind, string Role, bool Inverse, bool Cuped, List<VariantMetric> Variants);
+/// <param name="CappedAt">The value each person's was capped at (the metric's capping), or null.</param>
+public sealed record MetricResult(string Id, string? Name, string Kind, string Role, bool Inverse, bool Cuped, List<VariantMetric> Variants,
+    double? CappedAt = null);
 
 /// <param name="People">Exposed people (answers, for serving guardrails).</param>
 /// <param name="Value">The variant's mean (rate, per-person mean or ratio).</param>

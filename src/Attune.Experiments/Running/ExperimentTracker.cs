@@ -115,6 +115,11 @@ public sealed class ExperimentTracker
         private readonly List<Dictionary<string, VariantSums>> _phases = [];
         private CompiledMetric[] _metrics = [];
         private string[][] _phaseKeys = [];
+        // Capping: each metric's cap now (+∞ = none), and for percentile caps the data version it was computed at.
+        private double[] _caps = [];
+        private long[] _capVersions = [];
+        private MetricCapping?[] _cappings = [];
+        private long _moves;
 
         public long PrePeriodMs { get; private set; }
 
@@ -183,6 +188,27 @@ public sealed class ExperimentTracker
                     }
                 }
                 _metrics = [.. ordered];
+                // A metric keeps its cap while its capping is unchanged; a changed one starts over (its sums are rebuilt below).
+                var caps = new double[_metrics.Length];
+                var versions = new long[_metrics.Length];
+                var cappings = new MetricCapping?[_metrics.Length];
+                var rebuild = new List<int>();
+                for (int m = 0; m < caps.Length; m++)
+                {
+                    cappings[m] = _metrics[m].Definition.Capping;
+                    if (m < _cappings.Length && Equals(_cappings[m], cappings[m]))
+                    {
+                        caps[m] = _caps[m];
+                        versions[m] = _capVersions[m];
+                        continue;
+                    }
+                    caps[m] = cappings[m] is { Type: CappingType.Absolute } a ? a.Value : double.PositiveInfinity;
+                    versions[m] = -1;
+                    if (m < _caps.Length && caps[m] != _caps[m]) rebuild.Add(m);
+                }
+                _caps = caps;
+                _capVersions = versions;
+                _cappings = cappings;
                 PrePeriodMs = e.Analysis.Cuped ? (long)(e.Analysis.PrePeriodDays * 86_400_000) : 0;
                 _interleaving = e.Method == ExperimentMethod.Interleaving;
                 _usesAnswers = _metrics.Any(m => m.UsesAnswers);
@@ -205,6 +231,58 @@ public sealed class ExperimentTracker
                         _phases[p][key].Grow(_metrics.Length);
                     }
                 }
+                foreach (int m in rebuild) Rebuild(m);
+            }
+        }
+
+        private double Cap(int m, double value) => value < _caps[m] ? value : _caps[m];
+
+        /// <summary>
+        /// Percentile caps: recomputed (under the lock) from everyone's values when the data grew by 1 % (at least 50 moves
+        /// or people) since the last computation; a cap that moved rebuilds that metric's sums in one pass over the people.
+        /// </summary>
+        private void RefreshCaps()
+        {
+            long version = _people.Count + _moves;
+            for (int m = 0; m < _metrics.Length; m++)
+            {
+                if (_cappings[m] is not { Type: CappingType.Percentile } capping) continue;
+                if (_capVersions[m] >= 0 && version - _capVersions[m] < Math.Max(50, _capVersions[m] / 100)) continue;
+                _capVersions[m] = version;
+                var values = new List<double>(_people.Count);
+                foreach (var person in _people.Values)
+                {
+                    double x = person.Numerator[m];
+                    if (!capping.IgnoreZeros || x != 0) values.Add(x);
+                }
+                double cap = Quantile(values, capping.Value);
+                if (cap == _caps[m]) continue;
+                _caps[m] = cap;
+                Rebuild(m);
+            }
+        }
+
+        /// <summary>The <paramref name="q"/> quantile with linear interpolation (SQL's PERCENTILE_CONT); +∞ with no values.</summary>
+        internal static double Quantile(List<double> values, double q)
+        {
+            if (values.Count == 0) return double.PositiveInfinity;
+            values.Sort();
+            double rank = q * (values.Count - 1);
+            int lo = (int)Math.Floor(rank);
+            int hi = Math.Min(lo + 1, values.Count - 1);
+            return values[lo] + (rank - lo) * (values[hi] - values[lo]);
+        }
+
+        /// <summary>One metric's sums, every phase and variant, recomputed from the people's (capped) values.</summary>
+        private void Rebuild(int m)
+        {
+            foreach (var phase in _phases)
+                foreach (var variant in phase.Values)
+                    if (m < variant.Metrics.Length) variant.Metrics[m] = default;
+            foreach (var person in _people.Values)
+            {
+                if (VariantOf(person) is not { } sums || m >= sums.Metrics.Length) continue;
+                sums.Metrics[m].AddPerson(Cap(m, person.Numerator[m]), person.Denominator[m], person.PreKnown, Cap(m, person.PreNumerator[m]), person.PreDenominator[m]);
             }
         }
 
@@ -238,7 +316,7 @@ public sealed class ExperimentTracker
                     if (!_metrics[m].UsesAnswers) continue;
                     double before = person.Denominator[m];
                     person.Denominator[m] = before + 1;
-                    sums.Metrics[m].MoveDenominator(before, before + 1, person.Numerator[m], person.PreNumerator[m], person.PreDenominator[m]);
+                    sums.Metrics[m].MoveDenominator(before, before + 1, Cap(m, person.Numerator[m]), Cap(m, person.PreNumerator[m]), person.PreDenominator[m]);
                 }
             }
         }
@@ -269,14 +347,15 @@ public sealed class ExperimentTracker
                         double before = person.Numerator[m];
                         double after = metric.Kind == MetricKind.Binomial ? 1 : before + n;
                         person.Numerator[m] = after;
-                        sums.Metrics[m].MoveNumerator(before, after, person.Denominator[m], person.PreNumerator[m], person.PreDenominator[m]);
+                        _moves++;
+                        sums.Metrics[m].MoveNumerator(Cap(m, before), Cap(m, after), person.Denominator[m], Cap(m, person.PreNumerator[m]), person.PreDenominator[m]);
                     }
                     double d = metric.DenominatorDelta(e, newOrder);
                     if (d != 0)
                     {
                         double before = person.Denominator[m];
                         person.Denominator[m] = before + d;
-                        sums.Metrics[m].MoveDenominator(before, before + d, person.Numerator[m], person.PreNumerator[m], person.PreDenominator[m]);
+                        sums.Metrics[m].MoveDenominator(before, before + d, Cap(m, person.Numerator[m]), Cap(m, person.PreNumerator[m]), person.PreDenominator[m]);
                     }
                 }
             }
@@ -325,7 +404,7 @@ public sealed class ExperimentTracker
                 }
                 person.PreKnown = true;
                 for (int m = 0; m < _metrics.Length; m++)
-                    sums.Metrics[m].AddPre(person.Numerator[m], person.Denominator[m], person.PreNumerator[m], person.PreDenominator[m]);
+                    sums.Metrics[m].AddPre(Cap(m, person.Numerator[m]), person.Denominator[m], Cap(m, person.PreNumerator[m]), person.PreDenominator[m]);
             }
         }
 
@@ -349,8 +428,8 @@ public sealed class ExperimentTracker
                 for (int m = 0; m < _metrics.Length; m++)
                 {
                     if (person.PreKnown)
-                        sums.Metrics[m].AddPre(person.Numerator[m], person.Denominator[m], person.PreNumerator[m], person.PreDenominator[m], sign: -1);
-                    sums.Metrics[m].MoveNumerator(person.Numerator[m], 0, person.Denominator[m]);
+                        sums.Metrics[m].AddPre(Cap(m, person.Numerator[m]), person.Denominator[m], Cap(m, person.PreNumerator[m]), person.PreDenominator[m], sign: -1);
+                    sums.Metrics[m].MoveNumerator(Cap(m, person.Numerator[m]), 0, person.Denominator[m]);
                     sums.Metrics[m].MoveDenominator(person.Denominator[m], 0, 0);
                 }
             }
@@ -366,6 +445,7 @@ public sealed class ExperimentTracker
         {
             lock (_lock)
             {
+                RefreshCaps();
                 var phases = new List<IReadOnlyDictionary<string, VariantSnapshot>>();
                 foreach (var phase in _phases)
                 {
@@ -388,7 +468,9 @@ public sealed class ExperimentTracker
                     }
                     interleaving = [.. counts];
                 }
-                return new ExperimentSums([.. _metrics.Select(m => m.Definition)], phases, interleaving);
+                var caps = new double?[_metrics.Length];
+                for (int m = 0; m < caps.Length; m++) caps[m] = double.IsPositiveInfinity(_caps[m]) ? null : _caps[m];
+                return new ExperimentSums([.. _metrics.Select(m => m.Definition)], phases, interleaving, caps);
             }
         }
     }
@@ -407,8 +489,9 @@ public sealed class ExperimentTracker
 }
 
 /// <summary>An experiment's sums at one moment: the metrics in the order of <see cref="VariantSnapshot.Metrics"/>, per phase and variant.</summary>
+/// <param name="Caps">Per metric, the value each person's was capped at (null = not capped).</param>
 public sealed record ExperimentSums(IReadOnlyList<MetricDefinition> Metrics, IReadOnlyList<IReadOnlyDictionary<string, VariantSnapshot>> Phases,
-    IReadOnlyList<InterleavingCounts>? Interleaving = null);
+    IReadOnlyList<InterleavingCounts>? Interleaving = null, IReadOnlyList<double?>? Caps = null);
 
 /// <summary>An interleaving phase: exposed people, and among those who clicked, who preferred which recipe's items.</summary>
 /// <param name="Ties">People who clicked both teams' items equally often (people who clicked nothing are in neither).</param>

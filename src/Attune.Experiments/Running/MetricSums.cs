@@ -40,6 +40,17 @@ public struct MetricSums
         PrePostDenominatorProducts += delta * preNumerator;
     }
 
+    /// <summary>One person's whole contribution (a rebuild of the sums, e.g. after a capped metric's cap moved).</summary>
+    public void AddPerson(double numerator, double denominator, bool preKnown, double preNumerator, double preDenominator)
+    {
+        Sum += numerator;
+        SumSquares += numerator * numerator;
+        DenominatorSum += denominator;
+        DenominatorSumSquares += denominator * denominator;
+        SumOfProducts += numerator * denominator;
+        if (preKnown) AddPre(numerator, denominator, preNumerator, preDenominator);
+    }
+
     /// <summary>A person's pre-exposure values arrived (or, with <paramref name="sign"/> −1, leave with the person).</summary>
     public void AddPre(double numerator, double denominator, double preNumerator, double preDenominator, int sign = 1)
     {

@@ -58,6 +58,21 @@ public sealed class ExperimentTrackerTests
 
         var sums = tracker.Sums("e")!;
         var ids = sums.Metrics.Select(m => m.Id).ToList();
+        // Each person's values in their window, straight from the events.
+        var values = new Dictionary<string, (double Revenue, double Orders, double Items, bool Bought, bool Carted)>();
+        foreach (var (person, (_, at)) in exposedAt)
+        {
+            var mine = events.Where(e => e.ProfileId == person && e.TimestampMs >= at && e.TimestampMs < at + 24 * Hour).ToList();
+            var bought = mine.Where(e => e.TypeCode == (int)EventType.Purchase).ToList();
+            values[person] = (bought.Sum(e => e.Value ?? 0), bought.Select(e => e.Extra).Distinct().Count(), bought.Count, bought.Count > 0,
+                mine.Any(e => e.TypeCode == (int)EventType.AddToCart));
+        }
+        // Revenue (and AOV's numerator) are capped at the 99th percentile of buyers' revenue, linear interpolation.
+        var buyers = values.Values.Where(v => v.Revenue != 0).Select(v => v.Revenue).Order().ToList();
+        double rank = 0.99 * (buyers.Count - 1);
+        double cap = buyers[(int)rank] + (rank - (int)rank) * (buyers[Math.Min((int)rank + 1, buyers.Count - 1)] - buyers[(int)rank]);
+        Assert.Equal(cap, sums.Caps![ids.IndexOf(Metrics.Revenue)]!.Value, 9);
+        Assert.True(buyers.Count(r => r > cap) >= 1, "the cap must bite for this test to show it");
         foreach (string variant in new[] { "control", "treatment" })
         {
             var people = exposedAt.Where(kv => kv.Value.Variant == variant).Select(kv => kv.Key).ToList();
@@ -66,19 +81,16 @@ public sealed class ExperimentTrackerTests
             double conv = 0, rev = 0, revSq = 0, orders = 0, ordersSq = 0, revOrders = 0, items = 0, carts = 0;
             foreach (string person in people)
             {
-                long at = exposedAt[person].At;
-                var mine = events.Where(e => e.ProfileId == person && e.TimestampMs >= at && e.TimestampMs < at + 24 * Hour).ToList();
-                var bought = mine.Where(e => e.TypeCode == (int)EventType.Purchase).ToList();
-                double r = bought.Sum(e => e.Value ?? 0);
-                double o = bought.Select(e => e.Extra).Distinct().Count();
-                conv += bought.Count > 0 ? 1 : 0;
+                var v = values[person];
+                double r = Math.Min(v.Revenue, cap);
+                conv += v.Bought ? 1 : 0;
                 rev += r;
                 revSq += r * r;
-                orders += o;
-                ordersSq += o * o;
-                revOrders += r * o;
-                items += bought.Count;
-                carts += mine.Any(e => e.TypeCode == (int)EventType.AddToCart) ? 1 : 0;
+                orders += v.Orders;
+                ordersSq += v.Orders * v.Orders;
+                revOrders += r * v.Orders;
+                items += v.Items;
+                carts += v.Carted ? 1 : 0;
             }
             var m = snapshot.Metrics;
             Assert.Equal(conv, m[ids.IndexOf(Metrics.Conversion)].Sum, 9);
@@ -86,10 +98,70 @@ public sealed class ExperimentTrackerTests
             Assert.Equal(rev, m[ids.IndexOf(Metrics.Revenue)].Sum, 6);
             Assert.Equal(revSq, m[ids.IndexOf(Metrics.Revenue)].SumSquares, 3);
             var aov = m[ids.IndexOf(Metrics.AverageOrderValue)];
-            Assert.Equal((rev, orders, ordersSq, revOrders), (aov.Sum, aov.DenominatorSum, aov.DenominatorSumSquares, aov.SumOfProducts));
+            Assert.Equal(rev, aov.Sum, 6);
+            Assert.Equal((orders, ordersSq), (aov.DenominatorSum, aov.DenominatorSumSquares));
+            Assert.Equal(revOrders, aov.SumOfProducts, 6);
             Assert.Equal(items, m[ids.IndexOf(Metrics.ItemsPerOrder)].Sum, 9);
             Assert.Equal(carts, m[ids.IndexOf(Metrics.AddToCart)].Sum, 9);
         }
+    }
+
+    [Fact]
+    public void CapsFollowTheDataAndEveryMoveKeepsTheSumsEqualToTheCappedValues()
+    {
+        var def = Definition() with
+        {
+            Metrics = new ExperimentMetrics(Metrics.Conversion, ["spend", Metrics.Revenue], []),
+            CustomMetrics = [new MetricDefinition
+            {
+                Id = "spend", Kind = MetricKind.Mean, EventTypes = ["purchase"], Value = MetricValue.Value,
+                Capping = new MetricCapping(CappingType.Absolute, 50),
+            }],
+        };
+        var tracker = new ExperimentTracker();
+        tracker.Track(def);
+        var rng = new Random(5);
+        var spent = new Dictionary<string, double>();
+        long seq = 0;
+        void Buy(string person, double value)
+        {
+            tracker.Observe(Purchase(person, Hour, value, "s" + seq, ++seq));
+            spent[person] = spent.GetValueOrDefault(person) + value;
+        }
+        for (int p = 0; p < 400; p++)
+        {
+            string person = $"p{p}";
+            tracker.Expose(new Exposure("e", person, false, 1, p % 2 == 0 ? "control" : "treatment", 0), person);
+            spent[person] = 0;
+            if (rng.NextDouble() < 0.3) Buy(person, Math.Round(Math.Exp(rng.NextDouble() * 6), 2)); // log-uniform 1 … 400
+        }
+        void Check()
+        {
+            var sums = tracker.Sums("e")!;
+            int s = sums.Metrics.Select(m => m.Id).ToList().IndexOf("spend"), r = sums.Metrics.Select(m => m.Id).ToList().IndexOf(Metrics.Revenue);
+            Assert.Equal(50, sums.Caps![s]);
+            double cap = sums.Caps[r]!.Value;
+            var buyers = spent.Values.Where(v => v != 0).Order().ToList();
+            double rank = 0.99 * (buyers.Count - 1);
+            Assert.Equal(buyers[(int)rank] + (rank - (int)rank) * (buyers[(int)rank + 1] - buyers[(int)rank]), cap, 9);
+            foreach (string variant in new[] { "control", "treatment" })
+            {
+                var people = spent.Where(kv => int.Parse(kv.Key[1..]) % 2 == (variant == "control" ? 0 : 1)).Select(kv => kv.Value).ToList();
+                var m = sums.Phases[0][variant].Metrics;
+                Assert.Equal(people.Sum(v => Math.Min(v, 50)), m[s].Sum, 6);
+                Assert.Equal(people.Sum(v => Math.Min(v, 50) * Math.Min(v, 50)), m[s].SumSquares, 3);
+                Assert.Equal(people.Sum(v => Math.Min(v, cap)), m[r].Sum, 6);
+                Assert.Equal(people.Sum(v => Math.Min(v, cap) * Math.Min(v, cap)), m[r].SumSquares, 3);
+            }
+        }
+        Check();
+        // A few very large orders move the 99th percentile: the sums are rebuilt under the new cap.
+        for (int k = 0; k < 80; k++) Buy($"p{rng.Next(400)}", 5_000 + k);
+        Check();
+        tracker.Forget("p3");
+        spent.Remove("p3");
+        for (int k = 0; k < 60; k++) Buy($"p{rng.Next(4, 400)}", 10);
+        Check();
     }
 
     [Fact]
@@ -105,8 +177,10 @@ public sealed class ExperimentTrackerTests
         tracker.Observe(Purchase("u2", 2 * Hour, 100, "c", 3));
         var revenue = tracker.Sums("e")!;
         int r = revenue.Metrics.Select(m => m.Id).ToList().IndexOf(Metrics.Revenue);
-        Assert.Equal(140, revenue.Phases[0]["treatment"].Metrics[r].Sum);
-        Assert.Equal(40 * 40 + 100 * 100, revenue.Phases[0]["treatment"].Metrics[r].SumSquares);
+        // Revenue is capped at the 99th percentile of buyers' revenue: of 40 and 100, 40 + 0.99 × 60 = 99.4.
+        Assert.Equal(99.4, revenue.Caps![r]!.Value, 9);
+        Assert.Equal(40 + 99.4, revenue.Phases[0]["treatment"].Metrics[r].Sum, 9);
+        Assert.Equal(40 * 40 + 99.4 * 99.4, revenue.Phases[0]["treatment"].Metrics[r].SumSquares, 6);
 
         tracker.Forget("u2");
         var after = tracker.Sums("e")!.Phases[0]["treatment"];

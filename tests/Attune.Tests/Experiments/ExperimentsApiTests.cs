@@ -120,6 +120,7 @@ public sealed class ExperimentsApiTests : IAsyncLifetime
             ["control"] = (0, 0, 0, 0), ["treatment"] = (0, 0, 0, 0),
         };
         var events = new List<object>();
+        var spent = new Dictionary<string, (string Variant, double Revenue)>();
         for (int u = 1; u <= 400; u++)
         {
             string user = $"r{u:D5}";
@@ -145,6 +146,7 @@ public sealed class ExperimentsApiTests : IAsyncLifetime
             }
             // Views do not count towards conversion or revenue.
             events.Add(new { type = "view", userId = user, itemId = "i00001" });
+            spent[user] = (variant, revenue - expected[variant].Revenue);
             expected[variant] = (people, buyers, revenue, orders);
         }
         await HttpAssert.Ok(await Client.PostAsJsonAsync("/v1/events", events));
@@ -152,9 +154,15 @@ public sealed class ExperimentsApiTests : IAsyncLifetime
         var results = await HttpAssert.Ok(await Client.GetAsync("/v1/experiments/results/results"));
         var phase = results.GetProperty("phases")[0];
         var metrics = phase.GetProperty("metrics").EnumerateArray().ToDictionary(m => m.GetProperty("id").GetString()!);
+        // Revenue (and AOV's numerator) are capped at the 99th percentile of buyers' revenue (linear interpolation).
+        var buyerRevenue = spent.Values.Where(v => v.Revenue > 0).Select(v => v.Revenue).Order().ToList();
+        double rank = 0.99 * (buyerRevenue.Count - 1);
+        double cap = buyerRevenue[(int)rank] + (rank - (int)rank) * (buyerRevenue[(int)rank + 1] - buyerRevenue[(int)rank]);
+        Assert.Equal(cap, metrics["revenue"].GetProperty("cappedAt").GetDouble(), 6);
         foreach (var (variant, index) in new[] { ("control", 0), ("treatment", 1) })
         {
-            var (people, buyers, revenue, orders) = expected[variant];
+            var (people, buyers, _, orders) = expected[variant];
+            double revenue = spent.Values.Where(v => v.Variant == variant).Sum(v => Math.Min(v.Revenue, cap));
             Assert.Equal(people, phase.GetProperty("variants")[index].GetProperty("people").GetInt64());
             var conversion = metrics["conversion"].GetProperty("variants")[index];
             Assert.Equal(people, conversion.GetProperty("people").GetInt64());

@@ -15,12 +15,14 @@ public static class CupedSimulation
 {
     private const long Day = 86_400_000;
 
-    /// <summary>Revenue per person, fixed horizon, no correction; a 14-day pre-period when <paramref name="cuped"/>.</summary>
+    /// <summary>Revenue per person, uncapped (theory's √(1 − ρ²) is about the raw values; the built-in revenue is capped), fixed
+    /// horizon, no correction; a 14-day pre-period when <paramref name="cuped"/>.</summary>
     public static Experiment Definition(bool cuped) => new()
     {
         Id = "c",
         Variants = [new ExperimentVariant("control", "default", 0.5), new ExperimentVariant("treatment", "other", 0.5)],
-        Metrics = new ExperimentMetrics(Metrics.Revenue, [], []),
+        Metrics = new ExperimentMetrics("spend", [], []),
+        CustomMetrics = [new MetricDefinition { Id = "spend", Kind = MetricKind.Mean, EventTypes = ["purchase"], Value = MetricValue.Value }],
         Analysis = new ExperimentAnalysis { AttributionHours = 24 * 14, PrePeriodDays = 14, Cuped = cuped, Sequential = false, Correction = "none" },
         Status = ExperimentStatus.Running,
         Phases = [new ExperimentPhase(1, DateTimeOffset.UnixEpoch, null,

@@ -49,17 +49,20 @@ internal static class ExperimentResultsBenchmark
         // Results, five times: the first includes JIT.
         var times = new List<double>();
         ResultsOutput? results = null;
+        int gen2 = GC.CollectionCount(2);
         for (int r = 0; r < 5; r++)
         {
             sw.Restart();
             results = ExperimentResults.Compute(experiment, tracker.Sums("scale")!);
             times.Add(sw.Elapsed.TotalMilliseconds);
         }
+        gen2 = GC.CollectionCount(2) - gen2;
         var phase = results!.Phases[0];
         Console.WriteLine($"experiment-results: {people:N0} people exposed in {exposeSeconds:F1} s; {events:N0} events tracked in {observeSeconds:F1} s " +
             $"({observeSeconds * 1e9 / events:F0} ns per event, one thread)");
         Console.WriteLine($"experiment-results: results (5 metrics + a guardrail, SRM, verdict) in {times[0]:F1} ms first, {times.Skip(1).Min():F2} ms after " +
-            $"(verdict: {phase.Verdict.Decision}; conversion {phase.Metrics[0].Variants[0].Value:P2} vs {phase.Metrics[0].Variants[1].Value:P2})");
+            $"(verdict: {phase.Verdict.Decision}; conversion {phase.Metrics[0].Variants[0].Value:P2} vs {phase.Metrics[0].Variants[1].Value:P2}); " +
+            $"{gen2} full collections meanwhile; heap {GC.GetTotalMemory(false) / 1e6:N0} MB");
         return 0;
     }
 }

@@ -122,6 +122,7 @@ public sealed class ExperimentTrackerTests
         tracker.Track(def);
         var rng = new Random(5);
         var spent = new Dictionary<string, double>();
+        var before = new Dictionary<string, double>();
         long seq = 0;
         void Buy(string person, double value)
         {
@@ -134,7 +135,15 @@ public sealed class ExperimentTrackerTests
             tracker.Expose(new Exposure("e", person, false, 1, p % 2 == 0 ? "control" : "treatment", 0), person);
             spent[person] = 0;
             if (rng.NextDouble() < 0.3) Buy(person, Math.Round(Math.Exp(rng.NextDouble() * 6), 2)); // log-uniform 1 … 400
+            // CUPED: a pre-exposure purchase for some, capped with the same cap.
+            if (p % 3 == 0)
+            {
+                double pre = rng.NextDouble() < 0.5 ? 0 : Math.Round(Math.Exp(rng.NextDouble() * 7), 2);
+                before[person] = pre;
+                tracker.SetPre("e", person, pre == 0 ? [] : [Purchase(person, -Hour, pre, "pre", 0)]);
+            }
         }
+        static void Near(double expected, double actual) => Assert.Equal(expected, actual, Math.Max(1e-6, Math.Abs(expected) * 1e-12));
         void Check()
         {
             var sums = tracker.Sums("e")!;
@@ -148,10 +157,15 @@ public sealed class ExperimentTrackerTests
             {
                 var people = spent.Where(kv => int.Parse(kv.Key[1..]) % 2 == (variant == "control" ? 0 : 1)).Select(kv => kv.Value).ToList();
                 var m = sums.Phases[0][variant].Metrics;
-                Assert.Equal(people.Sum(v => Math.Min(v, 50)), m[s].Sum, 6);
-                Assert.Equal(people.Sum(v => Math.Min(v, 50) * Math.Min(v, 50)), m[s].SumSquares, 3);
-                Assert.Equal(people.Sum(v => Math.Min(v, cap)), m[r].Sum, 6);
-                Assert.Equal(people.Sum(v => Math.Min(v, cap) * Math.Min(v, cap)), m[r].SumSquares, 3);
+                Near(people.Sum(v => Math.Min(v, 50)), m[s].Sum);
+                Near(people.Sum(v => Math.Min(v, 50) * Math.Min(v, 50)), m[s].SumSquares);
+                Near(people.Sum(v => Math.Min(v, cap)), m[r].Sum);
+                Near(people.Sum(v => Math.Min(v, cap) * Math.Min(v, cap)), m[r].SumSquares);
+                var withPre = before.Where(kv => spent.ContainsKey(kv.Key) && int.Parse(kv.Key[1..]) % 2 == (variant == "control" ? 0 : 1)).ToList();
+                Assert.Equal(withPre.Count, m[r].PrePeople);
+                Near(withPre.Sum(kv => Math.Min(kv.Value, cap)), m[r].PreSum);
+                Near(withPre.Sum(kv => Math.Min(kv.Value, cap) * Math.Min(spent[kv.Key], cap)), m[r].PostPreProducts);
+                Near(withPre.Sum(kv => Math.Min(kv.Value, 50) * Math.Min(spent[kv.Key], 50)), m[s].PostPreProducts);
             }
         }
         Check();
@@ -160,6 +174,7 @@ public sealed class ExperimentTrackerTests
         Check();
         tracker.Forget("p3");
         spent.Remove("p3");
+        before.Remove("p3");
         for (int k = 0; k < 60; k++) Buy($"p{rng.Next(4, 400)}", 10);
         Check();
     }

@@ -20,7 +20,8 @@ namespace Attune.Serving;
 /// Real-time serving, composed of one part per job: the states in memory (<see cref="ServingModels"/>: the active model
 /// version and those recipes pin), live per-person state (<see cref="LiveUpdates"/>), training and rollback
 /// (<see cref="ModelTraining"/>) with its schedule (<see cref="BackgroundWork"/>), business rules (<see cref="RuleStore"/>),
-/// recipes (<see cref="RecipeBook"/>), answers (<see cref="Answers"/>) and the recommendation log. This class wires them and
+/// recipes (<see cref="RecipeBook"/>), answers (<see cref="Answers"/>), the recommendation log and the metrics
+/// (<see cref="ServingMetrics"/>, meter <c>Attune</c>). This class wires them and
 /// is what the HTTP layer, the tests and the benchmarks talk to.
 /// </summary>
 /// <remarks>
@@ -32,6 +33,9 @@ namespace Attune.Serving;
 public sealed partial class ServingEngine : IAsyncDisposable
 {
     public const string RuleKind = RuleStore.Kind;
+
+    /// <summary>The name of the engine's meter (System.Diagnostics.Metrics), for an exporter to listen to.</summary>
+    public const string MeterName = ServingMetrics.MeterName;
 
     private readonly IAttuneStore _store;
     private readonly ILogger _log;
@@ -47,6 +51,7 @@ public sealed partial class ServingEngine : IAsyncDisposable
     private readonly PrePeriodReader _prePeriods;
     private readonly Answers _answers;
     private readonly RolloutRunner _rolloutRunner;
+    private readonly ServingMetrics _metrics;
 
     public ServingEngine(IAttuneStore store, ServingOptions options, string dataDirectory, ILogger? logger = null,
         SourceRegistry? sources = null, IReadOnlyList<IRankingStage>? stages = null, TimeProvider? time = null)
@@ -97,7 +102,11 @@ public sealed partial class ServingEngine : IAsyncDisposable
         _live.UserErased += Tracker.Forget;
         _experimentAttributes = new ExperimentAttributes(store);
         _live.UserChanged += _experimentAttributes.Forget;
-        _answers = new Answers(_models, Recipes, _live, context, Sources, Stages, _recommendationLog, Router, _experimentAttributes, Tracker, Time);
+        _metrics = new ServingMetrics(() => _models.Active, () => Math.Max(0, _store.CommittedChangeSeq - _feed.Applied), () => _live.EventsSinceModel,
+            () => _recommendationLog.Dropped);
+        _live.EventApplied += e => _metrics.EventApplied(e.TypeCode);
+        _training.Trained += info => _metrics.Trained(info.Reason ?? "unknown", info.ReadSeconds + info.TrainingSeconds);
+        _answers = new Answers(_models, Recipes, _live, context, Sources, Stages, _recommendationLog, Router, _experimentAttributes, Tracker, _metrics, Time);
     }
 
     public ServingOptions Options { get; }
@@ -378,5 +387,6 @@ public sealed partial class ServingEngine : IAsyncDisposable
         await _recommendationLog.DisposeAsync().ConfigureAwait(false);
         await _exposureLog.DisposeAsync().ConfigureAwait(false);
         await _prePeriods.DisposeAsync().ConfigureAwait(false);
+        _metrics.Dispose();
     }
 }

@@ -14,6 +14,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
 using Scalar.AspNetCore;
 
 namespace Attune.Server.Hosting;
@@ -78,6 +79,13 @@ public static class AttuneHost
             j.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
         });
         builder.Services.AddProblemDetails();
+        // Metrics: the engine's meter (answers per scenario, training, model quality, feed lag, log drops), ASP.NET Core's
+        // (request rate and latency per route) and the runtime's, scraped by Prometheus at /metrics.
+        builder.Services.AddOpenTelemetry().WithMetrics(m => m
+            .AddMeter(ServingEngine.MeterName)
+            .AddAspNetCoreInstrumentation()
+            .AddRuntimeInstrumentation()
+            .AddPrometheusExporter());
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
         {
             doc.Info.Title = "Attune API";
@@ -131,6 +139,7 @@ public static class AttuneHost
         app.MapFlagsApi();
         app.MapRolloutsApi();
         app.MapStatsAnalyzeApi();
+        app.MapPrometheusScrapingEndpoint("/metrics").WithMetadata(new RequiredScope(Scope.Viewer)).ExcludeFromDescription();
 
         var log = app.Logger;
         app.Lifetime.ApplicationStarted.Register(() =>

@@ -34,10 +34,11 @@ public sealed class ApiKeyStore
                     "admin" => Scope.Admin,
                     "ingest" => Scope.Ingest,
                     "serve" => Scope.Serve,
-                    _ => throw new InvalidOperationException($"API key '{name}': unknown scope '{s}' (admin, ingest, serve)"),
+                    "viewer" => Scope.Viewer,
+                    _ => throw new InvalidOperationException($"API key '{name}': unknown scope '{s}' (admin, ingest, serve, viewer)"),
                 };
             }
-            if (scope == Scope.None) throw new InvalidOperationException($"API key '{name}' has no scope (admin, ingest, serve)");
+            if (scope == Scope.None) throw new InvalidOperationException($"API key '{name}' has no scope (admin, ingest, serve, viewer)");
             _keys.Add((hash, scope, name));
         }
     }

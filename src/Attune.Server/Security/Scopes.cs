@@ -9,8 +9,10 @@ public enum Scope
     Ingest = 1,
     /// <summary>Reads and recommendations.</summary>
     Serve = 2,
+    /// <summary>Read-only operations views: the console's figures and <c>/metrics</c>; no data writes, no recommendations.</summary>
+    Viewer = 8,
     /// <summary>Everything, including catalog and user writes and deletions.</summary>
-    Admin = 4 | Ingest | Serve,
+    Admin = 4 | Ingest | Serve | Viewer,
 }
 
 /// <summary>Endpoint metadata: the scope a route needs.</summary>

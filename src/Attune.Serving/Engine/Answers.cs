@@ -14,7 +14,7 @@ namespace Attune.Serving.Engine;
 /// </summary>
 internal sealed class Answers(ServingModels models, RecipeBook recipes, LiveUpdates live, ServingContext context, SourceRegistry sources,
     IReadOnlyList<IRankingStage> stages, BatchWriter<RecommendationRecord> log, ExperimentRouter experiments, ExperimentAttributes attributes,
-    ExperimentTracker tracker, TimeProvider time)
+    ExperimentTracker tracker, ServingMetrics metrics, TimeProvider time)
 {
     public Recommendation Recommend(RecommendationRequest request)
     {
@@ -24,12 +24,14 @@ internal sealed class Answers(ServingModels models, RecipeBook recipes, LiveUpda
         {
             var answer = Recommend(request, recipe, state, assignment);
             if (assignment is not null) Served(assignment, answer, started, error: false);
+            metrics.Answered(answer.Scenario, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, error: false);
             return answer;
         }
-        catch (Exception e) when (assignment is not null && e is not RecommendationException)
+        catch (Exception e) when (e is not RecommendationException)
         {
             // A variant that fails shows in its error-rate guardrail (bad input is the caller's, not the variant's).
-            Served(assignment, null, started, error: true);
+            if (assignment is not null) Served(assignment, null, started, error: true);
+            metrics.Answered(request.Scenario, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, error: true);
             throw;
         }
     }

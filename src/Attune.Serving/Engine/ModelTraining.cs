@@ -17,6 +17,9 @@ internal sealed class ModelTraining(IAttuneStore store, ServingOptions options, 
     private readonly SemaphoreSlim _training = new(1, 1);
     private volatile string? _status;
 
+    /// <summary>A version was trained (and saved).</summary>
+    public event Action<ModelInfo>? Trained;
+
     /// <summary>What training is doing now (null when idle).</summary>
     public string? Status => _status;
 
@@ -45,6 +48,7 @@ internal sealed class ModelTraining(IAttuneStore store, ServingOptions options, 
             LastTrainedAt = time.GetUtcNow();
             log.LogInformation("Model {Version} trained in {Seconds:F1} s from {Events:N0} events ({Reason})", version,
                 bundle.Info.TrainingSeconds, bundle.Info.Events, reason);
+            Trained?.Invoke(bundle.Info);
             // Training's arrays are garbage now. Before the first model nothing is served, so a blocking compacting collection
             // hands the memory back to the system at once; later, requests are flowing: a background collection, no pause.
             if (reason == "startup") GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);

@@ -1,0 +1,59 @@
+using System.Diagnostics.Metrics;
+
+namespace Attune.Serving.Engine;
+
+/// <summary>
+/// The engine's OpenTelemetry-ready instruments (meter <see cref="MeterName"/>): answers per scenario and their latency,
+/// events applied per type, training time, and as observable gauges the active model's held-out quality, the change feed's
+/// lag, the events since the active model and the recommendation log's drops. A host exports them (the server: Prometheus at
+/// <c>/metrics</c>); with no listener, recording costs a flag check.
+/// </summary>
+internal sealed class ServingMetrics : IDisposable
+{
+    public const string MeterName = "Attune";
+
+    private readonly Meter _meter = new(MeterName);
+    private readonly Histogram<double> _answerMs;
+    private readonly Counter<long> _answerErrors;
+    private readonly Counter<long> _events;
+    private readonly Histogram<double> _trainingSeconds;
+
+    public ServingMetrics(Func<ServingState?> active, Func<long> feedLag, Func<long> eventsSinceModel, Func<long> droppedLogRecords)
+    {
+        _answerMs = _meter.CreateHistogram<double>("attune.recommendation.duration", "ms", "Time to answer a recommendation request, by scenario");
+        _answerErrors = _meter.CreateCounter<long>("attune.recommendation.errors", "{answer}", "Answers that failed, by scenario");
+        _events = _meter.CreateCounter<long>("attune.events.applied", "{event}", "Events applied to live state from the store's change feed, by type");
+        _trainingSeconds = _meter.CreateHistogram<double>("attune.training.duration", "s", "Time to read the store and train a model version, by reason");
+        _meter.CreateObservableGauge("attune.model.quality", () => Quality(active()), "1",
+            "The active model version's held-out quality, by metric (e.g. ndcg@10)");
+        _meter.CreateObservableGauge("attune.feed.lag", feedLag, "{change}", "Changes the store committed that live state has not applied yet");
+        _meter.CreateObservableGauge("attune.model.events_since", eventsSinceModel, "{event}", "Events received since the active model's snapshot");
+        _meter.CreateObservableCounter("attune.recommendation_log.dropped", droppedLogRecords, "{record}",
+            "Recommendation log records dropped because the store could not keep up");
+    }
+
+    public void Answered(string scenario, double milliseconds, bool error)
+    {
+        if (_answerMs.Enabled) _answerMs.Record(milliseconds, new KeyValuePair<string, object?>("scenario", scenario));
+        if (error && _answerErrors.Enabled) _answerErrors.Add(1, new KeyValuePair<string, object?>("scenario", scenario));
+    }
+
+    public void EventApplied(int typeCode)
+    {
+        if (!_events.Enabled) return;
+        // Built-in types by name; custom types (any number of names) as one series.
+        string type = typeCode < Model.EventTypes.FirstCustomCode && Enum.IsDefined((Model.EventType)typeCode) ? Model.EventTypes.NameOf((Model.EventType)typeCode) : "custom";
+        _events.Add(1, new KeyValuePair<string, object?>("type", type));
+    }
+
+    public void Trained(string reason, double seconds) => _trainingSeconds.Record(seconds, new KeyValuePair<string, object?>("reason", reason));
+
+    private static IEnumerable<Measurement<double>> Quality(ServingState? state)
+    {
+        if (state is null) yield break;
+        foreach (var (metric, value) in state.Bundle.Info.Metrics)
+            yield return new Measurement<double>(value, new KeyValuePair<string, object?>("metric", metric), new KeyValuePair<string, object?>("version", state.Bundle.Info.Version));
+    }
+
+    public void Dispose() => _meter.Dispose();
+}

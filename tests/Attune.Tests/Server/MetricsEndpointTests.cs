@@ -1,0 +1,84 @@
+using System.Net;
+using System.Net.Http.Json;
+using Attune.Demo;
+using Attune.Server.Security;
+using Attune.Storage.Sqlite;
+
+namespace Attune.Tests.Server;
+
+/// <summary><c>/metrics</c>: Prometheus text of the engine's, ASP.NET Core's and the runtime's meters, behind the viewer scope.</summary>
+public sealed class MetricsEndpointTests : IAsyncLifetime
+{
+    private const string AdminKey = "admin-key-0123456789";
+    private const string ViewerKey = "viewer-key-0123456789";
+    private const string IngestKey = "ingest-key-0123456789";
+    private readonly TempDirectory _dir = TestPaths.NewTempDirectory();
+    private TestServer _server = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        await using (var store = SqliteStore.Open(new SqliteStoreOptions { DataDirectory = _dir.Path, FullSync = false }))
+        {
+            var shop = DemoShop.Generate(new DemoOptions { Users = 150, Items = 100, Days = 10, Seed = 2, End = DemoOptions.DefaultEnd(TimeProvider.System) });
+            await DemoLoader.LoadAsync(store, shop);
+        }
+        _server = await TestServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Attune:ApiKeys:0:Key"] = AdminKey,
+            ["Attune:ApiKeys:0:Scopes:0"] = "admin",
+            ["Attune:ApiKeys:1:KeyHash"] = ApiKeyStore.HashHex(ViewerKey),
+            ["Attune:ApiKeys:1:Scopes:0"] = "viewer",
+            ["Attune:ApiKeys:2:Key"] = IngestKey,
+            ["Attune:ApiKeys:2:Scopes:0"] = "ingest",
+        }, _dir.Path);
+        var admin = _server.ClientWithKey(AdminKey);
+        for (int i = 0; i < 600 && !(await admin.GetAsync("/ready")).IsSuccessStatusCode; i++) await Task.Delay(50);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        _dir.Dispose();
+    }
+
+    [Fact]
+    public async Task ScrapedMetricsNameScenariosRoutesEventsAndTheModelsQuality()
+    {
+        var admin = _server.ClientWithKey(AdminKey);
+        for (int i = 0; i < 3; i++) await HttpAssert.Ok(await admin.PostAsJsonAsync("/v1/recommendations", new { userId = "u00001", count = 3 }));
+        await HttpAssert.Ok(await admin.GetAsync("/v1/recommendations?scenario=trending&count=3"));
+        await HttpAssert.Ok(await admin.PostAsJsonAsync("/v1/events", new[] { new { type = "view", userId = "u00002", itemId = "i00001" } }));
+
+        // The exporter caches a scrape briefly; the engine's answers must show within a few scrapes.
+        string text = "";
+        for (int i = 0; i < 40 && !text.Contains("scenario=\"trending\"", StringComparison.Ordinal); i++)
+        {
+            var response = await _server.ClientWithKey(ViewerKey).GetAsync("/metrics");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.StartsWith("text/plain", response.Content.Headers.ContentType!.MediaType);
+            text = await response.Content.ReadAsStringAsync();
+            await Task.Delay(100);
+        }
+        Assert.Contains("attune_recommendation_duration_milliseconds_count{", text);
+        Assert.Matches("attune_recommendation_duration_milliseconds_count\\{[^}]*scenario=\"for-you\"[^}]*\\} 3", text);
+        Assert.Contains("scenario=\"trending\"", text);
+        Assert.Contains("attune_events_applied_total{", text);
+        Assert.Contains("type=\"view\"", text);
+        Assert.Matches("attune_model_quality\\{[^}]*metric=\"[^\"]+\"", text);
+        Assert.Contains("attune_feed_lag", text);
+        Assert.Contains("attune_training_duration_seconds_count{", text); // the first model trained at start
+        Assert.Contains("http_server_request_duration_seconds_count{", text);
+        Assert.Contains("http_route=\"/v1/recommendations\"", text);
+    }
+
+    [Fact]
+    public async Task MetricsNeedTheViewerScope()
+    {
+        await HttpAssert.Problem(await _server.Client.GetAsync("/metrics"), HttpStatusCode.Unauthorized);
+        await HttpAssert.Problem(await _server.ClientWithKey(IngestKey).GetAsync("/metrics"), HttpStatusCode.Forbidden);
+        Assert.Equal(HttpStatusCode.OK, (await _server.ClientWithKey(AdminKey).GetAsync("/metrics")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _server.ClientWithKey(ViewerKey).GetAsync("/metrics")).StatusCode);
+        // A viewer reads figures, not data.
+        await HttpAssert.Problem(await _server.ClientWithKey(ViewerKey).GetAsync("/v1/items"), HttpStatusCode.Forbidden);
+    }
+}

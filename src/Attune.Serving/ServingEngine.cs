@@ -103,7 +103,7 @@ public sealed partial class ServingEngine : IAsyncDisposable
         _experimentAttributes = new ExperimentAttributes(store);
         _live.UserChanged += _experimentAttributes.Forget;
         _metrics = new ServingMetrics(() => _models.Active, () => Math.Max(0, _store.CommittedChangeSeq - _feed.Applied), () => _live.EventsSinceModel,
-            () => _recommendationLog.Dropped);
+            () => _recommendationLog.Dropped, Time);
         _live.EventApplied += e => _metrics.EventApplied(e.TypeCode);
         _training.Trained += info => _metrics.Trained(info.Reason ?? "unknown", info.ReadSeconds + info.TrainingSeconds);
         _answers = new Answers(_models, Recipes, _live, context, Sources, Stages, _recommendationLog, Router, _experimentAttributes, Tracker, _metrics, Time);
@@ -157,6 +157,15 @@ public sealed partial class ServingEngine : IAsyncDisposable
 
     /// <summary>What background training is doing now (null when idle).</summary>
     public string? TrainingStatus => _training.Status;
+
+    /// <summary>Answers served since start.</summary>
+    public long AnswersServed => _metrics.Answers;
+
+    /// <summary>Events applied to live state since start.</summary>
+    public long EventsApplied => _metrics.Events;
+
+    /// <summary>Events and answers per minute over the last <paramref name="minutes"/> minutes (at most 60), oldest first.</summary>
+    public IReadOnlyList<ActivityMinute> RecentActivity(int minutes = 60) => _metrics.Recent(minutes);
 
     /// <summary>Recommendation log records dropped because the store could not keep up.</summary>
     public long DroppedLogRecords => _recommendationLog.Dropped;

@@ -1,4 +1,5 @@
 using System.Net;
+using Attune.Dashboard;
 using Attune.Server.Apis;
 using Attune.Server.Security;
 using Attune.Serving;
@@ -79,6 +80,11 @@ public static class AttuneHost
             j.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
         });
         builder.Services.AddProblemDetails();
+        // The console (server-side Blazor): its assets come from the packages' static web assets (the build's manifest;
+        // a published app has them under wwwroot).
+        builder.WebHost.UseStaticWebAssets();
+        builder.Services.AddAttuneConsole();
+        builder.Services.AddSingleton<Attune.Dashboard.Access.IConsoleKeys, ConsoleKeys>();
         // Metrics: the engine's meter (answers per scenario, training, model quality, feed lag, log drops), ASP.NET Core's
         // (request rate and latency per route) and the runtime's, scraped by Prometheus at /metrics.
         builder.Services.AddOpenTelemetry().WithMetrics(m => m
@@ -140,6 +146,7 @@ public static class AttuneHost
         app.MapRolloutsApi();
         app.MapStatsAnalyzeApi();
         app.MapPrometheusScrapingEndpoint("/metrics").WithMetadata(new RequiredScope(Scope.Viewer)).ExcludeFromDescription();
+        app.UseAttuneConsole();
 
         var log = app.Logger;
         app.Lifetime.ApplicationStarted.Register(() =>

@@ -15,14 +15,20 @@ internal sealed class ServingMetrics : IDisposable
     private readonly Meter _meter = new(MeterName);
     private readonly Histogram<double> _answerMs;
     private readonly Counter<long> _answerErrors;
-    private readonly Counter<long> _events;
+    private readonly Counter<long> _eventsCounter;
     private readonly Histogram<double> _trainingSeconds;
 
-    public ServingMetrics(Func<ServingState?> active, Func<long> feedLag, Func<long> eventsSinceModel, Func<long> droppedLogRecords)
+    private readonly TimeProvider _time;
+    // The last hour, a slot per minute: events applied and answers served (the console's live chart).
+    private readonly long[] _slotMinute = new long[60], _slotEvents = new long[60], _slotAnswers = new long[60];
+    private long _answers, _events;
+
+    public ServingMetrics(Func<ServingState?> active, Func<long> feedLag, Func<long> eventsSinceModel, Func<long> droppedLogRecords, TimeProvider time)
     {
+        _time = time;
         _answerMs = _meter.CreateHistogram<double>("attune.recommendation.duration", "ms", "Time to answer a recommendation request, by scenario");
         _answerErrors = _meter.CreateCounter<long>("attune.recommendation.errors", "{answer}", "Answers that failed, by scenario");
-        _events = _meter.CreateCounter<long>("attune.events.applied", "{event}", "Events applied to live state from the store's change feed, by type");
+        _eventsCounter = _meter.CreateCounter<long>("attune.events.applied", "{event}", "Events applied to live state from the store's change feed, by type");
         _trainingSeconds = _meter.CreateHistogram<double>("attune.training.duration", "s", "Time to read the store and train a model version, by reason");
         _meter.CreateObservableGauge("attune.model.quality", () => Quality(active()), "1",
             "The active model version's held-out quality, by metric (e.g. ndcg@10)");
@@ -32,18 +38,57 @@ internal sealed class ServingMetrics : IDisposable
             "Recommendation log records dropped because the store could not keep up");
     }
 
+    /// <summary>Answers served since start.</summary>
+    public long Answers => Interlocked.Read(ref _answers);
+
+    /// <summary>Events applied to live state since start.</summary>
+    public long Events => Interlocked.Read(ref _events);
+
+    /// <summary>Events and answers per minute over the last <paramref name="minutes"/> minutes (at most 60), oldest first.</summary>
+    public IReadOnlyList<ActivityMinute> Recent(int minutes)
+    {
+        long now = _time.GetUtcNow().ToUnixTimeMilliseconds() / 60_000;
+        var list = new List<ActivityMinute>(minutes);
+        for (long m = now - Math.Clamp(minutes, 1, 60) + 1; m <= now; m++)
+        {
+            int slot = (int)(m % 60);
+            bool current = Volatile.Read(ref _slotMinute[slot]) == m;
+            list.Add(new ActivityMinute(DateTimeOffset.FromUnixTimeMilliseconds(m * 60_000),
+                current ? Volatile.Read(ref _slotEvents[slot]) : 0, current ? Volatile.Read(ref _slotAnswers[slot]) : 0));
+        }
+        return list;
+    }
+
+    private void Count(long[] counts)
+    {
+        long minute = _time.GetUtcNow().ToUnixTimeMilliseconds() / 60_000;
+        int slot = (int)(minute % 60);
+        long seen = Volatile.Read(ref _slotMinute[slot]);
+        if (seen != minute && Interlocked.CompareExchange(ref _slotMinute[slot], minute, seen) == seen)
+        {
+            // A new minute in this slot: the hour-old counts go (a count racing this reset may be lost: a chart, not a ledger).
+            Interlocked.Exchange(ref _slotEvents[slot], 0);
+            Interlocked.Exchange(ref _slotAnswers[slot], 0);
+        }
+        Interlocked.Increment(ref counts[slot]);
+    }
+
     public void Answered(string scenario, double milliseconds, bool error)
     {
+        Interlocked.Increment(ref _answers);
+        Count(_slotAnswers);
         if (_answerMs.Enabled) _answerMs.Record(milliseconds, new KeyValuePair<string, object?>("scenario", scenario));
         if (error && _answerErrors.Enabled) _answerErrors.Add(1, new KeyValuePair<string, object?>("scenario", scenario));
     }
 
     public void EventApplied(int typeCode)
     {
-        if (!_events.Enabled) return;
+        Interlocked.Increment(ref _events);
+        Count(_slotEvents);
+        if (!_eventsCounter.Enabled) return;
         // Built-in types by name; custom types (any number of names) as one series.
         string type = typeCode < Model.EventTypes.FirstCustomCode && Enum.IsDefined((Model.EventType)typeCode) ? Model.EventTypes.NameOf((Model.EventType)typeCode) : "custom";
-        _events.Add(1, new KeyValuePair<string, object?>("type", type));
+        _eventsCounter.Add(1, new KeyValuePair<string, object?>("type", type));
     }
 
     public void Trained(string reason, double seconds) => _trainingSeconds.Record(seconds, new KeyValuePair<string, object?>("reason", reason));
@@ -57,3 +102,6 @@ internal sealed class ServingMetrics : IDisposable
 
     public void Dispose() => _meter.Dispose();
 }
+
+/// <summary>One minute of activity: events applied and answers served.</summary>
+public sealed record ActivityMinute(DateTimeOffset Minute, long Events, long Answers);

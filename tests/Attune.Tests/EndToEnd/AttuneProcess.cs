@@ -47,11 +47,14 @@ internal sealed class AttuneProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <c>attune serve</c> and waits until <c>/ready</c> answers.</summary>
-    public static async Task<AttuneProcess> ServeAsync(string dataDirectory, params string[] extraArgs)
+    public static Task<AttuneProcess> ServeAsync(string dataDirectory, params string[] extraArgs) => ServeAsync(dataDirectory, null, extraArgs);
+
+    /// <summary>Starts <c>attune serve</c> with settings in its environment (e.g. <c>ATTUNE__APIKEYS__0__KEY</c>).</summary>
+    public static async Task<AttuneProcess> ServeAsync(string dataDirectory, IReadOnlyDictionary<string, string>? environment, params string[] extraArgs)
     {
         int port = FreePort();
         var url = new Uri($"http://127.0.0.1:{port}");
-        var process = Start(["serve", "--data", dataDirectory, "--urls", url.ToString().TrimEnd('/'), .. extraArgs]);
+        var process = Start(["serve", "--data", dataDirectory, "--urls", url.ToString().TrimEnd('/'), .. extraArgs], environment);
         var attune = new AttuneProcess(process, url);
         var deadline = DateTime.UtcNow.AddSeconds(120);
         while (DateTime.UtcNow < deadline)
@@ -80,7 +83,7 @@ internal sealed class AttuneProcess : IAsyncDisposable
         return (process.ExitCode, await stdout + await stderr);
     }
 
-    private static Process Start(string[] args)
+    private static Process Start(string[] args, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(DllPath);
@@ -88,6 +91,7 @@ internal sealed class AttuneProcess : IAsyncDisposable
         // The child must not inherit keys or settings from the developer's shell.
         foreach (string key in info.Environment.Keys.Where(k => k.StartsWith("ATTUNE", StringComparison.OrdinalIgnoreCase)).ToList())
             info.Environment.Remove(key);
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) info.Environment[key] = value;
         return Process.Start(info)!;
     }
 

@@ -1,0 +1,111 @@
+using Attune.Tests.EndToEnd;
+using Microsoft.Playwright;
+
+namespace Attune.Tests.Console;
+
+/// <summary>
+/// The console in a real browser (Debian's Chromium through Playwright) against the real <c>attune serve</c> process with
+/// API keys configured: sign-in, the overview's figures and live chart, no console errors. Screenshots go to
+/// <c>artifacts/console/</c>.
+/// </summary>
+public sealed class ConsoleBrowserTests : IAsyncLifetime
+{
+    private const string AdminKey = "console-admin-key-0123456789";
+    private const string ViewerKey = "console-viewer-key-0123456789";
+    private const string ServeKey = "console-serve-key-0123456789";
+    private readonly TempDirectory _dir = TestPaths.NewTempDirectory();
+    private AttuneProcess? _server;
+    private IPlaywright? _playwright;
+    private IBrowser? _browser;
+
+    public async ValueTask InitializeAsync()
+    {
+        if (Browser.ChromiumPath is null) return;
+        var (code, output) = await AttuneProcess.RunAsync("demo", "--data", _dir.Path, "--users", "300", "--items", "150", "--days", "14");
+        Assert.True(code == 0, output);
+        _server = await AttuneProcess.ServeAsync(_dir.Path, new Dictionary<string, string>
+        {
+            ["ATTUNE__APIKEYS__0__NAME"] = "ops", ["ATTUNE__APIKEYS__0__KEY"] = AdminKey, ["ATTUNE__APIKEYS__0__SCOPES__0"] = "admin",
+            ["ATTUNE__APIKEYS__1__NAME"] = "wall", ["ATTUNE__APIKEYS__1__KEY"] = ViewerKey, ["ATTUNE__APIKEYS__1__SCOPES__0"] = "viewer",
+            ["ATTUNE__APIKEYS__2__NAME"] = "app", ["ATTUNE__APIKEYS__2__KEY"] = ServeKey, ["ATTUNE__APIKEYS__2__SCOPES__0"] = "serve",
+        });
+        (_playwright, _browser) = await Browser.LaunchAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_browser is not null) await _browser.DisposeAsync();
+        _playwright?.Dispose();
+        if (_server is not null) await _server.DisposeAsync();
+        _dir.Dispose();
+    }
+
+    private async Task<(IPage Page, List<string> Errors)> OpenAsync()
+    {
+        if (_browser is null) Assert.Skip(Browser.SkipReason);
+        var context = await _browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = _server!.BaseAddress.ToString(), ViewportSize = new() { Width = 1280, Height = 900 } });
+        var page = await context.NewPageAsync();
+        var errors = new List<string>();
+        page.Console += (_, message) => { if (message.Type == "error") errors.Add(message.Text); };
+        page.PageError += (_, error) => errors.Add(error);
+        page.Response += (_, response) => { if (response.Status >= 400) errors.Add($"{response.Status} {response.Url}"); };
+        return (page, errors);
+    }
+
+    private static async Task SignInAsync(IPage page, string key)
+    {
+        await page.FillAsync("#key", key);
+        await page.ClickAsync("#signin");
+    }
+
+    [Fact]
+    public async Task AnAdminKeySignsInAWrongKeyIsRefusedAndTheOverviewShowsLiveFigures()
+    {
+        var (page, errors) = await OpenAsync();
+        // Nothing is shown without a key: the overview sends to sign-in.
+        await page.GotoAsync("/");
+        await page.WaitForURLAsync("**/signin**");
+        Assert.DoesNotContain("events stored", await page.ContentAsync());
+
+        await SignInAsync(page, "not-a-key-at-all-0000");
+        await Assertions.Expect(page.Locator("#signin-error")).ToContainTextAsync("not one this server knows");
+        await SignInAsync(page, ServeKey); // a key without the admin or viewer scope
+        await Assertions.Expect(page.Locator("#signin-error")).ToBeVisibleAsync();
+
+        await SignInAsync(page, AdminKey);
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Overview");
+        await Assertions.Expect(page.Locator("#model-version")).ToHaveTextAsync("v1");
+        // The figures come from the engine and the store (the demo shop's 300 users).
+        await Assertions.Expect(page.Locator(".attune-figure", new() { HasText = "users" })).ToContainTextAsync("300");
+        // The chart renders (Radzen draws SVG) once the circuit is up.
+        await Assertions.Expect(page.Locator(".rz-chart svg").First).ToBeVisibleAsync();
+        // The session cookie is HttpOnly and SameSite=Strict.
+        var cookie = (await page.Context.CookiesAsync()).Single(c => c.Name == "attune.console");
+        Assert.True(cookie.HttpOnly);
+        Assert.Equal(SameSiteAttribute.Strict, cookie.SameSite);
+
+        // Answers served through the API show up live (the page refreshes every 5 s).
+        using var api = new HttpClient { BaseAddress = _server!.BaseAddress };
+        api.DefaultRequestHeaders.Authorization = new("Bearer", AdminKey);
+        for (int i = 0; i < 5; i++) (await api.GetAsync("/v1/recommendations?userId=u00001&count=3")).EnsureSuccessStatusCode();
+        await Assertions.Expect(page.Locator("#answers")).Not.ToHaveTextAsync("0", new() { Timeout = 15_000 });
+        await page.ScreenshotAsync(new() { Path = Browser.Screenshot("overview"), FullPage = true });
+        Assert.True(errors.Count == 0, "browser console errors:\n" + string.Join("\n", errors));
+    }
+
+    [Fact]
+    public async Task AViewerKeySignsInAndSignOutEndsTheSession()
+    {
+        var (page, errors) = await OpenAsync();
+        await page.GotoAsync("/signin");
+        await page.ScreenshotAsync(new() { Path = Browser.Screenshot("signin"), FullPage = true });
+        await SignInAsync(page, ViewerKey);
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Overview");
+        await Assertions.Expect(page.GetByText("wall (viewer)")).ToBeVisibleAsync();
+        await page.ClickAsync("text=Sign out");
+        await page.WaitForURLAsync("**/signin**");
+        await page.GotoAsync("/");
+        await page.WaitForURLAsync("**/signin**");
+        Assert.True(errors.Count == 0, "browser console errors:\n" + string.Join("\n", errors));
+    }
+}

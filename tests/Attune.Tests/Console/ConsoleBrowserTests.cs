@@ -58,6 +58,10 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
         await page.ClickAsync("#signin");
     }
 
+    /// <summary>Pages render first on the server, then connect their circuit: controls act only after that.</summary>
+    private static Task InteractiveAsync(IPage page) =>
+        Assertions.Expect(page.Locator("#console[data-interactive=true]")).ToBeVisibleAsync(new() { Timeout = 15_000 });
+
     [Fact]
     public async Task AnAdminKeySignsInAWrongKeyIsRefusedAndTheOverviewShowsLiveFigures()
     {
@@ -106,6 +110,58 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
         await page.WaitForURLAsync("**/signin**");
         await page.GotoAsync("/");
         await page.WaitForURLAsync("**/signin**");
+        Assert.True(errors.Count == 0, "browser console errors:\n" + string.Join("\n", errors));
+    }
+
+    [Fact]
+    public async Task AnAdminTrainsAVersionAndRollsBackToTheFirst()
+    {
+        var (page, errors) = await OpenAsync();
+        await page.GotoAsync("/signin");
+        await SignInAsync(page, AdminKey);
+        await InteractiveAsync(page);
+        await page.GetByRole(AriaRole.Link, new() { Name = "Models" }).ClickAsync();
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Models");
+        await Assertions.Expect(page.Locator("#active-version")).ToHaveTextAsync("v1");
+        await InteractiveAsync(page);
+
+        await page.ClickAsync("#train");
+        await Assertions.Expect(page.Locator("#active-version")).ToHaveTextAsync("v2", new() { Timeout = 60_000 });
+        await Assertions.Expect(page.Locator("#versions")).ToContainTextAsync("v2 (active)");
+
+        // Roll back: v1 is active again, here and in the API.
+        await page.ClickAsync("#activate-v1");
+        await Assertions.Expect(page.Locator("#active-version")).ToHaveTextAsync("v1", new() { Timeout = 30_000 });
+        using var api = new HttpClient { BaseAddress = _server!.BaseAddress };
+        api.DefaultRequestHeaders.Authorization = new("Bearer", AdminKey);
+        var answer = System.Text.Json.JsonDocument.Parse(await api.GetStringAsync("/v1/recommendations?userId=u00001&count=3")).RootElement;
+        Assert.Equal("v1", answer.GetProperty("modelVersion").GetString());
+        await page.ScreenshotAsync(new() { Path = Browser.Screenshot("models"), FullPage = true });
+        Assert.True(errors.Count == 0, "browser console errors:\n" + string.Join("\n", errors));
+    }
+
+    [Fact]
+    public async Task EveryPageInTheNavigationRendersWithoutErrorsAndAViewerCannotChangeModels()
+    {
+        var (page, errors) = await OpenAsync();
+        await page.GotoAsync("/signin");
+        await SignInAsync(page, ViewerKey);
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Overview");
+        var links = await page.Locator("nav a").AllAsync();
+        var names = new List<string>();
+        foreach (var link in links) names.Add((await link.InnerTextAsync()).Trim());
+        Assert.Contains("Models", names);
+        foreach (string name in names)
+        {
+            await InteractiveAsync(page);
+            await page.GetByRole(AriaRole.Link, new() { Name = name }).ClickAsync();
+            await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync(name);
+        }
+        // A viewer reads the models page but has nothing to press.
+        await page.GotoAsync("/models");
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Models");
+        Assert.Equal(0, await page.Locator("#train").CountAsync());
+        Assert.Equal(0, await page.Locator("[id^=activate-]").CountAsync());
         Assert.True(errors.Count == 0, "browser console errors:\n" + string.Join("\n", errors));
     }
 }

@@ -164,4 +164,31 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
         Assert.Equal(0, await page.Locator("[id^=activate-]").CountAsync());
         Assert.True(errors.Count == 0, "browser console errors:\n" + string.Join("\n", errors));
     }
+
+    [Fact]
+    public async Task APersonsProfileTimelineAndWhatTheySeeNow()
+    {
+        var (page, errors) = await OpenAsync();
+        await page.GotoAsync("/signin");
+        await SignInAsync(page, ViewerKey);
+        await InteractiveAsync(page);
+        await page.GetByRole(AriaRole.Link, new() { Name = "People" }).ClickAsync();
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("People");
+        await page.FillAsync("#person-id", "u00001");
+        await page.ClickAsync("#find");
+        await Assertions.Expect(page.Locator("#person")).ToHaveTextAsync("u00001");
+        // The timeline lists their events, newest first; each scenario answers with reasons.
+        Assert.True(await page.Locator("#timeline tbody tr").CountAsync() > 0);
+        await Assertions.Expect(page.Locator("ol[data-scenario=for-you] li").First).ToBeVisibleAsync();
+        Assert.True(await page.Locator("ol[data-scenario=trending] li").CountAsync() > 0);
+        // What-if: another recipe answers (the items come from it).
+        await page.SelectOptionAsync("#whatif-recipe", "non-personal");
+        await Assertions.Expect(page.Locator("#answers")).ToContainTextAsync("non-personal");
+        await page.ScreenshotAsync(new() { Path = Browser.Screenshot("people"), FullPage = true });
+
+        await page.FillAsync("#person-id", "nobody-here");
+        await page.ClickAsync("#find");
+        await Assertions.Expect(page.Locator("#not-found")).ToBeVisibleAsync();
+        Assert.True(errors.Count == 0, "browser console errors:\n" + string.Join("\n", errors));
+    }
 }

@@ -269,6 +269,18 @@ public sealed partial class ServingEngine : IAsyncDisposable
         return deleted;
     }
 
+    /// <summary>
+    /// The answer as it would be with <paramref name="draft"/> stored (replacing any rule of its id), without storing it: the
+    /// console's live preview of a rule. The request must name its recipe.
+    /// </summary>
+    public Recommendation PreviewRule(RecommendationRequest request, BusinessRule draft)
+    {
+        var rules = new List<BusinessRule>(_rules.Rules.Count + 1);
+        foreach (var rule in _rules.Rules) if (rule.Id != draft.Id) rules.Add(rule);
+        rules.Add(draft);
+        return _answers.Preview(request, state => state.With(rules: new RuleBook(rules, state.Catalog.Columns.Capacity)));
+    }
+
     /// <summary>Before start, nothing follows the feed yet: the rules are read whole at start anyway.</summary>
     private async Task ApplyOwnWriteAsync(CancellationToken ct)
     {

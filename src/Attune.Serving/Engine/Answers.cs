@@ -36,6 +36,17 @@ internal sealed class Answers(ServingModels models, RecipeBook recipes, LiveUpda
         }
     }
 
+    /// <summary>
+    /// An answer from an adjusted copy of the state the request's recipe serves from (the console's previews, e.g. with a draft
+    /// rule). The request must name its recipe, so no experiment exposes anyone; nothing of the state changes.
+    /// </summary>
+    public Recommendation Preview(RecommendationRequest request, Func<ServingState, ServingState> adjust)
+    {
+        if (request.Recipe is null) throw new RecommendationException("recipe", "a preview names its recipe (previews stay outside experiments)");
+        var (recipe, state, _) = Resolve(request);
+        return Recommend(request, recipe, adjust(state), assignment: null);
+    }
+
     private void Served(Assignment assignment, Recommendation? answer, long started, bool error)
     {
         bool empty = answer is not null && answer.Items.Count == 0 && (answer.Rows is null || answer.Rows.Count == 0);

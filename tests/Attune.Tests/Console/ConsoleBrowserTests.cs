@@ -184,11 +184,49 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
         // What-if: another recipe answers (the items come from it).
         await page.SelectOptionAsync("#whatif-recipe", "non-personal");
         await Assertions.Expect(page.Locator("#answers")).ToContainTextAsync("non-personal");
+        await page.Locator("#answers").ScrollIntoViewIfNeededAsync();
         await page.ScreenshotAsync(new() { Path = Browser.Screenshot("people"), FullPage = true });
 
         await page.FillAsync("#person-id", "nobody-here");
         await page.ClickAsync("#find");
         await Assertions.Expect(page.Locator("#not-found")).ToBeVisibleAsync();
+        Assert.True(errors.Count == 0, "browser console errors:\n" + string.Join("\n", errors));
+    }
+
+    [Fact]
+    public async Task APinRuleShowsFirstInThePreviewAndThenInTheApisAnswer()
+    {
+        var (page, errors) = await OpenAsync();
+        await page.GotoAsync("/signin");
+        await SignInAsync(page, AdminKey);
+        await InteractiveAsync(page);
+        await page.GetByRole(AriaRole.Link, new() { Name = "Merchandising" }).ClickAsync();
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Merchandising");
+
+        // Bad input is named by field before anything is stored.
+        await page.FillAsync("#rule-id", "pin-fifth");
+        await page.ClickAsync("#preview");
+        await Assertions.Expect(page.Locator("#rule-errors")).ToContainTextAsync("itemId");
+
+        // The fifth item of u00001's for-you list, pinned first: the preview shows it, then the API answers with it.
+        await page.FillAsync("#rule-item", "placeholder");
+        await page.ClickAsync("#preview");
+        await Assertions.Expect(page.Locator("#preview-before li").Nth(4)).ToBeVisibleAsync();
+        string fifth = (await page.Locator("#preview-before li").Nth(4).GetAttributeAsync("data-item"))!;
+        await page.FillAsync("#rule-item", fifth);
+        await page.ClickAsync("#preview");
+        await Assertions.Expect(page.Locator("#preview-after li").First).ToHaveAttributeAsync("data-item", fifth);
+        Assert.NotEqual(fifth, await page.Locator("#preview-before li").First.GetAttributeAsync("data-item"));
+        await page.Locator("#preview-after").ScrollIntoViewIfNeededAsync();
+        await page.ScreenshotAsync(new() { Path = Browser.Screenshot("merchandising"), FullPage = true });
+
+        await page.ClickAsync("#save-rule");
+        await Assertions.Expect(page.Locator("#rule-message")).ToContainTextAsync("saved");
+        await Assertions.Expect(page.Locator("#rules")).ToContainTextAsync("pin-fifth");
+        using var api = new HttpClient { BaseAddress = _server!.BaseAddress };
+        api.DefaultRequestHeaders.Authorization = new("Bearer", AdminKey);
+        var answer = System.Text.Json.JsonDocument.Parse(await api.GetStringAsync("/v1/recommendations?userId=u00001&scenario=for-you&count=10&recipe=default")).RootElement;
+        Assert.Equal(fifth, answer.GetProperty("items")[0].GetProperty("id").GetString());
         Assert.True(errors.Count == 0, "browser console errors:\n" + string.Join("\n", errors));
     }
 }

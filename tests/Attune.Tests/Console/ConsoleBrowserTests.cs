@@ -229,4 +229,55 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
         Assert.Equal(fifth, answer.GetProperty("items")[0].GetProperty("id").GetString());
         Assert.True(errors.Count == 0, "browser console errors:\n" + string.Join("\n", errors));
     }
+
+    [Fact]
+    public async Task AnExperimentCreatedInTheConsoleShowsResultsWithIntervals()
+    {
+        using var api = new HttpClient { BaseAddress = _server is null ? null : _server.BaseAddress };
+        var (page, errors) = await OpenAsync();
+        api.DefaultRequestHeaders.Authorization = new("Bearer", AdminKey);
+        (await api.PutAsync("/v1/recipes/pop-only", new StringContent("""{"scenarios": {"for-you": {"sources": {"popularity": 1}}}}""",
+            System.Text.Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+
+        await page.GotoAsync("/signin");
+        await SignInAsync(page, AdminKey);
+        await InteractiveAsync(page);
+        await page.GetByRole(AriaRole.Link, new() { Name = "Experiments" }).ClickAsync();
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Experiments");
+        // A missing id is named before anything is stored.
+        await page.ClickAsync("#create-experiment");
+        await Assertions.Expect(page.Locator("#experiment-errors")).ToContainTextAsync("id");
+        await page.FillAsync("#exp-id", "console-ab");
+        await page.FillAsync("#exp-name", "Popularity against personalization");
+        await page.SelectOptionAsync("#exp-control", "pop-only");
+        await page.SelectOptionAsync("#exp-treatment", "default");
+        await page.ClickAsync("#create-experiment");
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Experiment console-ab");
+        await Assertions.Expect(page.Locator("#experiment-status")).ToHaveTextAsync("running");
+
+        // Shoppers arrive through the API; the treatment's buy more often.
+        var rng = new Random(4);
+        var events = new List<object>();
+        for (int u = 1; u <= 240; u++)
+        {
+            string user = $"u{u:D5}";
+            var answer = System.Text.Json.JsonDocument.Parse(await api.GetStringAsync($"/v1/recommendations?userId={user}&scenario=for-you&count=3")).RootElement;
+            string variant = answer.GetProperty("experiment").GetProperty("variant").GetString()!;
+            if (rng.NextDouble() < (variant == "treatment" ? 0.6 : 0.3))
+                events.Add(new { type = "purchase", userId = user, itemId = answer.GetProperty("items")[0].GetProperty("id").GetString(), value = 20 + rng.Next(80) });
+        }
+        (await api.PostAsync("/v1/events", new StringContent(System.Text.Json.JsonSerializer.Serialize(events), System.Text.Encoding.UTF8, "application/json")))
+            .EnsureSuccessStatusCode();
+
+        // The page refreshes itself: per metric and variant, the lift with its interval drawn as a bar.
+        await Assertions.Expect(page.Locator("svg.attune-ci").First).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        await Assertions.Expect(page.Locator(".attune-results")).ToContainTextAsync("conversion");
+        await Assertions.Expect(page.Locator("#verdict-1")).Not.ToBeEmptyAsync();
+        await page.Locator(".attune-results").ScrollIntoViewIfNeededAsync();
+        await page.ScreenshotAsync(new() { Path = Browser.Screenshot("experiment-results"), FullPage = true });
+
+        await page.ClickAsync("#stop-experiment");
+        await Assertions.Expect(page.Locator("#experiment-status")).ToHaveTextAsync("stopped");
+        Assert.True(errors.Count == 0, "browser console errors:\n" + string.Join("\n", errors));
+    }
 }

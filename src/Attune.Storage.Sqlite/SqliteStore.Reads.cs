@@ -268,8 +268,7 @@ public sealed partial class SqliteStore
     }
 
     private static string NameOf(Dictionary<int, string> custom, int code) =>
-        code < EventTypes.FirstCustomCode && Enum.IsDefined((EventType)code) ? EventTypes.NameOf((EventType)code)
-        : custom.GetValueOrDefault(code) ?? $"type{code}";
+        EventTypes.BuiltInNameOf(code) ?? custom.GetValueOrDefault(code) ?? $"type{code}";
 
     private static long ParseCursor(string? cursor)
     {

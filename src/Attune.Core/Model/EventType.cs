@@ -79,6 +79,10 @@ public static class EventTypes
 
     public static string NameOf(EventType type) => s_names[(int)type];
 
+    /// <summary>The built-in type's name for a stored type code; null for a custom type's code (its name is in the store).</summary>
+    public static string? BuiltInNameOf(int code) =>
+        code < FirstCustomCode && Enum.IsDefined((EventType)code) ? NameOf((EventType)code) : null;
+
     public static bool IsValidCustomName(string name)
     {
         if (name.Length <= CustomPrefix.Length || name.Length > MaxNameLength || !name.StartsWith(CustomPrefix, StringComparison.Ordinal))

@@ -82,17 +82,7 @@ public static class ExperimentReader
                     if (v.ValueKind == JsonValueKind.Null) break;
                     ns = ReadNamespace(v, errors);
                     break;
-                case "scenarios":
-                    if (v.ValueKind != JsonValueKind.Array) { errors["scenarios"] = ["must be an array of scenario names (empty = every scenario)"]; break; }
-                    int k = 0;
-                    foreach (var s in v.EnumerateArray())
-                    {
-                        if (s.ValueKind != JsonValueKind.String || !refs.Scenarios.Contains(s.GetString()!, StringComparer.OrdinalIgnoreCase))
-                            errors[$"scenarios[{k}]"] = [$"unknown scenario; known: {string.Join(", ", refs.Scenarios.Order(StringComparer.Ordinal))}"];
-                        else scenarios.Add(s.GetString()!);
-                        k++;
-                    }
-                    break;
+                case "scenarios": scenarios = ReadScenarios(v, refs.Scenarios, errors); break;
                 case "metrics": metricsJson = v; break;
                 case "customMetrics": custom = ReadCustomMetrics(v, errors); break;
                 case "analysis": analysis = ReadAnalysis(v, errors) ?? analysis; break;
@@ -117,6 +107,26 @@ public static class ExperimentReader
             Id = id!, Name = name, Hypothesis = hypothesis, Variants = variants!, Coverage = coverage, Targeting = targeting,
             HashAttribute = hashAttribute, Namespace = ns, Scenarios = scenarios, Metrics = metrics!, CustomMetrics = custom, Analysis = analysis,
         };
+    }
+
+    /// <summary>A <c>scenarios</c> array of known names (empty = every scenario); each unknown one is named by index.</summary>
+    internal static List<string> ReadScenarios(JsonElement v, IReadOnlyCollection<string> known, Dictionary<string, string[]> errors)
+    {
+        var scenarios = new List<string>();
+        if (v.ValueKind != JsonValueKind.Array)
+        {
+            errors["scenarios"] = ["must be an array of scenario names (empty = every scenario)"];
+            return scenarios;
+        }
+        int k = 0;
+        foreach (var s in v.EnumerateArray())
+        {
+            if (s.ValueKind != JsonValueKind.String || !known.Contains(s.GetString()!, StringComparer.OrdinalIgnoreCase))
+                errors[$"scenarios[{k}]"] = [$"unknown scenario; known: {string.Join(", ", known.Order(StringComparer.Ordinal))}"];
+            else scenarios.Add(s.GetString()!);
+            k++;
+        }
+        return scenarios;
     }
 
     private static List<ExperimentVariant>? ReadVariants(JsonElement v, ExperimentReferences refs, Dictionary<string, string[]> errors)

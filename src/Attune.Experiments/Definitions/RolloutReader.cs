@@ -59,17 +59,7 @@ public static class RolloutReader
                     if (v.ValueKind != JsonValueKind.String || !refs.RecipePins(v.GetString()!, out _)) errors["baseline"] = ["must name a recipe (default: default)"];
                     else baseline = v.GetString();
                     break;
-                case "scenarios":
-                    if (v.ValueKind != JsonValueKind.Array) { errors["scenarios"] = ["must be an array of scenario names (empty = every scenario)"]; break; }
-                    int k = 0;
-                    foreach (var s in v.EnumerateArray())
-                    {
-                        if (s.ValueKind != JsonValueKind.String || !refs.Scenarios.Contains(s.GetString()!, StringComparer.OrdinalIgnoreCase))
-                            errors[$"scenarios[{k}]"] = [$"unknown scenario; known: {string.Join(", ", refs.Scenarios.Order(StringComparer.Ordinal))}"];
-                        else scenarios.Add(s.GetString()!);
-                        k++;
-                    }
-                    break;
+                case "scenarios": scenarios = ExperimentReader.ReadScenarios(v, refs.Scenarios, errors); break;
                 case "steps": steps = v; break;
                 case "waitMinutes":
                     if (v.ValueKind != JsonValueKind.Number || v.GetDouble() is < 0 or > 525_600) errors["waitMinutes"] = ["must be minutes from 0 to 525600 (a year)"];

@@ -162,8 +162,11 @@ public static class ExperimentsApi
         }
     }
 
-    private static IResult Failure(ExperimentException e, string id) =>
-        e.NotFound ? Problems.NotFound("Experiment", id)
+    private static IResult Failure(ExperimentException e, string id) => Failure(e, "Experiment", id);
+
+    /// <summary>An experiment or rollout change refused: 404, 409 or 400, naming the field.</summary>
+    internal static IResult Failure(ExperimentException e, string entity, string id) =>
+        e.NotFound ? Problems.NotFound(entity, id)
         : e.Conflict ? Problems.Result(StatusCodes.Status409Conflict, "Conflict", $"{e.Field}: {e.Reason}",
             new Dictionary<string, string[]> { [e.Field] = [e.Reason] })
         : Problems.BadField(e.Field, e.Reason);

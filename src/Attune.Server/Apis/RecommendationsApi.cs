@@ -154,7 +154,7 @@ public static class RecommendationsApi
         if (record is null) return Problems.NotFound("Recommendation", id);
         var events = await s.Store.GetAttributedEventsAsync(id, ct);
         var attributed = events.Select(e => new AttributedEvent(
-            e.TypeCode < EventTypes.FirstCustomCode && Enum.IsDefined((EventType)e.TypeCode) ? EventTypes.NameOf((EventType)e.TypeCode) : $"custom:{e.TypeCode}",
+            EventTypes.BuiltInNameOf(e.TypeCode) ?? $"custom:{e.TypeCode}",
             e.ItemId, DateTimeOffset.FromUnixTimeMilliseconds(e.TimestampMs), e.ItemId is null ? null : IndexOf(record.ItemIds, e.ItemId) is >= 0 and var p ? p + 1 : null))
             .ToList();
         return TypedResults.Ok(new LoggedRecommendation(record.Id, record.Anonymous ? null : record.PersonId, record.Anonymous ? record.PersonId : null,

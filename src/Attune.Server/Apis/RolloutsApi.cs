@@ -153,9 +153,5 @@ public static class RolloutsApi
         return node;
     }
 
-    private static IResult Failure(ExperimentException e, string id) =>
-        e.NotFound ? Problems.NotFound("Rollout", id)
-        : e.Conflict ? Problems.Result(StatusCodes.Status409Conflict, "Conflict", $"{e.Field}: {e.Reason}",
-            new Dictionary<string, string[]> { [e.Field] = [e.Reason] })
-        : Problems.BadField(e.Field, e.Reason);
+    private static IResult Failure(ExperimentException e, string id) => ExperimentsApi.Failure(e, "Rollout", id);
 }

@@ -87,7 +87,7 @@ internal sealed class ServingMetrics : IDisposable
         Count(_slotEvents);
         if (!_eventsCounter.Enabled) return;
         // Built-in types by name; custom types (any number of names) as one series.
-        string type = typeCode < Model.EventTypes.FirstCustomCode && Enum.IsDefined((Model.EventType)typeCode) ? Model.EventTypes.NameOf((Model.EventType)typeCode) : "custom";
+        string type = Model.EventTypes.BuiltInNameOf(typeCode) ?? "custom";
         _eventsCounter.Add(1, new KeyValuePair<string, object?>("type", type));
     }
 

@@ -281,6 +281,18 @@ public sealed partial class ServingEngine : IAsyncDisposable
         return _answers.Preview(request, state => state.With(rules: new RuleBook(rules, state.Catalog.Columns.Capacity)));
     }
 
+    /// <summary>
+    /// The answer <paramref name="draft"/> would give if it were stored, without storing it (checked as <c>PUT /v1/recipes</c>
+    /// checks it: throws <see cref="RecipeException"/>): the console's recipe preview. Its model version must be loaded
+    /// (the active one, or one a stored recipe pins).
+    /// </summary>
+    public Recommendation PreviewRecipe(RecommendationRequest request, Recipe draft)
+    {
+        if (draft.ModelVersion is { } version && !LoadedVersions.Contains(version) && version != ActiveVersion)
+            throw new RecipeException("modelVersion", $"model version '{version}' is not loaded; save the recipe to load it, then preview");
+        return _answers.Preview(request, Recipes.Check(draft));
+    }
+
     /// <summary>Before start, nothing follows the feed yet: the rules are read whole at start anyway.</summary>
     private async Task ApplyOwnWriteAsync(CancellationToken ct)
     {

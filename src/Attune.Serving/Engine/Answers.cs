@@ -47,6 +47,16 @@ internal sealed class Answers(ServingModels models, RecipeBook recipes, LiveUpda
         return Recommend(request, recipe, adjust(state), assignment: null);
     }
 
+    /// <summary>
+    /// An answer with a recipe that need not be stored (the console's side-by-side preview of a draft): outside experiments,
+    /// from the state of the recipe's model version.
+    /// </summary>
+    public Recommendation Preview(RecommendationRequest request, CompiledRecipe recipe)
+    {
+        var state = models.For(recipe.ModelVersion, out _) ?? throw new InvalidOperationException("no model is active yet");
+        return Recommend(request, recipe, state, assignment: null);
+    }
+
     private void Served(Assignment assignment, Recommendation? answer, long started, bool error)
     {
         bool empty = answer is not null && answer.Items.Count == 0 && (answer.Rows is null || answer.Rows.Count == 0);

@@ -5,63 +5,11 @@ namespace Attune.Tests.Console;
 
 /// <summary>
 /// The console in a real browser (Debian's Chromium through Playwright) against the real <c>attune serve</c> process with
-/// API keys configured: sign-in, the overview's figures and live chart, no console errors. Screenshots go to
-/// <c>artifacts/console/</c>.
+/// API keys configured: sign-in, the overview's figures and live chart, models, people, rules and experiments, no console
+/// errors. Screenshots go to <c>artifacts/console/</c>.
 /// </summary>
-public sealed class ConsoleBrowserTests : IAsyncLifetime
+public sealed class ConsoleBrowserTests : ConsoleJourney
 {
-    private const string AdminKey = "console-admin-key-0123456789";
-    private const string ViewerKey = "console-viewer-key-0123456789";
-    private const string ServeKey = "console-serve-key-0123456789";
-    private readonly TempDirectory _dir = TestPaths.NewTempDirectory();
-    private AttuneProcess? _server;
-    private IPlaywright? _playwright;
-    private IBrowser? _browser;
-
-    public async ValueTask InitializeAsync()
-    {
-        if (Browser.ChromiumPath is null) return;
-        var (code, output) = await AttuneProcess.RunAsync("demo", "--data", _dir.Path, "--users", "300", "--items", "150", "--days", "14");
-        Assert.True(code == 0, output);
-        _server = await AttuneProcess.ServeAsync(_dir.Path, new Dictionary<string, string>
-        {
-            ["ATTUNE__APIKEYS__0__NAME"] = "ops", ["ATTUNE__APIKEYS__0__KEY"] = AdminKey, ["ATTUNE__APIKEYS__0__SCOPES__0"] = "admin",
-            ["ATTUNE__APIKEYS__1__NAME"] = "wall", ["ATTUNE__APIKEYS__1__KEY"] = ViewerKey, ["ATTUNE__APIKEYS__1__SCOPES__0"] = "viewer",
-            ["ATTUNE__APIKEYS__2__NAME"] = "app", ["ATTUNE__APIKEYS__2__KEY"] = ServeKey, ["ATTUNE__APIKEYS__2__SCOPES__0"] = "serve",
-        });
-        (_playwright, _browser) = await Browser.LaunchAsync();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_browser is not null) await _browser.DisposeAsync();
-        _playwright?.Dispose();
-        if (_server is not null) await _server.DisposeAsync();
-        _dir.Dispose();
-    }
-
-    private async Task<(IPage Page, List<string> Errors)> OpenAsync()
-    {
-        if (_browser is null) Assert.Skip(Browser.SkipReason);
-        var context = await _browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = _server!.BaseAddress.ToString(), ViewportSize = new() { Width = 1280, Height = 900 } });
-        var page = await context.NewPageAsync();
-        var errors = new List<string>();
-        page.Console += (_, message) => { if (message.Type == "error") errors.Add(message.Text); };
-        page.PageError += (_, error) => errors.Add(error);
-        page.Response += (_, response) => { if (response.Status >= 400) errors.Add($"{response.Status} {response.Url}"); };
-        return (page, errors);
-    }
-
-    private static async Task SignInAsync(IPage page, string key)
-    {
-        await page.FillAsync("#key", key);
-        await page.ClickAsync("#signin");
-    }
-
-    /// <summary>Pages render first on the server, then connect their circuit: controls act only after that.</summary>
-    private static Task InteractiveAsync(IPage page) =>
-        Assertions.Expect(page.Locator("#console[data-interactive=true]")).ToBeVisibleAsync(new() { Timeout = 15_000 });
-
     [Fact]
     public async Task AnAdminKeySignsInAWrongKeyIsRefusedAndTheOverviewShowsLiveFigures()
     {
@@ -89,7 +37,7 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
         Assert.Equal(SameSiteAttribute.Strict, cookie.SameSite);
 
         // Answers served through the API show up live (the page refreshes every 5 s).
-        using var api = new HttpClient { BaseAddress = _server!.BaseAddress };
+        using var api = new HttpClient { BaseAddress = Server!.BaseAddress };
         api.DefaultRequestHeaders.Authorization = new("Bearer", AdminKey);
         for (int i = 0; i < 5; i++) (await api.GetAsync("/v1/recommendations?userId=u00001&count=3")).EnsureSuccessStatusCode();
         await Assertions.Expect(page.Locator("#answers")).Not.ToHaveTextAsync("0", new() { Timeout = 15_000 });
@@ -132,7 +80,7 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
         // Roll back: v1 is active again, here and in the API.
         await page.ClickAsync("#activate-v1");
         await Assertions.Expect(page.Locator("#active-version")).ToHaveTextAsync("v1", new() { Timeout = 30_000 });
-        using var api = new HttpClient { BaseAddress = _server!.BaseAddress };
+        using var api = new HttpClient { BaseAddress = Server!.BaseAddress };
         api.DefaultRequestHeaders.Authorization = new("Bearer", AdminKey);
         var answer = System.Text.Json.JsonDocument.Parse(await api.GetStringAsync("/v1/recommendations?userId=u00001&count=3")).RootElement;
         Assert.Equal("v1", answer.GetProperty("modelVersion").GetString());
@@ -223,7 +171,7 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
         await page.ClickAsync("#save-rule");
         await Assertions.Expect(page.Locator("#rule-message")).ToContainTextAsync("saved");
         await Assertions.Expect(page.Locator("#rules")).ToContainTextAsync("pin-fifth");
-        using var api = new HttpClient { BaseAddress = _server!.BaseAddress };
+        using var api = new HttpClient { BaseAddress = Server!.BaseAddress };
         api.DefaultRequestHeaders.Authorization = new("Bearer", AdminKey);
         var answer = System.Text.Json.JsonDocument.Parse(await api.GetStringAsync("/v1/recommendations?userId=u00001&scenario=for-you&count=10&recipe=default")).RootElement;
         Assert.Equal(fifth, answer.GetProperty("items")[0].GetProperty("id").GetString());
@@ -231,16 +179,34 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AnExperimentCreatedInTheConsoleShowsResultsWithIntervals()
+    public async Task ARecipeAndAnExperimentWithItCreatedInTheConsoleShowResultsWithIntervals()
     {
-        using var api = new HttpClient { BaseAddress = _server is null ? null : _server.BaseAddress };
-        var (page, errors) = await OpenAsync();
-        api.DefaultRequestHeaders.Authorization = new("Bearer", AdminKey);
-        (await api.PutAsync("/v1/recipes/pop-only", new StringContent("""{"scenarios": {"for-you": {"sources": {"popularity": 1}}}}""",
-            System.Text.Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        using var api = Api();
+        var (page, errors) = await SignedInAsync();
 
-        await page.GotoAsync("/signin");
-        await SignInAsync(page, AdminKey);
+        // The recipe, written in the console's editor: checked as typed, previewed beside the default, saved.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Recipes" }).ClickAsync();
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Recipes");
+        await InteractiveAsync(page);
+        await page.FillAsync("#recipe-name", "pop-only");
+        await page.FillAsync("#recipe-json", """{"scenarios": {"for-you": {"sources": {"popularity": 1, "nonsense": 2}}}}""");
+        await Assertions.Expect(page.Locator("#recipe-errors")).ToContainTextAsync("nonsense");
+        await page.FillAsync("#recipe-json", """{"description": "Best sellers only", "scenarios": {"for-you": {"sources": {"popularity": 1}}}}""");
+        await Assertions.Expect(page.Locator("#recipe-valid")).ToBeVisibleAsync();
+        await page.ClickAsync("#preview");
+        await Assertions.Expect(page.Locator("#preview-left li").First).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#preview-right li").First).ToBeVisibleAsync();
+        await page.Locator("#preview-left").ScrollIntoViewIfNeededAsync();
+        await page.ScreenshotAsync(new() { Path = Browser.Screenshot("recipes"), FullPage = true });
+        await page.ClickAsync("#save-recipe");
+        await Assertions.Expect(page.Locator("#recipe-message")).ToContainTextAsync("version 1");
+        await Assertions.Expect(page.Locator("#recipes")).ToContainTextAsync("pop-only");
+        var stored = System.Text.Json.JsonDocument.Parse(await api.GetStringAsync("/v1/recipes/pop-only")).RootElement;
+        Assert.Equal("Best sellers only", stored.GetProperty("description").GetString());
+        // The draft's preview is what the saved recipe answers.
+        var popular = System.Text.Json.JsonDocument.Parse(await api.GetStringAsync("/v1/recommendations?userId=u00001&scenario=for-you&count=10&recipe=pop-only")).RootElement;
+        Assert.Equal(popular.GetProperty("items")[0].GetProperty("id").GetString(), await page.Locator("#preview-left li").First.GetAttributeAsync("data-item"));
+
         await InteractiveAsync(page);
         await page.GetByRole(AriaRole.Link, new() { Name = "Experiments" }).ClickAsync();
         await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Experiments");

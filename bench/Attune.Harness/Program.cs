@@ -16,6 +16,8 @@ switch (scenario)
         return await MemoryBenchmark.RunAsync(options);
     case "serve":
         return await ServeBenchmark.RunAsync(options);
+    case "console":
+        return await ConsoleBenchmark.RunAsync(options);
     case "scale":
         return await ScaleBenchmark.RunAsync(options);
     case "sources":
@@ -42,6 +44,8 @@ switch (scenario)
               scale   --users 1000000 --items 100000 --days 23 [--data DIR]   a large demo shop: training time, memory, serving load
               sources --calls 3000      in-process cost of one answer per candidate source and scenario (demo shop)
               serve   --seconds 15 --concurrency 16                /health, for-you with a filter, similar against `attune serve --demo`
+              console --renders 50 --seconds 15 --concurrency 16   each console page's server-side render time, then for-you
+                                        under load without and with live console pages open in Chromium
               realtime --trials 300     time from an event's 200 to the first changed for-you answer of that visitor
               experiment-results --people 1000000 --events 10000000   tracking cost per event and the time to compute results
               experiment-cuped --people 10000 --repeats 20            CUPED's interval narrowing against sqrt(1 - rho^2)

@@ -36,6 +36,7 @@ public static class ConsoleSetup
         services.AddAuthorization(o => o.DefaultPolicy = new AuthorizationPolicyBuilder().AddRequirements(new ConsoleAccessRequirement()).Build());
         services.AddSingleton<IAuthorizationHandler, ConsoleAccessHandler>();
         services.AddCascadingAuthenticationState();
+        services.AddSingleton<Figures.ConsoleFigures>();
         return services;
     }
 

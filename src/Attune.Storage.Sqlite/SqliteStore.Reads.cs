@@ -207,6 +207,39 @@ public sealed partial class SqliteStore
         }
     }
 
+    public async Task<ActivitySummary> GetActivityAsync(long fromMs, long toMs, CancellationToken ct = default)
+    {
+        await using var c = OpenRead();
+        var names = await TypeNamesAsync(c, ct).ConfigureAwait(false);
+        long events = 0, people = 0, answers = 0, shown = 0;
+        var attributed = new SortedDictionary<string, (long, double)>(StringComparer.Ordinal);
+        await using (var cmd = c.CreateCommand())
+        {
+            cmd.CommandText = "SELECT COUNT(*), COUNT(DISTINCT profile) FROM events WHERE ts >= $from AND ts < $to";
+            cmd.Parameters.AddWithValue("$from", fromMs);
+            cmd.Parameters.AddWithValue("$to", toMs);
+            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            if (await r.ReadAsync(ct).ConfigureAwait(false)) { events = r.GetInt64(0); people = r.GetInt64(1); }
+        }
+        await using (var cmd = c.CreateCommand())
+        {
+            cmd.CommandText = $"SELECT e.type, COUNT(*), TOTAL(e.value) FROM events e WHERE e.ts >= $from AND e.ts < $to AND {CarriesRecommendation} GROUP BY e.type";
+            cmd.Parameters.AddWithValue("$from", fromMs);
+            cmd.Parameters.AddWithValue("$to", toMs);
+            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await r.ReadAsync(ct).ConfigureAwait(false)) attributed[NameOf(names, r.GetInt32(0))] = (r.GetInt64(1), r.GetDouble(2));
+        }
+        await using (var cmd = c.CreateCommand())
+        {
+            cmd.CommandText = "SELECT COUNT(*), TOTAL(json_array_length(items)) FROM recommendations WHERE ts >= $from AND ts < $to";
+            cmd.Parameters.AddWithValue("$from", fromMs);
+            cmd.Parameters.AddWithValue("$to", toMs);
+            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            if (await r.ReadAsync(ct).ConfigureAwait(false)) { answers = r.GetInt64(0); shown = (long)r.GetDouble(1); }
+        }
+        return new ActivitySummary(events, people, answers, shown, attributed);
+    }
+
     public async Task<StoreStats> GetStatsAsync(CancellationToken ct = default)
     {
         await using var c = OpenRead();

@@ -41,6 +41,13 @@ public interface IAttuneStore : IAsyncDisposable
 
     Task<StoreStats> GetStatsAsync(CancellationToken ct = default);
 
+    /// <summary>
+    /// What happened with <paramref name="fromMs"/> ≤ time &lt; <paramref name="toMs"/>: events and distinct people (unified
+    /// profiles), answers logged and the items they showed, and the events that carry a recommendation id, by type (the
+    /// console's "today" figures). A scan of the window: call it off the request path.
+    /// </summary>
+    Task<ActivitySummary> GetActivityAsync(long fromMs, long toMs, CancellationToken ct = default);
+
     /// <summary>Every stored event in arrival order, owner resolved to its unified profile: the input of model training.</summary>
     IAsyncEnumerable<StoredEvent> ReadEventsAsync(CancellationToken ct = default);
 
@@ -205,6 +212,12 @@ public readonly record struct StoredEvent(string ProfileId, bool Anonymous, stri
 
 /// <summary>A page of a listing; pass <see cref="NextCursor"/> back to get the next one.</summary>
 public sealed record Page<T>(IReadOnlyList<T> Data, string? NextCursor);
+
+/// <param name="Answers">Recommendation answers logged in the window.</param>
+/// <param name="ItemsShown">Items in those answers.</param>
+/// <param name="Attributed">Events carrying a recommendation id, by type name: how many and the sum of their values.</param>
+public sealed record ActivitySummary(long Events, long People, long Answers, long ItemsShown,
+    IReadOnlyDictionary<string, (long Count, double Value)> Attributed);
 
 public sealed record StoreStats(
     long Items,

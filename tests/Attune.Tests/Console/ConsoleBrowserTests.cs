@@ -29,6 +29,9 @@ public sealed class ConsoleBrowserTests : ConsoleJourney
         await Assertions.Expect(page.Locator("#model-version")).ToHaveTextAsync("v1");
         // The figures come from the engine and the store (the demo shop's 300 users).
         await Assertions.Expect(page.Locator(".attune-figure", new() { HasText = "users" })).ToContainTextAsync("300");
+        // Today's figures come from a background read of the store, shared by every open console.
+        await Assertions.Expect(page.Locator("#people-today")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^[\d,]+$"), new() { Timeout = 15_000 });
+        await Assertions.Expect(page.Locator("#figures-at")).ToContainTextAsync("Store figures as of");
         // The chart renders (Radzen draws SVG) once the circuit is up.
         await Assertions.Expect(page.Locator(".rz-chart svg").First).ToBeVisibleAsync();
         // The session cookie is HttpOnly and SameSite=Strict.

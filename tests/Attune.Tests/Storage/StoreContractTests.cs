@@ -373,6 +373,33 @@ public abstract class StoreContractTests : IAsyncLifetime
         new(id, person, Anonymous: false, "home", "als-7", T0.AddSeconds(items.Length), items);
 
     [Fact]
+    public async Task ActivityCountsPeopleAnswersAndAttributedEventsInTheWindowOnly()
+    {
+        await Store.LogRecommendationsAsync([Shown("rec-1", "alice", "a", "b", "c"), Shown("rec-2", "bob", "a")], Ct);
+        await Store.AppendEventsAsync([
+            View("alice", "a", 1, recommendation: "rec-1"),
+            View("alice", "b", 2),
+            View(null, "c", 3, anonymous: "visitor-1"),
+            new Event { Type = "purchase", UserId = "alice", ItemId = "a", Value = 25, Timestamp = T0.AddMinutes(4), RecommendationId = "rec-1" },
+            new Event { Type = "purchase", UserId = "bob", ItemId = "a", Value = 5, Timestamp = T0.AddMinutes(5), RecommendationId = "rec-2" },
+            View("carol", "a", 120), // outside the window
+        ], Ct);
+        long from = T0.ToUnixTimeMilliseconds(), to = T0.AddMinutes(60).ToUnixTimeMilliseconds();
+
+        var a = await Store.GetActivityAsync(from, to, Ct);
+
+        Assert.Equal(5, a.Events);
+        Assert.Equal(3, a.People); // alice, bob, visitor-1
+        Assert.Equal(2, a.Answers);
+        Assert.Equal(4, a.ItemsShown);
+        Assert.Equal((1L, 0d), a.Attributed["view"]);
+        Assert.Equal((2L, 30d), a.Attributed["purchase"]);
+        var empty = await Store.GetActivityAsync(to + 7_200_000, to + 10_800_000, Ct);
+        Assert.Equal(0, empty.Events);
+        Assert.Empty(empty.Attributed);
+    }
+
+    [Fact]
     public async Task RecommendationLogKeepsRecipeExperimentAndVariant()
     {
         var record = Shown("rec-x", "alice", "a") with { Recipe = "pop-only", Experiment = "exp-1", Variant = "treatment" };

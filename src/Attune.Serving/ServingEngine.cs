@@ -67,7 +67,7 @@ public sealed partial class ServingEngine : IAsyncDisposable
         _live = new LiveUpdates(_models, context);
         // The configured scenarios are checked here, against the sources this engine serves: a bad one stops the start.
         Recipes = new RecipeBook(store, Sources, options.ResolveScenarios(), Time, _log);
-        _rules = new RuleStore(store, _models, _log);
+        _rules = new RuleStore(store, _models, Time, _log);
         Experiments = new ExperimentBook(store, Time);
         Rollouts = new RolloutBook(store, Time);
         Flags = new FlagBook(store, Time, _log);
@@ -255,19 +255,22 @@ public sealed partial class ServingEngine : IAsyncDisposable
 
     // ---- rules and recipes -----------------------------------------------------------------------------------------------
 
-    /// <summary>Stores a rule; it applies once the feed brought it in, before this returns.</summary>
-    public async Task PutRuleAsync(BusinessRule rule, CancellationToken ct = default)
+    /// <summary>Stores a rule; it applies once the feed brought it in, before this returns. <paramref name="by"/> names who changed it (its history).</summary>
+    public async Task PutRuleAsync(BusinessRule rule, CancellationToken ct = default, string? by = null)
     {
-        await _rules.PutAsync(rule, ct).ConfigureAwait(false);
+        await _rules.PutAsync(rule, by, ct).ConfigureAwait(false);
         await ApplyOwnWriteAsync(ct).ConfigureAwait(false);
     }
 
-    public async Task<bool> DeleteRuleAsync(string id, CancellationToken ct = default)
+    public async Task<bool> DeleteRuleAsync(string id, CancellationToken ct = default, string? by = null)
     {
-        bool deleted = await _rules.DeleteAsync(id, ct).ConfigureAwait(false);
+        bool deleted = await _rules.DeleteAsync(id, by, ct).ConfigureAwait(false);
         await ApplyOwnWriteAsync(ct).ConfigureAwait(false);
         return deleted;
     }
+
+    /// <summary>Every change of a rule, oldest first.</summary>
+    public Task<IReadOnlyList<RuleVersion>> RuleHistoryAsync(string id, CancellationToken ct = default) => _rules.HistoryAsync(id, ct);
 
     /// <summary>
     /// The answer as it would be with <paramref name="draft"/> stored (replacing any rule of its id), without storing it: the

@@ -25,6 +25,13 @@ public static class RulesApi
             .Produces<BusinessRule>()
             .ProducesProblem(StatusCodes.Status404NotFound);
 
+        api.MapGet("/{id}/history", RuleHistory)
+            .WithName("GetRuleHistory")
+            .WithSummary("Every change of a rule, oldest first: version, time, created / changed / deleted, by which key, and the rule")
+            .WithMetadata(new RequiredScope(Scope.Serve))
+            .Produces<IReadOnlyList<RuleVersion>>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
         api.MapPost("/", (HttpContext c, AttuneServices s) => PutRule(c, s, null))
             .WithName("CreateRule")
             .WithSummary("Create or replace a rule (id in the body); it applies to the next request, no restart")
@@ -63,11 +70,17 @@ public static class RulesApi
             var rule = BusinessRule.Read(body!.Records[0], id, errors);
             if (rule is null)
                 return Problems.Result(StatusCodes.Status400BadRequest, "Invalid input", string.Join("; ", errors.Select(e => $"{e.Key}: {e.Value[0]}")), errors);
-            await s.Serving.PutRuleAsync(rule, context.RequestAborted);
+            await s.Serving.PutRuleAsync(rule, context.RequestAborted, by: ApiKeyMiddleware.KeyName(context));
             return TypedResults.Ok(rule);
         }
     }
 
-    public static async Task<IResult> DeleteRule(string id, AttuneServices s, CancellationToken ct) =>
-        await s.Serving.DeleteRuleAsync(id, ct) ? TypedResults.NoContent() : Problems.NotFound("Rule", id);
+    public static async Task<IResult> DeleteRule(string id, HttpContext context, AttuneServices s, CancellationToken ct) =>
+        await s.Serving.DeleteRuleAsync(id, ct, by: ApiKeyMiddleware.KeyName(context)) ? TypedResults.NoContent() : Problems.NotFound("Rule", id);
+
+    public static async Task<IResult> RuleHistory(string id, AttuneServices s, CancellationToken ct)
+    {
+        var history = await s.Serving.RuleHistoryAsync(id, ct);
+        return history.Count == 0 ? Problems.NotFound("Rule history", id) : TypedResults.Ok(history);
+    }
 }

@@ -8,6 +8,12 @@ namespace Attune.Server.Security;
 /// </summary>
 public sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyStore keys)
 {
+    /// <summary>The <see cref="HttpContext.Items"/> key of the presented key's name (who made a change: a rule's history).</summary>
+    public const string KeyNameItem = "attune.key-name";
+
+    /// <summary>The name of the key the request presented; null when keys are off.</summary>
+    public static string? KeyName(HttpContext context) => context.Items.TryGetValue(KeyNameItem, out var name) ? name as string : null;
+
     public Task InvokeAsync(HttpContext context)
     {
         if (keys.IsEmpty) return next(context);
@@ -22,6 +28,7 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyStore keys)
         if (found is null)
             return Problems.Write(context, StatusCodes.Status401Unauthorized, "Unknown API key", "The key is not one this server knows.",
                 authenticate: true);
+        context.Items[KeyNameItem] = found.Value.Name;
         if ((found.Value.Scope & required.Scope) != required.Scope)
             return Problems.Write(context, StatusCodes.Status403Forbidden, "Scope missing",
                 $"Key '{found.Value.Name}' may not do this; it needs the '{required.Scope.ToString().ToLowerInvariant()}' scope.");

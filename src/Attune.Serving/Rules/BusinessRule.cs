@@ -136,3 +136,14 @@ public sealed record BusinessRule
         };
     }
 }
+
+/// <summary>One change of a rule: what it became (null when deleted), when, and by whom (an API key's or console user's name).</summary>
+/// <param name="Change"><see cref="RuleChange.Created"/>, <see cref="RuleChange.Changed"/> or <see cref="RuleChange.Deleted"/>.</param>
+public sealed record RuleVersion(string RuleId, int Version, DateTimeOffset At, string Change, string? By, BusinessRule? Rule);
+
+public static class RuleChange
+{
+    public const string Created = "created";
+    public const string Changed = "changed";
+    public const string Deleted = "deleted";
+}

@@ -181,6 +181,9 @@ public sealed class ConsoleBrowserTests : ConsoleJourney
         await page.ClickAsync("#save-rule");
         await Assertions.Expect(page.Locator("#rule-message")).ToContainTextAsync("saved");
         await Assertions.Expect(page.Locator("#rules")).ToContainTextAsync("pin-fifth");
+        // The rule's history shows who made it, from where.
+        await Assertions.Expect(page.Locator("#rule-history")).ToContainTextAsync("created");
+        await Assertions.Expect(page.Locator("#rule-history")).ToContainTextAsync("ops (console)");
         using var api = new HttpClient { BaseAddress = Server!.BaseAddress };
         api.DefaultRequestHeaders.Authorization = new("Bearer", AdminKey);
         var answer = System.Text.Json.JsonDocument.Parse(await api.GetStringAsync("/v1/recommendations?userId=u00001&scenario=for-you&count=10&recipe=default")).RootElement;

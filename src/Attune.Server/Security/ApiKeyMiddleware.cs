@@ -4,10 +4,15 @@ namespace Attune.Server.Security;
 
 /// <summary>
 /// Checks <c>Authorization: Bearer KEY</c> against the route's <see cref="RequiredScope"/>: 401 without a valid key,
-/// 403 when the key lacks the scope. With no keys configured (loopback only) every request passes.
+/// 403 when the key lacks the scope. With no key at all, configured or stored (loopback only), every request passes.
 /// </summary>
 public sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyStore keys)
 {
+    private const string KeyNameItem = "attune.key-name";
+
+    /// <summary>The name of the key the request was authenticated with; null when the server has no key (open).</summary>
+    public static string? KeyName(HttpContext context) => context.Items.TryGetValue(KeyNameItem, out var name) ? name as string : null;
+
     public Task InvokeAsync(HttpContext context)
     {
         if (keys.IsEmpty) return next(context);
@@ -25,6 +30,7 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyStore keys)
         if ((found.Value.Scope & required.Scope) != required.Scope)
             return Problems.Write(context, StatusCodes.Status403Forbidden, "Scope missing",
                 $"Key '{found.Value.Name}' may not do this; it needs the '{required.Scope.ToString().ToLowerInvariant()}' scope.");
+        context.Items[KeyNameItem] = found.Value.Name;
         return next(context);
     }
 }

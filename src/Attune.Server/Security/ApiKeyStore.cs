@@ -49,6 +49,9 @@ public sealed class ApiKeyStore
     /// <summary>Active keys, configured and stored.</summary>
     public int Count => Volatile.Read(ref _active).Length;
 
+    /// <summary>The active keys, configured and stored.</summary>
+    public IReadOnlyList<ApiKeyEntry> Active => Volatile.Read(ref _active);
+
     /// <summary>The configured keys, in configuration order.</summary>
     public IReadOnlyList<ApiKeyEntry> Configured => _configured;
 

@@ -20,6 +20,12 @@ public sealed class ConsoleKeys(ApiKeyStore keys, KeyBook book) : IConsoleKeys, 
         return null;
     }
 
+    public bool Grants(string name, string role)
+    {
+        var needed = role == ConsoleRoles.Admin ? Scope.Admin : role == ConsoleRoles.Viewer ? Scope.Viewer : Scope.None;
+        return needed != Scope.None && keys.Active.Any(k => k.Name == name && (k.Scope & needed) == needed);
+    }
+
     public IReadOnlyList<KeyListing> List() => [.. book.List().Select(Row)];
 
     public async Task<KeyChange> CreateAsync(string? name, IReadOnlyList<string> scopes, string? createdBy)

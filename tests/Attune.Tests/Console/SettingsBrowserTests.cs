@@ -122,6 +122,30 @@ public sealed class SettingsBrowserTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RevokingAKeyEndsTheConsoleSessionsSignedInWithIt()
+    {
+        var (page, errors) = await OpenAsync();
+        await SignInAsync(page, AdminKey);
+        await page.GotoAsync("/settings");
+        await InteractiveAsync(page);
+        await page.FillAsync("#key-name", "deputy");
+        await page.CheckAsync("#scope-admin");
+        await page.ClickAsync("#create-key");
+        string deputyKey = await page.Locator("#new-key").InputValueAsync();
+
+        // The deputy signs in elsewhere, then the first admin revokes the deputy's key: the deputy's next page asks for a key.
+        var deputy = await (await _browser!.NewContextAsync(new BrowserNewContextOptions { BaseURL = _server!.BaseAddress.ToString() })).NewPageAsync();
+        await SignInAsync(deputy, deputyKey);
+        await page.ClickAsync("#revoke-deputy");
+        await page.ClickAsync("#confirm-revoke-yes");
+        await Assertions.Expect(page.Locator("[data-key-status=deputy]")).ToContainTextAsync("revoked");
+        await deputy.GotoAsync("/settings");
+        await deputy.WaitForURLAsync("**/signin**");
+        Assert.DoesNotContain((await deputy.Context.CookiesAsync()), c => c.Name == "attune.console");
+        Assert.True(errors.Count == 0, "browser console errors:\n" + string.Join("\n", errors));
+    }
+
+    [Fact]
     public async Task AViewerSeesTheKeysAndRetentionButNoCreateForm()
     {
         var (page, errors) = await OpenAsync();

@@ -92,6 +92,14 @@ public sealed class KeysApiTests : IAsyncLifetime
         await HttpAssert.Ok(await _server.ClientWithKey(AdminKey).GetAsync("/v1/keys"));
     }
 
+    [Fact]
+    public async Task TheKeysRoutesAreInTheOpenApiDocument()
+    {
+        var paths = (await HttpAssert.Ok(await _admin.GetAsync("/openapi/v1.json"))).GetProperty("paths");
+        Assert.True(paths.TryGetProperty("/v1/keys", out var keys) && keys.TryGetProperty("post", out _));
+        Assert.True(paths.TryGetProperty("/v1/keys/{name}", out var one) && one.TryGetProperty("delete", out _));
+    }
+
     [Theory]
     [InlineData("""{"scopes": ["serve"]}""", "name")]
     [InlineData("""{"name": "has space", "scopes": ["serve"]}""", "name")]

@@ -23,6 +23,8 @@ public sealed class KeyBook(IAttuneStore store, ApiKeyStore keys, TimeProvider t
     public const string FromConfiguration = "configuration";
     public const string FromDatabase = "database";
 
+    // REVIEW: unique names and the last-admin rule hold under this process's lock, not in the store: two nodes writing at
+    // once could both pass. Today one process owns a data folder; several nodes need a conditional document write.
     private readonly SemaphoreSlim _write = new(1, 1);
     private readonly SemaphoreSlim _load = new(1, 1);
 

@@ -32,6 +32,17 @@ public static class ConsoleSetup
             o.LoginPath = "/signin";
             o.ExpireTimeSpan = TimeSpan.FromHours(12);
             o.SlidingExpiration = true;
+            // A session lasts only as long as its key: revoked (or stripped of the role), the cookie is dropped at the next request.
+            o.Events.OnValidatePrincipal = async context =>
+            {
+                var keys = context.HttpContext.RequestServices.GetRequiredService<IConsoleKeys>();
+                if (context.Principal is { } user && keys.Configured
+                    && !ConsoleUser.Holds(user, ConsoleRoles.Admin, keys) && !ConsoleUser.Holds(user, ConsoleRoles.Viewer, keys))
+                {
+                    context.RejectPrincipal();
+                    await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+                }
+            };
         });
         services.AddAuthorization(o => o.DefaultPolicy = new AuthorizationPolicyBuilder().AddRequirements(new ConsoleAccessRequirement()).Build());
         services.AddSingleton<IAuthorizationHandler, ConsoleAccessHandler>();

@@ -42,6 +42,8 @@ public sealed partial class ServingEngine : IAsyncDisposable
     private readonly ServingModels _models;
     private readonly LiveUpdates _live;
     private readonly ChangeFeed _feed;
+    /// <summary>Document kinds the feed reloads, with their reloaders (the engine's own, then any a host adds before start).</summary>
+    private readonly Dictionary<string, Func<CancellationToken, Task>> _followed;
     private readonly ModelTraining _training;
     private readonly BackgroundWork _background;
     private readonly RuleStore _rules;
@@ -52,6 +54,7 @@ public sealed partial class ServingEngine : IAsyncDisposable
     private readonly Answers _answers;
     private readonly RolloutRunner _rolloutRunner;
     private readonly ServingMetrics _metrics;
+    private readonly ServingContext _context;
 
     public ServingEngine(IAttuneStore store, ServingOptions options, string dataDirectory, ILogger? logger = null,
         SourceRegistry? sources = null, IReadOnlyList<IRankingStage>? stages = null, TimeProvider? time = null)
@@ -62,7 +65,7 @@ public sealed partial class ServingEngine : IAsyncDisposable
         _log = logger ?? NullLogger.Instance;
         Sources = sources ?? SourceRegistry.CreateDefault();
         Stages = stages ?? RankingStages.Default;
-        var context = new ServingContext(options);
+        var context = _context = new ServingContext(options);
         _models = new ServingModels(options, new ModelRepository(dataDirectory, options.KeepVersions), Time);
         _live = new LiveUpdates(_models, context);
         // The configured scenarios are checked here, against the sources this engine serves: a bad one stops the start.
@@ -71,14 +74,15 @@ public sealed partial class ServingEngine : IAsyncDisposable
         Experiments = new ExperimentBook(store, Time);
         Rollouts = new RolloutBook(store, Time);
         Flags = new FlagBook(store, Time, _log);
-        _feed = new ChangeFeed(store, _models, _live, _rules, new Dictionary<string, Func<CancellationToken, Task>>
+        _followed = new Dictionary<string, Func<CancellationToken, Task>>
         {
             [RecipeBook.Kind] = RecipesChangedAsync,
             [ExperimentBook.Kind] = Experiments.LoadAsync,
             [ExperimentBook.HoldoutKind] = Experiments.LoadAsync,
             [FlagBook.Kind] = Flags.LoadAsync,
             [RolloutBook.Kind] = RolloutsChangedAsync,
-        }, Time, _log);
+        };
+        _feed = new ChangeFeed(store, _models, _live, _rules, _followed, Time, _log);
         _training = new ModelTraining(store, options, _models, _live, _feed, PinnedVersions, Time, _log);
         if (options.RetrainThroughRollout) options.ParseRolloutSteps(); // a bad ladder stops the start, not the first retraining
         _background = new BackgroundWork(_models, _training, RetrainAsync, ct => CheckRolloutsAsync(ct), Time, _log);
@@ -167,6 +171,9 @@ public sealed partial class ServingEngine : IAsyncDisposable
     /// <summary>Events and answers per minute over the last <paramref name="minutes"/> minutes (at most 60), oldest first.</summary>
     public IReadOnlyList<ActivityMinute> RecentActivity(int minutes = 60) => _metrics.Recent(minutes);
 
+    /// <summary>Users whose consent turns personalization off (as live state knows them).</summary>
+    public int OptedOutUsers => _context.OptedOutCount;
+
     /// <summary>Recommendation log records dropped because the store could not keep up.</summary>
     public long DroppedLogRecords => _recommendationLog.Dropped;
 
@@ -213,6 +220,17 @@ public sealed partial class ServingEngine : IAsyncDisposable
         _exposureLog.Start();
         _prePeriods.Start();
         _background.Start();
+    }
+
+    /// <summary>
+    /// Calls <paramref name="reload"/> after each batch of the store's changes that puts or deletes documents of
+    /// <paramref name="kind"/>, whoever wrote them (this process, an admin job, later another node): how a host keeps its own
+    /// documents (the server's stored API keys) in step. Register before <see cref="StartAsync"/>.
+    /// </summary>
+    public void FollowDocuments(string kind, Func<CancellationToken, Task> reload)
+    {
+        if (_started) throw new InvalidOperationException("Follow documents before the engine starts");
+        if (kind == RuleKind || !_followed.TryAdd(kind, reload)) throw new ArgumentException($"Documents of kind '{kind}' are followed already", nameof(kind));
     }
 
     // ---- what the store accepted --------------------------------------------------------------------------------------

@@ -12,6 +12,10 @@ public interface IConsoleKeys
     /// <summary>The console role a key grants (<see cref="ConsoleRoles.Admin"/> or <see cref="ConsoleRoles.Viewer"/>), or null when
     /// the key is unknown or has neither scope.</summary>
     (string Role, string Name)? Check(string key);
+
+    /// <summary>Whether an active key named <paramref name="name"/> still grants <paramref name="role"/>: a session signed in
+    /// with a key that was revoked since (or lost the scope) ends.</summary>
+    bool Grants(string name, string role);
 }
 
 public static class ConsoleRoles
@@ -27,7 +31,8 @@ public sealed class ConsoleAccessHandler(IConsoleKeys keys) : AuthorizationHandl
 {
     protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, ConsoleAccessRequirement requirement)
     {
-        if (!keys.Configured || context.User.IsInRole(ConsoleRoles.Admin) || context.User.IsInRole(ConsoleRoles.Viewer)) context.Succeed(requirement);
+        if (!keys.Configured || ConsoleUser.Holds(context.User, ConsoleRoles.Admin, keys) || ConsoleUser.Holds(context.User, ConsoleRoles.Viewer, keys))
+            context.Succeed(requirement);
         return Task.CompletedTask;
     }
 }
@@ -35,5 +40,10 @@ public sealed class ConsoleAccessHandler(IConsoleKeys keys) : AuthorizationHandl
 /// <summary>Who is using the console, for pages that offer changes only to admins.</summary>
 public static class ConsoleUser
 {
-    public static bool CanChange(ClaimsPrincipal user, IConsoleKeys keys) => !keys.Configured || user.IsInRole(ConsoleRoles.Admin);
+    /// <summary>Whether the user may change things: anyone on an open console (no keys), else an admin whose key is still active.</summary>
+    public static bool CanChange(ClaimsPrincipal user, IConsoleKeys keys) => !keys.Configured || Holds(user, ConsoleRoles.Admin, keys);
+
+    /// <summary>Whether the user signed in with <paramref name="role"/> and the key they signed in with still grants it.</summary>
+    public static bool Holds(ClaimsPrincipal user, string role, IConsoleKeys keys) =>
+        user.IsInRole(role) && user.Identity?.Name is { } name && keys.Grants(name, role);
 }

@@ -48,14 +48,11 @@ public static class AttuneHost
         ApiKeyStore keys;
         try { keys = new ApiKeyStore(options.ApiKeys); }
         catch (InvalidOperationException e) { throw new AttuneStartException(e.Message); }
-        if (keys.IsEmpty && !AllLoopback(urls))
-            throw new AttuneStartException(
-                $"refusing to serve {urls} without API keys: anyone on the network could read and write. Configure keys " +
-                "(Attune:ApiKeys, or ATTUNE__APIKEYS__0__KEY and ATTUNE__APIKEYS__0__SCOPES__0=admin) or bind to 127.0.0.1.");
 
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes + 1);
         builder.Services.AddSingleton(Options.Create(options));
         builder.Services.AddSingleton(keys);
+        builder.Services.AddSingleton<KeyBook>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => new RecordReader(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<IAttuneStore>(sp => SqliteStore.Open(
@@ -84,7 +81,9 @@ public static class AttuneHost
         // a published app has them under wwwroot).
         builder.WebHost.UseStaticWebAssets();
         builder.Services.AddAttuneConsole();
-        builder.Services.AddSingleton<Attune.Dashboard.Access.IConsoleKeys, ConsoleKeys>();
+        builder.Services.AddSingleton<ConsoleKeys>();
+        builder.Services.AddSingleton<Attune.Dashboard.Access.IConsoleKeys>(sp => sp.GetRequiredService<ConsoleKeys>());
+        builder.Services.AddSingleton<Attune.Dashboard.Access.IConsoleKeyBook>(sp => sp.GetRequiredService<ConsoleKeys>());
         // Metrics: the engine's meter (answers per scenario, training, model quality, feed lag, log drops), ASP.NET Core's
         // (request rate and latency per route) and the runtime's, scraped by Prometheus at /metrics.
         builder.Services.AddOpenTelemetry().WithMetrics(m => m
@@ -108,6 +107,17 @@ public static class AttuneHost
             app.DisposeAsync().AsTask().GetAwaiter().GetResult();
             throw new AttuneStartException(e.Message, e);
         }
+        // Keys stored in the database count as much as configured ones: with none of either, serve on loopback only.
+        var keyBook = app.Services.GetRequiredService<KeyBook>();
+        keyBook.LoadAsync().GetAwaiter().GetResult();
+        if (keys.IsEmpty && !AllLoopback(urls))
+        {
+            app.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw new AttuneStartException(
+                $"refusing to serve {urls} without API keys: anyone on the network could read and write. Configure keys " +
+                "(Attune:ApiKeys, or ATTUNE__APIKEYS__0__KEY and ATTUNE__APIKEYS__0__SCOPES__0=admin), create one on loopback " +
+                "(POST /v1/keys or the console's Settings), or bind to 127.0.0.1.");
+        }
         // The engine compiles the configured scenarios into the default recipe: a bad one stops the start, naming the setting.
         ServingEngine engine;
         try { engine = app.Services.GetRequiredService<ServingEngine>(); }
@@ -116,6 +126,8 @@ public static class AttuneHost
             app.DisposeAsync().AsTask().GetAwaiter().GetResult();
             throw new AttuneStartException($"{ServingOptions.Section}:Scenarios: {e.Message}", e);
         }
+        // Keys written by anyone else (later another node) reach this one through the store's change feed.
+        engine.FollowDocuments(KeyBook.Kind, keyBook.LoadAsync);
         app.UseExceptionHandler(e => e.Run(context =>
         {
             var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
@@ -145,6 +157,7 @@ public static class AttuneHost
         app.MapFlagsApi();
         app.MapRolloutsApi();
         app.MapStatsAnalyzeApi();
+        app.MapKeysApi();
         app.MapPrometheusScrapingEndpoint("/metrics").WithMetadata(new RequiredScope(Scope.Viewer)).ExcludeFromDescription();
         app.UseAttuneConsole();
 
@@ -152,9 +165,11 @@ public static class AttuneHost
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             if (keys.IsEmpty)
-                log.LogWarning("No API keys configured: serving openly on loopback only ({Urls}). Configure Attune:ApiKeys before exposing it.", urls);
+                log.LogWarning("No API keys configured or stored: serving openly on loopback only ({Urls}). Configure Attune:ApiKeys or " +
+                    "create an admin key (POST /v1/keys, or the console's Settings) before exposing it.", urls);
             else
-                log.LogInformation("{Count} API key(s) configured", keys.Count);
+                log.LogInformation("{Configured} API key(s) configured, {Stored} stored in the database and active", keys.Configured.Count,
+                    keys.Count - keys.Configured.Count);
         });
         // Serving starts once the server listens: it may train the first model, and /ready says when it is done.
         app.Lifetime.ApplicationStarted.Register(() => _ = Task.Run(async () =>

@@ -4,13 +4,20 @@ using Attune.Server.Hosting;
 
 namespace Attune.Server.Security;
 
-/// <summary>The configured API keys, kept only as SHA-256 hashes.</summary>
+/// <summary>
+/// The keys this server accepts, kept only as SHA-256 hashes: the configured ones (<c>Attune:ApiKeys</c>, fixed for the
+/// process's life) and the active ones stored in the database (<see cref="KeyBook"/> hands them over whole after every change).
+/// </summary>
 public sealed class ApiKeyStore
 {
-    private readonly List<(byte[] Hash, Scope Scope, string Name)> _keys = [];
+    private readonly ApiKeyEntry[] _configured;
+    /// <summary>Configured + stored active keys, replaced whole (one reference write) so a check never sees half a change.</summary>
+    private ApiKeyEntry[] _active;
+    private IReadOnlyList<StoredApiKey> _stored = [];
 
     public ApiKeyStore(IEnumerable<ApiKeyOptions> keys)
     {
+        var configured = new List<ApiKeyEntry>();
         int n = 0;
         foreach (var k in keys)
         {
@@ -28,32 +35,52 @@ public sealed class ApiKeyStore
                 throw new InvalidOperationException($"API key '{name}' needs Key or a 64-hex-digit KeyHash");
             var scope = Scope.None;
             foreach (string s in k.Scopes)
-            {
-                scope |= s.Trim().ToLowerInvariant() switch
-                {
-                    "admin" => Scope.Admin,
-                    "ingest" => Scope.Ingest,
-                    "serve" => Scope.Serve,
-                    "viewer" => Scope.Viewer,
-                    _ => throw new InvalidOperationException($"API key '{name}': unknown scope '{s}' (admin, ingest, serve, viewer)"),
-                };
-            }
+                scope |= ScopeNames.Parse(s) ?? throw new InvalidOperationException($"API key '{name}': unknown scope '{s}' (admin, ingest, serve, viewer)");
             if (scope == Scope.None) throw new InvalidOperationException($"API key '{name}' has no scope (admin, ingest, serve, viewer)");
-            _keys.Add((hash, scope, name));
+            configured.Add(new ApiKeyEntry(hash, scope, name));
         }
+        _configured = [.. configured];
+        _active = _configured;
     }
 
-    public bool IsEmpty => _keys.Count == 0;
+    /// <summary>Whether no key at all is active: the server is then open, and only on loopback.</summary>
+    public bool IsEmpty => Volatile.Read(ref _active).Length == 0;
 
-    public int Count => _keys.Count;
+    /// <summary>Active keys, configured and stored.</summary>
+    public int Count => Volatile.Read(ref _active).Length;
 
-    /// <summary>The scope of a presented key, or null when it matches none.</summary>
+    /// <summary>The active keys, configured and stored.</summary>
+    public IReadOnlyList<ApiKeyEntry> Active => Volatile.Read(ref _active);
+
+    /// <summary>The configured keys, in configuration order.</summary>
+    public IReadOnlyList<ApiKeyEntry> Configured => _configured;
+
+    /// <summary>The keys stored in the database, revoked ones included, ordered by name.</summary>
+    public IReadOnlyList<StoredApiKey> Stored => Volatile.Read(ref _stored);
+
+    /// <summary>How many active keys (configured or stored) have the admin scope.</summary>
+    public int AdminCount => Volatile.Read(ref _active).Count(k => (k.Scope & Scope.Admin) == Scope.Admin);
+
+    /// <summary>Replaces the stored keys (all of them, revoked ones included); from now on only the active ones match.</summary>
+    public void SetStored(IReadOnlyList<StoredApiKey> stored)
+    {
+        var active = new List<ApiKeyEntry>(_configured);
+        foreach (var k in stored)
+        {
+            if (k.Revoked is not null || k.ScopeValue == Scope.None || k.KeyHash.Length != 64) continue;
+            active.Add(new ApiKeyEntry(Convert.FromHexString(k.KeyHash), k.ScopeValue, k.Name));
+        }
+        Volatile.Write(ref _stored, stored);
+        Volatile.Write(ref _active, [.. active]);
+    }
+
+    /// <summary>The scope of a presented key, or null when it matches no active key.</summary>
     public (Scope Scope, string Name)? Find(string presented)
     {
         Span<byte> hash = stackalloc byte[32];
         SHA256.HashData(Encoding.UTF8.GetBytes(presented), hash);
         (Scope, string)? found = null;
-        foreach (var k in _keys)
+        foreach (var k in Volatile.Read(ref _active))
         {
             // Compare against every key in fixed time so timing says nothing about which prefix matched.
             if (CryptographicOperations.FixedTimeEquals(hash, k.Hash)) found = (k.Scope, k.Name);
@@ -69,3 +96,6 @@ public sealed class ApiKeyStore
     public static string NewKey() =>
         "atk_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
+
+/// <summary>One active key: the SHA-256 of the key, what it may do, its name.</summary>
+public sealed record ApiKeyEntry(byte[] Hash, Scope Scope, string Name);

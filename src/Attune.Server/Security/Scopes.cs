@@ -17,3 +17,31 @@ public enum Scope
 
 /// <summary>Endpoint metadata: the scope a route needs.</summary>
 public sealed record RequiredScope(Scope Scope);
+
+/// <summary>The scopes by the names keys are configured and stored with.</summary>
+public static class ScopeNames
+{
+    /// <summary>Every scope name, in the order forms and messages list them.</summary>
+    public static readonly IReadOnlyList<string> All = ["admin", "ingest", "serve", "viewer"];
+
+    /// <summary>The scope of a name (case and surrounding spaces ignored), or null when there is none.</summary>
+    public static Scope? Parse(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "admin" => Scope.Admin,
+        "ingest" => Scope.Ingest,
+        "serve" => Scope.Serve,
+        "viewer" => Scope.Viewer,
+        _ => null,
+    };
+
+    /// <summary>The names of a scope: <c>admin</c> alone when it holds admin (which includes every other).</summary>
+    public static IReadOnlyList<string> Of(Scope scope)
+    {
+        if ((scope & Scope.Admin) == Scope.Admin) return ["admin"];
+        var names = new List<string>(3);
+        if ((scope & Scope.Ingest) != 0) names.Add("ingest");
+        if ((scope & Scope.Serve) != 0) names.Add("serve");
+        if ((scope & Scope.Viewer) != 0) names.Add("viewer");
+        return names;
+    }
+}

@@ -11,6 +11,9 @@ internal sealed class ServingContext(ServingOptions options)
 
     public ServingOptions Options { get; } = options;
 
+    /// <summary>How many users opted out of personalization.</summary>
+    public int OptedOutCount => _optedOut.Count;
+
     public bool IsOptedOut(string userId) => !_optedOut.IsEmpty && _optedOut.ContainsKey(userId);
 
     public void SetConsent(string userId, bool personalization)

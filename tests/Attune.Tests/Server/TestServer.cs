@@ -16,6 +16,8 @@ internal sealed class TestServer : IAsyncDisposable
     public HttpClient Client { get; }
     public Uri BaseAddress { get; }
     public string DataDirectory { get; }
+    /// <summary>The application's services (the store, the engine), for tests that act as another writer.</summary>
+    public IServiceProvider Services => _app.Services;
 
     private TestServer(WebApplication app, string dataDirectory, TempDirectory? owned)
     {

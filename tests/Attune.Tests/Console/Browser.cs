@@ -1,3 +1,4 @@
+using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
 
 namespace Attune.Tests.Console;
@@ -36,5 +37,23 @@ internal static class Browser
         string dir = Path.Combine(TestPaths.RepoRoot, "artifacts", "console");
         Directory.CreateDirectory(dir);
         return Path.Combine(dir, name + ".png");
+    }
+
+    /// <summary>
+    /// Runs axe-core (Deque's engine, injected into the page) over what is on screen and fails on any serious or critical
+    /// violation, naming the rule and the elements.
+    /// </summary>
+    public static async Task AccessibleAsync(IPage page, string what)
+    {
+        var result = await page.RunAxe();
+        var serious = new List<string>();
+        foreach (var v in result.Violations)
+        {
+            if (v.Impact is not ("serious" or "critical")) continue;
+            var targets = new List<string>();
+            foreach (var node in v.Nodes) targets.Add(node.Target?.ToString() ?? "?");
+            serious.Add($"{v.Id} ({v.Impact}): {v.Help} at {string.Join(", ", targets)}");
+        }
+        Assert.True(serious.Count == 0, $"{what}: axe-core found serious violations:\n" + string.Join("\n", serious));
     }
 }

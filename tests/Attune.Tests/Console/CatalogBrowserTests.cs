@@ -35,7 +35,7 @@ public sealed class CatalogBrowserTests : ConsoleJourney
         Assert.Equal(0, await page.Locator($"#similar li[data-item='{top}']").CountAsync()); // never itself
         await page.Locator("#catalog-item").ScrollIntoViewIfNeededAsync();
         await page.ScreenshotAsync(new() { Path = Browser.Screenshot("catalog"), FullPage = true });
-        await AccessibleAsync(page, "catalog");
+        await Browser.AccessibleAsync(page, "catalog");
 
         // A newcomer sees best sellers; once the item is blocked no answer carries it, and unblocking brings it back.
         const string popular = "/v1/recommendations?anonymousId=catalog-visitor&scenario=for-you&recipe=non-personal&count=10";

@@ -45,7 +45,7 @@ public sealed class ConsoleBrowserTests : ConsoleJourney
         for (int i = 0; i < 5; i++) (await api.GetAsync("/v1/recommendations?userId=u00001&count=3")).EnsureSuccessStatusCode();
         await Assertions.Expect(page.Locator("#answers")).Not.ToHaveTextAsync("0", new() { Timeout = 15_000 });
         await page.ScreenshotAsync(new() { Path = Browser.Screenshot("overview"), FullPage = true });
-        await AccessibleAsync(page, "overview");
+        await Browser.AccessibleAsync(page, "overview");
         Assert.True(errors.Count == 0, "browser console errors:\n" + string.Join("\n", errors));
     }
 
@@ -55,7 +55,7 @@ public sealed class ConsoleBrowserTests : ConsoleJourney
         var (page, errors) = await OpenAsync();
         await page.GotoAsync("/signin");
         await page.ScreenshotAsync(new() { Path = Browser.Screenshot("signin"), FullPage = true });
-        await AccessibleAsync(page, "signin");
+        await Browser.AccessibleAsync(page, "signin");
         await SignInAsync(page, ViewerKey);
         await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Overview");
         await Assertions.Expect(page.GetByText("wall (viewer)")).ToBeVisibleAsync();
@@ -90,7 +90,7 @@ public sealed class ConsoleBrowserTests : ConsoleJourney
         var answer = System.Text.Json.JsonDocument.Parse(await api.GetStringAsync("/v1/recommendations?userId=u00001&count=3")).RootElement;
         Assert.Equal("v1", answer.GetProperty("modelVersion").GetString());
         await page.ScreenshotAsync(new() { Path = Browser.Screenshot("models"), FullPage = true });
-        await AccessibleAsync(page, "models");
+        await Browser.AccessibleAsync(page, "models");
         Assert.True(errors.Count == 0, "browser console errors:\n" + string.Join("\n", errors));
     }
 
@@ -111,7 +111,7 @@ public sealed class ConsoleBrowserTests : ConsoleJourney
             await page.GetByRole(AriaRole.Link, new() { Name = name }).ClickAsync();
             await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync(name);
             await InteractiveAsync(page);
-            await AccessibleAsync(page, name);
+            await Browser.AccessibleAsync(page, name);
         }
         // A viewer reads the models page but has nothing to press.
         await page.GotoAsync("/models");
@@ -142,7 +142,7 @@ public sealed class ConsoleBrowserTests : ConsoleJourney
         await Assertions.Expect(page.Locator("#answers")).ToContainTextAsync("non-personal");
         await page.Locator("#answers").ScrollIntoViewIfNeededAsync();
         await page.ScreenshotAsync(new() { Path = Browser.Screenshot("people"), FullPage = true });
-        await AccessibleAsync(page, "people");
+        await Browser.AccessibleAsync(page, "people");
 
         await page.FillAsync("#person-id", "nobody-here");
         await page.ClickAsync("#find");
@@ -176,7 +176,7 @@ public sealed class ConsoleBrowserTests : ConsoleJourney
         Assert.NotEqual(fifth, await page.Locator("#preview-before li").First.GetAttributeAsync("data-item"));
         await page.Locator("#preview-after").ScrollIntoViewIfNeededAsync();
         await page.ScreenshotAsync(new() { Path = Browser.Screenshot("merchandising"), FullPage = true });
-        await AccessibleAsync(page, "merchandising");
+        await Browser.AccessibleAsync(page, "merchandising");
 
         await page.ClickAsync("#save-rule");
         await Assertions.Expect(page.Locator("#rule-message")).ToContainTextAsync("saved");
@@ -211,7 +211,7 @@ public sealed class ConsoleBrowserTests : ConsoleJourney
         await Assertions.Expect(page.Locator("#preview-right li").First).ToBeVisibleAsync();
         await page.Locator("#preview-left").ScrollIntoViewIfNeededAsync();
         await page.ScreenshotAsync(new() { Path = Browser.Screenshot("recipes"), FullPage = true });
-        await AccessibleAsync(page, "recipes");
+        await Browser.AccessibleAsync(page, "recipes");
         await page.ClickAsync("#save-recipe");
         await Assertions.Expect(page.Locator("#recipe-message")).ToContainTextAsync("version 1");
         await Assertions.Expect(page.Locator("#recipes")).ToContainTextAsync("pop-only");
@@ -255,7 +255,7 @@ public sealed class ConsoleBrowserTests : ConsoleJourney
         await Assertions.Expect(page.Locator("#verdict-1")).Not.ToBeEmptyAsync();
         await page.Locator(".attune-results").ScrollIntoViewIfNeededAsync();
         await page.ScreenshotAsync(new() { Path = Browser.Screenshot("experiment-results"), FullPage = true });
-        await AccessibleAsync(page, "experiment-results");
+        await Browser.AccessibleAsync(page, "experiment-results");
 
         await page.ClickAsync("#stop-experiment");
         await Assertions.Expect(page.Locator("#experiment-status")).ToHaveTextAsync("stopped");

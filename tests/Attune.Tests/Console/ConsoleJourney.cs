@@ -1,5 +1,4 @@
 using Attune.Tests.EndToEnd;
-using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
 
 namespace Attune.Tests.Console;
@@ -83,22 +82,4 @@ public abstract class ConsoleJourney : IAsyncLifetime
 
     protected static void NoErrors(List<string> errors) =>
         Assert.True(errors.Count == 0, "browser console errors:\n" + string.Join("\n", errors));
-
-    /// <summary>
-    /// Runs axe-core (Deque's engine, injected into the page) over what is on screen and fails on any serious or critical
-    /// violation, naming the rule and the elements.
-    /// </summary>
-    protected static async Task AccessibleAsync(IPage page, string what)
-    {
-        var result = await page.RunAxe();
-        var serious = new List<string>();
-        foreach (var v in result.Violations)
-        {
-            if (v.Impact is not ("serious" or "critical")) continue;
-            var targets = new List<string>();
-            foreach (var node in v.Nodes) targets.Add(node.Target?.ToString() ?? "?");
-            serious.Add($"{v.Id} ({v.Impact}): {v.Help} at {string.Join(", ", targets)}");
-        }
-        Assert.True(serious.Count == 0, $"{what}: axe-core found serious violations:\n" + string.Join("\n", serious));
-    }
 }

@@ -1,3 +1,4 @@
+using Attune.Api;
 using Attune.Experiments.Running;
 using Attune.Serving.Pipeline;
 using Attune.Serving.Recipes;

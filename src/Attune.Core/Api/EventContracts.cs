@@ -1,0 +1,20 @@
+namespace Attune.Api;
+
+// The HTTP API's wire shapes for events and identity, shared by the server (OpenAPI, answers) and Attune.Client.
+// Requests are validated field by field by RecordReader, not bound to these types: they document the shape and let a
+// .NET caller build it.
+
+/// <summary>The JSON shape of an event (docs/api.md "Events").</summary>
+/// <remarks>
+/// There is no event id: the store appends every accepted event, so sending one batch twice records it twice
+/// (<c>POST /v1/events</c> is not idempotent).
+/// </remarks>
+public sealed record EventInput(
+    string Type, string? UserId, string? AnonymousId, string? ItemId, double? Value, DateTimeOffset? Timestamp, string? SessionId,
+    string? Channel, Dictionary<string, object>? Context, string? RecommendationId, string? Query);
+
+/// <summary>Links an anonymous visitor to a known user. Idempotent.</summary>
+public sealed record IdentifyInput(string AnonymousId, string UserId);
+
+/// <param name="MovedEvents">Events of the anonymous history moved into the user's profile by this call (0 when linked before).</param>
+public sealed record IdentifyResult(string AnonymousId, string UserId, long MovedEvents);

@@ -10,8 +10,9 @@ namespace Attune.Api;
 /// (<c>POST /v1/events</c> is not idempotent).
 /// </remarks>
 public sealed record EventInput(
-    string Type, string? UserId, string? AnonymousId, string? ItemId, double? Value, DateTimeOffset? Timestamp, string? SessionId,
-    string? Channel, Dictionary<string, object>? Context, string? RecommendationId, string? Query);
+    string Type, string? UserId = null, string? AnonymousId = null, string? ItemId = null, double? Value = null,
+    DateTimeOffset? Timestamp = null, string? SessionId = null, string? Channel = null, Dictionary<string, object>? Context = null,
+    string? RecommendationId = null, string? Query = null);
 
 /// <summary>Links an anonymous visitor to a known user. Idempotent.</summary>
 public sealed record IdentifyInput(string AnonymousId, string UserId);

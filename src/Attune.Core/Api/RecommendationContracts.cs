@@ -7,9 +7,11 @@ namespace Attune.Api;
 // Utf8JsonWriter in this shape) and Attune.Client.
 
 /// <summary>The JSON shape of a recommendation request, for the API reference (requests are validated field by field).</summary>
+/// <remarks>Every field is optional (null = not given), so a caller names only what it sets.</remarks>
 public sealed record RecommendationInput(
-    string? UserId, string? AnonymousId, string? Scenario, string? Recipe, int? Count, Dictionary<string, object>? Context, string? ItemId,
-    string[]? ItemIds, string? Filter, string[]? Exclude, bool? Explain, string[]? Fields, string[]? Candidates);
+    string? UserId = null, string? AnonymousId = null, string? Scenario = null, string? Recipe = null, int? Count = null,
+    Dictionary<string, object>? Context = null, string? ItemId = null, string[]? ItemIds = null, string? Filter = null,
+    string[]? Exclude = null, bool? Explain = null, string[]? Fields = null, string[]? Candidates = null);
 
 public sealed record RecommendationItemOutput(string Id, float Score, int Position, string[] Reasons)
 {

@@ -145,6 +145,7 @@ public static class AttuneHost
         app.MapFlagsApi();
         app.MapRolloutsApi();
         app.MapStatsAnalyzeApi();
+        app.MapSdkApi();
         app.MapPrometheusScrapingEndpoint("/metrics").WithMetadata(new RequiredScope(Scope.Viewer)).ExcludeFromDescription();
         app.UseAttuneConsole();
 

@@ -16,6 +16,8 @@ internal sealed class TestServer : IAsyncDisposable
     public HttpClient Client { get; }
     public Uri BaseAddress { get; }
     public string DataDirectory { get; }
+    /// <summary>The application's services (what the host registered).</summary>
+    public IServiceProvider Services => _app.Services;
 
     private TestServer(WebApplication app, string dataDirectory, TempDirectory? owned)
     {

@@ -37,6 +37,7 @@ public sealed partial class AttuneClient
     public async Task<bool> IsReadyAsync(CancellationToken ct = default)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/ready");
+        if (_auth is not null) request.Headers.Authorization = _auth;
         using var response = await _http.SendAsync(request, ct).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.ServiceUnavailable) return false;
         if (!response.IsSuccessStatusCode) throw await AttuneApiException.ReadAsync(response, ct).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using Attune.Api;
 using Attune.Model;
 using Attune.Serving.Filtering;
 
@@ -47,11 +48,6 @@ public sealed class Recommendation
     public IReadOnlyList<string>? Unknown { get; init; }
 }
 
-/// <summary>The experiment an answer was served under.</summary>
-/// <param name="Id">The experiment id, or <c>holdout</c> for the global holdout.</param>
-/// <param name="Variant">The variant key (<c>holdout</c> / <c>personalized</c> for the holdout).</param>
-/// <param name="Phase">The phase the person entered in.</param>
-public sealed record ServedExperiment(string Id, string Variant, int Phase);
 
 /// <param name="Position">1-based position in the list.</param>
 public sealed record RecommendedItem(string Id, float Score, int Position, IReadOnlyList<string> Reasons, Item? Item);

@@ -37,6 +37,9 @@ public sealed partial class ServingEngine : IAsyncDisposable
     /// <summary>The name of the engine's meter (System.Diagnostics.Metrics), for an exporter to listen to.</summary>
     public const string MeterName = ServingMetrics.MeterName;
 
+    /// <summary>The name of the engine's activity source (System.Diagnostics traces: answers and training), for a tracer to listen to.</summary>
+    public const string ActivitySourceName = ServingTracing.SourceName;
+
     private readonly IAttuneStore _store;
     private readonly ILogger _log;
     private readonly ServingModels _models;

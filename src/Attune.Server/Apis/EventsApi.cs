@@ -85,12 +85,3 @@ public static class EventsApi
         return s;
     }
 }
-
-/// <summary>The JSON shape of an event, for the API reference. Requests are validated field by field, not bound to this type.</summary>
-public sealed record EventInput(
-    string Type, string? UserId, string? AnonymousId, string? ItemId, double? Value, DateTimeOffset? Timestamp, string? SessionId,
-    string? Channel, Dictionary<string, object>? Context, string? RecommendationId, string? Query);
-
-public sealed record IdentifyInput(string AnonymousId, string UserId);
-
-public sealed record IdentifyResult(string AnonymousId, string UserId, long MovedEvents);

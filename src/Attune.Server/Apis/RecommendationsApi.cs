@@ -428,24 +428,3 @@ public static class RecommendationsApi
 
     private static IEnumerable<string> Split(string value) => value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }
-
-/// <summary>The JSON shape of a recommendation request, for the API reference (requests are validated field by field).</summary>
-public sealed record RecommendationInput(
-    string? UserId, string? AnonymousId, string? Scenario, string? Recipe, int? Count, Dictionary<string, object>? Context, string? ItemId,
-    string[]? ItemIds, string? Filter, string[]? Exclude, bool? Explain, string[]? Fields, string[]? Candidates);
-
-public sealed record RecommendationItemOutput(string Id, float Score, int Position, string[] Reasons);
-
-public sealed record RecommendationRowOutput(string Id, string Title, string Scenario, RecommendationItemOutput[] Items);
-
-public sealed record RecommendationOutput(
-    string RecommendationId, string Scenario, string? Recipe, ServedExperiment? Experiment, string? ModelVersion, bool Personalized, string? Title, RecommendationItemOutput[] Items,
-    RecommendationRowOutput[]? Rows, string[]? Unknown);
-
-public sealed record ScenarioOutput(string Name, string Description, IReadOnlyDictionary<string, float> Sources, string Anchor, bool RequiresItem);
-
-public sealed record AttributedEvent(string Type, string? ItemId, DateTimeOffset Timestamp, int? Position);
-
-public sealed record LoggedRecommendation(
-    string Id, string? UserId, string? AnonymousId, string Scenario, string? ModelVersion, string? Recipe, string? Experiment, string? Variant,
-    DateTimeOffset Timestamp, IReadOnlyList<string> Items, IReadOnlyList<AttributedEvent> Events, int Clicks, int Purchases);

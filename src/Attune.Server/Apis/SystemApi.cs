@@ -26,6 +26,4 @@ public static class SystemApi
 
         return app;
     }
-
-    public sealed record HealthStatus(string Status);
 }

@@ -16,6 +16,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 using Scalar.AspNetCore;
 
 namespace Attune.Server.Hosting;
@@ -24,6 +25,10 @@ namespace Attune.Server.Hosting;
 public static class AttuneHost
 {
     public const string DefaultUrls = "http://127.0.0.1:5080";
+
+    /// <summary>The standard OpenTelemetry variable: when set (e.g. <c>http://collector:4317</c>), traces are exported by OTLP
+    /// (the exporter reads the other <c>OTEL_EXPORTER_OTLP_*</c> variables, e.g. the protocol, itself).</summary>
+    public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
     /// <summary>
     /// Creates the application. <paramref name="urls"/> and <paramref name="dataDirectory"/> override configuration when given.
@@ -86,11 +91,21 @@ public static class AttuneHost
         builder.Services.AddSingleton<Attune.Dashboard.Access.IConsoleKeyBook>(sp => sp.GetRequiredService<ConsoleKeys>());
         // Metrics: the engine's meter (answers per scenario, training, model quality, feed lag, log drops), ASP.NET Core's
         // (request rate and latency per route) and the runtime's, scraped by Prometheus at /metrics.
-        builder.Services.AddOpenTelemetry().WithMetrics(m => m
+        var telemetry = builder.Services.AddOpenTelemetry().WithMetrics(m => m
             .AddMeter(ServingEngine.MeterName)
             .AddAspNetCoreInstrumentation()
             .AddRuntimeInstrumentation()
             .AddPrometheusExporter());
+        // Traces: the engine's spans (answers with scenario, recipe, count and model version; training) under ASP.NET Core's
+        // request spans, exported by OTLP, and only when an endpoint is configured: without a tracer nothing listens to the
+        // sources, so each request pays a null check and no span is made.
+        if (!string.IsNullOrWhiteSpace(builder.Configuration[OtlpEndpointVariable]))
+        {
+            telemetry.WithTracing(t => t
+                .AddSource(ServingEngine.ActivitySourceName)
+                .AddAspNetCoreInstrumentation(o => o.Filter = c => !c.Request.Path.StartsWithSegments("/metrics"))
+                .AddOtlpExporter());
+        }
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
         {
             doc.Info.Title = "Attune API";
@@ -158,6 +173,7 @@ public static class AttuneHost
         app.MapRolloutsApi();
         app.MapStatsAnalyzeApi();
         app.MapKeysApi();
+        app.MapSdkApi();
         app.MapPrometheusScrapingEndpoint("/metrics").WithMetadata(new RequiredScope(Scope.Viewer)).ExcludeFromDescription();
         app.UseAttuneConsole();
 

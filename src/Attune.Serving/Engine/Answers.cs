@@ -1,3 +1,4 @@
+using Attune.Api;
 using Attune.Experiments.Running;
 using Attune.Serving.Pipeline;
 using Attune.Serving.Recipes;
@@ -19,12 +20,15 @@ internal sealed class Answers(ServingModels models, RecipeBook recipes, LiveUpda
     public Recommendation Recommend(RecommendationRequest request)
     {
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        using var activity = ServingTracing.Source.StartActivity("attune.recommend");
+        activity?.SetTag(ServingTracing.Scenario, request.Scenario);
         var (recipe, state, assignment) = Resolve(request);
         try
         {
             var answer = Recommend(request, recipe, state, assignment);
             if (assignment is not null) Served(assignment, answer, started, error: false);
             metrics.Answered(answer.Scenario, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, error: false);
+            ServingTracing.Answered(activity, answer);
             return answer;
         }
         catch (Exception e) when (e is not RecommendationException)
@@ -32,6 +36,7 @@ internal sealed class Answers(ServingModels models, RecipeBook recipes, LiveUpda
             // A variant that fails shows in its error-rate guardrail (bad input is the caller's, not the variant's).
             if (assignment is not null) Served(assignment, null, started, error: true);
             metrics.Answered(request.Scenario, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, error: true);
+            ServingTracing.Failed(activity, e);
             throw;
         }
     }
@@ -135,13 +140,17 @@ internal sealed class Answers(ServingModels models, RecipeBook recipes, LiveUpda
     /// <summary>Orders the caller's candidates for the person with the scenario's blend (default <c>for-you</c>).</summary>
     public Recommendation Rank(RecommendationRequest request)
     {
+        using var activity = ServingTracing.Source.StartActivity("attune.rank");
+        activity?.SetTag(ServingTracing.Scenario, request.Scenario);
         var (recipe, state, assignment) = Resolve(request);
         var ranking = Scenario(recipe, request.Scenario).Ranking;
         var unknown = request.Candidates!.Where(id => state.Catalog.IndexOf(id) < 0).ToList();
         var pipeline = RecommendationPipeline.Current;
         LoadPerson(pipeline.Person, state, request);
         var items = pipeline.Run(state, context, sources, stages, ranking, request, request.Candidates!.Count);
-        return Answer(state, recipe, assignment, pipeline.Person, request.Scenario, items, null, null, unknown);
+        var answer = Answer(state, recipe, assignment, pipeline.Person, request.Scenario, items, null, null, unknown);
+        ServingTracing.Answered(activity, answer);
+        return answer;
     }
 
     private (CompiledRecipe Recipe, ServingState State, Assignment? Assignment) Resolve(RecommendationRequest request)

@@ -32,11 +32,15 @@ internal sealed class ModelTraining(IAttuneStore store, ServingOptions options, 
     public async Task<ModelInfo> TrainAsync(string reason, CancellationToken ct = default, int threads = 0, bool activate = true)
     {
         await _training.WaitAsync(ct).ConfigureAwait(false);
+        using var activity = ServingTracing.Source.StartActivity("attune.train");
+        activity?.SetTag(ServingTracing.TrainingReason, reason);
         try
         {
             var repository = models.Repository;
             string version = repository.NextVersion();
+            activity?.SetTag(ServingTracing.ModelVersion, version);
             var bundle = await ReadAndTrainAsync(version, reason, threads, ct).ConfigureAwait(false);
+            activity?.SetTag(ServingTracing.TrainingEvents, bundle.Info.Events);
             _status = "saving";
             repository.Save(bundle);
             if (activate)
@@ -54,6 +58,11 @@ internal sealed class ModelTraining(IAttuneStore store, ServingOptions options, 
             if (reason == "startup") GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             else GC.Collect(2, GCCollectionMode.Optimized, blocking: false);
             return bundle.Info;
+        }
+        catch (Exception e)
+        {
+            ServingTracing.Failed(activity, e);
+            throw;
         }
         finally
         {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Attune.Client;
 
 namespace Attune.Tests.EndToEnd;
 
@@ -13,6 +14,8 @@ internal sealed class AttuneProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
     public HttpClient Client { get; }
+    /// <summary>The typed client (<c>src/Attune.Client</c>) over <see cref="Client"/>.</summary>
+    public AttuneClient Api { get; }
     public string Output { get { lock (_output) return _output.ToString(); } }
     public int ProcessId => _process.Id;
 
@@ -21,6 +24,7 @@ internal sealed class AttuneProcess : IAsyncDisposable
         _process = process;
         BaseAddress = baseAddress;
         Client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        Api = new AttuneClient(Client);
         process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
         process.BeginOutputReadLine();

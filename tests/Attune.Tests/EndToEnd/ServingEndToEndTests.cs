@@ -198,37 +198,41 @@ public sealed class ServingEndToEndTests
         Assert.NotEqual(Ids(before), Ids(after));
     }
 
+    /// <remarks>Through the typed client (<c>Attune.Client</c>), as a shop's back end would call it.</remarks>
     [Fact]
     public async Task AnAnonymousSessionChangesAfterEachViewAndIdentifyCarriesItToTheUser()
     {
         var (server, dir) = await StartAsync();
         await using var serverScope = server;
         using var dirScope = dir;
-        var cold = await RecommendAsync(server.Client, new { anonymousId = "sess-1", count = 10, context = new { device = "mobile" } });
-        Assert.False(cold.GetProperty("personalized").GetBoolean());
+        var attune = server.Api;
+        var cold = await attune.RecommendAsync(new RecommendationInput(AnonymousId: "sess-1", Count: 10, Context: new() { ["device"] = "mobile" }));
+        Assert.False(cold.Personalized);
 
-        await PostEventsAsync(server.Client, new { type = "view", anonymousId = "sess-1", itemId = "i00042" });
-        var one = await RecommendAsync(server.Client, new { anonymousId = "sess-1", count = 10 });
-        Assert.True(one.GetProperty("personalized").GetBoolean());
+        await attune.SendEventAsync(new EventInput("view", AnonymousId: "sess-1", ItemId: "i00042"));
+        var one = await attune.RecommendAsync(new RecommendationInput(AnonymousId: "sess-1", Count: 10));
+        Assert.True(one.Personalized);
         Assert.NotEqual(Ids(cold), Ids(one));
         Assert.DoesNotContain("i00042", Ids(one));
 
-        await PostEventsAsync(server.Client, new { type = "view", anonymousId = "sess-1", itemId = "i00300" });
-        var two = await RecommendAsync(server.Client, new { anonymousId = "sess-1", count = 10 });
+        await attune.SendEventAsync(new EventInput("view", AnonymousId: "sess-1", ItemId: "i00300"));
+        var two = await attune.RecommendAsync(new RecommendationInput(AnonymousId: "sess-1", Count: 10));
         Assert.NotEqual(Ids(one), Ids(two));
-        string title = (await server.Client.GetFromJsonAsync<JsonElement>("/v1/items/i00300")).GetProperty("title").GetString()!;
-        Assert.Contains(two.GetProperty("items").EnumerateArray(), i => i.GetProperty("reasons").EnumerateArray().Any(r => r.GetString()!.Contains(title)));
+        string title = (await attune.GetItemAsync("i00300"))!.Title!;
+        Assert.Contains(two.Items, i => i.Reasons.Any(r => r.Contains(title)));
 
         // Sign-in: a brand-new user gets the session's history.
-        var identify = await server.Client.PostAsJsonAsync("/v1/identify", new { anonymousId = "sess-1", userId = "fresh-user" });
-        Assert.True(identify.IsSuccessStatusCode);
-        var user = await RecommendAsync(server.Client, new { userId = "fresh-user", count = 10 });
-        Assert.True(user.GetProperty("personalized").GetBoolean());
+        var identify = await attune.IdentifyAsync("sess-1", "fresh-user");
+        Assert.Equal(2, identify.MovedEvents);
+        var user = await attune.RecommendAsync(new RecommendationInput(UserId: "fresh-user", Count: 10));
+        Assert.True(user.Personalized);
         Assert.True(Ids(two).Intersect(Ids(user)).Count() >= 7, $"{string.Join(",", Ids(two))} vs {string.Join(",", Ids(user))}");
         // Events that still carry only the anonymous id land on the user too.
-        await PostEventsAsync(server.Client, new { type = "purchase", anonymousId = "sess-1", itemId = Ids(user)[0] });
-        Assert.DoesNotContain(Ids(user)[0], Ids(await RecommendAsync(server.Client, new { userId = "fresh-user", count = 10 })));
+        await attune.SendEventAsync(new EventInput("purchase", AnonymousId: "sess-1", ItemId: Ids(user)[0]));
+        Assert.DoesNotContain(Ids(user)[0], Ids(await attune.RecommendAsync(new RecommendationInput(UserId: "fresh-user", Count: 10))));
     }
+
+    private static List<string> Ids(RecommendationOutput answer) => answer.Items.Select(i => i.Id).ToList();
 
     [Fact]
     public async Task RulesPinBoostAndBlockTakeEffectWithoutRestart()
@@ -319,30 +323,32 @@ public sealed class ServingEndToEndTests
         Assert.Equal(3, models.GetProperty("versions").GetArrayLength());
     }
 
+    /// <remarks>Through the typed client (<c>Attune.Client</c>).</remarks>
     [Fact]
     public async Task ClicksCarryingTheRecommendationIdAreAttributedToWhatWasShown()
     {
         var (server, dir) = await StartAsync();
         await using var serverScope = server;
         using var dirScope = dir;
-        var answer = await RecommendAsync(server.Client, new { userId = "u00030", count = 5 });
-        string id = answer.GetProperty("recommendationId").GetString()!;
+        var attune = server.Api;
+        var answer = await attune.RecommendAsync(new RecommendationInput(UserId: "u00030", Count: 5));
+        string id = answer.RecommendationId;
         string clicked = Ids(answer)[2];
-        await PostEventsAsync(server.Client,
-            new { type = "click", userId = "u00030", itemId = clicked, recommendationId = id },
-            new { type = "purchase", userId = "u00030", itemId = clicked, recommendationId = id, value = 1 });
-        JsonElement logged = default;
-        for (int attempt = 0; attempt < 50; attempt++)
+        var sent = await attune.SendEventsAsync([
+            new EventInput("click", UserId: "u00030", ItemId: clicked, RecommendationId: id),
+            new EventInput("purchase", UserId: "u00030", ItemId: clicked, RecommendationId: id, Value: 1)]);
+        Assert.Equal(2, sent.Accepted);
+        LoggedRecommendation? logged = null;
+        for (int attempt = 0; attempt < 50 && logged is null; attempt++)
         {
-            var r = await server.Client.GetAsync($"/v1/recommendations/{id}");
-            if (r.StatusCode == HttpStatusCode.OK) { logged = await r.Content.ReadFromJsonAsync<JsonElement>(); break; }
-            await Task.Delay(100);
+            logged = await attune.GetRecommendationAsync(id);
+            if (logged is null) await Task.Delay(100);
         }
-        Assert.Equal(JsonValueKind.Object, logged.ValueKind);
-        Assert.Equal(Ids(answer), logged.GetProperty("items").EnumerateArray().Select(i => i.GetString()!).ToList());
-        Assert.Equal(1, logged.GetProperty("clicks").GetInt32());
-        Assert.Equal(1, logged.GetProperty("purchases").GetInt32());
-        Assert.All(logged.GetProperty("events").EnumerateArray(), e => Assert.Equal(3, e.GetProperty("position").GetInt32()));
+        Assert.NotNull(logged);
+        Assert.Equal(Ids(answer), logged.Items);
+        Assert.Equal(1, logged.Clicks);
+        Assert.Equal(1, logged.Purchases);
+        Assert.All(logged.Events, e => Assert.Equal(3, e.Position));
     }
 
     [Fact]

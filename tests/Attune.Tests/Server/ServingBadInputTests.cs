@@ -123,7 +123,7 @@ public sealed class ServingBadInputTests : IAsyncLifetime
     [Fact]
     public async Task EveryFieldOfTheDocumentedRequestIsAccepted()
     {
-        var properties = typeof(Attune.Server.Apis.RecommendationInput).GetProperties()
+        var properties = typeof(Attune.Api.RecommendationInput).GetProperties()
             .Select(p => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(p.Name)).ToList();
         var values = new Dictionary<string, string>
         {

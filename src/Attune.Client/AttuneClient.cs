@@ -96,19 +96,19 @@ public sealed partial class AttuneClient : IDisposable
             }
             catch (HttpRequestException e) when (attempt < _options.MaxAttempts && (retry == RetryMode.Idempotent || Retries.NeverSent(e)))
             {
-                await DelayAsync(Retries.Delay(attempt, _options.BaseDelay, _options.MaxDelay, null, DateTimeOffset.UtcNow), ct).ConfigureAwait(false);
+                await DelayAsync(Retries.Delay(attempt, _options.BaseDelay, _options.MaxDelay, null, _options.Time.GetUtcNow()), ct).ConfigureAwait(false);
                 continue;
             }
             catch (TaskCanceledException) when (!ct.IsCancellationRequested && attempt < _options.MaxAttempts && retry == RetryMode.Idempotent)
             {
                 // HttpClient.Timeout elapsed (the caller did not cancel): an idempotent call may go again.
-                await DelayAsync(Retries.Delay(attempt, _options.BaseDelay, _options.MaxDelay, null, DateTimeOffset.UtcNow), ct).ConfigureAwait(false);
+                await DelayAsync(Retries.Delay(attempt, _options.BaseDelay, _options.MaxDelay, null, _options.Time.GetUtcNow()), ct).ConfigureAwait(false);
                 continue;
             }
             if (response.IsSuccessStatusCode || (notFoundIsAnswer && response.StatusCode == HttpStatusCode.NotFound)) return response;
             if (attempt < _options.MaxAttempts && retry == RetryMode.Idempotent && Retries.IsTransient(response.StatusCode))
             {
-                var delay = Retries.Delay(attempt, _options.BaseDelay, _options.MaxDelay, response, DateTimeOffset.UtcNow);
+                var delay = Retries.Delay(attempt, _options.BaseDelay, _options.MaxDelay, response, _options.Time.GetUtcNow());
                 response.Dispose();
                 await DelayAsync(delay, ct).ConfigureAwait(false);
                 continue;

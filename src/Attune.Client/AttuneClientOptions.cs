@@ -14,4 +14,7 @@ public sealed class AttuneClientOptions
 
     /// <summary>No backoff delay, and no <c>Retry-After</c> the server asks for, is waited longer than this. The default value is 30 s.</summary>
     public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The clock a <c>Retry-After</c> date is read against. The default value is <see cref="TimeProvider.System"/>.</summary>
+    public TimeProvider Time { get; set; } = TimeProvider.System;
 }

@@ -88,12 +88,13 @@ public sealed partial class ServingEngine : IAsyncDisposable
         _feed = new ChangeFeed(store, _models, _live, _rules, _followed, Time, _log);
         _training = new ModelTraining(store, options, _models, _live, _feed, PinnedVersions, Time, _log);
         if (options.RetrainThroughRollout) options.ParseRolloutSteps(); // a bad ladder stops the start, not the first retraining
-        _background = new BackgroundWork(_models, _training, RetrainAsync, ct => CheckRolloutsAsync(ct), Time, _log);
+        _background = new BackgroundWork(_models, _training, RetrainAsync, EveryFiveSecondsAsync, Time, _log);
         _recommendationLog = new BatchWriter<RecommendationRecord>(r => store.LogRecommendationsAsync(r), "recommendation log records", _log);
         _exposureLog = new BatchWriter<Exposure>(e => store.RecordExposuresAsync(e), "experiment exposures", _log);
         Router = new ExperimentRouter(Experiments, Time, Rollouts);
         Router.Exposed += _exposureLog.Add;
         Tracker = new ExperimentTracker();
+        _snapshots = new ExperimentSnapshots(store, Experiments, Tracker, options, Time, _log);
         Experiments.Changed += TrackAll;
         Rollouts.Changed += RolloutsChanged;
         _rolloutRunner = new RolloutRunner(Rollouts, Tracker, CompleteRolloutAsync, Time, _log);
@@ -132,6 +133,19 @@ public sealed partial class ServingEngine : IAsyncDisposable
 
     /// <summary>Experiments' results as they accrue: exposed people, their metrics, the sums per phase and variant.</summary>
     public ExperimentTracker Tracker { get; }
+
+    private readonly ExperimentSnapshots _snapshots;
+
+    /// <summary>An experiment's stored results snapshots, oldest first: its cumulative lift over time.</summary>
+    public Task<IReadOnlyList<ExperimentSnapshot>> ExperimentHistoryAsync(string id, CancellationToken ct = default) =>
+        _snapshots.HistoryAsync(id, ct);
+
+    /// <summary>The background loop's five-second work: rollouts are judged, experiments' results snapshots taken when due.</summary>
+    private async Task EveryFiveSecondsAsync(CancellationToken ct)
+    {
+        await CheckRolloutsAsync(ct).ConfigureAwait(false);
+        await _snapshots.TickAsync(ct).ConfigureAwait(false);
+    }
 
     /// <summary>Who is in the holdout and which experiment variant serves whom (sticky per person).</summary>
     public ExperimentRouter Router { get; }

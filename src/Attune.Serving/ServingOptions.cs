@@ -33,6 +33,10 @@ public sealed class ServingOptions
     /// <summary>Store every answer's id and items so later events carrying the id are attributed. <value>The default value is <see langword="true"/>.</value></summary>
     public bool LogRecommendations { get; set; } = true;
 
+    /// <summary>Keep each running experiment's cumulative results this often, in minutes (the console's lift over time;
+    /// <c>GET /v1/experiments/{id}/history</c>). <value>The default value is 60.</value></summary>
+    public double ExperimentSnapshotMinutes { get; set; } = 60;
+
     /// <summary>Retrain on this schedule, in minutes (0 = never on a schedule). <value>The default value is 360.</value></summary>
     public double RetrainIntervalMinutes { get; set; } = 360;
 

@@ -65,6 +65,13 @@ public static class ExperimentsApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
 
+        api.MapGet("/{id}/history", History)
+            .WithName("ExperimentHistory")
+            .WithSummary("The experiment's cumulative results over time: a snapshot per interval while it runs (Serving:ExperimentSnapshotMinutes)")
+            .WithDescription("Each snapshot: its time, the phase, and per metric and variant the people, the value and the lift with its interval.")
+            .Produces<IReadOnlyList<ExperimentSnapshot>>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
         api.MapGet("/{id}/results", Results)
             .WithName("ExperimentResults")
             .WithSummary("Per phase, variant and metric: people, value, difference with CI, p-value or chance to win, SRM, and a verdict")
@@ -107,6 +114,13 @@ public static class ExperimentsApi
         if (!s.Serving.Experiments.Current.Experiments.TryGetValue(id, out var e)) return Problems.NotFound("Experiment", id);
         var sums = s.Serving.Tracker.Sums(id) ?? new ExperimentSums([], []);
         return TypedResults.Ok(ExperimentResults.Compute(e, sums));
+    }
+
+    public static async Task<IResult> History(string id, AttuneServices s, CancellationToken ct)
+    {
+        if (ExperimentReader.CheckId(id) is { } bad) return Problems.BadField("id", bad);
+        if (!s.Serving.Experiments.Current.Experiments.ContainsKey(id)) return Problems.NotFound("Experiment", id);
+        return TypedResults.Ok(await s.Serving.ExperimentHistoryAsync(id, ct));
     }
 
     public static IResult HoldoutResults(AttuneServices s)

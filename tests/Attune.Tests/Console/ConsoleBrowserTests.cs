@@ -229,8 +229,8 @@ public sealed class ConsoleBrowserTests : ConsoleJourney
         await Assertions.Expect(page.Locator("#experiment-errors")).ToContainTextAsync("id");
         await page.FillAsync("#exp-id", "console-ab");
         await page.FillAsync("#exp-name", "Popularity against personalization");
-        await page.SelectOptionAsync("#exp-control", "pop-only");
-        await page.SelectOptionAsync("#exp-treatment", "default");
+        await page.SelectOptionAsync("#variant-recipe-0", "pop-only");
+        await page.SelectOptionAsync("#variant-recipe-1", "default");
         await page.ClickAsync("#create-experiment");
         await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Experiment console-ab");
         await Assertions.Expect(page.Locator("#experiment-status")).ToHaveTextAsync("running");
@@ -253,6 +253,12 @@ public sealed class ConsoleBrowserTests : ConsoleJourney
         await Assertions.Expect(page.Locator("svg.attune-ci").First).ToBeVisibleAsync(new() { Timeout = 20_000 });
         await Assertions.Expect(page.Locator(".attune-results")).ToContainTextAsync("conversion");
         await Assertions.Expect(page.Locator("#verdict-1")).Not.ToBeEmptyAsync();
+        // Snapshots are kept while it runs (every 3 s here): the API lists them and the page charts the lift over time.
+        int snapshots = 0;
+        for (int i = 0; i < 60 && snapshots < 2; i++, await Task.Delay(500))
+            snapshots = System.Text.Json.JsonDocument.Parse(await api.GetStringAsync("/v1/experiments/console-ab/history")).RootElement.GetArrayLength();
+        Assert.True(snapshots >= 2, $"{snapshots} results snapshots after 30 s");
+        await Assertions.Expect(page.Locator("#lift-over-time svg").First).ToBeVisibleAsync(new() { Timeout = 20_000 });
         await page.Locator(".attune-results").ScrollIntoViewIfNeededAsync();
         await page.ScreenshotAsync(new() { Path = Browser.Screenshot("experiment-results"), FullPage = true });
         await Browser.AccessibleAsync(page, "experiment-results");

@@ -28,6 +28,8 @@ public abstract class ConsoleJourney : IAsyncLifetime
             ["ATTUNE__APIKEYS__0__NAME"] = "ops", ["ATTUNE__APIKEYS__0__KEY"] = AdminKey, ["ATTUNE__APIKEYS__0__SCOPES__0"] = "admin",
             ["ATTUNE__APIKEYS__1__NAME"] = "wall", ["ATTUNE__APIKEYS__1__KEY"] = ViewerKey, ["ATTUNE__APIKEYS__1__SCOPES__0"] = "viewer",
             ["ATTUNE__APIKEYS__2__NAME"] = "app", ["ATTUNE__APIKEYS__2__KEY"] = ServeKey, ["ATTUNE__APIKEYS__2__SCOPES__0"] = "serve",
+            // Experiments' results snapshots every 3 s instead of hourly, so the lift over time has points within a test.
+            ["ATTUNE__SERVING__EXPERIMENTSNAPSHOTMINUTES"] = "0.05",
         });
         (_playwright, _browser) = await Browser.LaunchAsync();
     }

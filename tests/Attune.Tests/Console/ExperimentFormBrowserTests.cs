@@ -59,10 +59,10 @@ public sealed class ExperimentFormBrowserTests : ConsoleJourney
     [Fact]
     public async Task ARolloutStartedInTheConsoleIsRolledBackFromIt()
     {
+        var (page, errors) = await SignedInAsync(); // first: it skips the test without Chromium
         using var api = Api();
         (await api.PutAsync("/v1/recipes/pop-only", new StringContent("""{"scenarios": {"for-you": {"sources": {"popularity": 1}}}}""",
             System.Text.Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
-        var (page, errors) = await SignedInAsync();
         await page.GotoAsync("/experiments");
         await InteractiveAsync(page);
 

@@ -144,6 +144,24 @@ public sealed class ConsoleBrowserTests : ConsoleJourney
         await page.ScreenshotAsync(new() { Path = Browser.Screenshot("people"), FullPage = true });
         await Browser.AccessibleAsync(page, "people");
 
+        // What-if a budget: every item shown is priced within it.
+        await page.FillAsync("#whatif-budget", "40");
+        await page.Locator("#whatif-budget").BlurAsync();
+        await Assertions.Expect(page.Locator("ol[data-scenario=for-you] li").First).ToBeVisibleAsync();
+        foreach (string? price in await page.Locator("#answers li").EvaluateAllAsync<string?[]>("items => items.map(i => i.dataset.price)"))
+            Assert.True(price is not null && double.Parse(price, System.Globalization.CultureInfo.InvariantCulture) <= 40, $"an item priced {price} above the budget");
+
+        // A visitor found by their anonymous id.
+        using (var api = Api())
+            (await api.PostAsync("/v1/events", new StringContent("""[{"type": "view", "anonymousId": "console-visitor-7", "itemId": "i00003"}]""",
+                System.Text.Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        await page.FillAsync("#person-id", "console-visitor-7");
+        await page.CheckAsync("#person-anonymous");
+        await page.ClickAsync("#find");
+        await Assertions.Expect(page.Locator("#person-via")).ToContainTextAsync("not linked to a user yet");
+        await Assertions.Expect(page.Locator("#timeline")).ToContainTextAsync("i00003");
+        await page.UncheckAsync("#person-anonymous");
+
         await page.FillAsync("#person-id", "nobody-here");
         await page.ClickAsync("#find");
         await Assertions.Expect(page.Locator("#not-found")).ToBeVisibleAsync();

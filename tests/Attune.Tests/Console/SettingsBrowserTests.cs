@@ -98,7 +98,7 @@ public sealed class SettingsBrowserTests : IAsyncLifetime
         await Assertions.Expect(page.Locator("#new-key")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#new-key-panel")).ToContainTextAsync("will not be shown again");
         Assert.NotNull(await page.Locator("#new-key").GetAttributeAsync("readonly"));
-        string key = await page.Locator("#new-key").InputValueAsync();
+        string key = await NewKeyAsync(page);
         Assert.StartsWith("atk_", key);
         Assert.Equal(HttpStatusCode.OK, await ServeWithAsync(key));
         await Assertions.Expect(page.Locator("[data-key-status=shop-app]")).ToHaveTextAsync("active");
@@ -132,7 +132,7 @@ public sealed class SettingsBrowserTests : IAsyncLifetime
         await page.FillAsync("#key-name", "deputy");
         await page.CheckAsync("#scope-admin");
         await page.ClickAsync("#create-key");
-        string deputyKey = await page.Locator("#new-key").InputValueAsync();
+        string deputyKey = await NewKeyAsync(page);
 
         // The deputy signs in elsewhere, then the first admin revokes the deputy's key: the deputy's next page asks for a key.
         var deputy = await (await _browser!.NewContextAsync(new BrowserNewContextOptions { BaseURL = _server!.BaseAddress.ToString() })).NewPageAsync();
@@ -187,7 +187,7 @@ public sealed class SettingsBrowserTests : IAsyncLifetime
         await page.CheckAsync("#scope-admin");
         await page.ClickAsync("#create-key");
         await Assertions.Expect(page.Locator("#sign-in-now")).ToBeVisibleAsync();
-        string key = await page.Locator("#new-key").InputValueAsync();
+        string key = await NewKeyAsync(page);
         // The open circuit may no longer change anything: the form is gone.
         Assert.Equal(0, await page.Locator("#create-key-form").CountAsync());
 
@@ -199,5 +199,13 @@ public sealed class SettingsBrowserTests : IAsyncLifetime
         await page.GotoAsync("/settings");
         await Assertions.Expect(page.Locator("#keys")).ToContainTextAsync("(open server)");
         Assert.True(errors.Count == 0, "browser console errors:\n" + string.Join("\n", errors));
+    }
+
+    /// <summary>The key the page shows once after "Create key"; fails with the page's own words when it refused.</summary>
+    private static async Task<string> NewKeyAsync(IPage page)
+    {
+        await Assertions.Expect(page.Locator("#new-key, #key-errors").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        if (await page.Locator("#key-errors").CountAsync() > 0) Assert.Fail("the key was refused: " + await page.Locator("#key-errors").InnerTextAsync());
+        return await page.Locator("#new-key").InputValueAsync();
     }
 }

@@ -18,20 +18,37 @@ public abstract class ConsoleJourney : IAsyncLifetime
     private IPlaywright? _playwright;
     private IBrowser? _browser;
 
+    /// <summary>Whether the journey starts on the demo shop with the three keys (Settings starts its own server, empty).</summary>
+    protected virtual bool StartsOnDemoShop => true;
+
     public async ValueTask InitializeAsync()
     {
         if (Browser.ChromiumPath is null) return;
-        var (code, output) = await AttuneProcess.RunAsync("demo", "--data", _dir.Path, "--users", "300", "--items", "150", "--days", "14");
-        Assert.True(code == 0, output);
-        Server = await AttuneProcess.ServeAsync(_dir.Path, new Dictionary<string, string>
+        if (StartsOnDemoShop)
         {
-            ["ATTUNE__APIKEYS__0__NAME"] = "ops", ["ATTUNE__APIKEYS__0__KEY"] = AdminKey, ["ATTUNE__APIKEYS__0__SCOPES__0"] = "admin",
-            ["ATTUNE__APIKEYS__1__NAME"] = "wall", ["ATTUNE__APIKEYS__1__KEY"] = ViewerKey, ["ATTUNE__APIKEYS__1__SCOPES__0"] = "viewer",
-            ["ATTUNE__APIKEYS__2__NAME"] = "app", ["ATTUNE__APIKEYS__2__KEY"] = ServeKey, ["ATTUNE__APIKEYS__2__SCOPES__0"] = "serve",
+            var (code, output) = await AttuneProcess.RunAsync("demo", "--data", _dir.Path, "--users", "300", "--items", "150", "--days", "14");
+            Assert.True(code == 0, output);
+            await StartServerAsync(keys: true);
+        }
+        (_playwright, _browser) = await Browser.LaunchAsync();
+    }
+
+    /// <summary>Serves the journey's data folder, with the three keys or with none (an open console, loopback only).</summary>
+    private protected async Task StartServerAsync(bool keys)
+    {
+        if (Browser.ChromiumPath is null) Assert.Skip(Browser.SkipReason);
+        var environment = new Dictionary<string, string>
+        {
             // Experiments' results snapshots every 3 s instead of hourly, so the lift over time has points within a test.
             ["ATTUNE__SERVING__EXPERIMENTSNAPSHOTMINUTES"] = "0.05",
-        });
-        (_playwright, _browser) = await Browser.LaunchAsync();
+        };
+        if (keys)
+        {
+            environment["ATTUNE__APIKEYS__0__NAME"] = "ops"; environment["ATTUNE__APIKEYS__0__KEY"] = AdminKey; environment["ATTUNE__APIKEYS__0__SCOPES__0"] = "admin";
+            environment["ATTUNE__APIKEYS__1__NAME"] = "wall"; environment["ATTUNE__APIKEYS__1__KEY"] = ViewerKey; environment["ATTUNE__APIKEYS__1__SCOPES__0"] = "viewer";
+            environment["ATTUNE__APIKEYS__2__NAME"] = "app"; environment["ATTUNE__APIKEYS__2__KEY"] = ServeKey; environment["ATTUNE__APIKEYS__2__SCOPES__0"] = "serve";
+        }
+        Server = await AttuneProcess.ServeAsync(_dir.Path, environment);
     }
 
     public async ValueTask DisposeAsync()

@@ -1,5 +1,4 @@
 using System.Net;
-using Attune.Tests.EndToEnd;
 using Microsoft.Playwright;
 
 namespace Attune.Tests.Console;
@@ -9,70 +8,35 @@ namespace Attune.Tests.Console;
 /// key by keyboard, reads it once, the API takes it, the admin revokes it and the API refuses it; a viewer reads without
 /// changing; an open console's first key switches sign-in on. Screenshot: <c>artifacts/console/settings.png</c>.
 /// </summary>
-public sealed class SettingsBrowserTests : IAsyncLifetime
+public sealed class SettingsBrowserTests : ConsoleJourney
 {
-    private const string AdminKey = "settings-admin-key-0123456789";
-    private const string ViewerKey = "settings-viewer-key-0123456789";
-    private readonly TempDirectory _dir = TestPaths.NewTempDirectory();
-    private AttuneProcess? _server;
-    private IPlaywright? _playwright;
-    private IBrowser? _browser;
+    protected override bool StartsOnDemoShop => false; // the page needs no data
 
-    public async ValueTask InitializeAsync()
+    /// <summary>An empty store served with the journey's keys, or with none.</summary>
+    private async Task<(IPage Page, List<string> Errors)> ServeAndOpenAsync(bool keys = true)
     {
-        if (Browser.ChromiumPath is null) return;
-        (_playwright, _browser) = await Browser.LaunchAsync();
+        await StartServerAsync(keys);
+        return await OpenAsync();
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_browser is not null) await _browser.DisposeAsync();
-        _playwright?.Dispose();
-        if (_server is not null) await _server.DisposeAsync();
-        _dir.Dispose();
-    }
-
-    /// <summary>An empty store (the page needs no data) served with an admin and a viewer key, or with none.</summary>
-    private async Task<(IPage Page, List<string> Errors)> OpenAsync(bool keys = true)
-    {
-        if (_browser is null) Assert.Skip(Browser.SkipReason);
-        _server = await AttuneProcess.ServeAsync(_dir.Path, keys ? new Dictionary<string, string>
-        {
-            ["ATTUNE__APIKEYS__0__NAME"] = "ops", ["ATTUNE__APIKEYS__0__KEY"] = AdminKey, ["ATTUNE__APIKEYS__0__SCOPES__0"] = "admin",
-            ["ATTUNE__APIKEYS__1__NAME"] = "wall", ["ATTUNE__APIKEYS__1__KEY"] = ViewerKey, ["ATTUNE__APIKEYS__1__SCOPES__0"] = "viewer",
-        } : null);
-        var context = await _browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = _server.BaseAddress.ToString(), ViewportSize = new() { Width = 1280, Height = 900 } });
-        var page = await context.NewPageAsync();
-        var errors = new List<string>();
-        page.Console += (_, message) => { if (message.Type == "error") errors.Add(message.Text); };
-        page.PageError += (_, error) => errors.Add(error);
-        page.Response += (_, response) => { if (response.Status >= 400) errors.Add($"{response.Status} {response.Url}"); };
-        return (page, errors);
-    }
-
-    private static async Task SignInAsync(IPage page, string key)
+    private static async Task SignInToOverviewAsync(IPage page, string key)
     {
         await page.GotoAsync("/signin");
-        await page.FillAsync("#key", key);
-        await page.ClickAsync("#signin");
+        await SignInAsync(page, key);
         await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Overview");
     }
 
-    private static Task InteractiveAsync(IPage page) =>
-        Assertions.Expect(page.Locator("#console[data-interactive=true]")).ToBeVisibleAsync(new() { Timeout = 15_000 });
-
     private async Task<HttpStatusCode> ServeWithAsync(string key)
     {
-        using var api = new HttpClient { BaseAddress = _server!.BaseAddress };
-        api.DefaultRequestHeaders.Authorization = new("Bearer", key);
+        using var api = Api(key);
         return (await api.GetAsync("/v1/items")).StatusCode;
     }
 
     [Fact]
     public async Task AnAdminCreatesAServeKeyTheApiTakesItThenRevokesItAndTheApiRefusesIt()
     {
-        var (page, errors) = await OpenAsync();
-        await SignInAsync(page, AdminKey);
+        var (page, errors) = await ServeAndOpenAsync();
+        await SignInToOverviewAsync(page, AdminKey);
         await InteractiveAsync(page);
         await page.GetByRole(AriaRole.Link, new() { Name = "Settings" }).ClickAsync();
         await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Settings");
@@ -119,14 +83,14 @@ public sealed class SettingsBrowserTests : IAsyncLifetime
         await Assertions.Expect(page.Locator("[data-key-status=shop-app]")).ToContainTextAsync("revoked");
         Assert.Equal(HttpStatusCode.Unauthorized, await ServeWithAsync(key));
         Assert.Equal(0, await page.Locator("#revoke-ops").CountAsync()); // configured keys are read-only
-        Assert.True(errors.Count == 0, "browser console errors:\n" + string.Join("\n", errors));
+        NoErrors(errors);
     }
 
     [Fact]
     public async Task RevokingAKeyEndsTheConsoleSessionsSignedInWithIt()
     {
-        var (page, errors) = await OpenAsync();
-        await SignInAsync(page, AdminKey);
+        var (page, errors) = await ServeAndOpenAsync();
+        await SignInToOverviewAsync(page, AdminKey);
         await page.GotoAsync("/settings");
         await InteractiveAsync(page);
         await page.FillAsync("#key-name", "deputy");
@@ -135,8 +99,8 @@ public sealed class SettingsBrowserTests : IAsyncLifetime
         string deputyKey = await NewKeyAsync(page);
 
         // The deputy signs in elsewhere, then the first admin revokes the deputy's key: the deputy's next page asks for a key.
-        var deputy = await (await _browser!.NewContextAsync(new BrowserNewContextOptions { BaseURL = _server!.BaseAddress.ToString() })).NewPageAsync();
-        await SignInAsync(deputy, deputyKey);
+        var (deputy, _) = await OpenAsync();
+        await SignInToOverviewAsync(deputy, deputyKey);
         await page.ClickAsync("#revoke-deputy");
         await page.ClickAsync("#confirm-revoke-yes");
         await Assertions.Expect(page.Locator("[data-key-status=deputy]")).ToContainTextAsync("revoked");
@@ -150,14 +114,14 @@ public sealed class SettingsBrowserTests : IAsyncLifetime
         }
         await deputy.WaitForURLAsync("**/signin**");
         Assert.DoesNotContain((await deputy.Context.CookiesAsync()), c => c.Name == "attune.console");
-        Assert.True(errors.Count == 0, "browser console errors:\n" + string.Join("\n", errors));
+        NoErrors(errors);
     }
 
     [Fact]
     public async Task AViewerSeesTheKeysAndRetentionButNoCreateForm()
     {
-        var (page, errors) = await OpenAsync();
-        await SignInAsync(page, ViewerKey);
+        var (page, errors) = await ServeAndOpenAsync();
+        await SignInToOverviewAsync(page, ViewerKey);
         await page.GotoAsync("/settings");
         await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Settings");
         await InteractiveAsync(page);
@@ -168,13 +132,13 @@ public sealed class SettingsBrowserTests : IAsyncLifetime
         await Assertions.Expect(page.Locator("#retention-events")).ToContainTextAsync("No retention limit");
         await Assertions.Expect(page.Locator("#retention-models")).ToContainTextAsync("5 versions");
         await Assertions.Expect(page.Locator("#opted-out")).ToHaveTextAsync("0");
-        Assert.True(errors.Count == 0, "browser console errors:\n" + string.Join("\n", errors));
+        NoErrors(errors);
     }
 
     [Fact]
     public async Task AnOpenConsolesFirstKeyMustBeAdminAndThenTheConsoleAsksForIt()
     {
-        var (page, errors) = await OpenAsync(keys: false);
+        var (page, errors) = await ServeAndOpenAsync(keys: false);
         await page.GotoAsync("/settings");
         await Assertions.Expect(page.Locator("#keys-status")).ToContainTextAsync("No key exists");
         await InteractiveAsync(page);
@@ -198,7 +162,7 @@ public sealed class SettingsBrowserTests : IAsyncLifetime
         await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Overview");
         await page.GotoAsync("/settings");
         await Assertions.Expect(page.Locator("#keys")).ToContainTextAsync("(open server)");
-        Assert.True(errors.Count == 0, "browser console errors:\n" + string.Join("\n", errors));
+        NoErrors(errors);
     }
 
     /// <summary>The key the page shows once after "Create key"; fails with the page's own words when it refused.</summary>

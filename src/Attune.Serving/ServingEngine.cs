@@ -48,6 +48,7 @@ public sealed partial class ServingEngine : IAsyncDisposable
     /// <summary>Document kinds the feed reloads, with their reloaders (the engine's own, then any a host adds before start).</summary>
     private readonly Dictionary<string, Func<CancellationToken, Task>> _followed;
     private readonly ModelTraining _training;
+    private readonly Erasures _erasures;
     private readonly BackgroundWork _background;
     private readonly RuleStore _rules;
     private readonly BatchWriter<RecommendationRecord> _recommendationLog;
@@ -87,6 +88,7 @@ public sealed partial class ServingEngine : IAsyncDisposable
         };
         _feed = new ChangeFeed(store, _models, _live, _rules, _followed, Time, _log);
         _training = new ModelTraining(store, options, _models, _live, _feed, PinnedVersions, Time, _log);
+        _erasures = new Erasures(store, _models, _training, Time, _log);
         if (options.RetrainThroughRollout) options.ParseRolloutSteps(); // a bad ladder stops the start, not the first retraining
         _background = new BackgroundWork(_models, _training, RetrainAsync, EveryFiveSecondsAsync, Time, _log);
         _recommendationLog = new BatchWriter<RecommendationRecord>(r => store.LogRecommendationsAsync(r), "recommendation log records", _log);
@@ -237,7 +239,28 @@ public sealed partial class ServingEngine : IAsyncDisposable
         _exposureLog.Start();
         _prePeriods.Start();
         _background.Start();
+        await _erasures.StartAsync(ct).ConfigureAwait(false);
     }
+
+    // ---- erasure ---------------------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Erases a person (a user, or an anonymous id: one linked to a user erases that user) from the store at once, from live
+    /// state and every loaded model before this returns, and from every stored model version in the background; returns
+    /// the audit record (null when no such person is known). <paramref name="by"/>: the key's name, for the record.
+    /// </summary>
+    public async Task<ErasureRecord?> EraseAsync(string id, bool anonymous, string? by, CancellationToken ct = default)
+    {
+        var record = await _erasures.EraseAsync(id, anonymous, by, ct).ConfigureAwait(false);
+        if (record is not null) await CatchUpAsync(ct).ConfigureAwait(false);
+        return record;
+    }
+
+    /// <summary>An erasure's audit record by its id.</summary>
+    public Task<ErasureRecord?> GetErasureAsync(string erasureId, CancellationToken ct = default) => _erasures.GetAsync(erasureId, ct);
+
+    /// <summary>Completes once every erasure has reached every stored model version.</summary>
+    public Task ErasuresDoneAsync(CancellationToken ct = default) => _erasures.DrainAsync(ct);
 
     /// <summary>
     /// Calls <paramref name="reload"/> after each batch of the store's changes that puts or deletes documents of
@@ -455,6 +478,7 @@ public sealed partial class ServingEngine : IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         await _feed.DisposeAsync().ConfigureAwait(false);
         await _background.DisposeAsync().ConfigureAwait(false);
+        await _erasures.DisposeAsync().ConfigureAwait(false);
         await _recommendationLog.DisposeAsync().ConfigureAwait(false);
         await _exposureLog.DisposeAsync().ConfigureAwait(false);
         await _prePeriods.DisposeAsync().ConfigureAwait(false);

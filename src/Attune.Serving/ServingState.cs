@@ -102,6 +102,9 @@ public sealed class ServingState(ModelBundle bundle, CatalogView catalog, Conten
 
     private int _newestAvailable = int.MaxValue;
 
+    /// <summary>The same state over another bundle of the same items (an erasure's rewrite).</summary>
+    public ServingState WithBundle(ModelBundle bundle) => new(bundle, Catalog, Content, Trending, Rules);
+
     public ServingState With(ContentModel? content = null, RuleBook? rules = null) =>
         new(Bundle, Catalog, content ?? Content, Trending, rules ?? Rules);
 }

@@ -77,43 +77,86 @@ public sealed partial class SqliteStore
         }, list.Length, ct);
     }
 
-    /// <summary>Erases a person: the user record, every event of the unified profile and the links of its anonymous ids.</summary>
-    public Task<bool> DeleteUserAsync(string id, CancellationToken ct = default) =>
-        Enqueue(s =>
+    public async Task<bool> DeleteUserAsync(string id, CancellationToken ct = default) =>
+        await ErasePersonAsync(id, anonymous: false, ct).ConfigureAwait(false) is not null;
+
+    public async Task<ErasedPerson?> ErasePersonAsync(string id, bool anonymous, CancellationToken ct = default)
+    {
+        ErasedPerson? erased = null;
+        await Enqueue(s =>
         {
-            if (!s._users.TryGetValue(id, out int idx)) return 0;
-            using var cmd = s._writer.CreateCommand();
-            cmd.Parameters.AddWithValue("$idx", idx);
-            cmd.CommandText = "DELETE FROM events WHERE profile = $idx";
-            if (cmd.ExecuteNonQuery() > 0)
-            {
-                s._eventSeqGap = true; // the newest seqs may be gone: SQLite would reuse them
-                s.TailInvalidate();
-            }
+            erased = s.ErasePerson(id, anonymous);
+            return erased is null ? 0 : 1;
+        }, 1, ct).ConfigureAwait(false);
+        return erased;
+    }
+
+    /// <summary>On the writer. An anonymous id linked to a user is that user: the unified person is erased.</summary>
+    private ErasedPerson? ErasePerson(string id, bool anonymous)
+    {
+        if (!anonymous) return _users.TryGetValue(id, out int user) ? Erase(id, user, isUser: true) : null;
+        if (!_anonymous.TryGetValue(id, out int a)) return null;
+        int idx = _canonical.GetValueOrDefault(a, a);
+        if (idx == a) return Erase(id, a, isUser: false);
+        foreach (var (userId, u) in _users) if (u == idx) return Erase(userId, idx, isUser: true);
+        return null;
+    }
+
+    /// <summary>On the writer: removes the profile <paramref name="idx"/> (<paramref name="id"/>) and everything naming it.</summary>
+    private ErasedPerson Erase(string id, int idx, bool isUser)
+    {
+        using var cmd = _writer.CreateCommand();
+        cmd.Parameters.AddWithValue("$idx", idx);
+        cmd.CommandText = "DELETE FROM events WHERE profile = $idx";
+        long events = cmd.ExecuteNonQuery();
+        if (events > 0)
+        {
+            _eventSeqGap = true; // the newest seqs may be gone: SQLite would reuse them
+            TailInvalidate();
+        }
+        var anonymous = new List<(int Idx, string Id)>();
+        if (isUser)
+        {
             cmd.CommandText = "SELECT idx, id FROM profiles WHERE kind = 1 AND canonical = $idx";
-            var anonymous = new List<(int, string)>();
-            using (var r = cmd.ExecuteReader())
-                while (r.Read()) anonymous.Add((r.GetInt32(0), r.GetString(1)));
-            cmd.CommandText = "DELETE FROM profiles WHERE idx = $idx OR (kind = 1 AND canonical = $idx)";
-            cmd.ExecuteNonQuery();
-            // Experiment exposures name the person by id (the user's, or one of their anonymous ids).
+            using var r = cmd.ExecuteReader();
+            while (r.Read()) anonymous.Add((r.GetInt32(0), r.GetString(1)));
+        }
+        else anonymous.Add((idx, id));
+        cmd.CommandText = "DELETE FROM profiles WHERE idx = $idx OR (kind = 1 AND canonical = $idx)";
+        cmd.ExecuteNonQuery();
+        // The recommendation log and experiment exposures name the person by id (the user's, or one of their anonymous ids).
+        long recommendations = 0, exposures = 0;
+        cmd.Parameters.AddWithValue("$person", id);
+        cmd.Parameters.AddWithValue("$anonymous", isUser ? 0 : 1);
+        void ByPerson()
+        {
+            cmd.CommandText = "DELETE FROM recommendations WHERE person = $person AND anonymous = $anonymous";
+            recommendations += cmd.ExecuteNonQuery();
             cmd.CommandText = "DELETE FROM exposures WHERE person = $person";
-            cmd.Parameters.AddWithValue("$person", id);
-            cmd.ExecuteNonQuery();
+            exposures += cmd.ExecuteNonQuery();
+        }
+        ByPerson();
+        if (isUser)
+        {
             foreach (var (_, anonId) in anonymous)
             {
                 cmd.Parameters["$person"].Value = anonId;
-                cmd.ExecuteNonQuery();
+                cmd.Parameters["$anonymous"].Value = 1;
+                ByPerson();
             }
-            s._users.Remove(id);
-            foreach (var (a, anonId) in anonymous)
-            {
-                s._anonymous.Remove(anonId);
-                s._canonical.Remove(a);
-            }
-            s.AddChange(ChangeKind.UserDeleted, id);
-            return 1;
-        }, 1, ct).ContinueWith(t => t.Result > 0, ct, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            _users.Remove(id);
+        }
+        var anonymousIds = new List<string>(anonymous.Count);
+        foreach (var (a, anonId) in anonymous)
+        {
+            _anonymous.Remove(anonId);
+            _canonical.Remove(a);
+            anonymousIds.Add(anonId);
+        }
+        if (isUser) AddChange(ChangeKind.UserDeleted, id, anonymousIds.Count == 0 ? null : string.Join('\n', anonymousIds));
+        else AddChange(ChangeKind.VisitorDeleted, id);
+        return new ErasedPerson(isUser ? id : null, anonymousIds, events, recommendations, exposures);
+    }
 
     public Task AppendEventsAsync(IReadOnlyList<Event> events, CancellationToken ct = default)
     {

@@ -24,6 +24,15 @@ public interface IAttuneStore : IAsyncDisposable
     Task<Page<User>> ListUsersAsync(string? cursor, int limit, CancellationToken ct = default);
     Task<bool> DeleteUserAsync(string id, CancellationToken ct = default);
 
+    /// <summary>
+    /// Erases a person: for a user, the record, every event of the unified profile, the links of its anonymous ids, its
+    /// recommendation-log rows and experiment exposures (the user's and its anonymous ids'); for an anonymous id not linked to a
+    /// user, the visitor's events, profile, log rows and exposures (an anonymous id linked to a user erases that user). Null
+    /// when the store knows no such person. Commits a <see cref="ChangeKind.UserDeleted"/> (or
+    /// <see cref="ChangeKind.VisitorDeleted"/>) change.
+    /// </summary>
+    Task<ErasedPerson?> ErasePersonAsync(string id, bool anonymous, CancellationToken ct = default);
+
     /// <summary>Appends events. An event with both a user id and an anonymous id also links the two (see <see cref="IdentifyAsync"/>).</summary>
     Task AppendEventsAsync(IReadOnlyList<Event> events, CancellationToken ct = default);
 
@@ -170,7 +179,8 @@ public enum ChangeKind
     ItemDeleted = 3,
     /// <summary>A user record was created or replaced (one change per record).</summary>
     UserUpserted = 4,
-    /// <summary>A user was erased: the record, every event of the unified profile and the links of its anonymous ids.</summary>
+    /// <summary>A user was erased: the record, every event of the unified profile and the links of its anonymous ids.
+    /// <see cref="StoreChange.Other"/>: the anonymous ids erased with it, one per line (null when none).</summary>
     UserDeleted = 5,
     /// <summary>
     /// An anonymous id was linked to a user, or re-pointed to another one, by <c>IdentifyAsync</c> or by an event carrying both ids.
@@ -181,6 +191,8 @@ public enum ChangeKind
     DocumentPut = 7,
     /// <summary>A document was deleted.</summary>
     DocumentDeleted = 8,
+    /// <summary>An anonymous visitor not linked to a user was erased (<see cref="StoreChange.Id"/>: the anonymous id).</summary>
+    VisitorDeleted = 9,
 }
 
 /// <summary>A named JSON document of some kind (see <see cref="IAttuneStore.ListDocumentsAsync"/>).</summary>
@@ -218,6 +230,11 @@ public sealed record Page<T>(IReadOnlyList<T> Data, string? NextCursor);
 /// <param name="Attributed">Events carrying a recommendation id, by type name: how many and the sum of their values.</param>
 public sealed record ActivitySummary(long Events, long People, long Answers, long ItemsShown,
     IReadOnlyDictionary<string, (long Count, double Value)> Attributed);
+
+/// <summary>What an erasure removed (see <see cref="IAttuneStore.ErasePersonAsync"/>).</summary>
+/// <param name="UserId">The user erased; null when it was an anonymous visitor.</param>
+/// <param name="AnonymousIds">The anonymous ids erased (the visitor's own, or the user's linked ones).</param>
+public sealed record ErasedPerson(string? UserId, IReadOnlyList<string> AnonymousIds, long Events, long Recommendations, long Exposures);
 
 public sealed record StoreStats(
     long Items,

@@ -39,10 +39,20 @@ public static class UsersApi
 
         api.MapDelete("/{id}", DeleteUser)
             .WithName("DeleteUser")
-            .WithSummary("Erase a person")
-            .WithDescription("Deletes the user record, every event of the unified profile and the links of its anonymous ids.")
+            .WithSummary("Erase a person (a user, or with ?anonymous=true an anonymous id)")
+            .WithDescription("Removes the user record, every event of the unified profile, the links of its anonymous ids, its " +
+                "recommendation-log rows and experiment exposures, live state and what every loaded model holds of them, before it " +
+                "answers; every stored model version is rewritten without them in the background. 202 with the audit record; " +
+                "GET /v1/erasures/{erasureId} says when it is complete. New events for the id start a new, empty person.")
             .WithMetadata(new RequiredScope(Scope.Admin))
-            .Produces(StatusCodes.Status204NoContent)
+            .Produces<Attune.Serving.Engine.ErasureRecord>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        app.MapGet("/v1/erasures/{erasureId}", GetErasure)
+            .WithName("GetErasure").WithTags("Users")
+            .WithSummary("An erasure's audit record: what was removed, when, by which key, and whether stored models are rewritten yet")
+            .WithMetadata(new RequiredScope(Scope.Admin))
+            .Produces<Attune.Serving.Engine.ErasureRecord>()
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapGet("/{id}/profile", GetProfile)
@@ -84,13 +94,22 @@ public static class UsersApi
         }
     }
 
-    public static async Task<IResult> DeleteUser(string id, AttuneServices s, CancellationToken ct)
+    /// <summary>
+    /// Erases a person (<c>?anonymous=true</c>: an anonymous id): gone from the store, live state and loaded models when this
+    /// answers; stored model versions are rewritten in the background (<c>GET /v1/erasures/{erasureId}</c> says when).
+    /// </summary>
+    public static async Task<IResult> DeleteUser(string id, string? anonymous, HttpContext context, AttuneServices s, CancellationToken ct)
     {
         if (RecordReader.CheckId(id) is { } bad) return Problems.BadField("id", bad);
-        if (!await s.Store.DeleteUserAsync(id, ct)) return Problems.NotFound("User", id);
-        await s.Serving.CatchUpAsync(ct);
-        return TypedResults.NoContent();
+        if (anonymous is not (null or "true" or "false")) return Problems.BadField("anonymous", "must be true or false");
+        bool visitor = anonymous == "true";
+        var record = await s.Serving.EraseAsync(id, visitor, Security.ApiKeyMiddleware.KeyName(context), ct);
+        if (record is null) return Problems.NotFound(visitor ? "Anonymous visitor" : "User", id);
+        return TypedResults.Accepted($"/v1/erasures/{record.Id}", record);
     }
+
+    public static async Task<IResult> GetErasure(string erasureId, AttuneServices s, CancellationToken ct) =>
+        await s.Serving.GetErasureAsync(erasureId, ct) is { } record ? TypedResults.Ok(record) : Problems.NotFound("Erasure", erasureId);
 
     public static async Task<IResult> GetProfile(string id, string? anonymous, AttuneServices s, CancellationToken ct)
     {

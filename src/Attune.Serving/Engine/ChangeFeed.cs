@@ -169,6 +169,11 @@ internal sealed class ChangeFeed(IAttuneStore store, ServingModels models, LiveU
                     break;
                 case ChangeKind.UserDeleted:
                     live.UserDeleted(change.Id!);
+                    models.Forget(change.Other is { } anonymous ? [change.Id!, .. anonymous.Split('\n')] : [change.Id!]);
+                    break;
+                case ChangeKind.VisitorDeleted:
+                    live.VisitorDeleted(change.Id!);
+                    models.Forget([change.Id!]);
                     break;
                 case ChangeKind.IdentityLinked:
                     live.Link(change.Id!, change.Other!);

@@ -95,5 +95,8 @@ internal sealed class LiveUpdates(ServingModels models, ServingContext context)
         UserErased?.Invoke(id);
     }
 
+    /// <summary>An anonymous visitor was erased.</summary>
+    public void VisitorDeleted(string anonymousId) => Profiles.Forget(anonymousId);
+
     public void SetConsent(string userId, bool personalization) => context.SetConsent(userId, personalization);
 }

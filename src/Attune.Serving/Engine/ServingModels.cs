@@ -121,8 +121,38 @@ internal sealed class ServingModels(ServingOptions options, ModelRepository repo
         }
     }
 
+    private readonly HashSet<string> _erased = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Forgets people (erasure): every loaded state is swapped for one whose bundle no longer holds them, and every bundle
+    /// loaded or trained from now until <see cref="Erased"/> is called for them is built without them too (a rollback to a
+    /// version not yet rewritten on disk, or a training that read the store before the erasure).
+    /// </summary>
+    public void Forget(IReadOnlyCollection<string> ids)
+    {
+        lock (_gate)
+        {
+            foreach (string id in ids) _erased.Add(id);
+            if (_active is { } active && active.Bundle.Without(ids) is { } bundle) _active = active.WithBundle(bundle);
+            if (_pinned.Count > 0)
+            {
+                var pinned = new Dictionary<string, ServingState>(_pinned, StringComparer.Ordinal);
+                foreach (var (version, state) in _pinned)
+                    if (state.Bundle.Without(ids) is { } b) pinned[version] = state.WithBundle(b);
+                _pinned = pinned;
+            }
+        }
+    }
+
+    /// <summary>The people whose erasure has reached every stored version: bundles need no filtering for them any more.</summary>
+    public void Erased(IReadOnlyCollection<string> ids)
+    {
+        lock (_gate) foreach (string id in ids) _erased.Remove(id);
+    }
+
     private ServingState Build(ModelBundle bundle)
     {
+        if (_erased.Count > 0 && bundle.Without(_erased) is { } without) bundle = without;
         var catalog = new CatalogView(bundle.ItemIds, _catalog);
         var content = bundle.Content;
         if (content is null || catalog.Count > content.Items) content = FitContent(catalog);

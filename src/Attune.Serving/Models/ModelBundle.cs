@@ -30,7 +30,7 @@ namespace Attune.Serving.Models;
 /// <see cref="InvalidDataException"/> and nothing else, so a caller needs one catch to fall back to training.
 /// </para>
 /// </remarks>
-public sealed class ModelBundle
+public sealed partial class ModelBundle
 {
     public const int FormatVersion = 1;
     private const string Magic = "attune-bundle";

@@ -186,6 +186,37 @@ public sealed partial class SqliteStore
             r.IsDBNull(6) ? null : r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7), r.IsDBNull(8) ? null : r.GetString(8));
     }
 
+    public async Task<PersonRecords> GetPersonRecordsAsync(IReadOnlyList<string> personIds, CancellationToken ct = default)
+    {
+        var recommendations = new List<RecommendationRecord>();
+        var exposures = new List<Exposure>();
+        if (personIds.Count == 0) return new PersonRecords(recommendations, exposures);
+        await using var c = OpenRead();
+        await using var cmd = c.CreateCommand();
+        var names = new string[personIds.Count];
+        for (int i = 0; i < personIds.Count; i++)
+        {
+            names[i] = "$p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            cmd.Parameters.AddWithValue(names[i], personIds[i]);
+        }
+        string list = string.Join(", ", names);
+        cmd.CommandText = $"SELECT id, person, anonymous, scenario, model, ts, items, recipe, experiment, variant FROM recommendations WHERE person IN ({list}) ORDER BY ts, id";
+        await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+        {
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+                recommendations.Add(new RecommendationRecord(r.GetString(0), r.GetString(1), r.GetInt64(2) != 0, r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4),
+                    DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(5)), JsonSerializer.Deserialize<string[]>(r.GetString(6)) ?? [],
+                    r.IsDBNull(7) ? null : r.GetString(7), r.IsDBNull(8) ? null : r.GetString(8), r.IsDBNull(9) ? null : r.GetString(9)));
+        }
+        cmd.CommandText = $"SELECT experiment, person, anonymous, phase, variant, ts FROM exposures WHERE person IN ({list}) ORDER BY ts, experiment";
+        await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+        {
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+                exposures.Add(new Exposure(r.GetString(0), r.GetString(1), r.GetInt64(2) != 0, r.GetInt32(3), r.GetString(4), r.GetInt64(5)));
+        }
+        return new PersonRecords(recommendations, exposures);
+    }
+
     // ---------------------------------------------------------------- experiment exposures
 
     public Task RecordExposuresAsync(IReadOnlyList<Exposure> exposures, CancellationToken ct = default)

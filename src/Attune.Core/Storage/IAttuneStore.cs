@@ -33,6 +33,12 @@ public interface IAttuneStore : IAsyncDisposable
     /// </summary>
     Task<ErasedPerson?> ErasePersonAsync(string id, bool anonymous, CancellationToken ct = default);
 
+    /// <summary>
+    /// The recommendation-log rows and experiment exposures that name any of <paramref name="personIds"/> (user and anonymous
+    /// ids), oldest first: for a person's export. Scans the log (it has no index by person): call it off the hot path.
+    /// </summary>
+    Task<PersonRecords> GetPersonRecordsAsync(IReadOnlyList<string> personIds, CancellationToken ct = default);
+
     /// <summary>Appends events. An event with both a user id and an anonymous id also links the two (see <see cref="IdentifyAsync"/>).</summary>
     Task AppendEventsAsync(IReadOnlyList<Event> events, CancellationToken ct = default);
 
@@ -235,6 +241,9 @@ public sealed record ActivitySummary(long Events, long People, long Answers, lon
 /// <param name="UserId">The user erased; null when it was an anonymous visitor.</param>
 /// <param name="AnonymousIds">The anonymous ids erased (the visitor's own, or the user's linked ones).</param>
 public sealed record ErasedPerson(string? UserId, IReadOnlyList<string> AnonymousIds, long Events, long Recommendations, long Exposures);
+
+/// <summary>What the store's logs hold about a person (see <see cref="IAttuneStore.GetPersonRecordsAsync"/>).</summary>
+public sealed record PersonRecords(IReadOnlyList<RecommendationRecord> Recommendations, IReadOnlyList<Exposure> Exposures);
 
 public sealed record StoreStats(
     long Items,

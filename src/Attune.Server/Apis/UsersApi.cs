@@ -48,6 +48,15 @@ public static class UsersApi
             .Produces<Attune.Serving.Engine.ErasureRecord>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
+        api.MapGet("/{id}/export", Export)
+            .WithName("ExportPerson")
+            .WithSummary("Everything Attune holds about a person (?anonymous=true: an anonymous id), as one JSON document")
+            .WithDescription("The user record, the unified profile with what is derived from it (event counts, channels, devices, " +
+                "tastes), every event with its context, the recommendations served to them and their experiment assignments.")
+            .WithMetadata(new RequiredScope(Scope.Admin))
+            .Produces<PersonExport>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
         app.MapGet("/v1/erasures/{erasureId}", GetErasure)
             .WithName("GetErasure").WithTags("Users")
             .WithSummary("An erasure's audit record: what was removed, when, by which key, and whether stored models are rewritten yet")
@@ -107,6 +116,51 @@ public static class UsersApi
         if (record is null) return Problems.NotFound(visitor ? "Anonymous visitor" : "User", id);
         return TypedResults.Accepted($"/v1/erasures/{record.Id}", record);
     }
+
+    public static async Task<IResult> Export(string id, string? anonymous, AttuneServices s, CancellationToken ct)
+    {
+        if (RecordReader.CheckId(id) is { } bad) return Problems.BadField("id", bad);
+        if (anonymous is not (null or "true" or "false")) return Problems.BadField("anonymous", "must be true or false");
+        bool visitor = anonymous == "true";
+        var profile = await s.Store.GetProfileAsync(id, visitor, ct);
+        if (profile is null) return Problems.NotFound(visitor ? "Anonymous visitor" : "User", id);
+        // The unified person: an anonymous id linked to a user exports that user.
+        bool linked = visitor && profile.UserId != id;
+        string owner = linked ? profile.UserId : id;
+        bool ownerIsVisitor = visitor && !linked;
+        var user = ownerIsVisitor ? null : await s.Store.GetUserAsync(owner, ct);
+        var events = new List<ExportedEvent>();
+        await foreach (var e in s.Store.ReadProfileEventsAsync(owner, ownerIsVisitor, 0, long.MaxValue, null, ct))
+        {
+            events.Add(new ExportedEvent(EventTypes.BuiltInNameOf(e.TypeCode) ?? $"custom:{e.TypeCode}", e.ItemId,
+                DateTimeOffset.FromUnixTimeMilliseconds(e.TimestampMs), e.Value,
+                e.Extra is null ? null : System.Text.Json.JsonDocument.Parse(e.Extra).RootElement.Clone()));
+        }
+        var ids = new List<string> { owner };
+        foreach (string a in profile.AnonymousIds) if (a != owner) ids.Add(a);
+        var records = await s.Store.GetPersonRecordsAsync(ids, ct);
+        return TypedResults.Ok(new PersonExport(s.Time.GetUtcNow(), owner, ownerIsVisitor, user, profile, events,
+            records.Recommendations.Select(r => new ExportedRecommendation(r.Id, r.PersonId, r.Anonymous, r.Scenario, r.Timestamp, r.ItemIds,
+                r.Recipe, r.Experiment, r.Variant, r.ModelVersion)).ToList(),
+            records.Exposures.Select(x => new ExportedAssignment(x.ExperimentId, x.Variant, x.Phase, x.PersonId, x.Anonymous,
+                DateTimeOffset.FromUnixTimeMilliseconds(x.AtMs))).ToList()));
+    }
+
+    /// <summary>A person's export: everything held, raw and derived.</summary>
+    /// <param name="Id">The person: the user id, or the anonymous id of a visitor not linked to a user.</param>
+    /// <param name="Profile">Derived: event counts by type, channels, devices, tastes (top categories and brands), linked ids, consent.</param>
+    /// <param name="Recommendations">Every answer served to them that the recommendation log keeps.</param>
+    /// <param name="Experiments">Their experiment assignments (first exposure per experiment).</param>
+    public sealed record PersonExport(DateTimeOffset ExportedAt, string Id, bool Anonymous, Attune.Model.User? User, Attune.Model.Profile Profile,
+        IReadOnlyList<ExportedEvent> Events, IReadOnlyList<ExportedRecommendation> Recommendations, IReadOnlyList<ExportedAssignment> Experiments);
+
+    /// <param name="Context">The event's other fields as sent (session, channel, context, recommendationId…).</param>
+    public sealed record ExportedEvent(string Type, string? ItemId, DateTimeOffset Timestamp, double? Value, System.Text.Json.JsonElement? Context);
+
+    public sealed record ExportedRecommendation(string Id, string ServedTo, bool Anonymous, string Scenario, DateTimeOffset Timestamp,
+        IReadOnlyList<string> Items, string? Recipe, string? Experiment, string? Variant, string? ModelVersion);
+
+    public sealed record ExportedAssignment(string Experiment, string Variant, int Phase, string As, bool Anonymous, DateTimeOffset FirstExposedAt);
 
     public static async Task<IResult> GetErasure(string erasureId, AttuneServices s, CancellationToken ct) =>
         await s.Serving.GetErasureAsync(erasureId, ct) is { } record ? TypedResults.Ok(record) : Problems.NotFound("Erasure", erasureId);

@@ -106,4 +106,31 @@ public sealed class ErasureTests : IAsyncLifetime
         await HttpAssert.Problem(await Client.GetAsync("/v1/users/visitor-erase-me/profile?anonymous=true"), HttpStatusCode.NotFound);
         await HttpAssert.ProblemNaming(await Client.DeleteAsync("/v1/users/x?anonymous=maybe"), HttpStatusCode.BadRequest, "anonymous");
     }
+
+    [Fact]
+    public async Task AnExportHoldsTheRecordProfileEventsAnswersAndAssignments()
+    {
+        const string user = "u00002";
+        await HttpAssert.Ok(await Client.PostAsync("/v1/events", Json($$"""[{"type": "view", "userId": "{{user}}", "anonymousId": "export-visitor", "itemId": "i00005", "channel": "email"}]""")));
+        string rid = (await HttpAssert.Ok(await Client.GetAsync($"/v1/recommendations?userId={user}&count=3"))).GetProperty("recommendationId").GetString()!;
+        for (int i = 0; i < 100 && !(await Client.GetAsync($"/v1/recommendations/{rid}")).IsSuccessStatusCode; i++) await Task.Delay(50);
+
+        var export = await HttpAssert.Ok(await Client.GetAsync($"/v1/users/{user}/export"));
+
+        Assert.Equal(user, export.GetProperty("id").GetString());
+        Assert.Equal(user, export.GetProperty("user").GetProperty("id").GetString());
+        var profile = export.GetProperty("profile");
+        Assert.Contains("export-visitor", profile.GetProperty("anonymousIds").EnumerateArray().Select(a => a.GetString()));
+        Assert.True(profile.GetProperty("topCategories").GetArrayLength() > 0); // derived: tastes
+        var events = export.GetProperty("events");
+        Assert.Equal(profile.GetProperty("eventCount").GetInt64(), events.GetArrayLength());
+        Assert.Contains(events.EnumerateArray(), e => e.GetProperty("itemId").GetString() == "i00005"
+            && e.GetProperty("context").GetProperty("channel").GetString() == "email");
+        Assert.Contains(export.GetProperty("recommendations").EnumerateArray(), r => r.GetProperty("id").GetString() == rid);
+
+        // The linked anonymous id exports the same person.
+        var viaVisitor = await HttpAssert.Ok(await Client.GetAsync("/v1/users/export-visitor/export?anonymous=true"));
+        Assert.Equal(user, viaVisitor.GetProperty("id").GetString());
+        await HttpAssert.Problem(await Client.GetAsync("/v1/users/nobody-at-all/export"), HttpStatusCode.NotFound);
+    }
 }

@@ -49,6 +49,7 @@ public sealed partial class ServingEngine : IAsyncDisposable
     private readonly Dictionary<string, Func<CancellationToken, Task>> _followed;
     private readonly ModelTraining _training;
     private readonly Erasures _erasures;
+    private readonly Retention _retention;
     private readonly BackgroundWork _background;
     private readonly RuleStore _rules;
     private readonly BatchWriter<RecommendationRecord> _recommendationLog;
@@ -89,6 +90,7 @@ public sealed partial class ServingEngine : IAsyncDisposable
         _feed = new ChangeFeed(store, _models, _live, _rules, _followed, Time, _log);
         _training = new ModelTraining(store, options, _models, _live, _feed, PinnedVersions, Time, _log);
         _erasures = new Erasures(store, _models, _training, Time, _log);
+        _retention = new Retention(store, options, Time, _log);
         if (options.RetrainThroughRollout) options.ParseRolloutSteps(); // a bad ladder stops the start, not the first retraining
         _background = new BackgroundWork(_models, _training, RetrainAsync, EveryFiveSecondsAsync, Time, _log);
         _recommendationLog = new BatchWriter<RecommendationRecord>(r => store.LogRecommendationsAsync(r), "recommendation log records", _log);
@@ -240,7 +242,14 @@ public sealed partial class ServingEngine : IAsyncDisposable
         _prePeriods.Start();
         _background.Start();
         await _erasures.StartAsync(ct).ConfigureAwait(false);
+        _retention.Start();
     }
+
+    /// <summary>One retention pass now (tests, an operator's script); returns the events deleted.</summary>
+    public Task<long> PurgeExpiredEventsAsync(CancellationToken ct = default) => _retention.PurgeOnceAsync(ct);
+
+    /// <summary>Events deleted by retention since start.</summary>
+    public long PurgedEvents => _retention.Purged;
 
     // ---- erasure ---------------------------------------------------------------------------------------------------------
 
@@ -479,6 +488,7 @@ public sealed partial class ServingEngine : IAsyncDisposable
         await _feed.DisposeAsync().ConfigureAwait(false);
         await _background.DisposeAsync().ConfigureAwait(false);
         await _erasures.DisposeAsync().ConfigureAwait(false);
+        await _retention.DisposeAsync().ConfigureAwait(false);
         await _recommendationLog.DisposeAsync().ConfigureAwait(false);
         await _exposureLog.DisposeAsync().ConfigureAwait(false);
         await _prePeriods.DisposeAsync().ConfigureAwait(false);

@@ -33,6 +33,13 @@ public sealed class ServingOptions
     /// <summary>Store every answer's id and items so later events carrying the id are attributed. <value>The default value is <see langword="true"/>.</value></summary>
     public bool LogRecommendations { get; set; } = true;
 
+    /// <summary>Retention: event type → the most days its events are kept (e.g. <c>view: 90</c>); a type not named is kept
+    /// until the person is erased. Purged in the background in small batches. <value>The default value is empty.</value></summary>
+    public Dictionary<string, double> RetentionDays { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>How often the retention purge runs, in minutes. <value>The default value is 60.</value></summary>
+    public double RetentionIntervalMinutes { get; set; } = 60;
+
     /// <summary>Keep each running experiment's cumulative results this often, in minutes (the console's lift over time;
     /// <c>GET /v1/experiments/{id}/history</c>). <value>The default value is 60.</value></summary>
     public double ExperimentSnapshotMinutes { get; set; } = 60;

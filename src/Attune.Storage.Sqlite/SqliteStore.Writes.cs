@@ -102,6 +102,36 @@ public sealed partial class SqliteStore
         return null;
     }
 
+    public async Task<(int Deleted, long NextSeq)> PurgeEventsAsync(string type, long beforeMs, long afterSeq, int maxRows, CancellationToken ct = default)
+    {
+        int deleted = 0;
+        long next = 0;
+        await Enqueue(s =>
+        {
+            int code = EventTypes.TryGetBuiltIn(type, out var t) ? (int)t : s._customTypes.GetValueOrDefault(type, -1);
+            if (code < 0) return 0;
+            using var cmd = s._writer.CreateCommand();
+            cmd.Parameters.AddWithValue("$type", code);
+            cmd.Parameters.AddWithValue("$before", beforeMs);
+            cmd.Parameters.AddWithValue("$after", afterSeq);
+            cmd.Parameters.AddWithValue("$n", maxRows);
+            // The primary key walks forward from the cursor: each batch reads only the rows after the last one.
+            cmd.CommandText = "SELECT seq FROM events WHERE seq > $after AND type = $type AND ts < $before ORDER BY seq LIMIT $n";
+            var seqs = new List<long>(maxRows);
+            using (var r = cmd.ExecuteReader()) while (r.Read()) seqs.Add(r.GetInt64(0));
+            if (seqs.Count == 0) return 0;
+            cmd.CommandText = "DELETE FROM events WHERE seq >= $from AND seq <= $to AND type = $type AND ts < $before";
+            cmd.Parameters.AddWithValue("$from", seqs[0]);
+            cmd.Parameters.AddWithValue("$to", seqs[^1]);
+            deleted = cmd.ExecuteNonQuery();
+            next = seqs.Count < maxRows ? 0 : seqs[^1];
+            s._eventSeqGap = true; // the newest seqs may be gone: SQLite would reuse them
+            s.TailInvalidate();
+            return deleted;
+        }, maxRows, ct).ConfigureAwait(false);
+        return (deleted, next);
+    }
+
     /// <summary>On the writer: removes the profile <paramref name="idx"/> (<paramref name="id"/>) and everything naming it.</summary>
     private ErasedPerson Erase(string id, int idx, bool isUser)
     {

@@ -39,6 +39,13 @@ public interface IAttuneStore : IAsyncDisposable
     /// </summary>
     Task<PersonRecords> GetPersonRecordsAsync(IReadOnlyList<string> personIds, CancellationToken ct = default);
 
+    /// <summary>
+    /// Retention: deletes up to <paramref name="maxRows"/> events of type <paramref name="type"/> older than
+    /// <paramref name="beforeMs"/>, scanning in arrival order from <paramref name="afterSeq"/>; one short write. Returns how
+    /// many it deleted and the seq to continue after (0 when the scan reached the end).
+    /// </summary>
+    Task<(int Deleted, long NextSeq)> PurgeEventsAsync(string type, long beforeMs, long afterSeq, int maxRows, CancellationToken ct = default);
+
     /// <summary>Appends events. An event with both a user id and an anonymous id also links the two (see <see cref="IdentifyAsync"/>).</summary>
     Task AppendEventsAsync(IReadOnlyList<Event> events, CancellationToken ct = default);
 

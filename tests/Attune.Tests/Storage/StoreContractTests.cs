@@ -373,6 +373,38 @@ public abstract class StoreContractTests : IAsyncLifetime
         new(id, person, Anonymous: false, "home", "als-7", T0.AddSeconds(items.Length), items);
 
     [Fact]
+    public async Task PurgeDeletesOnlyOldEventsOfTheTypeInBatchesAndSeqsStaySpent()
+    {
+        var events = new List<Event>();
+        for (int m = 0; m < 7; m++) events.Add(View("u1", "a", m * 60)); // hourly views from T0
+        events.Add(new Event { Type = "purchase", UserId = "u1", ItemId = "a", Value = 5, Timestamp = T0 });
+        await Store.AppendEventsAsync(events, Ct);
+        long lastSeq = await Store.GetLastEventSeqAsync(Ct);
+        long before = T0.AddMinutes(150).ToUnixTimeMilliseconds(); // views at 0, 60 and 120 minutes are older
+
+        int deleted = 0;
+        long cursor = 0;
+        int batches = 0;
+        do
+        {
+            var (n, next) = await Store.PurgeEventsAsync("view", before, cursor, 2, Ct);
+            deleted += n;
+            cursor = next;
+            batches++;
+        }
+        while (cursor != 0 && batches < 10);
+
+        Assert.Equal(3, deleted);
+        Assert.True(batches >= 2); // two per batch
+        var stats = await Store.GetStatsAsync(Ct);
+        Assert.Equal(4, stats.EventsByType["view"]);
+        Assert.Equal(1, stats.EventsByType["purchase"]); // another type is kept
+        Assert.Equal((0, 0L), await Store.PurgeEventsAsync("no-such-type", before, 0, 10, Ct));
+        await Store.AppendEventsAsync([View("u1", "b", 500)], Ct);
+        Assert.Equal(lastSeq + 1, await Store.GetLastEventSeqAsync(Ct)); // seqs are never handed out twice
+    }
+
+    [Fact]
     public async Task ActivityCountsPeopleAnswersAndAttributedEventsInTheWindowOnly()
     {
         await Store.LogRecommendationsAsync([Shown("rec-1", "alice", "a", "b", "c"), Shown("rec-2", "bob", "a")], Ct);

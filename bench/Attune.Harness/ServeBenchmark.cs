@@ -66,6 +66,17 @@ internal static class ServeBenchmark
         return forYou.Failures + similar.Failures + health.Failures;
     }
 
+    /// <summary>for-you (count 20 + a filter) under load; prints one line with <paramref name="prefix"/>; returns failures.</summary>
+    public static async Task<int> ForYouAsync(Uri address, int seconds, int concurrency, string prefix)
+    {
+        using var http = ClosedLoop.Client(address, concurrency);
+        string filter = Uri.EscapeDataString("inStock and price <= context.budget");
+        var r = await Run(http, n => $"/v1/recommendations?userId=u{n % 20_000 + 1:D5}&scenario=for-you&count=20&filter={filter}&context.budget=150",
+            seconds, concurrency);
+        Console.WriteLine($"{prefix}for-you count=20 + filter: {r.Rate:N0} req/s, p50 {r.P(0.5):F2} ms, p99 {r.P(0.99):F2} ms, p99.9 {r.P(0.999):F2} ms, {r.Failures} failed");
+        return r.Failures;
+    }
+
     private static void Print(string name, ClosedLoop.Result r) =>
         Console.WriteLine($"serve: {name}: {r.Rate:N0} req/s, p50 {r.P(0.5):F2} ms, p99 {r.P(0.99):F2} ms, p99.9 {r.P(0.999):F2} ms, {r.Failures} failed");
 

@@ -13,7 +13,10 @@ internal static class ServeCommand
     public static Command Create()
     {
         var data = CommonOptions.Data();
-        var urls = new Option<string>("--urls") { Description = "Addresses to listen on, ';'-separated", DefaultValueFactory = _ => AttuneHost.DefaultUrls };
+        var urls = new Option<string>("--urls")
+        {
+            Description = $"Addresses to listen on, ';'-separated (default: URLS or ASPNETCORE_URLS, else {AttuneHost.DefaultUrls})",
+        };
         var demo = new Option<bool>("--demo") { Description = "Load the demo shop when the store is empty" };
         var command = new Command("serve", "Run the HTTP server") { data, urls, demo };
         command.SetAction(async (result, ct) =>
@@ -42,8 +45,19 @@ internal static class ServeCommand
                 else
                     Console.WriteLine($"Store already holds {stats.Items:N0} items and {stats.Events:N0} events; demo not loaded again.");
             }
-            Console.WriteLine($"Attune is listening on {result.GetValue(urls)} (open it in a browser; API reference at /scalar/v1).");
-            await app.RunAsync();
+            await app.StartAsync();
+            // What Kestrel bound (command line, URLS, Kestrel:Endpoints): an open server on a public address stops here.
+            var guard = app.Services.GetRequiredService<LoopbackGuard>();
+            if (guard.Refusal is not null)
+            {
+                Console.Error.WriteLine($"attune: {guard.Refusal}");
+                await app.StopAsync(CancellationToken.None);
+                await app.DisposeAsync();
+                return 2;
+            }
+            Console.WriteLine($"Attune is listening on {string.Join(";", guard.Addresses)} (open it in a browser; API reference at /scalar/v1).");
+            await app.WaitForShutdownAsync();
+            await app.DisposeAsync();
             return 0;
         });
         return command;

@@ -63,7 +63,7 @@ public static class AttuneHost
         builder.Services.AddSingleton(Options.Create(options));
         builder.Services.AddSingleton(keys);
         builder.Services.AddSingleton<KeyBook>();
-        builder.Services.AddSingleton(new AuthLimits(options));
+        builder.Services.AddSingleton(_ => new AuthLimits(options)); // made by the container, so disposed with it (timers)
         builder.Services.AddSingleton<LoopbackGuard>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LoopbackGuard>());
         builder.Services.AddSingleton(TimeProvider.System);

@@ -5,6 +5,7 @@ using Attune.Storage;
 using Attune.Storage.Sqlite;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Attune.Cli.Commands;
 
@@ -28,7 +29,10 @@ internal static class ServeCommand
                 var settings = result.GetValue(demo)
                     ? DemoShop.RepeatBuyCategories.Select((c, i) => new KeyValuePair<string, string?>($"Attune:Serving:RepeatBuyCategories:{i}", c))
                     : null;
-                app = AttuneHost.Build([], result.GetValue(urls), result.GetValue(data), settings);
+                // The generic host logs a failed start with its stack trace; this command says it in one line instead (below),
+                // and anything else it does not catch still reaches the console whole. Attune runs no BackgroundService.
+                app = AttuneHost.Build([], result.GetValue(urls), result.GetValue(data), settings,
+                    b => b.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None));
             }
             catch (AttuneStartException e)
             {
@@ -45,7 +49,14 @@ internal static class ServeCommand
                 else
                     Console.WriteLine($"Store already holds {stats.Items:N0} items and {stats.Events:N0} events; demo not loaded again.");
             }
-            await app.StartAsync();
+            try { await app.StartAsync(); }
+            catch (IOException e)
+            {
+                // Kestrel could not bind (the port is taken, the address is not this machine's): one line, not a stack trace.
+                Console.Error.WriteLine($"attune: {e.Message}");
+                await app.DisposeAsync();
+                return 2;
+            }
             // What Kestrel bound (command line, URLS, Kestrel:Endpoints): an open server on a public address stops here.
             var guard = app.Services.GetRequiredService<LoopbackGuard>();
             if (guard.Refusal is not null)

@@ -96,6 +96,19 @@ public sealed class HousekeepingTests
     }
 
     [Fact]
+    public async Task AnAddressInUseIsOneLineAndExitCodeTwo()
+    {
+        using var dir = TestPaths.NewTempDirectory();
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        int port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        var (code, output) = await AttuneProcess.RunAsync("serve", "--data", dir.Path, "--urls", $"http://127.0.0.1:{port}");
+        Assert.True(code == 2, output);
+        Assert.DoesNotContain("   at ", output);
+        Assert.Contains($"attune: Failed to bind to address http://127.0.0.1:{port}", output);
+    }
+
+    [Fact]
     public async Task ADataFolderHoldingSomethingElseThanAStoreIsOneLine()
     {
         using var dir = TestPaths.NewTempDirectory();

@@ -203,6 +203,9 @@ public sealed partial class ServingEngine : IAsyncDisposable
         // Everything read below covers the changes up to here; the feed applies the rest, from now on (writes accepted while
         // the first model trains reach live state too).
         _feed.StartAfter(await _store.GetLastChangeSeqAsync(ct).ConfigureAwait(false));
+        // A training killed mid-way left a temporary bundle (or, from an older Attune, an empty one): nothing loads it.
+        foreach (string orphan in _models.Repository.RemoveOrphans())
+            _log.LogInformation("Removed {File}, left by a training that did not finish", orphan);
         var items = new List<Item>();
         string? cursor = null;
         do

@@ -15,6 +15,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
+using Scope = Attune.Server.Security.Scope;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using Scalar.AspNetCore;
@@ -25,6 +27,9 @@ namespace Attune.Server.Hosting;
 public static class AttuneHost
 {
     public const string DefaultUrls = "http://127.0.0.1:5080";
+
+    /// <summary>The name of the OpenAPI security scheme every operation that needs a key refers to.</summary>
+    public const string BearerScheme = "Bearer";
 
     /// <summary>The standard OpenTelemetry variable: when set (e.g. <c>http://collector:4317</c>), traces are exported by OTLP
     /// (the exporter reads the other <c>OTEL_EXPORTER_OTLP_*</c> variables, e.g. the protocol, itself).</summary>
@@ -58,6 +63,9 @@ public static class AttuneHost
         builder.Services.AddSingleton(Options.Create(options));
         builder.Services.AddSingleton(keys);
         builder.Services.AddSingleton<KeyBook>();
+        builder.Services.AddSingleton(_ => new AuthLimits(options)); // made by the container, so disposed with it (timers)
+        builder.Services.AddSingleton<LoopbackGuard>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<LoopbackGuard>());
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => new RecordReader(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<IAttuneStore>(sp => SqliteStore.Open(
@@ -106,12 +114,34 @@ public static class AttuneHost
                 .AddAspNetCoreInstrumentation(o => o.Filter = c => !c.Request.Path.StartsWithSegments("/metrics"))
                 .AddOtlpExporter());
         }
-        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
-        {
-            doc.Info.Title = "Attune API";
-            doc.Info.Description = "Events, catalog, users and unified profiles. Authenticate with 'Authorization: Bearer KEY'.";
-            return Task.CompletedTask;
-        }));
+        builder.Services.AddOpenApi(o => o
+            .AddDocumentTransformer((doc, _, _) =>
+            {
+                doc.Info.Title = "Attune API";
+                doc.Info.Description = "Events, catalog, users and unified profiles. Authenticate with 'Authorization: Bearer KEY'.";
+                // The Bearer scheme, so the explorer (/scalar/v1) can send a key; each operation that needs one says so below.
+                doc.Components ??= new OpenApiComponents();
+                doc.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+                doc.Components.SecuritySchemes[BearerScheme] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.Http,
+                    Scheme = "bearer",
+                    Description = "An Attune API key (Attune:ApiKeys, POST /v1/keys or the console's Settings). A server with no key " +
+                        "(loopback only) needs none.",
+                };
+                return Task.CompletedTask;
+            })
+            .AddOperationTransformer((operation, context, _) =>
+            {
+                if (context.Description.ActionDescriptor.EndpointMetadata.OfType<RequiredScope>().LastOrDefault() is { } required)
+                {
+                    operation.Security ??= [];
+                    operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] });
+                    operation.Description = (operation.Description is { Length: > 0 } d ? d + " " : "") +
+                        $"Needs a key with the '{required.Scope.ToString().ToLowerInvariant()}' scope.";
+                }
+                return Task.CompletedTask;
+            }));
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -122,9 +152,19 @@ public static class AttuneHost
             app.DisposeAsync().AsTask().GetAwaiter().GetResult();
             throw new AttuneStartException(e.Message, e);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Data.Common.DbException or InvalidOperationException)
+        {
+            // A --data that is a file, unwritable, or holds something that is not an Attune store: one line, not a stack trace.
+            app.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw new AttuneStartException(File.Exists(options.DataDirectory)
+                ? $"--data {options.DataDirectory} is a file; give a folder (it is created when missing)"
+                : $"--data {options.DataDirectory}: {e.Message}", e);
+        }
         // Keys stored in the database count as much as configured ones: with none of either, serve on loopback only.
         var keyBook = app.Services.GetRequiredService<KeyBook>();
         keyBook.LoadAsync().GetAwaiter().GetResult();
+        // A first check on the configured URLs stops the plain case before binding; LoopbackGuard checks what was actually bound
+        // (Kestrel:Endpoints in configuration overrides these URLs).
         if (keys.IsEmpty && !AllLoopback(urls))
         {
             app.DisposeAsync().AsTask().GetAwaiter().GetResult();
@@ -178,11 +218,13 @@ public static class AttuneHost
         app.UseAttuneConsole();
 
         var log = app.Logger;
+        var guard = app.Services.GetRequiredService<LoopbackGuard>();
         app.Lifetime.ApplicationStarted.Register(() =>
         {
+            if (guard.Refusal is not null) return;
             if (keys.IsEmpty)
                 log.LogWarning("No API keys configured or stored: serving openly on loopback only ({Urls}). Configure Attune:ApiKeys or " +
-                    "create an admin key (POST /v1/keys, or the console's Settings) before exposing it.", urls);
+                    "create an admin key (POST /v1/keys, or the console's Settings) before exposing it.", string.Join(";", guard.Addresses));
             else
                 log.LogInformation("{Configured} API key(s) configured, {Stored} stored in the database and active", keys.Configured.Count,
                     keys.Count - keys.Configured.Count);
@@ -190,6 +232,7 @@ public static class AttuneHost
         // Serving starts once the server listens: it may train the first model, and /ready says when it is done.
         app.Lifetime.ApplicationStarted.Register(() => _ = Task.Run(async () =>
         {
+            if (guard.Refusal is not null) return;
             try { await engine.StartAsync(app.Lifetime.ApplicationStopping); }
             catch (OperationCanceledException) { }
             catch (Exception e) { log.LogError(e, "Serving could not start: recommendations stay unavailable"); }

@@ -19,6 +19,21 @@ public sealed class AttuneOptions
 
     /// <summary>API keys. With none, Attune serves openly, and only on loopback addresses.</summary>
     public List<ApiKeyOptions> ApiKeys { get; set; } = [];
+
+    /// <summary>
+    /// Unknown keys one client address may present per minute; after that every request from it that needs a key gets 429
+    /// (with <c>Retry-After</c>) until the minute is over. 0 = no limit. <value>The default value is 20.</value>
+    /// </summary>
+    [Range(0, int.MaxValue)]
+    public int AuthFailuresPerMinute { get; set; } = 20;
+
+    /// <summary>
+    /// Requests per second each key may make (a token bucket: bursts up to the same number), for keys without their own
+    /// <see cref="ApiKeyOptions.RequestsPerSecond"/>, stored keys included; beyond it 429 with <c>Retry-After</c>. 0 = no limit.
+    /// <value>The default value is 0.</value>
+    /// </summary>
+    [Range(0, int.MaxValue)]
+    public int KeyRequestsPerSecond { get; set; }
 }
 
 /// <summary>One API key: the key itself or its SHA-256 hash, and what it may do.</summary>
@@ -35,4 +50,7 @@ public sealed class ApiKeyOptions
 
     /// <summary><c>admin</c> (everything), <c>ingest</c> (events and identify), <c>serve</c> (reads and recommendations).</summary>
     public List<string> Scopes { get; set; } = [];
+
+    /// <summary>Requests per second this key may make (bursts up to the same number); 0 = no limit; unset = <see cref="AttuneOptions.KeyRequestsPerSecond"/>.</summary>
+    public int? RequestsPerSecond { get; set; }
 }

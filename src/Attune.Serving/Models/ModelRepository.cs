@@ -4,10 +4,14 @@ using System.Text.Json;
 namespace Attune.Serving.Models;
 
 /// <summary>
-/// Model versions on disk: <c>DIR/models/vN.bundle</c> (written to a temporary file, fsynced, then renamed, so a crash never
-/// leaves half a bundle), their <c>vN.json</c> info, and <c>active</c> naming the version to load at start. Keeps the newest
-/// <see cref="ServingOptions.KeepVersions"/> and always the active one.
+/// Model versions on disk: <c>DIR/models/vN.bundle</c>, their <c>vN.json</c> info, and <c>active</c> naming the version to load
+/// at start. Keeps the newest <see cref="ServingOptions.KeepVersions"/> and always the active one.
 /// </summary>
+/// <remarks>
+/// A bundle appears under its final name only complete: a training reserves its version as <c>vN.bundle.tmp</c>, writes the
+/// bundle there, fsyncs and renames it (<see cref="WriteComplete"/>). A kill during training leaves only the <c>.tmp</c>, which
+/// <see cref="RemoveOrphans"/> deletes at the next start, with the empty <c>vN.bundle</c> reservations of older Attunes.
+/// </remarks>
 public sealed class ModelRepository(string dataDirectory, int keep)
 {
     private readonly string _dir = Path.Combine(dataDirectory, "models");
@@ -19,31 +23,79 @@ public sealed class ModelRepository(string dataDirectory, int keep)
         {
             Directory.CreateDirectory(_dir);
             int max = 0;
-            foreach (string file in Directory.EnumerateFiles(_dir, "v*.bundle"))
+            foreach (string file in Directory.EnumerateFiles(_dir, "v*.bundle*"))
             {
-                if (int.TryParse(Path.GetFileNameWithoutExtension(file)[1..], NumberStyles.None, CultureInfo.InvariantCulture, out int n)) max = Math.Max(max, n);
+                string name = Path.GetFileName(file);
+                int end = name.IndexOf(".bundle", StringComparison.Ordinal);
+                if (int.TryParse(name.AsSpan(1, end - 1), NumberStyles.None, CultureInfo.InvariantCulture, out int n)) max = Math.Max(max, n);
             }
-            // Reserve the name so two trainings never pick the same one.
+            // Reserve the number under the temporary name, so two trainings never pick the same one and no empty bundle is ever
+            // visible under a final name.
             string version = $"v{max + 1}";
-            File.WriteAllBytes(BundlePath(version), []);
+            File.WriteAllBytes(TempPath(BundlePath(version)), []);
             return version;
         }
     }
 
     public string BundlePath(string version) => Path.Combine(_dir, version + ".bundle");
 
+    /// <summary>The temporary name a file is written under before it is renamed to <paramref name="path"/>.</summary>
+    public static string TempPath(string path) => path + ".tmp";
+
     public void Save(ModelBundle bundle)
     {
         Directory.CreateDirectory(_dir);
-        string path = BundlePath(bundle.Info.Version);
-        string temp = path + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+        WriteComplete(BundlePath(bundle.Info.Version), bundle.Save);
+        WriteComplete(Path.Combine(_dir, bundle.Info.Version + ".json"),
+            stream => JsonSerializer.Serialize(stream, bundle.Info, ModelInfo.Json));
+    }
+
+    /// <summary>
+    /// Writes <paramref name="path"/> through its temporary name: <paramref name="write"/> fills <see cref="TempPath"/>, which is
+    /// flushed to disk and then renamed. A reader (or a crash) sees no file or the complete one, never a part.
+    /// </summary>
+    public static void WriteComplete(string path, Action<Stream> write)
+    {
+        string temp = TempPath(path);
+        try
         {
-            bundle.Save(stream);
-            stream.Flush(flushToDisk: true);
+            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+            {
+                write(stream);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, path, overwrite: true);
         }
-        File.Move(temp, path, overwrite: true);
-        File.WriteAllText(Path.Combine(_dir, bundle.Info.Version + ".json"), JsonSerializer.Serialize(bundle.Info, ModelInfo.Json));
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Deletes what a killed training left: temporary files (<c>*.tmp</c>) and the empty <c>vN.bundle</c> reservations older
+    /// Attunes made, unless <c>active</c> names one (loading it then fails loudly, and a fresh version is trained). Called once
+    /// at start, before any training; returns the names removed.
+    /// </summary>
+    public IReadOnlyList<string> RemoveOrphans()
+    {
+        lock (_gate)
+        {
+            if (!Directory.Exists(_dir)) return [];
+            var removed = new List<string>();
+            string? active = ActiveVersion;
+            foreach (string file in Directory.EnumerateFiles(_dir))
+            {
+                string name = Path.GetFileName(file);
+                bool orphan = name.EndsWith(".tmp", StringComparison.Ordinal)
+                    || (name.EndsWith(".bundle", StringComparison.Ordinal) && new FileInfo(file).Length == 0 && name != active + ".bundle");
+                if (!orphan) continue;
+                File.Delete(file);
+                removed.Add(name);
+            }
+            return removed;
+        }
     }
 
     /// <exception cref="InvalidDataException">The bundle is empty, truncated, damaged or of a newer format; the message names the file.</exception>
@@ -86,8 +138,7 @@ public sealed class ModelRepository(string dataDirectory, int keep)
     {
         Directory.CreateDirectory(_dir);
         string path = Path.Combine(_dir, "active");
-        File.WriteAllText(path + ".tmp", version);
-        File.Move(path + ".tmp", path, overwrite: true);
+        WriteComplete(path, stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(version)));
         Prune(version, keepAlso ?? []);
     }
 

@@ -14,12 +14,21 @@ internal static class CommonOptions
         DefaultValueFactory = _ => "./data",
     };
 
+    /// <summary>Exit code of a <c>--data</c> folder or input file that cannot be used (a file, unreadable, not a store).</summary>
+    public const int ExitBadPath = 2;
+
     /// <summary>
-    /// Opens the store of <c>--data</c> for <c>attune COMMAND</c>; when another process owns the folder, prints one line naming
-    /// it and returns null (exit with <see cref="ExitFolderInUse"/>).
+    /// Opens the store of <c>--data</c> for <c>attune COMMAND</c>. When another process owns the folder, or the path cannot hold
+    /// a store (a file, no permission, a damaged database), prints one line saying so and returns null with the exit code.
     /// </summary>
-    public static SqliteStore? OpenStore(string directory, string command)
+    public static SqliteStore? OpenStore(string directory, string command, out int exitCode)
     {
+        exitCode = ExitBadPath;
+        if (DataFolderProblem(directory) is { } problem)
+        {
+            Console.Error.WriteLine($"attune: {problem}");
+            return null;
+        }
         try
         {
             return SqliteStore.Open(new SqliteStoreOptions { DataDirectory = directory, Owner = "attune " + command });
@@ -27,7 +36,32 @@ internal static class CommonOptions
         catch (DataFolderInUseException e)
         {
             Console.Error.WriteLine($"attune: {e.Message}");
+            exitCode = ExitFolderInUse;
+            return null;
+        }
+        catch (Exception e) when (IsBadStore(e))
+        {
+            Console.Error.WriteLine($"attune: --data {directory}: {e.Message}");
             return null;
         }
     }
+
+    /// <summary>Why <paramref name="directory"/> cannot be a data folder (a file; cannot be created), or null when it can.</summary>
+    public static string? DataFolderProblem(string directory)
+    {
+        if (File.Exists(directory)) return $"--data {directory} is a file; give a folder (it is created when missing)";
+        try
+        {
+            Directory.CreateDirectory(directory);
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            return $"--data {directory}: the folder cannot be created ({e.Message})";
+        }
+    }
+
+    /// <summary>What opening a store throws for a path or file it cannot use (not a bug: one line, no stack trace).</summary>
+    public static bool IsBadStore(Exception e) =>
+        e is IOException or UnauthorizedAccessException or System.Data.Common.DbException or InvalidOperationException;
 }

@@ -31,8 +31,8 @@ internal static class DemoCommand
                 return 2;
             }
             string dir = result.GetValue(data)!;
-            await using var store = CommonOptions.OpenStore(dir, "demo");
-            if (store is null) return CommonOptions.ExitFolderInUse;
+            await using var store = CommonOptions.OpenStore(dir, "demo", out int exitCode);
+            if (store is null) return exitCode;
             var stats = await store.GetStatsAsync(ct);
             if (stats.Events > 0 || stats.Items > 0)
             {

@@ -48,9 +48,16 @@ internal static class ImportCommand
             var report = new ImportReport();
             var time = TimeProvider.System;
             var clock = Stopwatch.StartNew();
-            await using var store = CommonOptions.OpenStore(result.GetValue(data)!, "import");
-            if (store is null) return CommonOptions.ExitFolderInUse;
-            await using var stream = new FileStream(input.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+            await using var store = CommonOptions.OpenStore(result.GetValue(data)!, "import", out int exitCode);
+            if (store is null) return exitCode;
+            FileStream stream;
+            try { stream = new FileStream(input.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"attune: {input.FullName} cannot be read ({e.Message})");
+                return CommonOptions.ExitBadPath;
+            }
+            await using var inputStream = stream;
             long stored = await ProgressReporter.RunAsync($"Importing {input.Name}", input.Length, "bytes", async progress =>
             {
                 long n = 0;

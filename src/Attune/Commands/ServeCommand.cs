@@ -5,6 +5,7 @@ using Attune.Storage;
 using Attune.Storage.Sqlite;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Attune.Cli.Commands;
 
@@ -13,7 +14,10 @@ internal static class ServeCommand
     public static Command Create()
     {
         var data = CommonOptions.Data();
-        var urls = new Option<string>("--urls") { Description = "Addresses to listen on, ';'-separated", DefaultValueFactory = _ => AttuneHost.DefaultUrls };
+        var urls = new Option<string>("--urls")
+        {
+            Description = $"Addresses to listen on, ';'-separated (default: URLS or ASPNETCORE_URLS, else {AttuneHost.DefaultUrls})",
+        };
         var demo = new Option<bool>("--demo") { Description = "Load the demo shop when the store is empty" };
         var command = new Command("serve", "Run the HTTP server") { data, urls, demo };
         command.SetAction(async (result, ct) =>
@@ -25,7 +29,10 @@ internal static class ServeCommand
                 var settings = result.GetValue(demo)
                     ? DemoShop.RepeatBuyCategories.Select((c, i) => new KeyValuePair<string, string?>($"Attune:Serving:RepeatBuyCategories:{i}", c))
                     : null;
-                app = AttuneHost.Build([], result.GetValue(urls), result.GetValue(data), settings);
+                // The generic host logs a failed start with its stack trace; this command says it in one line instead (below),
+                // and anything else it does not catch still reaches the console whole. Attune runs no BackgroundService.
+                app = AttuneHost.Build([], result.GetValue(urls), result.GetValue(data), settings,
+                    b => b.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None));
             }
             catch (AttuneStartException e)
             {
@@ -42,8 +49,26 @@ internal static class ServeCommand
                 else
                     Console.WriteLine($"Store already holds {stats.Items:N0} items and {stats.Events:N0} events; demo not loaded again.");
             }
-            Console.WriteLine($"Attune is listening on {result.GetValue(urls)} (open it in a browser; API reference at /scalar/v1).");
-            await app.RunAsync();
+            try { await app.StartAsync(); }
+            catch (IOException e)
+            {
+                // Kestrel could not bind (the port is taken, the address is not this machine's): one line, not a stack trace.
+                Console.Error.WriteLine($"attune: {e.Message}");
+                await app.DisposeAsync();
+                return 2;
+            }
+            // What Kestrel bound (command line, URLS, Kestrel:Endpoints): an open server on a public address stops here.
+            var guard = app.Services.GetRequiredService<LoopbackGuard>();
+            if (guard.Refusal is not null)
+            {
+                Console.Error.WriteLine($"attune: {guard.Refusal}");
+                await app.StopAsync(CancellationToken.None);
+                await app.DisposeAsync();
+                return 2;
+            }
+            Console.WriteLine($"Attune is listening on {string.Join(";", guard.Addresses)} (open it in a browser; API reference at /scalar/v1).");
+            await app.WaitForShutdownAsync();
+            await app.DisposeAsync();
             return 0;
         });
         return command;

@@ -37,6 +37,11 @@ internal static class StatsCommand
                 Console.Error.WriteLine($"attune: {e.Message}");
                 return CommonOptions.ExitFolderInUse;
             }
+            catch (Exception e) when (CommonOptions.IsBadStore(e))
+            {
+                Console.Error.WriteLine($"attune: --data {dir}: {e.Message}");
+                return CommonOptions.ExitBadPath;
+            }
             await using var _ = store;
             var s = await store.GetStatsAsync(ct);
             var table = new Table().AddColumn("what").AddColumn(new TableColumn("count").RightAligned());

@@ -58,7 +58,15 @@ internal sealed class AttuneProcess : IAsyncDisposable
     {
         int port = FreePort();
         var url = new Uri($"http://127.0.0.1:{port}");
-        var process = Start(["serve", "--data", dataDirectory, "--urls", url.ToString().TrimEnd('/'), .. extraArgs], environment);
+        return await WaitUntilReadyAsync(Start(["serve", "--data", dataDirectory, "--urls", url.ToString().TrimEnd('/'), .. extraArgs], environment), url);
+    }
+
+    /// <summary>Starts <c>attune serve</c> without <c>--urls</c> (the environment says where), and waits for <c>/ready</c> at <paramref name="url"/>.</summary>
+    public static Task<AttuneProcess> ServeAtAsync(Uri url, string dataDirectory, IReadOnlyDictionary<string, string> environment) =>
+        WaitUntilReadyAsync(Start(["serve", "--data", dataDirectory], environment), url);
+
+    private static async Task<AttuneProcess> WaitUntilReadyAsync(Process process, Uri url)
+    {
         var attune = new AttuneProcess(process, url);
         var deadline = DateTime.UtcNow.AddSeconds(120);
         while (DateTime.UtcNow < deadline)
@@ -77,9 +85,14 @@ internal sealed class AttuneProcess : IAsyncDisposable
     }
 
     /// <summary>Runs an <c>attune</c> command to completion and returns its exit code and output.</summary>
-    public static async Task<(int ExitCode, string Output)> RunAsync(params string[] args)
+    public static Task<(int ExitCode, string Output)> RunAsync(params string[] args) => RunAsync(null, null, args);
+
+    /// <summary>Runs an <c>attune</c> command with settings in its environment, in <paramref name="workingDirectory"/> (where
+    /// <c>appsettings.json</c> is read from) when given.</summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(IReadOnlyDictionary<string, string>? environment,
+        string? workingDirectory, params string[] args)
     {
-        using var process = Start(args);
+        using var process = Start(args, environment, workingDirectory);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(5));
@@ -87,9 +100,14 @@ internal sealed class AttuneProcess : IAsyncDisposable
         return (process.ExitCode, await stdout + await stderr);
     }
 
-    private static Process Start(string[] args, IReadOnlyDictionary<string, string>? environment = null)
+    private static Process Start(string[] args, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (workingDirectory is not null) info.WorkingDirectory = workingDirectory;
+        // Nor addresses: URLS, ASPNETCORE_URLS or Kestrel endpoints from the shell would move the server.
+        foreach (string key in info.Environment.Keys.Where(k => k is "URLS" or "ASPNETCORE_URLS" or "DOTNET_URLS"
+            || k.StartsWith("Kestrel__", StringComparison.OrdinalIgnoreCase)).ToList())
+            info.Environment.Remove(key);
         info.ArgumentList.Add(DllPath);
         foreach (string a in args) info.ArgumentList.Add(a);
         // The child must not inherit keys or settings from the developer's shell.

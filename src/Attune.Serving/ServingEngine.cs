@@ -195,6 +195,9 @@ public sealed partial class ServingEngine : IAsyncDisposable
     /// <summary>Users whose consent turns personalization off (as live state knows them).</summary>
     public int OptedOutUsers => _context.OptedOutCount;
 
+    /// <summary>A person's consent by purpose: their record's, else the deployment's default (<see cref="ServingOptions.DefaultConsent"/>).</summary>
+    public Consent ConsentOf(string? userId) => _context.ConsentOf(userId);
+
     /// <summary>Recommendation log records dropped because the store could not keep up.</summary>
     public long DroppedLogRecords => _recommendationLog.Dropped;
 
@@ -215,7 +218,7 @@ public sealed partial class ServingEngine : IAsyncDisposable
             cursor = page.NextCursor;
         } while (cursor is not null);
         _models.LoadCatalog(items);
-        await foreach (string userId in _store.ReadOptedOutUserIdsAsync(ct).ConfigureAwait(false)) _live.SetConsent(userId, false);
+        await foreach (var (userId, consent) in _store.ReadStatedConsentsAsync(ct).ConfigureAwait(false)) _live.SetConsent(userId, consent);
         await foreach (var (anonymousId, userId) in _store.ReadIdentityLinksAsync(ct).ConfigureAwait(false)) _live.Link(anonymousId, userId);
         await _rules.ReloadAsync(ct).ConfigureAwait(false);
         await Recipes.LoadAsync(ct).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using Attune.Model;
 using Attune.Serving.Models;
 using Attune.Serving.Scenarios;
 
@@ -32,6 +33,12 @@ public sealed class ServingOptions
 
     /// <summary>Store every answer's id and items so later events carrying the id are attributed. <value>The default value is <see langword="true"/>.</value></summary>
     public bool LogRecommendations { get; set; } = true;
+
+    /// <summary>
+    /// The consent of people whose record states none, and of anonymous visitors (an opt-in region sets some or all purposes
+    /// false: <c>Attune:Serving:DefaultConsent:Personalization=false</c>). <value>The default value is every purpose given.</value>
+    /// </summary>
+    public Consent DefaultConsent { get; set; } = new();
 
     /// <summary>Retention: event type → the most days its events are kept (e.g. <c>view: 90</c>); a type not named is kept
     /// until the person is erased. Purged in the background in small batches. <value>The default value is empty.</value></summary>

@@ -55,14 +55,23 @@ public sealed partial class SqliteStore
         return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is long seq ? seq : 0;
     }
 
-    public async IAsyncEnumerable<string> ReadOptedOutUserIdsAsync([EnumeratorCancellation] CancellationToken ct = default)
+    public async IAsyncEnumerable<(string UserId, Consent Consent)> ReadStatedConsentsAsync([EnumeratorCancellation] CancellationToken ct = default)
     {
         await using var c = OpenRead();
         await using var cmd = c.CreateCommand();
-        // Consent is stored inside the user's JSON; JSON false reads as 0.
-        cmd.CommandText = "SELECT id FROM profiles WHERE kind = 0 AND doc IS NOT NULL AND json_extract(doc, '$.consent.personalization') = 0";
+        // Consent is stored inside the user's JSON; a purpose absent from it (records from before purposes) is given.
+        cmd.CommandText = """
+            SELECT id, json_extract(doc, '$.consent.personalization'), json_extract(doc, '$.consent.marketing'), json_extract(doc, '$.consent.analytics')
+            FROM profiles WHERE kind = 0 AND doc IS NOT NULL AND json_type(doc, '$.consent') = 'object'
+            """;
         await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        while (await r.ReadAsync(ct).ConfigureAwait(false)) yield return r.GetString(0);
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+            yield return (r.GetString(0), new Consent
+            {
+                Personalization = r.IsDBNull(1) || r.GetInt64(1) != 0,
+                Marketing = r.IsDBNull(2) || r.GetInt64(2) != 0,
+                Analytics = r.IsDBNull(3) || r.GetInt64(3) != 0,
+            });
     }
 
     public async IAsyncEnumerable<(string AnonymousId, string UserId)> ReadIdentityLinksAsync(

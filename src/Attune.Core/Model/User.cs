@@ -11,9 +11,17 @@ public sealed record User
     public DateTimeOffset? CreatedAt { get; init; }
 }
 
-/// <summary>What a person allowed.</summary>
+/// <summary>What a person allowed, by purpose.</summary>
 public sealed record Consent
 {
     /// <summary>Whether results may be personalized for this person. The default value is <see langword="true"/>.</summary>
     public bool Personalization { get; init; } = true;
+    /// <summary>Whether offers and messages (emails, pushes) may be chosen for this person. The default value is <see langword="true"/>.</summary>
+    public bool Marketing { get; init; } = true;
+    /// <summary>Whether this person may be in experiments and counted in their metrics. The default value is <see langword="true"/>.</summary>
+    public bool Analytics { get; init; } = true;
+
+    /// <summary>Every purpose withdrawn: only a suppression record is kept, and the person's events are refused.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool WithdrawnEntirely => !Personalization && !Marketing && !Analytics;
 }

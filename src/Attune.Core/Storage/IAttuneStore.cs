@@ -85,8 +85,8 @@ public interface IAttuneStore : IAsyncDisposable
     /// <summary>Every anonymous id that was identified, with the user it belongs to.</summary>
     IAsyncEnumerable<(string AnonymousId, string UserId)> ReadIdentityLinksAsync(CancellationToken ct = default);
 
-    /// <summary>The ids of the users whose consent turns personalization off.</summary>
-    IAsyncEnumerable<string> ReadOptedOutUserIdsAsync(CancellationToken ct = default);
+    /// <summary>Every user whose record states a consent, with it (users without one follow the deployment's default).</summary>
+    IAsyncEnumerable<(string UserId, Consent Consent)> ReadStatedConsentsAsync(CancellationToken ct = default);
 
     /// <summary>Small named JSON documents by kind (business rules, settings), ordered by id.</summary>
     Task<IReadOnlyList<StoredDocument>> ListDocumentsAsync(string kind, CancellationToken ct = default);

@@ -91,9 +91,16 @@ public sealed class RecordReader(TimeProvider time)
             {
                 foreach (var p in c.EnumerateObject())
                 {
-                    if (p.Name != "personalization") errors.Add(new($"consent.{Trim(p.Name)}", "unknown consent; known: personalization"));
+                    if (p.Name is not ("personalization" or "marketing" or "analytics"))
+                        errors.Add(new($"consent.{Trim(p.Name)}", "unknown purpose; known: personalization, marketing, analytics"));
                 }
-                consent = new Consent { Personalization = OptionalBool(c, "personalization", errors, "consent.") ?? true };
+                // A purpose left out is given (a consent object states the whole consent).
+                consent = new Consent
+                {
+                    Personalization = OptionalBool(c, "personalization", errors, "consent.") ?? true,
+                    Marketing = OptionalBool(c, "marketing", errors, "consent.") ?? true,
+                    Analytics = OptionalBool(c, "analytics", errors, "consent.") ?? true,
+                };
             }
         }
         var user = new User

@@ -36,11 +36,21 @@ public static class EventsApi
     }
 
     public static Task<IResult> IngestEvents(HttpContext context, AttuneServices s) =>
-        BatchWrite.HandleAsync(context, s, s.Reader.ReadEvent, async (events, ct) =>
+        BatchWrite.HandleAsync(context, s, (json, errors) => Collectable(s, s.Reader.ReadEvent(json, errors), errors), async (events, ct) =>
         {
             await s.Store.AppendEventsAsync(events, ct);
             await s.Serving.CatchUpAsync(ct);
         });
+
+    /// <summary>An event of a person who withdrew every purpose (or, with no user id, where the default withholds them all) is refused.</summary>
+    private static Event? Collectable(AttuneServices s, Event? e, List<FieldError> errors)
+    {
+        if (e is null || !s.Serving.ConsentOf(e.UserId).WithdrawnEntirely) return e;
+        errors.Add(new FieldError(e.UserId is null ? "anonymousId" : "userId",
+            e.UserId is null ? "this deployment collects nothing from anonymous visitors by default (Serving:DefaultConsent)"
+                : "this person withdrew consent for every purpose: their events are not collected"));
+        return null;
+    }
 
     public static async Task<IResult> Identify(HttpContext context, AttuneServices s)
     {

@@ -17,7 +17,9 @@ public static class UsersApi
         api.MapPost("/", UpsertUsers)
             .WithName("UpsertUsers")
             .WithSummary("Create or replace users")
-            .WithDescription("One user or an array of up to 10,000. A record without consent keeps the consent given before.")
+            .WithDescription("One user or an array of up to 10,000. A record without consent keeps the consent given before. " +
+                "consent: {personalization, marketing, analytics} (a purpose left out is given); withdrawing every purpose erases " +
+                "what is held about the person and keeps only a suppression record, and their events are refused from then on.")
             .WithMetadata(new RequiredScope(Scope.Admin))
             .Accepts<User[]>("application/json")
             .Produces<BatchResult>()
@@ -80,6 +82,16 @@ public static class UsersApi
         {
             await s.Store.UpsertUsersAsync(users, ct);
             await s.Serving.CatchUpAsync(ct);
+            // Every purpose withdrawn: what is held about them is erased, and a suppression record (id and consent) is kept
+            // so their events are refused from now on.
+            foreach (var user in users)
+            {
+                if (user.Consent is not { WithdrawnEntirely: true } consent) continue;
+                if (await s.Store.GetProfileAsync(user.Id, false, ct) is { EventCount: 0, AnonymousIds.Count: 0 } && user.Attributes.Count == 0) continue;
+                await s.Serving.EraseAsync(user.Id, anonymous: false, Security.ApiKeyMiddleware.KeyName(context), ct);
+                await s.Store.UpsertUsersAsync([new User { Id = user.Id, Consent = consent, CreatedAt = s.Time.GetUtcNow() }], ct);
+                await s.Serving.CatchUpAsync(ct);
+            }
         });
 
     public static async Task<IResult> GetUser(string id, AttuneServices s, CancellationToken ct)

@@ -160,7 +160,10 @@ internal sealed class Answers(ServingModels models, RecipeBook recipes, LiveUpda
         if (request.Recipe is null)
         {
             // A request that names its recipe is outside experiments; the others go where the holdout or an experiment puts them.
-            assignment = experiments.Route(new RouteRequest(request.UserId, request.AnonymousId, request.Scenario, () => attributes.For(request)));
+            // Experiments are analytics: a person who did not give it (or an anonymous visitor where the default withholds it)
+            // is never assigned, exposed or counted, and gets the default recipe.
+            if (context.ConsentOf(request.UserId).Analytics)
+                assignment = experiments.Route(new RouteRequest(request.UserId, request.AnonymousId, request.Scenario, () => attributes.For(request)));
             // A variant's recipe deleted while the experiment runs: the default serves (GET /v1/experiments/{id} warns).
             if (assignment?.Recipe is not { } name || !recipes.TryGet(name, out recipe)) recipe = recipes.Default;
         }
@@ -229,7 +232,7 @@ internal sealed class Answers(ServingModels models, RecipeBook recipes, LiveUpda
             return;
         }
         var (id, anonymous) = live.Profiles.Owner(request.UserId, request.AnonymousId);
-        bool personalized = anonymous || !context.IsOptedOut(id);
+        bool personalized = context.ConsentOf(anonymous ? null : id).Personalization;
         long windowStart = time.GetUtcNow().ToUnixTimeMilliseconds() - (long)(context.Options.FrequencyCapWindowHours * 3_600_000);
         person.Load(state, live.Profiles, id, anonymous, personalized, windowStart);
     }

@@ -79,7 +79,7 @@ internal sealed class LiveUpdates(ServingModels models, ServingContext context)
     {
         foreach (var user in users)
         {
-            if (user.Consent is { } consent) context.SetConsent(user.Id, consent.Personalization);
+            if (user.Consent is { } consent) context.SetConsent(user.Id, consent);
             UserChanged?.Invoke(user.Id);
         }
     }
@@ -89,7 +89,7 @@ internal sealed class LiveUpdates(ServingModels models, ServingContext context)
 
     public void UserDeleted(string id)
     {
-        context.SetConsent(id, true);
+        context.SetConsent(id, null);
         Profiles.Forget(id);
         UserChanged?.Invoke(id);
         UserErased?.Invoke(id);
@@ -98,5 +98,5 @@ internal sealed class LiveUpdates(ServingModels models, ServingContext context)
     /// <summary>An anonymous visitor was erased.</summary>
     public void VisitorDeleted(string anonymousId) => Profiles.Forget(anonymousId);
 
-    public void SetConsent(string userId, bool personalization) => context.SetConsent(userId, personalization);
+    public void SetConsent(string userId, Consent? consent) => context.SetConsent(userId, consent);
 }

@@ -6,20 +6,33 @@ namespace Attune.Serving.Pipeline;
 /// <summary>What the pipeline needs besides the state: settings, consent, repeat-buy categories, context lookups.</summary>
 internal sealed class ServingContext(ServingOptions options)
 {
-    private readonly ConcurrentDictionary<string, byte> _optedOut = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Consent> _stated = new(StringComparer.Ordinal);
     private readonly string[] _repeatBuy = options.RepeatBuyCategories.Select(c => c.Trim('/')).Where(c => c.Length > 0).ToArray();
 
     public ServingOptions Options { get; } = options;
 
-    /// <summary>How many users opted out of personalization.</summary>
-    public int OptedOutCount => _optedOut.Count;
-
-    public bool IsOptedOut(string userId) => !_optedOut.IsEmpty && _optedOut.ContainsKey(userId);
-
-    public void SetConsent(string userId, bool personalization)
+    /// <summary>How many users turned personalization off (among those whose consent differs from the default).</summary>
+    public int OptedOutCount
     {
-        if (personalization) _optedOut.TryRemove(userId, out _);
-        else _optedOut[userId] = 0;
+        get
+        {
+            int n = 0;
+            foreach (var (_, consent) in _stated) if (!consent.Personalization) n++;
+            return n;
+        }
+    }
+
+    /// <summary>A person's consent: what their record states, else the deployment's default (anonymous visitors: the default).</summary>
+    public Consent ConsentOf(string? userId) =>
+        userId is not null && !_stated.IsEmpty && _stated.TryGetValue(userId, out var consent) ? consent : Options.DefaultConsent;
+
+    public bool IsOptedOut(string userId) => !ConsentOf(userId).Personalization;
+
+    /// <summary>Remembers a user's stated consent (null: none stated, the default applies); only those that differ from the default are kept.</summary>
+    public void SetConsent(string userId, Consent? consent)
+    {
+        if (consent is null || consent == Options.DefaultConsent) _stated.TryRemove(userId, out _);
+        else _stated[userId] = consent;
     }
 
     /// <summary>Whether an item belongs to a category people buy again (its purchase does not exclude it).</summary>

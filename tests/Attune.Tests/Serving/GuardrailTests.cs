@@ -36,11 +36,19 @@ public sealed class GuardrailTests
     public void ConsentIsRememberedPerUser()
     {
         var ctx = new ServingContext(new ServingOptions());
-        ctx.SetConsent("u1", false);
+        ctx.SetConsent("u1", new Consent { Personalization = false });
         Assert.True(ctx.IsOptedOut("u1"));
         Assert.False(ctx.IsOptedOut("u2"));
-        ctx.SetConsent("u1", true);
+        Assert.Equal(1, ctx.OptedOutCount);
+        ctx.SetConsent("u1", new Consent());
         Assert.False(ctx.IsOptedOut("u1"));
+        Assert.Equal(0, ctx.OptedOutCount);
+        // An opt-in deployment: people who stated nothing (and anonymous visitors) follow the default.
+        var optIn = new ServingContext(new ServingOptions { DefaultConsent = new Consent { Personalization = false } });
+        Assert.True(optIn.IsOptedOut("u2"));
+        Assert.False(optIn.ConsentOf(null).Personalization);
+        optIn.SetConsent("u3", new Consent());
+        Assert.False(optIn.IsOptedOut("u3"));
     }
 
     [Fact]

@@ -318,16 +318,20 @@ public abstract class StoreContractTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task OptedOutUsersAreExactlyThoseWhoseConsentTurnsPersonalizationOff()
+    public async Task StatedConsentsAreExactlyTheUsersWhoseRecordStatesOneWithEveryPurpose()
     {
         await Store.UpsertUsersAsync([
             new User { Id = "yes", Consent = new Consent { Personalization = true } },
-            new User { Id = "no", Consent = new Consent { Personalization = false } },
+            new User { Id = "no", Consent = new Consent { Personalization = false, Analytics = false } },
             new User { Id = "unsaid" },
         ], Ct);
-        Assert.Equal(["no"], await ListAsync(Store.ReadOptedOutUserIdsAsync(Ct)));
-        await Store.UpsertUsersAsync([new User { Id = "no", Consent = new Consent { Personalization = true } }], Ct);
-        Assert.Empty(await ListAsync(Store.ReadOptedOutUserIdsAsync(Ct)));
+        var stated = (await ListAsync(Store.ReadStatedConsentsAsync(Ct))).ToDictionary(x => x.UserId, x => x.Consent);
+        Assert.Equal(["no", "yes"], stated.Keys.Order());
+        Assert.Equal(new Consent { Personalization = false, Marketing = true, Analytics = false }, stated["no"]);
+        Assert.Equal(new Consent(), stated["yes"]);
+        await Store.UpsertUsersAsync([new User { Id = "no", Consent = new Consent { Marketing = false } }], Ct);
+        stated = (await ListAsync(Store.ReadStatedConsentsAsync(Ct))).ToDictionary(x => x.UserId, x => x.Consent);
+        Assert.Equal(new Consent { Marketing = false }, stated["no"]);
     }
 
     // ---------------------------------------------------------------- documents

@@ -1,0 +1,102 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Attune.Demo;
+using Attune.Storage.Sqlite;
+using Attune.Tests.Server;
+
+namespace Attune.Tests.Trust;
+
+/// <summary>Consent by purpose through the real server: analytics keeps people out of experiments, withdrawing everything
+/// erases them and refuses their events, and a deployment's default governs people who stated nothing.</summary>
+public sealed class ConsentTests : IAsyncLifetime
+{
+    private readonly TempDirectory _dir = TestPaths.NewTempDirectory();
+    private TestServer _server = null!;
+    private HttpClient Client => _server.Client;
+
+    public async ValueTask InitializeAsync()
+    {
+        await using (var store = SqliteStore.Open(new SqliteStoreOptions { DataDirectory = _dir.Path, FullSync = false }))
+        {
+            var shop = DemoShop.Generate(new DemoOptions { Users = 200, Items = 150, Days = 14, Seed = 3, End = DemoOptions.DefaultEnd(TimeProvider.System) });
+            await DemoLoader.LoadAsync(store, shop);
+        }
+        await StartAsync(null);
+    }
+
+    private async Task StartAsync(IDictionary<string, string?>? settings)
+    {
+        if (_server is not null) await _server.DisposeAsync();
+        _server = await TestServer.StartAsync(settings, _dir.Path);
+        for (int i = 0; i < 600 && !(await Client.GetAsync("/ready")).IsSuccessStatusCode; i++) await Task.Delay(50);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        _dir.Dispose();
+    }
+
+    private static StringContent Json(string s) => new(s, System.Text.Encoding.UTF8, "application/json");
+
+    [Fact]
+    public async Task WithoutAnalyticsConsentAPersonIsNeverInAnExperiment()
+    {
+        await HttpAssert.Ok(await Client.PostAsync("/v1/experiments", Json("""
+            {"id": "everyone", "variants": [{"key": "control", "recipe": "default", "weight": 0.5}, {"key": "treatment", "recipe": "non-personal", "weight": 0.5}],
+             "scenarios": ["for-you"], "metrics": {"primary": "conversion"}}
+            """)));
+        await HttpAssert.Ok(await Client.PostAsync("/v1/experiments/everyone/start", null));
+        await HttpAssert.Ok(await Client.PostAsJsonAsync("/v1/users", new { id = "u00003", consent = new { analytics = false } }));
+
+        var outside = await HttpAssert.Ok(await Client.GetAsync("/v1/recommendations?userId=u00003&scenario=for-you&count=3"));
+        Assert.False(outside.TryGetProperty("experiment", out _));
+        var inside = await HttpAssert.Ok(await Client.GetAsync("/v1/recommendations?userId=u00004&scenario=for-you&count=3"));
+        Assert.Equal("everyone", inside.GetProperty("experiment").GetProperty("id").GetString());
+        var user = await HttpAssert.Ok(await Client.GetAsync("/v1/users/u00003"));
+        Assert.False(user.GetProperty("consent").GetProperty("analytics").GetBoolean());
+        Assert.True(user.GetProperty("consent").GetProperty("marketing").GetBoolean()); // a purpose left out is given
+    }
+
+    [Fact]
+    public async Task WithdrawingEveryPurposeErasesThePersonKeepsASuppressionRecordAndRefusesTheirEvents()
+    {
+        var before = await HttpAssert.Ok(await Client.GetAsync("/v1/users/u00005/profile"));
+        Assert.True(before.GetProperty("eventCount").GetInt64() > 0);
+
+        await HttpAssert.Ok(await Client.PostAsJsonAsync("/v1/users",
+            new { id = "u00005", attributes = new { city = "Lyon" }, consent = new { personalization = false, marketing = false, analytics = false } }));
+
+        var record = await HttpAssert.Ok(await Client.GetAsync("/v1/users/u00005"));
+        Assert.Empty(record.GetProperty("attributes").EnumerateObject()); // only the suppression record is kept
+        Assert.False(record.GetProperty("consent").GetProperty("personalization").GetBoolean());
+        var after = await HttpAssert.Ok(await Client.GetAsync("/v1/users/u00005/profile"));
+        Assert.Equal(0, after.GetProperty("eventCount").GetInt64());
+        // Their events are refused with the reason; the good events of the same batch are kept.
+        var batch = await HttpAssert.Ok(await Client.PostAsync("/v1/events", Json("""
+            [{"type": "view", "userId": "u00005", "itemId": "i00002"}, {"type": "view", "userId": "u00006", "itemId": "i00002"}]
+            """)));
+        Assert.Equal(1, batch.GetProperty("accepted").GetInt32());
+        Assert.Contains("withdrew consent", batch.GetProperty("rejected")[0].GetRawText());
+        await HttpAssert.ProblemNaming(await Client.PostAsync("/v1/events", Json("""{"type": "view", "userId": "u00005", "itemId": "i00002"}""")),
+            HttpStatusCode.BadRequest, "userId");
+    }
+
+    [Fact]
+    public async Task AnOptInDeploymentPersonalizesOnlyThoseWhoSaidYes()
+    {
+        await StartAsync(new Dictionary<string, string?> { ["Attune:Serving:DefaultConsent:Personalization"] = "false" });
+        await HttpAssert.Ok(await Client.PostAsJsonAsync("/v1/users", new { id = "u00007", consent = new { personalization = true } }));
+
+        var visitor = await HttpAssert.Ok(await Client.GetAsync("/v1/recommendations?anonymousId=someone-new&scenario=for-you&count=3"));
+        Assert.False(visitor.GetProperty("personalized").GetBoolean());
+        // A user whose record states no consent (the demo's users all state one).
+        await HttpAssert.Ok(await Client.PostAsJsonAsync("/v1/users", new { id = "said-nothing" }));
+        await HttpAssert.Ok(await Client.PostAsync("/v1/events", Json("""{"type": "view", "userId": "said-nothing", "itemId": "i00002"}""")));
+        var unsaid = await HttpAssert.Ok(await Client.GetAsync("/v1/recommendations?userId=said-nothing&scenario=for-you&count=3"));
+        Assert.False(unsaid.GetProperty("personalized").GetBoolean());
+        var yes = await HttpAssert.Ok(await Client.GetAsync("/v1/recommendations?userId=u00007&scenario=for-you&count=3"));
+        Assert.True(yes.GetProperty("personalized").GetBoolean());
+    }
+}

@@ -27,7 +27,20 @@ public static class Explanations
         return string.Join(" › ", parts);
     }
 
-    /// <summary>The item's title, or its id when it has none.</summary>
-    public static string Title(ServingState state, int item) =>
-        state.Catalog.Columns.Items[item]?.Title is { Length: > 0 } title ? title : state.Catalog.Columns.Ids[item];
+    /// <summary>
+    /// The item's title, or its id when it has none; when another item has the same title, the title and the id
+    /// ("Trail runner (i00042)"), so that a reason never points at the wrong one of two look-alikes.
+    /// </summary>
+    public static string Title(ServingState state, int item)
+    {
+        string id = state.Catalog.Columns.Ids[item];
+        if (state.Catalog.Columns.Items[item]?.Title is not { Length: > 0 } title) return id;
+        return state.Catalog.TitleIsShared(title) ? $"{title} ({id})" : title;
+    }
+
+    /// <summary>The reason of an item a pin rule placed: it is there because a merchant put it there, not for the person.</summary>
+    public const string Pinned = "Promoted: pinned by a merchandising rule";
+
+    /// <summary>The first reason of an item a boost rule raised: the rule, then what the sources said.</summary>
+    public const string Boosted = "Promoted by a merchandising rule";
 }

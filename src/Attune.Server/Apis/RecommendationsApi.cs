@@ -215,7 +215,7 @@ public static class RecommendationsApi
                     if (v.ValueKind is JsonValueKind.True or JsonValueKind.False) explain = v.GetBoolean();
                     else errors[p.Name] = ["must be true or false"];
                     break;
-                case "fallback" when !rank:
+                case "fallback":
                     if (v.ValueKind is JsonValueKind.True or JsonValueKind.False) fallback = v.GetBoolean();
                     else errors[p.Name] = ["must be true or false"];
                     break;

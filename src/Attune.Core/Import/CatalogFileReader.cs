@@ -53,7 +53,8 @@ public static class CatalogFileReader
     {
         int size = Math.Min(options.BatchSize, Limits.MaxBatchSize);
         var errors = new List<FieldError>();
-        using var lines = new LineReader(stream);
+        TextEncodingCheck.EnsureUtf8(stream, options);
+        using var lines = new LineReader(stream, encoding: options.Encoding);
         var batch = new List<T>(size);
         IEnumerable<(long Line, ReadOnlyMemory<byte>? Json, string Field, string? Problem)> records = format == ImportFormat.Csv
             ? CsvRecords(lines, report, options, isItem)

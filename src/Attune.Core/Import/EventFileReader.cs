@@ -73,7 +73,8 @@ public static class EventFileReader
     private static IEnumerable<InteractionBatch> Iterate(Stream stream, ImportFormat format, ImportOptions options, EventType? optionType,
         ImportReport report, TimeProvider time)
     {
-        using var lines = new LineReader(stream);
+        TextEncodingCheck.EnsureUtf8(stream, options);
+        using var lines = new LineReader(stream, encoding: options.Encoding);
         var context = new EventContext(lines, options, optionType, report, time);
         EventParser parser = format switch
         {

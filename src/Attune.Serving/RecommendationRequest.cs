@@ -57,7 +57,9 @@ public sealed class Recommendation
 
 
 /// <param name="Position">1-based position in the list.</param>
-public sealed record RecommendedItem(string Id, float Score, int Position, IReadOnlyList<string> Reasons, Item? Item);
+/// <param name="ReasonItems">The ids of the items its reasons name ("Because you viewed X": X's id), in order; titles can repeat, ids do not.</param>
+public sealed record RecommendedItem(string Id, float Score, int Position, IReadOnlyList<string> Reasons, Item? Item,
+    IReadOnlyList<string>? ReasonItems = null);
 
 public sealed record RecommendationRow(string Id, string Title, string Scenario, IReadOnlyList<RecommendedItem> Items);
 

@@ -15,6 +15,9 @@ public sealed record RecommendationInput(
 
 public sealed record RecommendationItemOutput(string Id, float Score, int Position, string[] Reasons)
 {
+    /// <summary>The ids of the items the reasons name, in order (absent when they name none): titles can repeat, ids do not.</summary>
+    public string[]? ReasonItems { get; init; }
+
     /// <summary>The item fields the request asked for (<c>fields</c>: title, price, …), by name.</summary>
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Fields { get; init; }

@@ -361,6 +361,12 @@ public static class RecommendationsApi
             w.WriteStartArray("reasons");
             foreach (string r in item.Reasons) w.WriteStringValue(r);
             w.WriteEndArray();
+            if (item.ReasonItems is { Count: > 0 } named)
+            {
+                w.WriteStartArray("reasonItems");
+                foreach (string id in named) w.WriteStringValue(id);
+                w.WriteEndArray();
+            }
             if (item.Item is { } it)
             {
                 foreach (string f in fields)

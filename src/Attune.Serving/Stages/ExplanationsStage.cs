@@ -15,6 +15,7 @@ public sealed class ExplanationsStage : IRankingStage
     public void Apply(RankingContext c)
     {
         c.Reasons.Clear();
+        c.ReasonItems.Clear();
         if (!c.Request.Explain) return;
         var person = c.Person;
         bool optedOut = !person.Personalized && person.Id is not null && c.Serving.IsOptedOut(person.Id);
@@ -24,11 +25,14 @@ public sealed class ExplanationsStage : IRankingStage
             if (c.Pinned.Contains(item))
             {
                 c.Reasons.Add([Explanations.Pinned]);
+                c.ReasonItems.Add([]);
                 continue;
             }
             var (first, second) = c.TopSources(item);
+            Explanations.BeginNaming();
             string? a = Reason(c, first, item);
             string? b = second != first ? Reason(c, second, item) : null;
+            c.ReasonItems.Add(Explanations.EndNaming(c.State));
             string[] reasons = optedOut ? [a ?? "Popular right now", "Not personalized: you turned personalization off"]
                 : a is null ? [Explanations.PopularIn(c.State, item)]
                 : b is null || b == a ? [a] : [a, b];

@@ -245,6 +245,8 @@ public sealed class ServingEndToEndTests
         await attune.SendEventAsync(new EventInput("view", AnonymousId: "twin-sess", ItemId: "i00300"));
         var before = await attune.RecommendAsync(new RecommendationInput(AnonymousId: "twin-sess", Count: 10));
         Assert.Contains(before.Items, i => i.Reasons.Any(r => r.Contains(anchor.Title!) && !r.Contains("(i00300)")));
+        // Whatever the text, the items a reason names are listed by id.
+        Assert.All(before.Items.Where(i => i.Reasons.Any(r => r.Contains(anchor.Title!))), i => Assert.Contains("i00300", i.ReasonItems ?? []));
 
         // Another item with the same title: "Because you viewed <title>" would not say which one.
         var twin = await server.Client.PostAsJsonAsync("/v1/items", new { id = "twin-of-300", title = anchor.Title!.ToUpperInvariant() });

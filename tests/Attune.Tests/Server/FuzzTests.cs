@@ -115,6 +115,7 @@ public sealed class FuzzTests : IAsyncLifetime
         for (int i = 0; i < 200 && !(await _server.Client.GetAsync("/ready")).IsSuccessStatusCode; i++) await Task.Delay(50);
         var random = new Random(11_07);
         int cases = 0;
+        var statuses = new SortedDictionary<int, int>();
         foreach (var (method, path, fields) in Endpoints)
         {
             for (int round = 0; round < 60; round++)
@@ -141,6 +142,7 @@ public sealed class FuzzTests : IAsyncLifetime
                 string answer = await r.Content.ReadAsStringAsync();
                 Assert.True((int)r.StatusCode < 500, $"{method} {path}: {(int)r.StatusCode} for {Shorten(json)}: {Shorten(answer)}");
                 if ((int)r.StatusCode >= 400) Assert.Equal("application/problem+json", r.Content.Headers.ContentType?.MediaType);
+                statuses[(int)r.StatusCode] = statuses.GetValueOrDefault((int)r.StatusCode) + 1;
                 cases++;
             }
         }
@@ -156,6 +158,11 @@ public sealed class FuzzTests : IAsyncLifetime
             cases++;
         }
         Assert.True(cases >= 800, $"corpus size {cases}");
+        // The corpus must reach the handlers: some mutated requests still succeed, most are refused field by field.
+        string histogram = string.Join(", ", statuses.Select(kv => $"{kv.Key}: {kv.Value}"));
+        Assert.True(statuses.Where(kv => kv.Key < 300).Sum(kv => kv.Value) >= 20, histogram);
+        Assert.True(statuses.GetValueOrDefault(400) >= 300, histogram);
+        Assert.False(statuses.ContainsKey(401), histogram);
     }
 
     private static string Shorten(string s) => s.Length <= 400 ? s : s[..400] + "…";

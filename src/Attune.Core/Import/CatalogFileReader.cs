@@ -71,6 +71,12 @@ public static class CatalogFileReader
             try
             {
                 using var doc = JsonDocument.Parse(json!.Value, AttuneJson.DocumentOptions);
+                // As the HTTP API: an unpaired surrogate escape or a field given twice rejects the record, naming the field.
+                if (JsonTextCheck.Scan(json.Value.Span, 1) is [var textProblem, ..])
+                {
+                    report.Reject(line, textProblem.Field, textProblem.Message, options.MaxErrors);
+                    continue;
+                }
                 record = read(reader, doc.RootElement, errors);
             }
             catch (JsonException ex)

@@ -51,4 +51,23 @@ public sealed class EncodingTests
         }
         Assert.Equal(["u1", "u2", "ué"], users);
     }
+
+    [Fact]
+    public void JsonLinesWithAnUnpairedSurrogateOrARepeatedFieldRejectOnlyThatLine()
+    {
+        var report = new ImportReport();
+        string events = "{\"type\":\"view\",\"userId\":\"u1\",\"itemId\":\"i1\"}\n{\"type\":\"view\",\"userId\":\"\\ud800\",\"itemId\":\"i1\"}\n";
+        int stored = EventFileReader.ReadBatches(new MemoryStream(Encoding.UTF8.GetBytes(events)), ImportFormat.Jsonl, new ImportOptions(), report, FixedTime.Default)
+            .Sum(b => b.Count);
+        Assert.Equal(1, stored);
+        Assert.Contains(report.Errors, e => e.Line == 2 && e.Field == "userId");
+
+        report = new ImportReport();
+        string items = "{\"id\":\"i1\",\"title\":\"A\"}\n{\"id\":\"i2\",\"title\":\"B\",\"title\":\"C\"}\n{\"id\":\"i3\",\"title\":\"\\udc00\"}\n";
+        var read = CatalogFileReader.ReadItems(new MemoryStream(Encoding.UTF8.GetBytes(items)), ImportFormat.Jsonl, new ImportOptions(), report, FixedTime.Default)
+            .SelectMany(b => b).Select(i => i.Id).ToList();
+        Assert.Equal(["i1"], read);
+        Assert.Contains(report.Errors, e => e.Line == 2 && e.Field == "title");
+        Assert.Contains(report.Errors, e => e.Line == 3 && e.Field == "title");
+    }
 }

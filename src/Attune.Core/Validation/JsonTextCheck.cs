@@ -16,8 +16,45 @@ public static class JsonTextCheck
     {
         public bool IsArray;
         public int Index = -1;
+        /// <summary>The current field's name when it was escaped; else it is read from the input when a path needs it.</summary>
         public string? Name;
-        public readonly HashSet<string> Names = new(StringComparer.Ordinal);
+        public bool HasName;
+        public int NameStart, NameLength;
+        // The object's field names seen so far: as byte ranges of the input while they are few and unescaped (no allocation
+        // for the usual small record), as strings beyond that.
+        public readonly List<(int Start, int Length)> Raw = [];
+        public HashSet<string>? Big;
+
+        public void Reset(bool isArray)
+        {
+            IsArray = isArray;
+            Index = -1;
+            Name = null;
+            HasName = false;
+            Raw.Clear();
+            Big = null;
+        }
+
+        /// <summary>Adds a name; false when the object already has it.</summary>
+        public bool Add(ReadOnlySpan<byte> json, int start, int length, string? unescaped)
+        {
+            if (Big is null && unescaped is null && Raw.Count < 16)
+            {
+                var name = json.Slice(start, length);
+                foreach (var (s, l) in Raw)
+                {
+                    if (json.Slice(s, l).SequenceEqual(name)) return false;
+                }
+                Raw.Add((start, length));
+                return true;
+            }
+            if (Big is null)
+            {
+                Big = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var (s, l) in Raw) Big.Add(System.Text.Encoding.UTF8.GetString(json.Slice(s, l)));
+            }
+            return Big.Add(unescaped ?? System.Text.Encoding.UTF8.GetString(json.Slice(start, length)));
+        }
     }
 
     /// <summary>
@@ -39,27 +76,30 @@ public static class JsonTextCheck
                     case JsonTokenType.PropertyName:
                     {
                         var frame = frames[depth - 1];
-                        string? name = ReadText(ref reader);
-                        if (name is null)
+                        // The name's text is made only when needed: for a path (lazily, below) or an escaped name.
+                        frame.Name = null;
+                        frame.HasName = false;
+                        string? unescaped = null;
+                        bool valid = reader.ValueIsEscaped ? (unescaped = Unescape(ref reader)) is not null : Utf8.IsValid(reader.ValueSpan);
+                        if (!valid)
                         {
-                            frame.Name = null;
-                            problems.Add(new(Path(frames, depth, includeLast: false), InvalidTextMessage("a field name")));
+                            problems.Add(new(Path(json, frames, depth, includeLast: false), InvalidTextMessage("a field name")));
                             break;
                         }
-                        frame.Name = name;
-                        if (!frame.Names.Add(name))
-                            problems.Add(new(Path(frames, depth, includeLast: true), "is given more than once in the same object; send each field once"));
+                        int start = (int)reader.TokenStartIndex + 1;
+                        frame.NameStart = start;
+                        frame.NameLength = reader.ValueSpan.Length;
+                        frame.Name = unescaped;
+                        frame.HasName = true;
+                        if (!frame.Add(json, start, reader.ValueSpan.Length, unescaped))
+                            problems.Add(new(Path(json, frames, depth, includeLast: true), "is given more than once in the same object; send each field once"));
                         break;
                     }
                     case JsonTokenType.StartObject or JsonTokenType.StartArray:
                     {
                         Advance(frames, depth);
                         if (frames.Count == depth) frames.Add(new Frame());
-                        var frame = frames[depth];
-                        frame.IsArray = reader.TokenType == JsonTokenType.StartArray;
-                        frame.Index = -1;
-                        frame.Name = null;
-                        frame.Names.Clear();
+                        frames[depth].Reset(reader.TokenType == JsonTokenType.StartArray);
                         depth++;
                         break;
                     }
@@ -68,8 +108,8 @@ public static class JsonTextCheck
                         break;
                     case JsonTokenType.String:
                         Advance(frames, depth);
-                        if (ReadText(ref reader) is null)
-                            problems.Add(new(Path(frames, depth, includeLast: true), InvalidTextMessage("the text")));
+                        if (reader.ValueIsEscaped ? Unescape(ref reader) is null : !Utf8.IsValid(reader.ValueSpan))
+                            problems.Add(new(Path(json, frames, depth, includeLast: true), InvalidTextMessage("the text")));
                         break;
                     default:
                         Advance(frames, depth);
@@ -104,11 +144,9 @@ public static class JsonTextCheck
         if (depth > 0 && frames[depth - 1].IsArray) frames[depth - 1].Index++;
     }
 
-    /// <summary>The token's text, or null when it is not valid UTF-8 or unescapes to an unpaired surrogate.</summary>
-    private static string? ReadText(ref Utf8JsonReader reader)
+    /// <summary>An escaped token's text, or null when it is not valid UTF-8 or unescapes to an unpaired surrogate.</summary>
+    private static string? Unescape(ref Utf8JsonReader reader)
     {
-        if (!reader.ValueIsEscaped && !reader.HasValueSequence)
-            return Utf8.IsValid(reader.ValueSpan) ? reader.GetString() : null;
         try
         {
             string s = reader.GetString()!;
@@ -120,7 +158,7 @@ public static class JsonTextCheck
         }
     }
 
-    private static string Path(List<Frame> frames, int depth, bool includeLast)
+    private static string Path(ReadOnlySpan<byte> json, List<Frame> frames, int depth, bool includeLast)
     {
         var sb = new System.Text.StringBuilder();
         for (int i = 0; i < depth; i++)
@@ -132,10 +170,11 @@ public static class JsonTextCheck
             {
                 if (f.Index >= 0) sb.Append('[').Append(f.Index).Append(']');
             }
-            else if (f.Name is not null)
+            else if (f.HasName)
             {
+                string name = f.Name ?? System.Text.Encoding.UTF8.GetString(json.Slice(f.NameStart, f.NameLength));
                 if (sb.Length > 0) sb.Append('.');
-                sb.Append(f.Name.Length <= 64 ? f.Name : f.Name[..64] + "…");
+                sb.Append(name.Length <= 64 ? name : name[..64] + "…");
             }
         }
         return sb.ToString();

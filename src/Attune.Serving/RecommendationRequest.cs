@@ -26,6 +26,11 @@ public sealed class RecommendationRequest
     public int? LocalHour { get; init; }
     /// <summary>For <c>/v1/rank</c>: the caller's candidates, to be ordered for the person.</summary>
     public IReadOnlyList<string>? Candidates { get; init; }
+    /// <summary>
+    /// Item scenarios (<c>similar</c>, <c>complementary</c>): when none of <see cref="ItemIds"/> is known, answer without the
+    /// anchor (popular items) and mark the answer <see cref="Recommendation.Fallback"/> instead of failing with 404.
+    /// </summary>
+    public bool Fallback { get; init; }
 }
 
 /// <summary>One answer: what to show, in order, why, and which model said so.</summary>
@@ -46,16 +51,22 @@ public sealed class Recommendation
     public IReadOnlyList<RecommendationRow>? Rows { get; init; }
     /// <summary><c>/v1/rank</c> only: candidates that are not in the catalog (not ranked).</summary>
     public IReadOnlyList<string>? Unknown { get; init; }
+    /// <summary>True when an item scenario's anchors were all unknown and the caller asked for a fallback: popular items instead.</summary>
+    public bool Fallback { get; internal set; }
 }
 
 
 /// <param name="Position">1-based position in the list.</param>
-public sealed record RecommendedItem(string Id, float Score, int Position, IReadOnlyList<string> Reasons, Item? Item);
+/// <param name="ReasonItems">The ids of the items its reasons name ("Because you viewed X": X's id), in order; titles can repeat, ids do not.</param>
+public sealed record RecommendedItem(string Id, float Score, int Position, IReadOnlyList<string> Reasons, Item? Item,
+    IReadOnlyList<string>? ReasonItems = null);
 
 public sealed record RecommendationRow(string Id, string Title, string Scenario, IReadOnlyList<RecommendedItem> Items);
 
 /// <summary>A request the engine cannot answer as asked: the HTTP layer turns it into a 400 naming <see cref="Field"/>.</summary>
-public sealed class RecommendationException(string field, string message) : Exception(message)
+public sealed class RecommendationException(string field, string message, int status = 400) : Exception(message)
 {
     public string Field { get; } = field;
+    /// <summary>400 for a request that cannot be answered as asked; 404 when what it names does not exist (an item page's item).</summary>
+    public int Status { get; } = status;
 }

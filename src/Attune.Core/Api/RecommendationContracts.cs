@@ -11,10 +11,13 @@ namespace Attune.Api;
 public sealed record RecommendationInput(
     string? UserId = null, string? AnonymousId = null, string? Scenario = null, string? Recipe = null, int? Count = null,
     Dictionary<string, object>? Context = null, string? ItemId = null, string[]? ItemIds = null, string? Filter = null,
-    string[]? Exclude = null, bool? Explain = null, string[]? Fields = null, string[]? Candidates = null);
+    string[]? Exclude = null, bool? Explain = null, string[]? Fields = null, string[]? Candidates = null, bool? Fallback = null);
 
 public sealed record RecommendationItemOutput(string Id, float Score, int Position, string[] Reasons)
 {
+    /// <summary>The ids of the items the reasons name, in order (absent when they name none): titles can repeat, ids do not.</summary>
+    public string[]? ReasonItems { get; init; }
+
     /// <summary>The item fields the request asked for (<c>fields</c>: title, price, …), by name.</summary>
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Fields { get; init; }
@@ -24,7 +27,7 @@ public sealed record RecommendationRowOutput(string Id, string Title, string Sce
 
 public sealed record RecommendationOutput(
     string RecommendationId, string Scenario, string? Recipe, ServedExperiment? Experiment, string? ModelVersion, bool Personalized, string? Title, RecommendationItemOutput[] Items,
-    RecommendationRowOutput[]? Rows, string[]? Unknown);
+    RecommendationRowOutput[]? Rows, string[]? Unknown, bool Fallback = false);
 
 /// <summary>The experiment an answer was served under.</summary>
 /// <param name="Id">The experiment id, or <c>holdout</c> for the global holdout.</param>

@@ -53,7 +53,8 @@ public static class CatalogFileReader
     {
         int size = Math.Min(options.BatchSize, Limits.MaxBatchSize);
         var errors = new List<FieldError>();
-        using var lines = new LineReader(stream);
+        TextEncodingCheck.EnsureUtf8(stream, options);
+        using var lines = new LineReader(stream, encoding: options.Encoding);
         var batch = new List<T>(size);
         IEnumerable<(long Line, ReadOnlyMemory<byte>? Json, string Field, string? Problem)> records = format == ImportFormat.Csv
             ? CsvRecords(lines, report, options, isItem)
@@ -70,6 +71,12 @@ public static class CatalogFileReader
             try
             {
                 using var doc = JsonDocument.Parse(json!.Value, AttuneJson.DocumentOptions);
+                // As the HTTP API: an unpaired surrogate escape or a field given twice rejects the record, naming the field.
+                if (JsonTextCheck.Scan(json.Value.Span, 1) is [var textProblem, ..])
+                {
+                    report.Reject(line, textProblem.Field, textProblem.Message, options.MaxErrors);
+                    continue;
+                }
                 record = read(reader, doc.RootElement, errors);
             }
             catch (JsonException ex)

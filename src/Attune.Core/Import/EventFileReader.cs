@@ -73,7 +73,8 @@ public static class EventFileReader
     private static IEnumerable<InteractionBatch> Iterate(Stream stream, ImportFormat format, ImportOptions options, EventType? optionType,
         ImportReport report, TimeProvider time)
     {
-        using var lines = new LineReader(stream);
+        TextEncodingCheck.EnsureUtf8(stream, options);
+        using var lines = new LineReader(stream, encoding: options.Encoding);
         var context = new EventContext(lines, options, optionType, report, time);
         EventParser parser = format switch
         {
@@ -207,7 +208,7 @@ public static class EventFileReader
             bool badTime = hasTime && !C.TryParseTime(timeText, out ms);
             string? timeProblem = badTime ? null : C.Window.Check(ms);
             var type = hasValue ? _withValue : _withoutValue;
-            var typeProblem = ImportValues.TypeProblem(type, true, hasValue);
+            var typeProblem = ImportValues.TypeProblem(type, true, hasValue, hasValue && !badValue ? value : null);
 
             if (user is null || item is null || badValue || badTime || timeProblem is not null || typeProblem is not null)
             {
@@ -585,7 +586,7 @@ public static class EventFileReader
                     _errors.Add(("channel", $"unknown channel '{ImportValues.Shorten(channelText)}'; known: {string.Join(", ", Channels.Known)}"));
             }
 
-            if (type is { } et && ImportValues.TypeProblem(et, !Cell(_item).IsEmpty, !valueText.IsEmpty) is { } tp)
+            if (type is { } et && ImportValues.TypeProblem(et, !Cell(_item).IsEmpty, !valueText.IsEmpty, value) is { } tp)
                 _errors.Add(tp);
 
             if (_errors.Count > 0)
@@ -636,6 +637,14 @@ public static class EventFileReader
                 catch (JsonException ex)
                 {
                     C.Reject(n, "", "invalid JSON: " + ex.Message);
+                    continue;
+                }
+                catch (InvalidOperationException)
+                {
+                    // A string the document accepted but cannot be read as text (an unpaired surrogate escape): name its field.
+                    var problem = JsonTextCheck.Scan(System.Text.Encoding.UTF8.GetBytes(line.ToString()), 1) is [var p, ..]
+                        ? p : new FieldError("", "holds text that is not valid Unicode");
+                    C.Reject(n, problem.Field, problem.Message);
                     continue;
                 }
                 EventType type = default;

@@ -30,6 +30,12 @@ public sealed record ImportOptions
     /// </summary>
     public TimeSpan TimeOffset { get; init; }
 
+    /// <summary>
+    /// The file's text encoding; null means UTF-8, checked before anything is imported (a file that is not UTF-8 stops the
+    /// import with the line). Give one (<see cref="System.Text.Encoding.Latin1"/>) to transcode a file from it.
+    /// </summary>
+    public System.Text.Encoding? Encoding { get; init; }
+
     /// <summary>Rows per batch. Item and user batches are capped at <see cref="Validation.Limits.MaxBatchSize"/>.</summary>
     public int BatchSize { get; init; } = 50_000;
 

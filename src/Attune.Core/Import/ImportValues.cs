@@ -184,10 +184,12 @@ internal static class ImportValues
     /// A problem that the event type itself causes for a row (same rules as the HTTP API): item event types need an item,
     /// ratings need a value, searches need a query (which only jsonl files can carry).
     /// </summary>
-    public static (string Field, string Message)? TypeProblem(EventType type, bool hasItem, bool hasValue)
+    public static (string Field, string Message)? TypeProblem(EventType type, bool hasItem, bool hasValue, double? value = null)
     {
         if (!hasItem && EventTypes.RequiresItem(type)) return ("itemId", $"is required for '{EventTypes.NameOf(type)}' events");
         if (!hasValue && type == EventType.Rating) return ("value", "is required for 'rating' events (the rating)");
+        if (value < 0 && !EventTypes.AllowsNegativeValue(type))
+            return ("value", $"must not be negative for '{EventTypes.NameOf(type)}' events (only refund takes negative values)");
         if (type == EventType.Search) return ("query", "is required for 'search' events; only jsonl files can carry a query");
         return null;
     }

@@ -3,7 +3,7 @@ using System.Text;
 namespace Attune.Import;
 
 /// <summary>
-/// Reads lines of a UTF-8 (or BOM-marked) text stream as spans over one reusable buffer, so reading a line allocates nothing.
+/// Reads lines of a UTF-8 (or BOM-marked, or given) text stream as spans over one reusable buffer, so reading a line allocates nothing.
 /// A line ends at <c>\n</c>; a <c>\r</c> before it is dropped. A span is valid until the next <see cref="TryReadLine"/>.
 /// </summary>
 internal sealed class LineReader : IDisposable
@@ -16,9 +16,9 @@ internal sealed class LineReader : IDisposable
     private int _pos, _len;
     private bool _eof;
 
-    public LineReader(Stream stream, int bufferChars = 1 << 20)
+    public LineReader(Stream stream, int bufferChars = 1 << 20, Encoding? encoding = null)
     {
-        _reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 20, leaveOpen: true);
+        _reader = new StreamReader(stream, encoding ?? Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 20, leaveOpen: true);
         _buffer = new char[bufferChars];
     }
 

@@ -103,6 +103,9 @@ public static class EventTypes
         _ => false,
     };
 
+    /// <summary>Whether an event of this type may carry a negative value (a refund's amount); custom types decide for themselves.</summary>
+    public static bool AllowsNegativeValue(EventType type) => type == EventType.Refund;
+
     public static FeedbackKind FeedbackOf(EventType type) => type switch
     {
         EventType.View or EventType.Click or EventType.AddToCart or EventType.Purchase or EventType.Rating

@@ -150,6 +150,8 @@ public sealed class RecordReader(TimeProvider time)
         double? value = OptionalNumber(e, "value", errors, min: null);
         if (builtIn == EventType.Rating && value is null && errors.Count == before)
             errors.Add(new("value", "is required for 'rating' events (the rating)"));
+        if (value < 0 && builtIn is { } vt && !EventTypes.AllowsNegativeValue(vt))
+            errors.Add(new("value", $"must not be negative for '{type}' events (only refund and custom types take negative values)"));
 
         before = errors.Count;
         string? query = OptionalString(e, "query", Limits.MaxShortText, errors);
@@ -267,13 +269,29 @@ public sealed class RecordReader(TimeProvider time)
     {
         if (s.Length == 0) return "must not be empty";
         if (s.Length > Limits.MaxIdLength) return $"must be at most {Limits.MaxIdLength} characters (got {s.Length})";
-        foreach (char c in s)
+        for (int i = 0; i < s.Length; i++)
         {
+            char c = s[i];
             if (char.IsControl(c)) return "must not contain control characters";
+            if (IsInvisibleOrBidi(c))
+                return $"must not contain invisible or direction-changing characters (U+{(int)c:X4} at {i}): two ids that look alike must be alike";
+            if (char.IsSurrogate(c))
+            {
+                if (char.IsHighSurrogate(c) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1])) { i++; continue; }
+                return "must be valid Unicode (an unpaired surrogate)";
+            }
         }
         if (char.IsWhiteSpace(s[0]) || char.IsWhiteSpace(s[^1])) return "must not start or end with whitespace";
         return null;
     }
+
+    /// <summary>
+    /// Zero-width characters (U+200B–U+200D, U+2060, U+FEFF) and bidi embeddings, overrides and isolates (U+202A–U+202E,
+    /// U+2066–U+2069, and the marks U+200E, U+200F, U+061C): invisible, so an id holding one looks like another id.
+    /// </summary>
+    public static bool IsInvisibleOrBidi(char c) =>
+        c is >= '\u200B' and <= '\u200F' or >= '\u202A' and <= '\u202E' or >= '\u2060' and <= '\u2064' or >= '\u2066' and <= '\u2069'
+            or '\uFEFF' or '\u061C';
 
     private static string? OptionalString(JsonElement e, string name, int maxLength, List<FieldError> errors)
     {

@@ -25,6 +25,11 @@ internal static class BatchWrite
             for (int i = 0; i < body.Records.Count; i++)
             {
                 errors.Clear();
+                if (body.InvalidRecords is { } invalid && invalid.TryGetValue(i, out var textErrors))
+                {
+                    rejected.Add(new RejectedRecord(i, textErrors));
+                    continue;
+                }
                 var record = read(body.Records[i], errors);
                 if (record is not null) accepted.Add(record);
                 else rejected.Add(new RejectedRecord(i, errors.ToArray()));

@@ -102,7 +102,7 @@ public static class RecommendationsApi
         var contextValues = new Dictionary<string, object?>(StringComparer.Ordinal);
         string? filterText = null, scenario = null, userId = null, anonymousId = null, recipe = null;
         int? count = null;
-        bool explain = true;
+        bool explain = true, fallback = false;
         var itemIds = new List<string>();
         var exclude = new List<string>();
         var fields = new List<string>();
@@ -133,17 +133,21 @@ public static class RecommendationsApi
                     if (value is "true" or "false") explain = value == "true";
                     else errors[key] = ["must be true or false"];
                     break;
+                case "fallback":
+                    if (value is "true" or "false") fallback = value == "true";
+                    else errors[key] = ["must be true or false"];
+                    break;
                 default:
                     if (key.StartsWith("context.", StringComparison.Ordinal) && key.Length > 8)
                         contextValues[key[8..]] = double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) ? d
                             : value is "true" or "false" ? value == "true" : value;
-                    else errors[key] = ["unknown parameter; known: userId, anonymousId, scenario, recipe, count, itemId, filter, exclude, explain, fields, context.NAME"];
+                    else errors[key] = ["unknown parameter; known: userId, anonymousId, scenario, recipe, count, itemId, filter, exclude, explain, fallback, fields, context.NAME"];
                     break;
             }
         }
         var now = s.Time.GetUtcNow();
         var parsed = Build(s, errors, userId, anonymousId, scenario, recipe, count, itemIds, exclude, fields, filterText, explain,
-            new FilterContext(contextValues, now), contextValues, null, rank: false);
+            new FilterContext(contextValues, now), contextValues, null, rank: false, fallback);
         return AnswerAsync(context, s, parsed, rank: false);
     }
 
@@ -175,7 +179,7 @@ public static class RecommendationsApi
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         string? userId = null, anonymousId = null, scenario = null, filterText = null, recipe = null;
         int? count = null;
-        bool explain = true;
+        bool explain = true, fallback = false;
         var itemIds = new List<string>();
         var exclude = new List<string>();
         var fields = new List<string>();
@@ -211,6 +215,10 @@ public static class RecommendationsApi
                     if (v.ValueKind is JsonValueKind.True or JsonValueKind.False) explain = v.GetBoolean();
                     else errors[p.Name] = ["must be true or false"];
                     break;
+                case "fallback":
+                    if (v.ValueKind is JsonValueKind.True or JsonValueKind.False) fallback = v.GetBoolean();
+                    else errors[p.Name] = ["must be true or false"];
+                    break;
                 case "context":
                     if (v.ValueKind != JsonValueKind.Object) { errors[p.Name] = ["must be a JSON object"]; break; }
                     hasContext = true;
@@ -225,12 +233,12 @@ public static class RecommendationsApi
         if (rank && candidates!.Count == 0 && !errors.ContainsKey("candidates")) errors["candidates"] = ["is required: the item ids to order"];
         if (rank && candidates!.Count > 1000) errors["candidates"] = ["at most 1,000 items"];
         return Build(s, errors, userId, anonymousId, scenario, recipe, count, itemIds, exclude, fields, filterText, explain,
-            hasContext ? filterContext : new FilterContext(contextValues, now), contextValues, candidates, rank);
+            hasContext ? filterContext : new FilterContext(contextValues, now), contextValues, candidates, rank, fallback);
     }
 
     private static Parsed Build(AttuneServices s, Dictionary<string, string[]> errors, string? userId, string? anonymousId, string? scenario,
         string? recipe, int? count, List<string> itemIds, List<string> exclude, List<string> fields, string? filterText, bool explain,
-        FilterContext filterContext, Dictionary<string, object?> contextValues, List<string>? candidates, bool rank)
+        FilterContext filterContext, Dictionary<string, object?> contextValues, List<string>? candidates, bool rank, bool fallback)
     {
         int max = s.Serving.Options.MaxCount;
         if (count is { } c && (c < 1 || c > max)) errors["count"] = [$"must be from 1 to {max}"];
@@ -262,6 +270,7 @@ public static class RecommendationsApi
             LocalHour = contextValues.GetValueOrDefault("localTime") is string local ? Serving.Training.ContextKeys.HourOf(local)
                 : contextValues.GetValueOrDefault("hour") is double h && h is >= 0 and < 24 ? (int)h : null,
             Candidates = candidates,
+            Fallback = fallback,
         };
         return new Parsed(request, [.. fields.Distinct()], errors);
     }
@@ -280,6 +289,11 @@ public static class RecommendationsApi
         try
         {
             answer = rank ? s.Serving.Rank(parsed.Request) : s.Serving.Recommend(parsed.Request);
+        }
+        catch (RecommendationException e) when (e.Status == StatusCodes.Status404NotFound)
+        {
+            return Problems.Result(StatusCodes.Status404NotFound, "Item not found", $"{e.Field}: {e.Message}",
+                new Dictionary<string, string[]> { [e.Field] = [e.Message] });
         }
         catch (RecommendationException e)
         {
@@ -309,6 +323,7 @@ public static class RecommendationsApi
         if (answer.ModelVersion is not null) w.WriteString("modelVersion", answer.ModelVersion);
         w.WriteBoolean("personalized", answer.Personalized);
         if (answer.Title is not null) w.WriteString("title", answer.Title);
+        if (answer.Fallback) w.WriteBoolean("fallback", true);
         WriteItems(w, answer.Items, fields);
         if (answer.Rows is { } rows)
         {
@@ -346,6 +361,12 @@ public static class RecommendationsApi
             w.WriteStartArray("reasons");
             foreach (string r in item.Reasons) w.WriteStringValue(r);
             w.WriteEndArray();
+            if (item.ReasonItems is { Count: > 0 } named)
+            {
+                w.WriteStartArray("reasonItems");
+                foreach (string id in named) w.WriteStringValue(id);
+                w.WriteEndArray();
+            }
             if (item.Item is { } it)
             {
                 foreach (string f in fields)

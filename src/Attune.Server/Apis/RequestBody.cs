@@ -14,7 +14,10 @@ namespace Attune.Server.Apis;
 /// </summary>
 internal static class RequestBody
 {
-    public sealed record Parsed(JsonDocument Document, IReadOnlyList<JsonElement> Records, bool IsBatch) : IDisposable
+    /// <param name="InvalidRecords">Records of a batch whose text cannot be read (invalid UTF-8, an unpaired surrogate, a field
+    /// given twice), by index, with their problems named relative to the record: reject them, go on with the others.</param>
+    public sealed record Parsed(JsonDocument Document, IReadOnlyList<JsonElement> Records, bool IsBatch,
+        IReadOnlyDictionary<int, FieldError[]>? InvalidRecords = null) : IDisposable
     {
         public void Dispose() => Document.Dispose();
     }
@@ -75,6 +78,20 @@ internal static class RequestBody
                     $"is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {FirstSentence(e.Message)}"));
             }
             var root = doc.RootElement;
+            // JsonDocument accepts invalid UTF-8, unpaired surrogate escapes and repeated field names; reading such a string
+            // throws later, and a repeated name silently wins or loses. One scan here covers every JSON endpoint.
+            var textProblems = JsonTextCheck.Scan(buffer.AsSpan(0, length));
+            Dictionary<int, FieldError[]>? invalidRecords = null;
+            if (textProblems.Count > 0)
+            {
+                if (root.ValueKind == JsonValueKind.Array && allowBatch && ByRecord(textProblems) is { } byRecord)
+                    invalidRecords = byRecord;
+                else
+                {
+                    doc.Dispose();
+                    return (null, Problems.Validation([new RejectedRecord(0, textProblems)], batch: false));
+                }
+            }
             if (root.ValueKind == JsonValueKind.Array)
             {
                 if (!allowBatch)
@@ -90,7 +107,7 @@ internal static class RequestBody
                 }
                 var records = new List<JsonElement>(count);
                 foreach (var e in root.EnumerateArray()) records.Add(e);
-                return (new Parsed(doc, records, true), null);
+                return (new Parsed(doc, records, true, invalidRecords), null);
             }
             if (root.ValueKind != JsonValueKind.Object)
             {
@@ -103,6 +120,21 @@ internal static class RequestBody
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>Problems of a root array grouped by record (<c>[3].userId</c> → record 3, <c>userId</c>), or null if one lies outside.</summary>
+    private static Dictionary<int, FieldError[]>? ByRecord(List<FieldError> problems)
+    {
+        var byRecord = new Dictionary<int, List<FieldError>>();
+        foreach (var p in problems)
+        {
+            int close = p.Field.IndexOf(']', StringComparison.Ordinal);
+            if (!p.Field.StartsWith('[') || close < 0 || !int.TryParse(p.Field.AsSpan(1, close - 1), out int index)) return null;
+            string field = p.Field[(close + 1)..].TrimStart('.');
+            if (!byRecord.TryGetValue(index, out var list)) byRecord[index] = list = [];
+            list.Add(new FieldError(field, p.Message));
+        }
+        return byRecord.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray());
     }
 
     private static IResult TooLarge(long maxBytes) =>

@@ -68,6 +68,17 @@ public static class RulesApi
         {
             var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
             var rule = BusinessRule.Read(body!.Records[0], id, errors);
+            if (rule is not null)
+            {
+                // A rule naming a scenario nobody serves would be stored and silently do nothing.
+                var known = new HashSet<string>([.. s.Serving.Recipes.ScenarioNames, "home-rows"], StringComparer.OrdinalIgnoreCase);
+                for (int i = 0; i < rule.Scenarios.Count; i++)
+                {
+                    if (!known.Contains(rule.Scenarios[i]))
+                        errors[$"scenarios[{i}]"] = [$"unknown scenario '{rule.Scenarios[i]}'; known: {string.Join(", ", known.Order(StringComparer.Ordinal))}"];
+                }
+                if (errors.Count > 0) rule = null;
+            }
             if (rule is null)
                 return Problems.Result(StatusCodes.Status400BadRequest, "Invalid input", string.Join("; ", errors.Select(e => $"{e.Key}: {e.Value[0]}")), errors);
             await s.Serving.PutRuleAsync(rule, context.RequestAborted, by: ApiKeyMiddleware.KeyName(context));

@@ -96,8 +96,29 @@ public sealed class CatalogView
         }
     }
 
+    // How many items carry each title (by a case-insensitive hash: a collision only makes a reason add an id it did not need),
+    // so that a reason naming an item by a title another item shares can name it by its id too.
+    private readonly Dictionary<int, int> _titleCounts = [];
+
+    /// <summary>Whether another item of the catalog has the same title (ignoring case).</summary>
+    public bool TitleIsShared(string title)
+    {
+        lock (_gate) return _titleCounts.TryGetValue(StringComparer.OrdinalIgnoreCase.GetHashCode(title), out int n) && n > 1;
+    }
+
+    private void CountTitle(string? title, int delta)
+    {
+        if (string.IsNullOrEmpty(title)) return;
+        int key = StringComparer.OrdinalIgnoreCase.GetHashCode(title);
+        int n = _titleCounts.GetValueOrDefault(key) + delta;
+        if (n <= 0) _titleCounts.Remove(key);
+        else _titleCounts[key] = n;
+    }
+
     private void Set(CatalogColumns c, int i, Item? item)
     {
+        CountTitle(c.Items[i]?.Title, -1);
+        CountTitle(item?.Title, +1);
         c.Items[i] = item;
         c.Showable[i] = item is { Hidden: false, Blocked: false };
         string category = item is { Categories.Count: > 0 } ? item.Categories[0] : "";

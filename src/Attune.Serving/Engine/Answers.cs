@@ -79,6 +79,7 @@ internal sealed class Answers(ServingModels models, RecipeBook recipes, LiveUpda
         var scenario = Scenario(recipe, request.Scenario);
         if (scenario.RequireItem && request.ItemIds.Count == 0)
             throw new RecommendationException("itemId", $"scenario '{request.Scenario}' needs itemId or itemIds");
+        bool fallback = AnchorsUnknown(scenario, state, request);
         int count = request.Count ?? scenario.DefaultCount;
         var pipeline = RecommendationPipeline.Current;
         LoadPerson(pipeline.Person, state, request);
@@ -86,7 +87,26 @@ internal sealed class Answers(ServingModels models, RecipeBook recipes, LiveUpda
         string? title = null;
         if (scenario.Anchor == Scenarios.AnchorKind.RecentView && pipeline.Anchors.Count > 0)
             title = $"Because you viewed {Explanations.Title(state, pipeline.Anchors[0])}";
-        return Answer(state, recipe, assignment, pipeline.Person, request.Scenario, items, title, null, null);
+        var answer = Answer(state, recipe, assignment, pipeline.Person, request.Scenario, items, title, null, null);
+        answer.Fallback = fallback;
+        return answer;
+    }
+
+    /// <summary>
+    /// An item scenario (<c>similar</c>, <c>complementary</c>) whose anchors are all unknown would quietly answer popular items
+    /// as if they were similar: a 404 naming the item, or true (serve them, marked) when the request asks for a fallback.
+    /// </summary>
+    private static bool AnchorsUnknown(CompiledScenario scenario, ServingState state, RecommendationRequest request)
+    {
+        if (!scenario.RequireItem || scenario.Anchor != Scenarios.AnchorKind.Request || request.ItemIds.Count == 0) return false;
+        foreach (string id in request.ItemIds)
+        {
+            if (state.Catalog.IndexOf(id) >= 0) return false;
+        }
+        if (request.Fallback) return true;
+        throw new RecommendationException(request.ItemIds.Count == 1 ? "itemId" : "itemIds",
+            $"unknown item '{request.ItemIds[0]}'{(request.ItemIds.Count > 1 ? $" (and the {request.ItemIds.Count - 1} others)" : "")}: " +
+            "scenario '" + request.Scenario + "' needs an item of the catalog; send \"fallback\": true to get popular items instead", status: 404);
     }
 
     [ThreadStatic] private static Random? t_coin;
@@ -106,6 +126,7 @@ internal sealed class Answers(ServingModels models, RecipeBook recipes, LiveUpda
         var scenarioB = Scenario(compiledB, request.Scenario);
         if (scenarioA.RequireItem && request.ItemIds.Count == 0)
             throw new RecommendationException("itemId", $"scenario '{request.Scenario}' needs itemId or itemIds");
+        bool fallback = AnchorsUnknown(scenarioA, stateA, request);
         int count = request.Count ?? scenarioA.DefaultCount;
         var pipeline = RecommendationPipeline.Current;
         LoadPerson(pipeline.Person, stateB, request);
@@ -134,6 +155,7 @@ internal sealed class Answers(ServingModels models, RecipeBook recipes, LiveUpda
         var answer = Answer(stateA, compiledA, assignment, pipeline.Person, request.Scenario, merged, null, null, null,
             recipeName: $"{compiledA.Name}+{compiledB.Name}");
         tracker.Interleaved(assignment.ExperimentId, answer.RecommendationId, pipeline.Person.Id ?? assignment.PersonKey, teamA, teamB);
+        answer.Fallback = fallback;
         return answer;
     }
 

@@ -27,7 +27,47 @@ public static class Explanations
         return string.Join(" › ", parts);
     }
 
-    /// <summary>The item's title, or its id when it has none.</summary>
-    public static string Title(ServingState state, int item) =>
-        state.Catalog.Columns.Items[item]?.Title is { Length: > 0 } title ? title : state.Catalog.Columns.Ids[item];
+    /// <summary>
+    /// The item's title, or its id when it has none; when another item has the same title, the title and the id
+    /// ("Trail runner (i00042)"), so that a reason never points at the wrong one of two look-alikes.
+    /// </summary>
+    public static string Title(ServingState state, int item)
+    {
+        t_named?.Add(item);
+        string id = state.Catalog.Columns.Ids[item];
+        if (state.Catalog.Columns.Items[item]?.Title is not { Length: > 0 } title) return id;
+        return state.Catalog.TitleIsShared(title) ? $"{title} ({id})" : title;
+    }
+
+    // The items named while one item's reasons are worded (every source names items through Title), so that an answer can
+    // list them by id beside the text (reasonItems) without each source reporting them.
+    [ThreadStatic] private static List<int>? t_named;
+
+    /// <summary>Starts collecting the items <see cref="Title"/> names on this thread.</summary>
+    internal static void BeginNaming() => (t_named ??= t_spare ?? []).Clear();
+
+    /// <summary>The ids of the items named since <see cref="BeginNaming"/>, in order, each once; stops collecting.</summary>
+    internal static string[] EndNaming(ServingState state)
+    {
+        var named = t_named;
+        t_named = null;
+        if (named is null || named.Count == 0) return [];
+        var ids = new List<string>(named.Count);
+        foreach (int i in named)
+        {
+            string id = state.Catalog.Columns.Ids[i];
+            if (!ids.Contains(id)) ids.Add(id);
+        }
+        named.Clear();
+        t_spare = named;
+        return [.. ids];
+    }
+
+    [ThreadStatic] private static List<int>? t_spare;
+
+    /// <summary>The reason of an item a pin rule placed: it is there because a merchant put it there, not for the person.</summary>
+    public const string Pinned = "Promoted: pinned by a merchandising rule";
+
+    /// <summary>The first reason of an item a boost rule raised: the rule, then what the sources said.</summary>
+    public const string Boosted = "Promoted by a merchandising rule";
 }

@@ -62,6 +62,9 @@ public sealed class RankingContext
     /// <summary>Reasons per chosen item, in order (the explanations stage fills it; empty when not asked).</summary>
     public List<string[]> Reasons { get; } = new(64);
 
+    /// <summary>Per chosen item, the ids of the items its reasons name (the explanations stage fills it).</summary>
+    public List<string[]> ReasonItems { get; } = new(64);
+
     // What each source contributed: the array it scored (its buffer or a shared one), how many leading items it covers, and
     // its scale (weight / max; 0 when it said nothing).
     internal float[][] Buffers = [];
@@ -102,6 +105,7 @@ public sealed class RankingContext
         Chosen.Clear();
         Pinned.Clear();
         Reasons.Clear();
+        ReasonItems.Clear();
     }
 
     /// <summary>

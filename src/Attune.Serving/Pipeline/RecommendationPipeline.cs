@@ -116,7 +116,7 @@ internal sealed class RecommendationPipeline
         {
             int j = chosen[r];
             result.Add(new RecommendedItem(columns.Ids[j], MathF.Round(Math.Max(blend[j], 0f), 5), r + 1,
-                r < c.Reasons.Count ? c.Reasons[r] : [], columns.Items[j]));
+                r < c.Reasons.Count ? c.Reasons[r] : [], columns.Items[j], r < c.ReasonItems.Count ? c.ReasonItems[r] : null));
         }
         return result;
     }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Attune.Model;
 using Attune.Serving.Filtering;
+using Attune.Validation;
 
 namespace Attune.Serving.Rules;
 
@@ -51,6 +52,7 @@ public sealed record BusinessRule
             errors["body"] = ["must be a JSON object"];
             return null;
         }
+        if (idFromRoute is not null && RecordReader.CheckId(idFromRoute) is { } badRoute) errors["id"] = [badRoute];
         string? id = idFromRoute;
         RuleAction? action = null;
         var scenarios = new List<string>();
@@ -64,6 +66,7 @@ public sealed record BusinessRule
             {
                 case "id":
                     if (p.Value.ValueKind != JsonValueKind.String || p.Value.GetString() is not { Length: > 0 and <= 128 } s) errors["id"] = ["must be a string of 1 to 128 characters"];
+                    else if (RecordReader.CheckId(s) is { } badId) errors["id"] = [badId];
                     else if (idFromRoute is not null && s != idFromRoute) errors["id"] = [$"differs from the id in the path ('{idFromRoute}')"];
                     else id = s;
                     break;
@@ -92,6 +95,7 @@ public sealed record BusinessRule
                     break;
                 case "itemId":
                     if (p.Value.ValueKind != JsonValueKind.String || p.Value.GetString() is not { Length: > 0 } item) errors["itemId"] = ["must be an item id"];
+                    else if (RecordReader.CheckId(item) is { } badItem) errors["itemId"] = [badItem];
                     else itemId = item;
                     break;
                 case "position":
@@ -105,6 +109,7 @@ public sealed record BusinessRule
                 case "set":
                     if (p.Value.ValueKind == JsonValueKind.Null) break;
                     if (p.Value.ValueKind != JsonValueKind.String || p.Value.GetString() is not { Length: > 0 and <= 64 } setName) errors["set"] = ["must be a rule set name of 1 to 64 characters"];
+                    else if (RecordReader.CheckId(setName) is { } badSet) errors["set"] = [badSet];
                     else set = setName;
                     break;
                 case "description":

@@ -21,8 +21,12 @@ internal static class ImportCommand
         {
             Description = "Days added to every time read from tsv/csv files, to move old public data (MovieLens 1997–98: 8400) into the accepted window from 2000",
         };
+        var encoding = new Option<string?>("--encoding")
+        {
+            Description = "The file's text encoding when it is not UTF-8, e.g. latin1 (default: UTF-8, checked first: a file that is not stops with the line)",
+        };
         var file = new Argument<FileInfo>("file") { Description = "The file to import" };
-        var command = new Command("import", "Import items, users or events from a file") { data, kind, format, type, offset, file };
+        var command = new Command("import", "Import items, users or events from a file") { data, kind, format, type, offset, encoding, file };
         command.SetAction(async (result, ct) =>
         {
             var input = result.GetValue(file)!;
@@ -44,7 +48,13 @@ internal static class ImportCommand
                 Console.Error.WriteLine($"attune: --type must be a built-in event type ({string.Join(", ", Model.EventTypes.BuiltInNames)})");
                 return 2;
             }
-            var options = new ImportOptions { EventType = eventType, TimeOffset = TimeSpan.FromDays(result.GetValue(offset)) };
+            System.Text.Encoding? textEncoding = null;
+            if (result.GetValue(encoding) is { } encodingName && (textEncoding = TextEncodingCheck.Resolve(encodingName)) is null)
+            {
+                Console.Error.WriteLine($"attune: --encoding {encodingName} is not an encoding this runtime knows (utf-8, latin1, utf-16, ascii, …)");
+                return 2;
+            }
+            var options = new ImportOptions { EventType = eventType, TimeOffset = TimeSpan.FromDays(result.GetValue(offset)), Encoding = textEncoding };
             var report = new ImportReport();
             var time = TimeProvider.System;
             var clock = Stopwatch.StartNew();
@@ -58,6 +68,14 @@ internal static class ImportCommand
                 return CommonOptions.ExitBadPath;
             }
             await using var inputStream = stream;
+            if (textEncoding is null && TextEncodingCheck.FirstInvalidUtf8Line(stream) is { } badLine)
+            {
+                Console.Error.WriteLine($"attune: {input.Name}: line {badLine} is not valid UTF-8, so nothing was imported; convert the file " +
+                    "to UTF-8, or give its encoding (--encoding latin1)");
+                return 2;
+            }
+            // Checked here, with the file's name; the readers need not read it a second time.
+            if (textEncoding is null) options = options with { Encoding = new System.Text.UTF8Encoding(false) };
             long stored = await ProgressReporter.RunAsync($"Importing {input.Name}", input.Length, "bytes", async progress =>
             {
                 long n = 0;

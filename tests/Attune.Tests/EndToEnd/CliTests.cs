@@ -96,6 +96,23 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task ImportOfALatin1FileStopsWithTheLineUnlessTheEncodingIsGiven()
+    {
+        using var dir = TestPaths.NewTempDirectory();
+        string file = Path.Combine(dir.Path, "latin1.tsv");
+        await File.WriteAllBytesAsync(file, [.. "1\t10\n2\t11\n"u8, (byte)'u', 0xE9, (byte)'\t', (byte)'1', (byte)'2', (byte)'\n']);
+        string data = Path.Combine(dir.Path, "db");
+        var (code, output) = await AttuneProcess.RunAsync("import", "--data", data, "--kind", "events", "--format", "tsv", file);
+        Assert.True(code == 2, output);
+        Assert.Contains("line 3 is not valid UTF-8, so nothing was imported", output);
+        (code, output) = await AttuneProcess.RunAsync("import", "--data", data, "--kind", "events", "--format", "tsv", "--encoding", "latin1", file);
+        Assert.True(code == 0, output);
+        Assert.Contains("Imported 3 events", output);
+        (code, output) = await AttuneProcess.RunAsync("import", "--data", data, "--kind", "events", "--format", "tsv", "--encoding", "klingon", file);
+        Assert.True(code == 2, output);
+    }
+
+    [Fact]
     public async Task ASecondProcessOnAServedFolderStopsAtOnceNamingTheServer()
     {
         using var dir = TestPaths.NewTempDirectory();

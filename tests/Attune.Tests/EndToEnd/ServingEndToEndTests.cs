@@ -235,6 +235,29 @@ public sealed class ServingEndToEndTests
     private static List<string> Ids(RecommendationOutput answer) => answer.Items.Select(i => i.Id).ToList();
 
     [Fact]
+    public async Task AReasonNamingAnItemWhoseTitleAnotherItemSharesNamesItsId()
+    {
+        var (server, dir) = await StartAsync();
+        await using var serverScope = server;
+        using var dirScope = dir;
+        var attune = server.Api;
+        var anchor = (await attune.GetItemAsync("i00300"))!;
+        await attune.SendEventAsync(new EventInput("view", AnonymousId: "twin-sess", ItemId: "i00300"));
+        var before = await attune.RecommendAsync(new RecommendationInput(AnonymousId: "twin-sess", Count: 10));
+        Assert.Contains(before.Items, i => i.Reasons.Any(r => r.Contains(anchor.Title!) && !r.Contains("(i00300)")));
+        // Whatever the text, the items a reason names are listed by id.
+        Assert.All(before.Items.Where(i => i.Reasons.Any(r => r.Contains(anchor.Title!))), i => Assert.Contains("i00300", i.ReasonItems ?? []));
+
+        // Another item with the same title: "Because you viewed <title>" would not say which one.
+        var twin = await server.Client.PostAsJsonAsync("/v1/items", new { id = "twin-of-300", title = anchor.Title!.ToUpperInvariant() });
+        Assert.True(twin.IsSuccessStatusCode, await twin.Content.ReadAsStringAsync());
+        var after = await attune.RecommendAsync(new RecommendationInput(AnonymousId: "twin-sess", Count: 10));
+        var naming = after.Items.SelectMany(i => i.Reasons).Where(r => r.Contains(anchor.Title!, StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(naming);
+        Assert.All(naming, r => Assert.Contains($"{anchor.Title} (i00300)", r));
+    }
+
+    [Fact]
     public async Task RulesPinBoostAndBlockTakeEffectWithoutRestart()
     {
         var (server, dir) = await StartAsync();
@@ -249,7 +272,13 @@ public sealed class ServingEndToEndTests
         string pinned = elsewhere.First(id => !ids.Contains(id) && id != "i00100");
         var put = await server.Client.PutAsJsonAsync("/v1/rules/pin-1", new { action = "pin", itemId = pinned, position = 2, scenarios = new[] { "similar" } });
         Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
-        Assert.Equal(pinned, Ids(await RecommendAsync(server.Client, Ask()))[1]);
+        var withPin = await RecommendAsync(server.Client, Ask());
+        Assert.Equal(pinned, Ids(withPin)[1]);
+        // A pinned item is there because of the rule, and says so (issue 11: not "Picked for you from your activity").
+        Assert.Equal(new[] { "Promoted: pinned by a merchandising rule" },
+            withPin.GetProperty("items")[1].GetProperty("reasons").EnumerateArray().Select(r => r.GetString()!).ToArray());
+        Assert.DoesNotContain(withPin.GetProperty("items").EnumerateArray().Where(i => i.GetProperty("id").GetString() != pinned),
+            i => i.GetProperty("reasons").EnumerateArray().Any(r => r.GetString()!.StartsWith("Promoted", StringComparison.Ordinal)));
 
         // Block the first item.
         put = await server.Client.PostAsJsonAsync("/v1/rules", new { id = "block-1", action = "exclude", filter = $"id = \"{ids[0]}\"" });
@@ -263,8 +292,17 @@ public sealed class ServingEndToEndTests
         double before = MeanPosition(await RecommendAsync(server.Client, Ask()));
         put = await server.Client.PutAsJsonAsync("/v1/rules/boost-1", new { action = "boost", filter = $"brand = \"{brand}\"", weight = 5 });
         Assert.True(put.IsSuccessStatusCode);
-        double boosted = MeanPosition(await RecommendAsync(server.Client, Ask()));
+        var afterBoost = await RecommendAsync(server.Client, Ask());
+        double boosted = MeanPosition(afterBoost);
         Assert.True(boosted < before, $"brand {brand}: mean position {before} before, {boosted} boosted");
+        // Boosted items say first that they are promoted, then why the sources chose them; the others do not.
+        foreach (var item in afterBoost.GetProperty("items").EnumerateArray().Where(i => i.GetProperty("id").GetString() != pinned))
+        {
+            var reasons = item.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()!).ToList();
+            bool promoted = reasons[0] == "Promoted by a merchandising rule";
+            Assert.True(promoted == (item.GetProperty("brand").GetString() == brand), $"{item}");
+            if (promoted) Assert.True(reasons.Count >= 2, $"{item}");
+        }
 
         // Rules are listed and persist; deleting the pin removes it.
         var rules = await server.Client.GetFromJsonAsync<JsonElement>("/v1/rules");

@@ -19,6 +19,8 @@ internal static class RetentionBenchmark
         using var http = new HttpClient { BaseAddress = server.BaseAddress };
         long before = await ViewsAsync(http);
         Console.WriteLine($"retention: {before:N0} views stored when the server is ready; the purge starts now");
+        // A short unmeasured load first: the first seconds after start are slow anyway (tiered JIT), purge or not.
+        await ServeBenchmark.ForYouAsync(server.BaseAddress, 4, concurrency, "retention: (warm-up, not compared) ");
         Console.WriteLine("retention: for-you while the purge runs");
         int failed = await ServeBenchmark.ForYouAsync(server.BaseAddress, seconds, concurrency, "retention:   ");
         long during = await ViewsAsync(http);

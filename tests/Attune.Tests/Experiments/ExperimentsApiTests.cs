@@ -16,18 +16,14 @@ public sealed class ExperimentsApiTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        await using (var store = SqliteStore.Open(new SqliteStoreOptions { DataDirectory = _dir.Path, FullSync = false }))
-        {
-            var shop = DemoShop.Generate(new DemoOptions { Users = 300, Items = 200, Days = 15, Seed = 9, End = DemoOptions.DefaultEnd(TimeProvider.System) });
-            await DemoLoader.LoadAsync(store, shop);
-        }
+        await TestServer.LoadDemoShopAsync(_dir.Path, users: 300, items: 200, days: 15, seed: 9);
         await StartAsync();
     }
 
     private async Task StartAsync()
     {
         _server = await TestServer.StartAsync(new Dictionary<string, string?>(), _dir.Path);
-        for (int i = 0; i < 600 && !(await Client.GetAsync("/ready")).IsSuccessStatusCode; i++) await Task.Delay(50);
+        await _server.WaitReadyAsync();
     }
 
     public async ValueTask DisposeAsync()

@@ -16,13 +16,9 @@ public sealed class RolloutsApiTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        await using (var store = SqliteStore.Open(new SqliteStoreOptions { DataDirectory = _dir.Path, FullSync = false }))
-        {
-            var shop = DemoShop.Generate(new DemoOptions { Users = 200, Items = 120, Days = 10, Seed = 12, End = DemoOptions.DefaultEnd(TimeProvider.System) });
-            await DemoLoader.LoadAsync(store, shop);
-        }
+        await TestServer.LoadDemoShopAsync(_dir.Path, users: 200, items: 120, days: 10, seed: 12);
         _server = await TestServer.StartAsync(new Dictionary<string, string?>(), _dir.Path);
-        for (int i = 0; i < 600 && !(await Client.GetAsync("/ready")).IsSuccessStatusCode; i++) await Task.Delay(50);
+        await _server.WaitReadyAsync();
         await HttpAssert.Ok(await Client.PutAsync("/v1/recipes/pop-only", Json("""{"scenarios": {"for-you": {"sources": {"popularity": 1}}}}""")));
     }
 

@@ -16,13 +16,9 @@ public sealed class RecipesApiTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        await using (var store = SqliteStore.Open(new SqliteStoreOptions { DataDirectory = _dir.Path, FullSync = false }))
-        {
-            var shop = DemoShop.Generate(new DemoOptions { Users = 400, Items = 300, Days = 20, Seed = 5, End = DemoOptions.DefaultEnd(TimeProvider.System) });
-            await DemoLoader.LoadAsync(store, shop);
-        }
+        await TestServer.LoadDemoShopAsync(_dir.Path, users: 400, items: 300, days: 20, seed: 5);
         _server = await TestServer.StartAsync(new Dictionary<string, string?> { ["Attune:Serving:LogRecommendations"] = "false" }, _dir.Path);
-        for (int i = 0; i < 600 && !(await Client.GetAsync("/ready")).IsSuccessStatusCode; i++) await Task.Delay(50);
+        await _server.WaitReadyAsync();
     }
 
     public async ValueTask DisposeAsync()

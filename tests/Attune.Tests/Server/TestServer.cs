@@ -39,6 +39,23 @@ internal sealed class TestServer : IAsyncDisposable
         return new TestServer(app, dir, owned);
     }
 
+    /// <summary>Writes a small seeded demo shop (catalog, users, events ending now) into <paramref name="dataDirectory"/>.</summary>
+    public static async Task LoadDemoShopAsync(string dataDirectory, int users, int items, int days, int seed)
+    {
+        await using var store = Attune.Storage.Sqlite.SqliteStore.Open(new Attune.Storage.Sqlite.SqliteStoreOptions { DataDirectory = dataDirectory, FullSync = false });
+        var shop = Attune.Demo.DemoShop.Generate(new Attune.Demo.DemoOptions
+        {
+            Users = users, Items = items, Days = days, Seed = seed, End = Attune.Demo.DemoOptions.DefaultEnd(TimeProvider.System),
+        });
+        await Attune.Demo.DemoLoader.LoadAsync(store, shop);
+    }
+
+    /// <summary>Waits (up to 30 s) until <c>/ready</c> answers: the first model is trained.</summary>
+    public async Task WaitReadyAsync()
+    {
+        for (int i = 0; i < 600 && !(await Client.GetAsync("/ready")).IsSuccessStatusCode; i++) await Task.Delay(50);
+    }
+
     public HttpClient ClientWithKey(string key)
     {
         var c = new HttpClient { BaseAddress = BaseAddress };

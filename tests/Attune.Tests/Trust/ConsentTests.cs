@@ -17,11 +17,7 @@ public sealed class ConsentTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        await using (var store = SqliteStore.Open(new SqliteStoreOptions { DataDirectory = _dir.Path, FullSync = false }))
-        {
-            var shop = DemoShop.Generate(new DemoOptions { Users = 200, Items = 150, Days = 14, Seed = 3, End = DemoOptions.DefaultEnd(TimeProvider.System) });
-            await DemoLoader.LoadAsync(store, shop);
-        }
+        await TestServer.LoadDemoShopAsync(_dir.Path, users: 200, items: 150, days: 14, seed: 3);
         await StartAsync(null);
     }
 
@@ -29,7 +25,7 @@ public sealed class ConsentTests : IAsyncLifetime
     {
         if (_server is not null) await _server.DisposeAsync();
         _server = await TestServer.StartAsync(settings, _dir.Path);
-        for (int i = 0; i < 600 && !(await Client.GetAsync("/ready")).IsSuccessStatusCode; i++) await Task.Delay(50);
+        await _server.WaitReadyAsync();
     }
 
     public async ValueTask DisposeAsync()

@@ -23,13 +23,9 @@ public sealed class ErasureTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        await using (var store = SqliteStore.Open(new SqliteStoreOptions { DataDirectory = _dir.Path, FullSync = false }))
-        {
-            var shop = DemoShop.Generate(new DemoOptions { Users = 300, Items = 200, Days = 20, Seed = 11, End = DemoOptions.DefaultEnd(TimeProvider.System) });
-            await DemoLoader.LoadAsync(store, shop);
-        }
+        await TestServer.LoadDemoShopAsync(_dir.Path, users: 300, items: 200, days: 20, seed: 11);
         _server = await TestServer.StartAsync(null, _dir.Path);
-        for (int i = 0; i < 600 && !(await Client.GetAsync("/ready")).IsSuccessStatusCode; i++) await Task.Delay(50);
+        await _server.WaitReadyAsync();
     }
 
     public async ValueTask DisposeAsync()

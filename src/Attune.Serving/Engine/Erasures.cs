@@ -84,9 +84,12 @@ internal sealed class Erasures(IAttuneStore store, ServingModels models, ModelTr
                 foreach (var (_, list) in pending) ids.UnionWith(list);
                 int rewritten = RewriteStoredVersions(ids);
                 models.Erased(ids);
+                var records = new Dictionary<string, ErasureRecord>(StringComparer.Ordinal);
+                foreach (var doc in await store.ListDocumentsAsync(Kind, ct).ConfigureAwait(false))
+                    if (JsonSerializer.Deserialize<ErasureRecord>(doc.Json, AttuneJson.Options) is { } r) records[doc.Id] = r;
                 foreach (var (erasureId, _) in pending)
                 {
-                    if (await GetAsync(erasureId, ct).ConfigureAwait(false) is { } record)
+                    if (records.TryGetValue(erasureId, out var record))
                         await PutAsync(record with
                         {
                             Status = ErasureRecord.Complete, CompletedAt = time.GetUtcNow(),

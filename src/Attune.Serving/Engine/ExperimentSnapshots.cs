@@ -44,20 +44,8 @@ internal sealed class ExperimentSnapshots(IAttuneStore store, ExperimentBook exp
     /// <summary>Every stored snapshot of an experiment, oldest first.</summary>
     public async Task<IReadOnlyList<ExperimentSnapshot>> HistoryAsync(string id, CancellationToken ct)
     {
-        var docs = await store.ListDocumentsAsync(Kind, ct).ConfigureAwait(false);
-        var list = new List<ExperimentSnapshot>();
-        foreach (var doc in docs)
-        {
-            if (!doc.Id.StartsWith(id + "@", StringComparison.Ordinal)) continue;
-            try
-            {
-                if (JsonSerializer.Deserialize<ExperimentSnapshot>(doc.Json, AttuneJson.Options) is { } s && s.ExperimentId == id) list.Add(s);
-            }
-            catch (JsonException x)
-            {
-                log.LogWarning(x, "Experiment snapshot {Id} is unreadable and was skipped", doc.Id);
-            }
-        }
+        var list = await DocumentHistory.ReadAsync<ExperimentSnapshot>(store, Kind, id, log, ct).ConfigureAwait(false);
+        list.RemoveAll(s => s.ExperimentId != id);
         list.Sort((a, b) => a.At.CompareTo(b.At));
         return list;
     }

@@ -55,20 +55,8 @@ internal sealed class RuleStore(IAttuneStore store, ServingModels models, TimePr
     /// <summary>Every change of a rule, oldest first (rules stored before histories were kept have none until their next change).</summary>
     public async Task<IReadOnlyList<RuleVersion>> HistoryAsync(string id, CancellationToken ct)
     {
-        var docs = await store.ListDocumentsAsync(VersionKind, ct).ConfigureAwait(false);
-        var list = new List<RuleVersion>();
-        foreach (var doc in docs)
-        {
-            if (!doc.Id.StartsWith(id + "@", StringComparison.Ordinal)) continue;
-            try
-            {
-                if (JsonSerializer.Deserialize<RuleVersion>(doc.Json, AttuneJson.Options) is { } v && v.RuleId == id) list.Add(v);
-            }
-            catch (JsonException e)
-            {
-                log.LogWarning(e, "Rule version {Id} is unreadable and was skipped", doc.Id);
-            }
-        }
+        var list = await DocumentHistory.ReadAsync<RuleVersion>(store, VersionKind, id, log, ct).ConfigureAwait(false);
+        list.RemoveAll(v => v.RuleId != id);
         list.Sort((a, b) => a.Version.CompareTo(b.Version));
         return list;
     }

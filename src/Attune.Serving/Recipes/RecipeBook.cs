@@ -134,12 +134,8 @@ public sealed class RecipeBook(IAttuneStore store, SourceRegistry sources, IRead
     /// <summary>Every stored version of a recipe, oldest first (deletions included).</summary>
     public async Task<IReadOnlyList<Recipe>> HistoryAsync(string name, CancellationToken ct = default)
     {
-        var docs = await store.ListDocumentsAsync(VersionKind, ct).ConfigureAwait(false);
-        var list = new List<Recipe>();
-        foreach (var doc in docs)
-        {
-            if (doc.Id.StartsWith(name + "@", StringComparison.Ordinal) && Parse(doc) is { } r && r.Name == name) list.Add(r);
-        }
+        var list = await Engine.DocumentHistory.ReadAsync<Recipe>(store, VersionKind, name, log, ct).ConfigureAwait(false);
+        list.RemoveAll(r => r.Name != name);
         list.Sort((a, b) => a.Version.CompareTo(b.Version));
         return list;
     }

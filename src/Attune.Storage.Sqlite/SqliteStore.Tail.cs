@@ -27,6 +27,8 @@ public sealed partial class SqliteStore
     private bool _pendingTailIncomplete;
     /// <summary>The open transaction changes the owner of stored events, or erases some.</summary>
     private bool _pendingTailInvalidates;
+    /// <summary>The open transaction deleted feed rows (an erasure): the tail's copy of the feed is dropped.</summary>
+    private bool _pendingTailForgetsChanges;
 
     /// <summary>Keeps an appended event for the tail (called right after <see cref="AddEvent"/> gave it <see cref="_lastEventSeq"/>).</summary>
     private void TailEvent(Model.Event e, int typeCode, string? extra)
@@ -62,6 +64,7 @@ public sealed partial class SqliteStore
     private void PublishTail(List<StoreChange> changes, long lastEventSeq)
     {
         if (_pendingTailInvalidates) _tail.ClearEvents();
+        if (_pendingTailForgetsChanges) _tail.ClearChanges();
         if (_pendingTailIncomplete) _tail.RestartEvents(lastEventSeq);
         else _tail.AddEvents(_pendingTailEvents);
         _tail.AddChanges(changes);
@@ -73,6 +76,7 @@ public sealed partial class SqliteStore
         _pendingTailEvents.Clear();
         _pendingTailIncomplete = false;
         _pendingTailInvalidates = false;
+        _pendingTailForgetsChanges = false;
     }
 
     /// <summary>Two rings, each holding a run of consecutive seqs; readers copy under the lock, the writer appends under it.</summary>
@@ -130,6 +134,12 @@ public sealed partial class SqliteStore
         public void ClearEvents()
         {
             lock (_lock) _eventCount = 0;
+        }
+
+        /// <summary>Forgets the held changes; the next ones start a new run (reads of older seqs go to SQLite).</summary>
+        public void ClearChanges()
+        {
+            lock (_lock) _changeCount = 0;
         }
 
         /// <summary>Every change after <paramref name="afterSeq"/>, when the tail holds them all; otherwise null.</summary>

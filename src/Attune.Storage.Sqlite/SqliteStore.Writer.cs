@@ -19,6 +19,9 @@ public sealed partial class SqliteStore
 
         public abstract void Run(SqliteStore store);
 
+        /// <summary>Runs on the writer after the group's COMMIT, outside any transaction (a checkpoint needs that).</summary>
+        public virtual void AfterCommit(SqliteStore store) { }
+
         public void Complete() => _done.TrySetResult(Result);
 
         public void Fail(Exception e) => _done.TrySetException(e);
@@ -30,14 +33,23 @@ public sealed partial class SqliteStore
         public override void Run(SqliteStore store) => Result = run(store);
     }
 
+    /// <summary>A write whose result is computed after the commit (<paramref name="after"/>), outside the transaction.</summary>
+    private sealed class AfterCommitOp(Action<SqliteStore> run, Func<SqliteStore, long> after) : WriteOp
+    {
+        public override void Run(SqliteStore store) => run(store);
+        public override void AfterCommit(SqliteStore store) => Result = after(store);
+    }
+
     /// <summary>Most rows folded into one group commit before it is written out.</summary>
     private const int MaxGroupRows = 100_000;
 
-    private Task<long> Enqueue(Func<SqliteStore, long> run, int size = 1, CancellationToken ct = default)
+    private Task<long> Enqueue(Func<SqliteStore, long> run, int size = 1, CancellationToken ct = default) =>
+        Enqueue(new DelegateOp(run, size), ct);
+
+    private Task<long> Enqueue(WriteOp op, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         if (!_ready) throw new ObjectDisposedException(nameof(SqliteStore));
-        var op = new DelegateOp(run, size);
         if (!_queue.Writer.TryWrite(op)) throw new ObjectDisposedException(nameof(SqliteStore));
         // The write is not cancelled once queued: callers may stop waiting, but what was accepted is written.
         return op.Task;
@@ -67,7 +79,7 @@ public sealed partial class SqliteStore
         try
         {
             RunInTransaction(group);
-            foreach (var op in group) op.Complete();
+            foreach (var op in group) CompleteAfterCommit(op);
             return;
         }
         catch (Exception) when (group.Count > 1)
@@ -87,13 +99,26 @@ public sealed partial class SqliteStore
             try
             {
                 RunInTransaction([op]);
-                op.Complete();
+                CompleteAfterCommit(op);
             }
             catch (Exception e)
             {
                 LoadInterning();
                 op.Fail(e);
             }
+        }
+    }
+
+    private void CompleteAfterCommit(WriteOp op)
+    {
+        try
+        {
+            op.AfterCommit(this);
+            op.Complete();
+        }
+        catch (Exception e)
+        {
+            op.Fail(e);
         }
     }
 

@@ -102,6 +102,58 @@ public sealed partial class SqliteStore
         return null;
     }
 
+    public async Task<bool> FinishErasuresAsync(IReadOnlyCollection<string> ids, CancellationToken ct = default)
+    {
+        var list = ids.ToArray();
+        long clean = await Enqueue(new AfterCommitOp(
+            s => s.ForgetInChanges(list, [ChangeKind.UserDeleted, ChangeKind.VisitorDeleted, ChangeKind.UserUpserted, ChangeKind.IdentityLinked]),
+            s => s.TruncateLog() ? 1 : 0), ct).ConfigureAwait(false);
+        return clean == 1;
+    }
+
+    /// <summary>On the writer: deletes the change-feed rows of <paramref name="kinds"/> that name any of <paramref name="ids"/>
+    /// (one scan of the feed: it has no index by id).</summary>
+    private void ForgetInChanges(IReadOnlyList<string> ids, ChangeKind[] kinds)
+    {
+        if (ids.Count == 0) return;
+        using var cmd = _writer.CreateCommand();
+        cmd.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(ids));
+        var codes = new string[kinds.Length];
+        for (int i = 0; i < kinds.Length; i++) codes[i] = ((int)kinds[i]).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // A deletion's `other` lists the erased anonymous ids, one per line: each is matched as a whole line.
+        cmd.CommandText = $"""
+            DELETE FROM changes WHERE kind IN ({string.Join(',', codes)}) AND (
+                id IN (SELECT value FROM json_each($ids)) OR other IN (SELECT value FROM json_each($ids))
+                OR EXISTS (SELECT 1 FROM json_each($ids) j WHERE instr(char(10) || other || char(10), char(10) || j.value || char(10)) > 0))
+            """;
+        if (cmd.ExecuteNonQuery() > 0) _pendingTailForgetsChanges = true;
+    }
+
+    /// <summary>
+    /// On the writer, outside a transaction: checkpoints the write-ahead log into the database and truncates it, so page images
+    /// from before a deletion are gone from the files (deleted content in the database itself is zeroed: secure_delete). Waits
+    /// at most 200 ms for readers on an older snapshot; false when one still held the log.
+    /// </summary>
+    private bool TruncateLog()
+    {
+        Exec(_writer, "PRAGMA busy_timeout=200;");
+        try
+        {
+            using var cmd = _writer.CreateCommand();
+            cmd.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+            using var r = cmd.ExecuteReader();
+            return r.Read() && r.GetInt32(0) == 0;
+        }
+        catch (SqliteException)
+        {
+            return false;
+        }
+        finally
+        {
+            Exec(_writer, "PRAGMA busy_timeout=10000;");
+        }
+    }
+
     public async Task<(int Deleted, long NextSeq)> PurgeEventsAsync(string type, long beforeMs, long afterSeq, int maxRows, CancellationToken ct = default)
     {
         int deleted = 0;
@@ -183,6 +235,9 @@ public sealed partial class SqliteStore
             _canonical.Remove(a);
             anonymousIds.Add(anonId);
         }
+        // The feed's older records of the person (their upserts and links) go too; the deletion's own record keeps the ids
+        // until every follower has handled it (FinishErasuresAsync).
+        ForgetInChanges(isUser ? [id, .. anonymousIds] : anonymousIds, [ChangeKind.UserUpserted, ChangeKind.IdentityLinked]);
         if (isUser) AddChange(ChangeKind.UserDeleted, id, anonymousIds.Count == 0 ? null : string.Join('\n', anonymousIds));
         else AddChange(ChangeKind.VisitorDeleted, id);
         return new ErasedPerson(isUser ? id : null, anonymousIds, events, recommendations, exposures);

@@ -63,6 +63,7 @@ public sealed partial class SqliteStore : IAttuneStore
                 PRAGMA busy_timeout=10000;
                 PRAGMA cache_size=-{options.CacheMiB * 1024};
                 PRAGMA temp_store=MEMORY;
+                PRAGMA secure_delete=ON;
                 """);
             CreateSchema();
             LoadInterning();

@@ -34,6 +34,14 @@ public interface IAttuneStore : IAsyncDisposable
     Task<ErasedPerson?> ErasePersonAsync(string id, bool anonymous, CancellationToken ct = default);
 
     /// <summary>
+    /// The last step of erasures, once everything that follows the change feed has handled their deletion changes: the ids
+    /// leave the feed's records of those deletions too, and nothing deleted stays readable in the store's files (SQLite: deleted
+    /// content is zeroed as it is deleted, and the write-ahead log is checkpointed and truncated). False when the files could
+    /// not be made clean yet (a long reader held the log): call again later.
+    /// </summary>
+    Task<bool> FinishErasuresAsync(IReadOnlyCollection<string> ids, CancellationToken ct = default);
+
+    /// <summary>
     /// The recommendation-log rows and experiment exposures that name any of <paramref name="personIds"/> (user and anonymous
     /// ids), oldest first: for a person's export. Scans the log (it has no index by person): call it off the hot path.
     /// </summary>

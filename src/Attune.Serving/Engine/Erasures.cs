@@ -21,6 +21,7 @@ internal sealed class Erasures(IAttuneStore store, ServingModels models, ModelTr
     private readonly SemaphoreSlim _signal = new(0);
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
+    private List<string>? _orphans;
 
     private sealed record Pending(IReadOnlyList<string> Ids);
 
@@ -50,6 +51,13 @@ internal sealed class Erasures(IAttuneStore store, ServingModels models, ModelTr
     {
         var pending = await PendingAsync(ct).ConfigureAwait(false);
         foreach (var (_, ids) in pending) models.Forget(ids);
+        // A crash between dropping the pending ids and completing the record: only the files' clean-up is left.
+        var orphans = new List<string>();
+        foreach (var doc in await store.ListDocumentsAsync(Kind, ct).ConfigureAwait(false))
+            if (JsonSerializer.Deserialize<ErasureRecord>(doc.Json, AttuneJson.Options) is { Status: ErasureRecord.Pending } r
+                && !pending.Exists(p => p.Id == doc.Id))
+                orphans.Add(r.Id);
+        if (orphans.Count > 0) _orphans = orphans;
         _loop = Task.Run(RunAsync, CancellationToken.None);
         if (pending.Count > 0) _signal.Release();
     }
@@ -71,6 +79,11 @@ internal sealed class Erasures(IAttuneStore store, ServingModels models, ModelTr
     private async Task RunAsync()
     {
         var ct = _stop.Token;
+        if (_orphans is { } orphans)
+        {
+            try { await CompleteAsync(orphans, 0, ct).ConfigureAwait(false); }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
+        }
         while (!ct.IsCancellationRequested)
         {
             try
@@ -84,19 +97,13 @@ internal sealed class Erasures(IAttuneStore store, ServingModels models, ModelTr
                 foreach (var (_, list) in pending) ids.UnionWith(list);
                 int rewritten = RewriteStoredVersions(ids);
                 models.Erased(ids);
-                var records = new Dictionary<string, ErasureRecord>(StringComparer.Ordinal);
-                foreach (var doc in await store.ListDocumentsAsync(Kind, ct).ConfigureAwait(false))
-                    if (JsonSerializer.Deserialize<ErasureRecord>(doc.Json, AttuneJson.Options) is { } r) records[doc.Id] = r;
-                foreach (var (erasureId, _) in pending)
-                {
-                    if (records.TryGetValue(erasureId, out var record))
-                        await PutAsync(record with
-                        {
-                            Status = ErasureRecord.Complete, CompletedAt = time.GetUtcNow(),
-                            Removed = record.Removed with { ModelVersionsRewritten = rewritten },
-                        }, ct).ConfigureAwait(false);
-                    await store.DeleteDocumentAsync(PendingKind, erasureId, ct).ConfigureAwait(false);
-                }
+                // The feed's deletion records lose the ids, then the pending ids themselves go, then the store's files are
+                // made clean (nothing deleted left readable); only then is a record complete.
+                await store.FinishErasuresAsync(ids, ct).ConfigureAwait(false);
+                foreach (var (erasureId, _) in pending) await store.DeleteDocumentAsync(PendingKind, erasureId, ct).ConfigureAwait(false);
+                var done = new List<string>(pending.Count);
+                foreach (var (erasureId, _) in pending) done.Add(erasureId);
+                await CompleteAsync(done, rewritten, ct).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
             catch (Exception e)
@@ -105,6 +112,25 @@ internal sealed class Erasures(IAttuneStore store, ServingModels models, ModelTr
                 try { await Task.Delay(TimeSpan.FromSeconds(5), ct).ConfigureAwait(false); } catch (OperationCanceledException) { }
                 _signal.Release();
             }
+        }
+    }
+
+    /// <summary>
+    /// Marks the records complete once the store's files hold nothing deleted (retried every second while a long reader holds
+    /// the write-ahead log). Records a crash left pending after their ids were dropped are completed at start the same way.
+    /// </summary>
+    private async Task CompleteAsync(IReadOnlyCollection<string> erasureIds, int rewritten, CancellationToken ct)
+    {
+        while (!await store.FinishErasuresAsync([], ct).ConfigureAwait(false)) await Task.Delay(1000, ct).ConfigureAwait(false);
+        var ids = new HashSet<string>(erasureIds, StringComparer.Ordinal);
+        foreach (var doc in await store.ListDocumentsAsync(Kind, ct).ConfigureAwait(false))
+        {
+            if (!ids.Contains(doc.Id) || JsonSerializer.Deserialize<ErasureRecord>(doc.Json, AttuneJson.Options) is not { } record) continue;
+            await PutAsync(record with
+            {
+                Status = ErasureRecord.Complete, CompletedAt = time.GetUtcNow(),
+                Removed = record.Removed with { ModelVersionsRewritten = rewritten },
+            }, ct).ConfigureAwait(false);
         }
     }
 

@@ -507,6 +507,26 @@ public abstract class StoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnErasureLeavesTheFeedWithoutThePersonOnceFinished()
+    {
+        await Store.UpsertUsersAsync([new User { Id = "u1" }, new User { Id = "u2" }], Ct);
+        await Store.AppendEventsAsync([View("u1", "a", 0, anonymous: "anon-1"), View("u2", "a", 1, anonymous: "anon-2")], Ct);
+        Assert.NotNull(await Store.ErasePersonAsync("u1", anonymous: false, Ct));
+        // At once: the person's older upserts and links are gone; the deletion itself still names them for followers.
+        var changes = await ChangesAfterAsync(0);
+        Assert.DoesNotContain(changes, c => c.Kind is ChangeKind.UserUpserted or ChangeKind.IdentityLinked && (c.Id is "u1" or "anon-1" || c.Other is "u1" or "anon-1"));
+        Assert.Contains(changes, c => c.Kind == ChangeKind.UserDeleted && c.Id == "u1" && c.Other == "anon-1");
+        Assert.Contains(changes, c => c.Kind == ChangeKind.UserUpserted && c.Id == "u2"); // others keep theirs
+        Assert.Contains(changes, c => c.Kind == ChangeKind.IdentityLinked && c.Id == "anon-2");
+
+        Assert.True(await Store.FinishErasuresAsync(["u1", "anon-1"], Ct));
+        changes = await ChangesAfterAsync(0);
+        Assert.DoesNotContain(changes, c => c.Id is "u1" or "anon-1" || (c.Other ?? "").Contains("anon-1", StringComparison.Ordinal));
+        Assert.Contains(changes, c => c.Kind == ChangeKind.UserUpserted && c.Id == "u2");
+        Assert.True(await Store.FinishErasuresAsync([], Ct)); // nothing to forget: only the files' clean-up
+    }
+
+    [Fact]
     public async Task LoggedRecommendationReadsBackEqualAndUnknownIdIsNull()
     {
         var record = new RecommendationRecord("rec-1", "visitor-9", Anonymous: true, "item-page", ModelVersion: null,
@@ -647,9 +667,8 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal<(ChangeKind, string?, string?)>([
             (ChangeKind.ItemUpserted, "a", null), (ChangeKind.ItemUpserted, "b", null),
             (ChangeKind.ItemDeleted, "a", null),
-            (ChangeKind.UserUpserted, "u1", null),
+            // (UserUpserted u1) and (IdentityLinked anon-1 → u1) were here: erasing u1 took them out of the feed.
             (ChangeKind.Events, null, null),
-            (ChangeKind.IdentityLinked, "anon-1", "u1"),
             (ChangeKind.IdentityLinked, "phone", "bob"), (ChangeKind.Events, null, null), // the link comes before its batch's events
             (ChangeKind.IdentityLinked, "anon-1", "carol"),
             (ChangeKind.DocumentPut, "r1", "rules"), (ChangeKind.DocumentDeleted, "r1", "rules"),

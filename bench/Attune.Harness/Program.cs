@@ -20,6 +20,8 @@ switch (scenario)
         return await ConsoleBenchmark.RunAsync(options);
     case "retention":
         return await RetentionBenchmark.RunAsync(options);
+    case "erasure":
+        return await ErasureBenchmark.RunAsync(options);
     case "scale":
         return await ScaleBenchmark.RunAsync(options);
     case "sources":
@@ -49,6 +51,8 @@ switch (scenario)
               console --renders 50 --seconds 15 --concurrency 16   each console page's server-side render time, then for-you
                                         under load without and with live console pages open in Chromium
               retention --days 1 --seconds 20 --concurrency 16   for-you while retention purges the demo's older views, and after
+              erasure --events 10000 [--data DIR]   time to erase a person with that many events (demo shop, or a folder
+                                        such as the scale benchmark's), from DELETE to the 202 and to complete
               realtime --trials 300     time from an event's 200 to the first changed for-you answer of that visitor
               experiment-results --people 1000000 --events 10000000   tracking cost per event and the time to compute results
               experiment-cuped --people 10000 --repeats 20            CUPED's interval narrowing against sqrt(1 - rho^2)

@@ -50,6 +50,7 @@ public sealed partial class ServingEngine : IAsyncDisposable
     private readonly ModelTraining _training;
     private readonly Erasures _erasures;
     private readonly Retention _retention;
+    private readonly ExperimentCheckpoint _checkpoint;
     private readonly BackgroundWork _background;
     private readonly RuleStore _rules;
     private readonly BatchWriter<RecommendationRecord> _recommendationLog;
@@ -89,15 +90,16 @@ public sealed partial class ServingEngine : IAsyncDisposable
         };
         _feed = new ChangeFeed(store, _models, _live, _rules, _followed, Time, _log);
         _training = new ModelTraining(store, options, _models, _live, _feed, PinnedVersions, Time, _log);
-        _erasures = new Erasures(store, _models, _training, Time, _log);
-        _retention = new Retention(store, options, Time, _log);
+        Tracker = new ExperimentTracker();
+        _checkpoint = new ExperimentCheckpoint(Tracker, dataDirectory, _log);
+        _erasures = new Erasures(store, _models, _training, [_checkpoint], Time, _log);
+        _retention = new Retention(store, options, _checkpoint, Time, _log);
         if (options.RetrainThroughRollout) options.ParseRolloutSteps(); // a bad ladder stops the start, not the first retraining
         _background = new BackgroundWork(_models, _training, RetrainAsync, EveryFiveSecondsAsync, Time, _log);
         _recommendationLog = new BatchWriter<RecommendationRecord>(r => store.LogRecommendationsAsync(r), "recommendation log records", _log);
         _exposureLog = new BatchWriter<Exposure>(e => store.RecordExposuresAsync(e), "experiment exposures", _log);
         Router = new ExperimentRouter(Experiments, Time, Rollouts);
         Router.Exposed += _exposureLog.Add;
-        Tracker = new ExperimentTracker();
         _snapshots = new ExperimentSnapshots(store, Experiments, Tracker, options, Time, _log);
         Experiments.Changed += TrackAll;
         Rollouts.Changed += RolloutsChanged;
@@ -421,7 +423,8 @@ public sealed partial class ServingEngine : IAsyncDisposable
 
     /// <summary>
     /// Start-up: the sticky assignments and results of every experiment that ran (running and stopped), rebuilt from the
-    /// store's exposures and the events since the experiment began (one pass over those events).
+    /// store's exposures, the experiment checkpoint (people counted before retention purged their events) and the events
+    /// after it, or since the experiment began without one (one pass over those events).
     /// </summary>
     private async Task RestoreExperimentsAsync(CancellationToken ct)
     {
@@ -433,6 +436,7 @@ public sealed partial class ServingEngine : IAsyncDisposable
         if (snapshot.Holdout is { } holdout) tracked.Add((ExperimentRouter.HoldoutId, holdout.EventSeq));
         foreach (var rollout in Rollouts.Current.Values)
             foreach (var run in rollout.History) tracked.Add((rollout.TrackedId(run.Number), run.EventSeq));
+        long checkpoint = _checkpoint.Load();
         long from = long.MaxValue;
         foreach (var (id, eventSeq) in tracked)
         {
@@ -441,12 +445,15 @@ public sealed partial class ServingEngine : IAsyncDisposable
                 Router.Restore(exposure);
                 Router.RestoreRollout(exposure);
                 var (owner, anonymous) = OwnerOf(exposure);
+                // Counted under the anonymous id at the checkpoint, identified since: the person moves to the user.
+                if (exposure.Anonymous && owner != exposure.PersonId) Tracker.Link(exposure.PersonId, owner);
                 Tracker.Expose(exposure, owner);
                 _prePeriods.Add(exposure, owner, anonymous);
             }
             from = Math.Min(from, eventSeq);
         }
         if (from == long.MaxValue) return;
+        from = Math.Max(from, checkpoint);
         await foreach (var e in _store.ReadEventsAsync(from, long.MaxValue, ct).ConfigureAwait(false)) Tracker.Observe(e);
     }
 
@@ -495,6 +502,12 @@ public sealed partial class ServingEngine : IAsyncDisposable
         await _background.DisposeAsync().ConfigureAwait(false);
         await _erasures.DisposeAsync().ConfigureAwait(false);
         await _retention.DisposeAsync().ConfigureAwait(false);
+        // The next start replays only what follows (and results keep what retention purges meanwhile).
+        if (_started && Tracker.IsTracking)
+        {
+            try { _checkpoint.Save(); }
+            catch (IOException e) { _log.LogWarning(e, "The experiment checkpoint could not be written at shutdown"); }
+        }
         await _recommendationLog.DisposeAsync().ConfigureAwait(false);
         await _exposureLog.DisposeAsync().ConfigureAwait(false);
         await _prePeriods.DisposeAsync().ConfigureAwait(false);

@@ -16,10 +16,15 @@ namespace Attune.Experiments.Running;
 /// re-keys). Events whose seq is not past <see cref="EventsAppliedThrough"/> are ignored, so a start-up replay and the feed
 /// never count one twice.
 /// </remarks>
-public sealed class ExperimentTracker
+public sealed partial class ExperimentTracker
 {
     private readonly ConcurrentDictionary<string, Tracked> _experiments = new(StringComparer.Ordinal);
     private long _appliedThrough;
+    /// <summary>Held by every change to people (not by answers served) and by a checkpoint, so a checkpoint is one moment.</summary>
+    private readonly Lock _gate = new();
+
+    /// <summary>Whether any experiment is tracked.</summary>
+    public bool IsTracking => !_experiments.IsEmpty;
 
     /// <summary>The newest event seq counted.</summary>
     public long EventsAppliedThrough => Volatile.Read(ref _appliedThrough);
@@ -34,7 +39,8 @@ public sealed class ExperimentTracker
     /// <summary>A person's first exposure. <paramref name="ownerId"/> is the id their events carry.</summary>
     public void Expose(Exposure exposure, string ownerId)
     {
-        if (_experiments.TryGetValue(exposure.ExperimentId, out var tracked)) tracked.Expose(exposure, ownerId);
+        if (!_experiments.TryGetValue(exposure.ExperimentId, out var tracked)) return;
+        lock (_gate) tracked.Expose(exposure, ownerId);
     }
 
     /// <summary>An answer served under a variant: click-through's denominator and the serving guardrails.</summary>
@@ -45,24 +51,29 @@ public sealed class ExperimentTracker
 
     public void Observe(in StoredEvent e)
     {
-        if (e.Seq != 0)
+        lock (_gate)
         {
-            if (e.Seq <= _appliedThrough) return;
-            Volatile.Write(ref _appliedThrough, e.Seq);
+            if (e.Seq != 0)
+            {
+                if (e.Seq <= _appliedThrough) return;
+                Volatile.Write(ref _appliedThrough, e.Seq);
+            }
+            foreach (var tracked in _experiments.Values) tracked.Observe(e);
         }
-        foreach (var tracked in _experiments.Values) tracked.Observe(e);
     }
 
     /// <summary>An anonymous id was identified: its tracked state now belongs to the user (unless the user is tracked already).</summary>
     public void Link(string anonymousId, string userId)
     {
-        foreach (var tracked in _experiments.Values) tracked.Link(anonymousId, userId);
+        lock (_gate)
+            foreach (var tracked in _experiments.Values) tracked.Link(anonymousId, userId);
     }
 
     /// <summary>A person was erased: their contribution leaves every result.</summary>
     public void Forget(string ownerId)
     {
-        foreach (var tracked in _experiments.Values) tracked.Forget(ownerId);
+        lock (_gate)
+            foreach (var tracked in _experiments.Values) tracked.Forget(ownerId);
     }
 
     /// <summary>
@@ -71,7 +82,8 @@ public sealed class ExperimentTracker
     /// </summary>
     public void SetPre(string experimentId, string ownerId, IReadOnlyList<StoredEvent> events)
     {
-        if (_experiments.TryGetValue(experimentId, out var tracked)) tracked.SetPre(ownerId, events);
+        if (!_experiments.TryGetValue(experimentId, out var tracked)) return;
+        lock (_gate) tracked.SetPre(ownerId, events);
     }
 
     /// <summary>
@@ -107,7 +119,7 @@ public sealed class ExperimentTracker
     }
 
     /// <summary>One experiment's people and sums; one lock per experiment (events of other people cost one dictionary lookup).</summary>
-    private sealed class Tracked
+    private sealed partial class Tracked
     {
         private readonly Lock _lock = new();
         private readonly ConcurrentDictionary<string, Person> _people = new(StringComparer.Ordinal);

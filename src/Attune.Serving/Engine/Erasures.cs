@@ -10,10 +10,12 @@ namespace Attune.Serving.Engine;
 /// Erasure of a person, end to end. The store erases them at once (events, profile, links, recommendation log, exposures);
 /// its change reaches live state and every loaded model through the feed (<see cref="ServingModels.Forget"/>). Then this job
 /// rewrites every stored model version without them (so no rollback brings them back) and completes the audit record
-/// (kind <see cref="Kind"/>: what was removed, when, by which key; no personal data). The ids wait in a document of kind
+/// (kind <see cref="Kind"/>: what was removed, when, by which key; no personal data) once every
+/// <see cref="IErasureParticipant"/> (the experiment checkpoint, …) dropped them too. The ids wait in a document of kind
 /// <see cref="PendingKind"/> until then, so a restart finishes the rewrite; that document is deleted when it completes.
 /// </summary>
-internal sealed class Erasures(IAttuneStore store, ServingModels models, ModelTraining training, TimeProvider time, ILogger log) : IAsyncDisposable
+internal sealed class Erasures(IAttuneStore store, ServingModels models, ModelTraining training, IReadOnlyList<IErasureParticipant> participants,
+    TimeProvider time, ILogger log) : IAsyncDisposable
 {
     public const string Kind = "erasure";
     public const string PendingKind = "erasure-pending";
@@ -97,6 +99,7 @@ internal sealed class Erasures(IAttuneStore store, ServingModels models, ModelTr
                 foreach (var (_, list) in pending) ids.UnionWith(list);
                 int rewritten = RewriteStoredVersions(ids);
                 models.Erased(ids);
+                foreach (var participant in participants) await participant.ForgetAsync(ids, ct).ConfigureAwait(false);
                 // The feed's deletion records lose the ids, then the pending ids themselves go, then the store's files are
                 // made clean (nothing deleted left readable); only then is a record complete.
                 await store.FinishErasuresAsync(ids, ct).ConfigureAwait(false);

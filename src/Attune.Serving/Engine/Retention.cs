@@ -8,8 +8,11 @@ namespace Attune.Serving.Engine;
 /// Retention (<see cref="ServingOptions.RetentionDays"/>): every <see cref="ServingOptions.RetentionIntervalMinutes"/>, each
 /// configured event type's events older than its limit are deleted in batches of <see cref="BatchRows"/>, resting nine
 /// times as long as each batch took (at most a tenth of one core), so a purge of millions of rows never stalls serving.
+/// Each pass first writes the experiment checkpoint: results counted from the events it deletes stay (as each person's
+/// counted values), through restarts.
 /// </summary>
-internal sealed class Retention(IAttuneStore store, ServingOptions options, TimeProvider time, ILogger log) : IAsyncDisposable
+internal sealed class Retention(IAttuneStore store, ServingOptions options, ExperimentCheckpoint experiments, TimeProvider time, ILogger log)
+    : IAsyncDisposable
 {
     public const int BatchRows = 2_000;
 
@@ -50,6 +53,7 @@ internal sealed class Retention(IAttuneStore store, ServingOptions options, Time
     public async Task<long> PurgeOnceAsync(CancellationToken ct)
     {
         long total = 0;
+        experiments.Save();
         foreach (var (type, days) in options.RetentionDays)
         {
             long before = time.GetUtcNow().AddDays(-days).ToUnixTimeMilliseconds();

@@ -65,11 +65,12 @@ public sealed partial class SqliteStore : IAttuneStore
                 PRAGMA temp_store=MEMORY;
                 """);
             CreateSchema();
+            CheckEncryptionKeys();
             LoadInterning();
         }
         catch
         {
-            // A store that failed to open (a newer schema, a damaged file) must not keep the folder locked.
+            // A store that failed to open (a newer schema, a damaged file, a missing encryption key) must not keep the folder locked.
             _writer.Dispose();
             _folderLock.Dispose();
             throw;

@@ -87,7 +87,7 @@ public sealed class EncryptionTests : IDisposable
             var user = await store.GetUserAsync("alice", Ct);
             Assert.Equal(Secret, user!.Attributes["city"]);
             Assert.False(user.Consent!.Marketing);
-            Assert.Equal(Secret, (await store.ListUsersAsync(null, 10, Ct)).Items.Single().Attributes["city"]);
+            Assert.Equal(Secret, (await store.ListUsersAsync(null, 10, Ct)).Data.Single().Attributes["city"]);
             Assert.Equal(Secret, (await store.GetProfileAsync("alice", ct: Ct))!.Attributes["city"]);
             Assert.Contains(Secret + "-doc", (await store.ListDocumentsAsync("erasure-pending", Ct)).Single().Json);
             var consents = await store.ReadStatedConsentsAsync(Ct).ToListAsync(Ct);

@@ -42,8 +42,9 @@ internal sealed class EncryptionRotation(SqliteStore? store, FieldCipher? cipher
                 done, Describe(after), cipher.ActiveKeyId);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { /* stopping: the next start continues */ }
-        catch (Exception e) when (e is EncryptionKeyException or InvalidOperationException or ObjectDisposedException)
+        catch (Exception e)
         {
+            // Never stops the host (a failed BackgroundService would): reads keep working, the next start continues the pass.
             log.LogError("Re-encryption stopped: {Message}", e.Message);
         }
     }

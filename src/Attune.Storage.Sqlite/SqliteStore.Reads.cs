@@ -278,7 +278,10 @@ public sealed partial class SqliteStore
             EventsByType: byType,
             FirstEvent: first is { } f0 ? DateTimeOffset.FromUnixTimeMilliseconds(f0) : null,
             LastEvent: last is { } l0 ? DateTimeOffset.FromUnixTimeMilliseconds(l0) : null,
-            DatabaseBytes: bytes);
+            DatabaseBytes: bytes)
+        {
+            EncryptedValues = await GetEncryptionStatusAsync(ct).ConfigureAwait(false),
+        };
     }
 
     public async IAsyncEnumerable<StoredEvent> ReadEventsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
@@ -312,7 +315,4 @@ public sealed partial class SqliteStore
     }
 
     private static Item ParseItem(string doc) => JsonSerializer.Deserialize<Item>(doc, AttuneJson.Options)!;
-
-    private static User UserFrom(string id, string? doc) =>
-        doc is null ? new User { Id = id } : JsonSerializer.Deserialize<User>(doc, AttuneJson.Options)!;
 }

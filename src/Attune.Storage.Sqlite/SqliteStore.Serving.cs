@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Attune.Model;
+using Attune.Security;
 using Microsoft.Data.Sqlite;
 
 namespace Attune.Storage.Sqlite;
@@ -59,19 +60,34 @@ public sealed partial class SqliteStore
     {
         await using var c = OpenRead();
         await using var cmd = c.CreateCommand();
-        // Consent is stored inside the user's JSON; a purpose absent from it (records from before purposes) is given.
-        cmd.CommandText = """
+        // Consent is stored inside the user's JSON; a purpose absent from it (records from before purposes) is given. Plain
+        // records are read by SQLite's JSON functions (encrypted ones are not JSON to it: the CASE hides them).
+        cmd.CommandText = $"""
             SELECT id, json_extract(doc, '$.consent.personalization'), json_extract(doc, '$.consent.marketing'), json_extract(doc, '$.consent.analytics')
-            FROM profiles WHERE kind = 0 AND doc IS NOT NULL AND json_type(doc, '$.consent') = 'object'
+            FROM profiles WHERE kind = 0 AND doc IS NOT NULL
+            AND json_type(CASE WHEN substr(doc, 1, {FieldCipher.Prefix.Length}) = '{FieldCipher.Prefix}' THEN NULL ELSE doc END, '$.consent') = 'object'
             """;
-        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        while (await r.ReadAsync(ct).ConfigureAwait(false))
-            yield return (r.GetString(0), new Consent
+        await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+        {
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+                yield return (r.GetString(0), new Consent
+                {
+                    Personalization = r.IsDBNull(1) || r.GetInt64(1) != 0,
+                    Marketing = r.IsDBNull(2) || r.GetInt64(2) != 0,
+                    Analytics = r.IsDBNull(3) || r.GetInt64(3) != 0,
+                });
+        }
+        if (Cipher is null) yield break; // nothing is encrypted: the open checked that no key is needed
+        // Encrypted records: decrypted here, one by one (at start, not per request).
+        cmd.CommandText = $"SELECT id, doc FROM profiles WHERE kind = 0 AND substr(doc, 1, {FieldCipher.Prefix.Length}) = '{FieldCipher.Prefix}'";
+        await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+        {
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
             {
-                Personalization = r.IsDBNull(1) || r.GetInt64(1) != 0,
-                Marketing = r.IsDBNull(2) || r.GetInt64(2) != 0,
-                Analytics = r.IsDBNull(3) || r.GetInt64(3) != 0,
-            });
+                string id = r.GetString(0);
+                if (UserFrom(id, r.GetString(1)).Consent is { } consent) yield return (id, consent);
+            }
+        }
     }
 
     public async IAsyncEnumerable<(string AnonymousId, string UserId)> ReadIdentityLinksAsync(
@@ -100,7 +116,7 @@ public sealed partial class SqliteStore
         var list = new List<StoredDocument>();
         await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
         while (await r.ReadAsync(ct).ConfigureAwait(false))
-            list.Add(new StoredDocument(kind, r.GetString(0), r.GetString(1), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2))));
+            list.Add(new StoredDocument(kind, r.GetString(0), RevealDocument(r.GetString(1)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2))));
         return list;
     }
 
@@ -109,6 +125,7 @@ public sealed partial class SqliteStore
         ArgumentNullException.ThrowIfNull(kind);
         ArgumentNullException.ThrowIfNull(id);
         ArgumentNullException.ThrowIfNull(json);
+        string stored = SealDocument(json); // on the caller's core, like serialization
         return Enqueue(s =>
         {
             var put = s._putDocument ??= new(s._writer.Handle!, """
@@ -117,7 +134,7 @@ public sealed partial class SqliteStore
                 """);
             put.Bind(1, kind);
             put.Bind(2, id);
-            put.Bind(3, json);
+            put.Bind(3, stored);
             put.Bind(4, s.NowMs);
             put.Execute();
             s.AddChange(ChangeKind.DocumentPut, id, kind);

@@ -67,7 +67,7 @@ public sealed partial class SqliteStore
                         CreatedAt = user.CreatedAt ?? previous?.CreatedAt ?? s._time.GetUtcNow(),
                     };
                 }
-                update.Bind(1, JsonSerializer.Serialize(stored, AttuneJson.Options));
+                update.Bind(1, s.SealUserDoc(JsonSerializer.Serialize(stored, AttuneJson.Options)));
                 update.Bind(2, now);
                 update.Bind(3, idx);
                 update.Execute();
@@ -434,6 +434,6 @@ public sealed partial class SqliteStore
         using var cmd = _writer.CreateCommand();
         cmd.CommandText = "SELECT doc FROM profiles WHERE idx = $idx";
         cmd.Parameters.AddWithValue("$idx", idx);
-        return cmd.ExecuteScalar() is string doc ? JsonSerializer.Deserialize<User>(doc, AttuneJson.Options) : null;
+        return cmd.ExecuteScalar() is string doc ? JsonSerializer.Deserialize<User>(RevealUserDoc(doc), AttuneJson.Options) : null;
     }
 }

@@ -66,11 +66,12 @@ public sealed partial class SqliteStore : IAttuneStore
                 PRAGMA secure_delete=ON;
                 """);
             CreateSchema();
+            CheckEncryptionKeys();
             LoadInterning();
         }
         catch
         {
-            // A store that failed to open (a newer schema, a damaged file) must not keep the folder locked.
+            // A store that failed to open (a newer schema, a damaged file, a missing encryption key) must not keep the folder locked.
             _writer.Dispose();
             _folderLock.Dispose();
             throw;

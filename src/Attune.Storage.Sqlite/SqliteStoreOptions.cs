@@ -27,5 +27,11 @@ public sealed class SqliteStoreOptions
     /// <summary>Where the owner listens (a server), so the refused process can be pointed at its HTTP API.</summary>
     public string? OwnerUrl { get; set; }
 
+    /// <summary>
+    /// Encryption at rest of personal fields (user records, documents): null = none, values are written in clear (plain values
+    /// written before encryption was configured stay readable either way). See <c>Encryption at rest</c> in docs/configuration.md.
+    /// </summary>
+    public Attune.Security.FieldCipher? Cipher { get; set; }
+
     public string DatabasePath => Path.Combine(DataDirectory, "attune.db");
 }

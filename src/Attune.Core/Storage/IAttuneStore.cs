@@ -268,7 +268,14 @@ public sealed record StoreStats(
     IReadOnlyDictionary<string, long> EventsByType,
     DateTimeOffset? FirstEvent,
     DateTimeOffset? LastEvent,
-    long DatabaseBytes);
+    long DatabaseBytes)
+{
+    /// <summary>
+    /// Encryption at rest: how many personal values (user records, documents) are under each key id, <c>(plain)</c> for
+    /// unencrypted ones; a re-encryption pass is done when only the active key has any. Null when encryption is off.
+    /// </summary>
+    public IReadOnlyDictionary<string, long>? EncryptedValues { get; init; }
+}
 
 /// <summary>
 /// A column-wise batch of simple interactions for bulk loading: parallel arrays, one entry per interaction.

@@ -4,6 +4,7 @@ using Attune.Server.Apis;
 using Attune.Server.Security;
 using Attune.Serving;
 using Attune.Serving.Sources;
+using Attune.Security;
 using Attune.Storage;
 using Attune.Storage.Sqlite;
 using Attune.Validation;
@@ -58,6 +59,9 @@ public static class AttuneHost
         ApiKeyStore keys;
         try { keys = new ApiKeyStore(options.ApiKeys); }
         catch (InvalidOperationException e) { throw new AttuneStartException(e.Message); }
+        FieldCipher? cipher;
+        try { cipher = FieldCipher.FromOptions(options.Encryption); }
+        catch (EncryptionKeyException e) { throw new AttuneStartException(e.Message, e); }
 
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes + 1);
         builder.Services.AddSingleton(Options.Create(options));
@@ -69,8 +73,11 @@ public static class AttuneHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => new RecordReader(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<IAttuneStore>(sp => SqliteStore.Open(
-            new SqliteStoreOptions { DataDirectory = options.DataDirectory, FullSync = options.FullSync, Owner = "attune serve", OwnerUrl = urls },
+            new SqliteStoreOptions { DataDirectory = options.DataDirectory, FullSync = options.FullSync, Owner = "attune serve", OwnerUrl = urls, Cipher = cipher },
             sp.GetRequiredService<TimeProvider>()));
+        // Encryption at rest: says at start whether it is on, and moves values to the active key in the background (rotation).
+        builder.Services.AddHostedService(sp => new EncryptionRotation(sp.GetRequiredService<IAttuneStore>() as SqliteStore, cipher,
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("Attune.Encryption")));
         var serving = builder.Configuration.GetSection(ServingOptions.Section).Get<ServingOptions>() ?? new ServingOptions();
         builder.Services.AddSingleton(serving);
         // Candidate sources: the shipped ones, then any ICandidateSource a host registers (one class, one registration).
@@ -149,6 +156,12 @@ public static class AttuneHost
         try { app.Services.GetRequiredService<IAttuneStore>(); }
         catch (DataFolderInUseException e)
         {
+            app.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw new AttuneStartException(e.Message, e);
+        }
+        catch (EncryptionKeyException e)
+        {
+            // Values under a key the configuration lacks: name the key, no stack trace.
             app.DisposeAsync().AsTask().GetAwaiter().GetResult();
             throw new AttuneStartException(e.Message, e);
         }

@@ -34,6 +34,12 @@ public sealed class AttuneOptions
     /// </summary>
     [Range(0, int.MaxValue)]
     public int KeyRequestsPerSecond { get; set; }
+
+    /// <summary>
+    /// Encryption at rest of personal fields (<c>Attune:Encryption:Keys:&lt;id&gt;</c>, <c>Attune:Encryption:ActiveKey</c>). No keys =
+    /// no encryption. See "Encryption at rest" in docs/configuration.md.
+    /// </summary>
+    public Attune.Security.EncryptionOptions Encryption { get; set; } = new();
 }
 
 /// <summary>One API key: the key itself or its SHA-256 hash, and what it may do.</summary>

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using Attune.Security;
 using Attune.Storage.Sqlite;
+using Microsoft.Extensions.Configuration;
 
 namespace Attune.Cli.Commands;
 
@@ -31,7 +33,7 @@ internal static class CommonOptions
         }
         try
         {
-            return SqliteStore.Open(new SqliteStoreOptions { DataDirectory = directory, Owner = "attune " + command });
+            return SqliteStore.Open(new SqliteStoreOptions { DataDirectory = directory, Owner = "attune " + command, Cipher = CipherFromEnvironment() });
         }
         catch (DataFolderInUseException e)
         {
@@ -60,6 +62,14 @@ internal static class CommonOptions
             return $"--data {directory}: the folder cannot be created ({e.Message})";
         }
     }
+
+    /// <summary>
+    /// The encryption keys of the environment (<c>Attune__Encryption__Keys__k1</c>, <c>Attune__Encryption__ActiveKey</c>), as
+    /// <c>attune serve</c> reads them; null when none. Throws <see cref="EncryptionKeyException"/> naming a bad setting.
+    /// </summary>
+    public static FieldCipher? CipherFromEnvironment() =>
+        FieldCipher.FromOptions(new ConfigurationBuilder().AddEnvironmentVariables().Build()
+            .GetSection(EncryptionOptions.Section).Get<EncryptionOptions>());
 
     /// <summary>What opening a store throws for a path or file it cannot use (not a bug: one line, no stack trace).</summary>
     public static bool IsBadStore(Exception e) =>

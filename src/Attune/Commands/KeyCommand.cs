@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Attune.Security;
 using Attune.Server.Security;
 
 namespace Attune.Cli.Commands;
@@ -22,6 +23,26 @@ internal static class KeyCommand
             Console.WriteLine(ApiKeyStore.HashHex(r.GetValue(hash)!));
             return 0;
         });
-        return new Command("key", "Make API keys") { create, hashCommand };
+        var keyId = new Option<string>("--id")
+        {
+            Description = "The key id to print the settings for (1 to 32 of A-Z a-z 0-9 _ -)",
+            DefaultValueFactory = _ => "k" + DateTime.UtcNow.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture),
+        };
+        var encryption = new Command("encryption", "Print a new random AES-256 key for encryption at rest (Attune:Encryption:Keys:ID)") { keyId };
+        encryption.SetAction(r =>
+        {
+            string id = r.GetValue(keyId)!;
+            if (!FieldCipher.IsValidKeyId(id))
+            {
+                Console.Error.WriteLine($"attune: --id {id}: a key id is 1 to 32 of A-Z a-z 0-9 _ -");
+                return 2;
+            }
+            string key = FieldCipher.NewKey();
+            Console.WriteLine($"Attune__Encryption__Keys__{id}={key}");
+            Console.WriteLine($"Attune__Encryption__ActiveKey={id}");
+            Console.Error.WriteLine("Keep the old keys configured until 'encryptedValues' (GET /v1/stats, attune stats) shows none under them.");
+            return 0;
+        });
+        return new Command("key", "Make API keys and encryption keys") { create, hashCommand, encryption };
     }
 }

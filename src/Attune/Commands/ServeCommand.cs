@@ -30,7 +30,8 @@ internal static class ServeCommand
                     ? DemoShop.RepeatBuyCategories.Select((c, i) => new KeyValuePair<string, string?>($"Attune:Serving:RepeatBuyCategories:{i}", c))
                     : null;
                 // The generic host logs a failed start with its stack trace; this command says it in one line instead (below),
-                // and anything else it does not catch still reaches the console whole. Attune runs no BackgroundService.
+                // and anything else it does not catch still reaches the console whole. Attune's one BackgroundService
+                // (EncryptionRotation) catches and logs its own errors, so none reaches that category.
                 app = AttuneHost.Build([], result.GetValue(urls), result.GetValue(data), settings,
                     b => b.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None));
             }

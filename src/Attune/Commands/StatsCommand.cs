@@ -24,7 +24,7 @@ internal static class StatsCommand
             SqliteStore store;
             try
             {
-                store = SqliteStore.Open(new SqliteStoreOptions { DataDirectory = dir, Owner = "attune stats" });
+                store = SqliteStore.Open(new SqliteStoreOptions { DataDirectory = dir, Owner = "attune stats", Cipher = CommonOptions.CipherFromEnvironment() });
             }
             catch (DataFolderInUseException e) when (e.Owner?.Url is { } url)
             {
@@ -53,6 +53,12 @@ internal static class StatsCommand
             table.AddRow("first event", s.FirstEvent?.ToString("u") ?? "-");
             table.AddRow("last event", s.LastEvent?.ToString("u") ?? "-");
             table.AddRow("database size", $"{s.DatabaseBytes / 1048576.0:F1} MiB");
+            if (s.EncryptedValues is { } encrypted)
+            {
+                // Encryption at rest: personal values per key; a rotation is done when only the active key has any.
+                table.AddRow("encrypted values", "");
+                foreach (var (key, n) in encrypted) table.AddRow("  " + Markup.Escape(key), n.ToString("N0"));
+            }
             AnsiConsole.Write(table);
             return 0;
         });

@@ -183,8 +183,8 @@ internal sealed class Answers(ServingModels models, RecipeBook recipes, LiveUpda
         {
             // A request that names its recipe is outside experiments; the others go where the holdout or an experiment puts them.
             // Experiments are analytics: a person who did not give it (or an anonymous visitor where the default withholds it)
-            // is never assigned, exposed or counted, and gets the default recipe.
-            if (context.ConsentOf(request.UserId).Analytics)
+            // is never assigned, exposed or counted, and gets the default recipe. An anonymous id linked to a user is that user.
+            if (context.ConsentOf(ConsentSubject(request)).Analytics)
                 assignment = experiments.Route(new RouteRequest(request.UserId, request.AnonymousId, request.Scenario, () => attributes.For(request)));
             // A variant's recipe deleted while the experiment runs: the default serves (GET /v1/experiments/{id} warns).
             if (assignment?.Recipe is not { } name || !recipes.TryGet(name, out recipe)) recipe = recipes.Default;
@@ -244,6 +244,14 @@ internal sealed class Answers(ServingModels models, RecipeBook recipes, LiveUpda
         }
         Row("new-arrivals", "new-arrivals", "New arrivals");
         return Answer(state, recipe, assignment, person, "home-rows", [], null, rows, null);
+    }
+
+    /// <summary>The user whose consent governs a request (an anonymous id linked to a user is that user), or null for a visitor.</summary>
+    private string? ConsentSubject(RecommendationRequest request)
+    {
+        if (request.UserId is not null || request.AnonymousId is null) return request.UserId;
+        var (id, anonymous) = live.Profiles.Owner(null, request.AnonymousId);
+        return anonymous ? null : id;
     }
 
     private void LoadPerson(PersonView person, ServingState state, RecommendationRequest request)

@@ -48,6 +48,17 @@ public sealed class ConsentTests : IAsyncLifetime
 
         var outside = await HttpAssert.Ok(await Client.GetAsync("/v1/recommendations?userId=u00003&scenario=for-you&count=3"));
         Assert.False(outside.TryGetProperty("experiment", out _));
+        // Their anonymous id, once linked, is them: a request carrying only it stays outside too.
+        await HttpAssert.Ok(await Client.PostAsJsonAsync("/v1/identify", new { anonymousId = "device-of-u00003", userId = "u00003" }));
+        JsonElement device = default;
+        for (int i = 0; i < 50; i++, await Task.Delay(20)) // the link reaches live state through the change feed
+        {
+            device = await HttpAssert.Ok(await Client.GetAsync("/v1/recommendations?anonymousId=device-of-u00003&scenario=for-you&count=3"));
+            if (!device.TryGetProperty("experiment", out _)) break;
+        }
+        Assert.False(device.TryGetProperty("experiment", out _));
+        var stranger = await HttpAssert.Ok(await Client.GetAsync("/v1/recommendations?anonymousId=device-of-nobody&scenario=for-you&count=3"));
+        Assert.Equal("everyone", stranger.GetProperty("experiment").GetProperty("id").GetString());
         var inside = await HttpAssert.Ok(await Client.GetAsync("/v1/recommendations?userId=u00004&scenario=for-you&count=3"));
         Assert.Equal("everyone", inside.GetProperty("experiment").GetProperty("id").GetString());
         var user = await HttpAssert.Ok(await Client.GetAsync("/v1/users/u00003"));

@@ -5,7 +5,7 @@ namespace Attune.Server.Security;
 public enum Scope
 {
     None = 0,
-    /// <summary>Events and identify only: safe to embed in a web page or an app.</summary>
+    /// <summary>Events and identify only, for any id: for a backend (a page or an app should hold a <see cref="Client"/> key).</summary>
     Ingest = 1,
     /// <summary>Reads and recommendations.</summary>
     Serve = 2,

@@ -28,6 +28,25 @@ public sealed partial class AttuneClient
     public Task<IdentifyResult> IdentifyAsync(string anonymousId, string userId, CancellationToken ct = default) =>
         SendAsync<IdentifyResult>(HttpMethod.Post, "/v1/identify", new IdentifyInput(anonymousId, userId), RetryMode.Idempotent, ct);
 
+    /// <summary>Identify with a <c>client</c> key: <paramref name="userToken"/> proves the caller acts for <paramref name="userId"/>.</summary>
+    public Task<IdentifyResult> IdentifyAsync(string anonymousId, string userId, string userToken, CancellationToken ct = default) =>
+        SendAsync<IdentifyResult>(HttpMethod.Post, "/v1/identify", new IdentifyInput(anonymousId, userId, userToken), RetryMode.Idempotent, ct);
+
+    /// <summary>
+    /// A user token for <paramref name="userId"/> (<c>POST /v1/user-tokens</c>, serve or admin scope), for the signed-in user's
+    /// browser or app to present with a <c>client</c> key. <paramref name="ttl"/>: 1 minute to 90 days (default one day).
+    /// Idempotent in effect (a second token is as good as the first), so retried like a read.
+    /// </summary>
+    public Task<UserTokenOutput> CreateUserTokenAsync(string userId, TimeSpan? ttl = null, CancellationToken ct = default) =>
+        SendAsync<UserTokenOutput>(HttpMethod.Post, "/v1/user-tokens", new UserTokenInput(userId, ttl is { } t ? (int)t.TotalSeconds : null),
+            RetryMode.Idempotent, ct);
+
+    /// <summary>
+    /// The same token computed without a call, with the server's secret (<c>Attune:UserTokenSecrets</c>, the first one):
+    /// <c>v1.EXPIRES.base64url(HMAC-SHA256(secret, "v1|USERID|EXPIRES"))</c>.
+    /// </summary>
+    public static string ComputeUserToken(string secret, string userId, DateTimeOffset expiresAt) => UserToken.Create(secret, userId, expiresAt);
+
     /// <summary>Creates or replaces items (<c>POST /v1/items</c>, admin; an upsert, so retried like a read).</summary>
     public Task<BatchResult> UpsertItemsAsync(IReadOnlyCollection<Item> items, CancellationToken ct = default) =>
         SendAsync<BatchResult>(HttpMethod.Post, "/v1/items", items, RetryMode.Idempotent, ct);

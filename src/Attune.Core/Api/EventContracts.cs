@@ -12,10 +12,23 @@ namespace Attune.Api;
 public sealed record EventInput(
     string Type, string? UserId = null, string? AnonymousId = null, string? ItemId = null, double? Value = null,
     DateTimeOffset? Timestamp = null, string? SessionId = null, string? Channel = null, Dictionary<string, object>? Context = null,
-    string? RecommendationId = null, string? Query = null);
+    string? RecommendationId = null, string? Query = null)
+{
+    /// <summary>The user token for <see cref="UserId"/> (<see cref="Attune.Api.UserToken"/>): required when a <c>client</c> key sends an
+    /// event with a user id (or send it once per request in the <c>X-Attune-User-Token</c> header); never stored.</summary>
+    public string? UserToken { get; init; }
+}
 
 /// <summary>Links an anonymous visitor to a known user. Idempotent.</summary>
-public sealed record IdentifyInput(string AnonymousId, string UserId);
+/// <param name="UserToken">The user token for <paramref name="UserId"/>: required with a <c>client</c> key.</param>
+public sealed record IdentifyInput(string AnonymousId, string UserId, string? UserToken = null);
+
+/// <summary>The body of <c>POST /v1/user-tokens</c>: a token for <paramref name="UserId"/> valid <paramref name="TtlSeconds"/>
+/// (default 86,400; at most 90 days).</summary>
+public sealed record UserTokenInput(string UserId, int? TtlSeconds = null);
+
+/// <summary>A user token (<see cref="Attune.Api.UserToken"/>) for a browser or app to present with a <c>client</c> key.</summary>
+public sealed record UserTokenOutput(string UserId, string Token, DateTimeOffset ExpiresAt);
 
 /// <param name="MovedEvents">Events of the anonymous history moved into the user's profile by this call (0 when linked before).</param>
 public sealed record IdentifyResult(string AnonymousId, string UserId, long MovedEvents);

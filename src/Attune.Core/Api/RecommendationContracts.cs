@@ -11,7 +11,8 @@ namespace Attune.Api;
 public sealed record RecommendationInput(
     string? UserId = null, string? AnonymousId = null, string? Scenario = null, string? Recipe = null, int? Count = null,
     Dictionary<string, object>? Context = null, string? ItemId = null, string[]? ItemIds = null, string? Filter = null,
-    string[]? Exclude = null, bool? Explain = null, string[]? Fields = null, string[]? Candidates = null, bool? Fallback = null);
+    string[]? Exclude = null, bool? Explain = null, string[]? Fields = null, string[]? Candidates = null, bool? Fallback = null,
+    string? UserToken = null);
 
 public sealed record RecommendationItemOutput(string Id, float Score, int Position, string[] Reasons)
 {

@@ -21,6 +21,7 @@ public sealed class RecordReader(TimeProvider time)
     private static readonly HashSet<string> s_eventFields = new(StringComparer.Ordinal)
     {
         "type", "userId", "anonymousId", "itemId", "value", "timestamp", "sessionId", "channel", "context", "recommendationId", "query",
+        "userToken", // proof for a client key (checked by the server, never stored)
     };
 
     public Item? ReadItem(JsonElement e, List<FieldError> errors)
@@ -117,6 +118,8 @@ public sealed class RecordReader(TimeProvider time)
     {
         if (!ExpectObject(e, errors)) return null;
         CheckUnknown(e, s_eventFields, errors);
+        if (e.TryGetProperty("userToken", out var token) && token.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
+            errors.Add(new("userToken", "must be a string (a user token)"));
         string? type = null;
         EventType? builtIn = null;
         if (!e.TryGetProperty("type", out var t) || t.ValueKind == JsonValueKind.Null)

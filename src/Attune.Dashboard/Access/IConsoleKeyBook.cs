@@ -7,7 +7,8 @@ public interface IConsoleKeyBook
     IReadOnlyList<KeyListing> List();
 
     /// <summary>Creates a stored key made by <paramref name="createdBy"/> (a key name; null on an open server).</summary>
-    Task<KeyChange> CreateAsync(string? name, IReadOnlyList<string> scopes, string? createdBy);
+    /// <param name="origins">Web origins that may use it from a browser (CORS); empty for none.</param>
+    Task<KeyChange> CreateAsync(string? name, IReadOnlyList<string> scopes, string? createdBy, IReadOnlyList<string>? origins = null);
 
     /// <summary>Revokes a stored key: requests with it are refused at once.</summary>
     Task<KeyChange> RevokeAsync(string name);
@@ -16,7 +17,7 @@ public interface IConsoleKeyBook
 /// <summary>One key as the console lists it: never the key, never its hash.</summary>
 /// <param name="Source"><c>configuration</c> or <c>database</c>.</param>
 public sealed record KeyListing(string Name, IReadOnlyList<string> Scopes, string Source, DateTimeOffset? Created, string? CreatedBy,
-    DateTimeOffset? Revoked);
+    DateTimeOffset? Revoked, IReadOnlyList<string>? Origins = null);
 
 /// <summary>
 /// What a create or revoke did: <paramref name="Key"/> the new key in clear (creation only, shown once), or

@@ -12,7 +12,7 @@ public static class EventsApi
 {
     public static IEndpointRouteBuilder MapEventsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1").WithTags("Events").WithMetadata(new RequiredScope(Scope.Ingest));
+        var api = app.MapGroup("/v1").WithTags("Events").WithMetadata(new RequiredScope(Scope.Ingest, Client: true));
 
         api.MapPost("/events", IngestEvents)
             .WithName("IngestEvents")
@@ -31,16 +31,30 @@ public static class EventsApi
                 "user. Idempotent.")
             .Accepts<IdentifyInput>("application/json")
             .Produces<IdentifyResult>()
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
         return app;
     }
 
-    public static Task<IResult> IngestEvents(HttpContext context, AttuneServices s) =>
-        BatchWrite.HandleAsync(context, s, (json, errors) => Collectable(s, s.Reader.ReadEvent(json, errors), errors), async (events, ct) =>
+    public static Task<IResult> IngestEvents(HttpContext context, AttuneServices s, UserTokens tokens)
+    {
+        var client = ClientKeyRules.For(context, tokens);
+        return BatchWrite.HandleAsync(context, s, (json, errors) => Permitted(client, json, Collectable(s, s.Reader.ReadEvent(json, errors), errors), errors), async (events, ct) =>
         {
             await s.Store.AppendEventsAsync(events, ct);
             await s.Serving.CatchUpAsync(ct);
         });
+    }
+
+    /// <summary>With a client key, an event for a user id needs that user's token (the record's <c>userToken</c>, else the header's).</summary>
+    private static Event? Permitted(ClientKeyRules? client, JsonElement json, Event? e, List<FieldError> errors)
+    {
+        if (client is null || e?.UserId is not { } userId) return e;
+        string? token = json.TryGetProperty(ClientKeyRules.Field, out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+        if (client.Check(userId, token) is not { } reason) return e;
+        errors.Add(new FieldError(ClientKeyRules.Field, reason));
+        return null;
+    }
 
     /// <summary>An event of a person who withdrew every purpose (or, with no user id, where the default withholds them all) is refused.</summary>
     private static Event? Collectable(AttuneServices s, Event? e, List<FieldError> errors)
@@ -52,7 +66,7 @@ public static class EventsApi
         return null;
     }
 
-    public static async Task<IResult> Identify(HttpContext context, AttuneServices s)
+    public static async Task<IResult> Identify(HttpContext context, AttuneServices s, UserTokens tokens)
     {
         var (body, problem) = await RequestBody.ReadRecordsAsync(context, s.Options.MaxRequestBodyBytes, allowBatch: false);
         if (problem is not null) return problem;
@@ -62,12 +76,19 @@ public static class EventsApi
             var errors = new Dictionary<string, string[]>();
             string? anonymousId = IdField(root, "anonymousId", errors);
             string? userId = IdField(root, "userId", errors);
+            string? token = null;
             foreach (var p in root.EnumerateObject())
             {
-                if (p.Name is not ("anonymousId" or "userId")) errors[p.Name] = ["unknown field; known fields: anonymousId, userId"];
+                if (p.Name == ClientKeyRules.Field)
+                {
+                    if (p.Value.ValueKind == JsonValueKind.String) token = p.Value.GetString();
+                    else if (p.Value.ValueKind != JsonValueKind.Null) errors[p.Name] = ["must be a string (a user token)"];
+                }
+                else if (p.Name is not ("anonymousId" or "userId")) errors[p.Name] = ["unknown field; known fields: anonymousId, userId, userToken"];
             }
             if (errors.Count > 0)
                 return Problems.Result(StatusCodes.Status400BadRequest, "Invalid input", string.Join("; ", errors.Select(e => $"{e.Key}: {e.Value[0]}")), errors);
+            if (ClientKeyRules.For(context, tokens)?.Check(userId!, token) is { } refused) return ClientKeyRules.Refusal(refused);
             long moved = await s.Store.IdentifyAsync(anonymousId!, userId!, context.RequestAborted);
             await s.Serving.CatchUpAsync(context.RequestAborted);
             return TypedResults.Ok(new IdentifyResult(anonymousId!, userId!, moved));

@@ -8,6 +8,7 @@ using Attune.Validation;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Attune.Server.Apis;
 
@@ -35,17 +36,22 @@ public static class RecommendationsApi
                 "new-arrivals, cart-recovery, home-rows, or a configured one), count, context (device, geo, localTime, any values for " +
                 "filters), itemId/itemIds (item and cart scenarios), filter (docs/filters.md), exclude, explain (default true), " +
                 "recipe (a named serving configuration, GET /v1/recipes; default: the default recipe), " +
-                "fields (item fields to include). The answer's recommendationId should be sent back on the click and purchase events it leads to.")
+                "fields (item fields to include), userToken (with a client key and a userId; or the X-Attune-User-Token header). " +
+                "The answer's recommendationId should be sent back on the click and purchase events it leads to.")
+            .WithMetadata(new RequiredScope(Scope.Serve, Client: true))
             .Accepts<RecommendationInput>("application/json")
             .Produces<RecommendationOutput>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         api.MapGet("/recommendations", GetRecommendations)
             .WithName("RecommendByQuery")
             .WithSummary("Recommendations, the simple case as query parameters")
             .WithDescription("userId, anonymousId, scenario, recipe, count, itemId (repeat or comma-separate for several), filter, exclude " +
-                "(comma-separated), explain, fields (comma-separated), and context values as context.NAME=value.")
+                "(comma-separated), explain, fields (comma-separated), and context values as context.NAME=value. A client key asking " +
+                "for a userId sends the user token in the X-Attune-User-Token header (or userToken).")
+            .WithMetadata(new RequiredScope(Scope.Serve, Client: true))
             .Produces<RecommendationOutput>()
             .ProducesProblem(StatusCodes.Status400BadRequest);
 
@@ -60,6 +66,7 @@ public static class RecommendationsApi
             .WithSummary("Order your own candidate items for a person")
             .WithDescription("Body: candidates (item ids, up to 1,000), userId or anonymousId, scenario whose blend to use (default for-you), " +
                 "context, filter, explain, fields. Items that are not in the catalog come back in 'unknown'.")
+            .WithMetadata(new RequiredScope(Scope.Serve, Client: true))
             .Accepts<RecommendationInput>("application/json")
             .Produces<RecommendationOutput>()
             .ProducesProblem(StatusCodes.Status400BadRequest);
@@ -80,7 +87,7 @@ public static class RecommendationsApi
         using (body)
         {
             var parsed = ReadBody(body!.Records[0], s, rank: false);
-            return await AnswerAsync(context, s, parsed, rank: false);
+            return await AnswerAsync(context, s, parsed, rank: false, BodyToken(body.Records[0]));
         }
     }
 
@@ -91,7 +98,7 @@ public static class RecommendationsApi
         using (body)
         {
             var parsed = ReadBody(body!.Records[0], s, rank: true);
-            return await AnswerAsync(context, s, parsed, rank: true);
+            return await AnswerAsync(context, s, parsed, rank: true, BodyToken(body.Records[0]));
         }
     }
 
@@ -100,7 +107,7 @@ public static class RecommendationsApi
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var q = context.Request.Query;
         var contextValues = new Dictionary<string, object?>(StringComparer.Ordinal);
-        string? filterText = null, scenario = null, userId = null, anonymousId = null, recipe = null;
+        string? filterText = null, scenario = null, userId = null, anonymousId = null, recipe = null, userToken = null;
         int? count = null;
         bool explain = true, fallback = false;
         var itemIds = new List<string>();
@@ -115,6 +122,7 @@ public static class RecommendationsApi
                 case "anonymousId": anonymousId = Id(value, key, errors); break;
                 case "scenario": scenario = value; break;
                 case "recipe": recipe = value; break;
+                case "userToken": userToken = value; break;
                 case "count":
                     if (int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int c)) count = c;
                     else errors[key] = ["must be a whole number"];
@@ -141,14 +149,14 @@ public static class RecommendationsApi
                     if (key.StartsWith("context.", StringComparison.Ordinal) && key.Length > 8)
                         contextValues[key[8..]] = double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) ? d
                             : value is "true" or "false" ? value == "true" : value;
-                    else errors[key] = ["unknown parameter; known: userId, anonymousId, scenario, recipe, count, itemId, filter, exclude, explain, fallback, fields, context.NAME"];
+                    else errors[key] = ["unknown parameter; known: userId, anonymousId, userToken, scenario, recipe, count, itemId, filter, exclude, explain, fallback, fields, context.NAME"];
                     break;
             }
         }
         var now = s.Time.GetUtcNow();
         var parsed = Build(s, errors, userId, anonymousId, scenario, recipe, count, itemIds, exclude, fields, filterText, explain,
             new FilterContext(contextValues, now), contextValues, null, rank: false, fallback);
-        return AnswerAsync(context, s, parsed, rank: false);
+        return AnswerAsync(context, s, parsed, rank: false, userToken);
     }
 
     public static async Task<IResult> GetLoggedRecommendation(string id, AttuneServices s, CancellationToken ct)
@@ -219,6 +227,9 @@ public static class RecommendationsApi
                     if (v.ValueKind is JsonValueKind.True or JsonValueKind.False) fallback = v.GetBoolean();
                     else errors[p.Name] = ["must be true or false"];
                     break;
+                case "userToken":
+                    if (v.ValueKind != JsonValueKind.String) errors[p.Name] = ["must be a string (a user token)"];
+                    break; // checked by AnswerAsync for client keys
                 case "context":
                     if (v.ValueKind != JsonValueKind.Object) { errors[p.Name] = ["must be a JSON object"]; break; }
                     hasContext = true;
@@ -275,10 +286,17 @@ public static class RecommendationsApi
         return new Parsed(request, [.. fields.Distinct()], errors);
     }
 
-    private static async Task<IResult> AnswerAsync(HttpContext context, AttuneServices s, Parsed parsed, bool rank)
+    private static string? BodyToken(JsonElement root) =>
+        root.ValueKind == JsonValueKind.Object && root.TryGetProperty("userToken", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+
+    private static async Task<IResult> AnswerAsync(HttpContext context, AttuneServices s, Parsed parsed, bool rank, string? userToken)
     {
         if (parsed.Request is null)
             return Problems.Result(StatusCodes.Status400BadRequest, "Invalid input", string.Join("; ", parsed.Errors.Select(e => $"{e.Key}: {e.Value[0]}")), parsed.Errors);
+        // A client key asks for a user's recommendations only with that user's token; anonymous ids and strangers need none.
+        if (parsed.Request.UserId is { } userId
+            && ClientKeyRules.For(context, context.RequestServices.GetRequiredService<UserTokens>())?.Check(userId, userToken) is { } refused)
+            return ClientKeyRules.Refusal(refused);
         if (!s.Serving.IsReady)
         {
             context.Response.Headers.RetryAfter = "5";

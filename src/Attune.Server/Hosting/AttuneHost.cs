@@ -57,7 +57,13 @@ public static class AttuneHost
         if (options.MaxRequestBodyBytes < 1024) throw new AttuneStartException("Attune:MaxRequestBodyBytes must be at least 1024");
 
         ApiKeyStore keys;
-        try { keys = new ApiKeyStore(options.ApiKeys); }
+        IReadOnlyList<string> tokenSecrets;
+        try
+        {
+            keys = new ApiKeyStore(options.ApiKeys);
+            tokenSecrets = UserTokens.FromSettings(options.UserTokenSecrets, options.UserTokenSecret);
+            _ = new UserTokens(tokenSecrets, TimeProvider.System); // checks them now: a bad secret stops the start
+        }
         catch (InvalidOperationException e) { throw new AttuneStartException(e.Message); }
         FieldCipher? cipher;
         try { cipher = FieldCipher.FromOptions(options.Encryption); }
@@ -66,6 +72,7 @@ public static class AttuneHost
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes + 1);
         builder.Services.AddSingleton(Options.Create(options));
         builder.Services.AddSingleton(keys);
+        builder.Services.AddSingleton(sp => new UserTokens(tokenSecrets, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<KeyBook>();
         builder.Services.AddSingleton(_ => new AuthLimits(options)); // made by the container, so disposed with it (timers)
         builder.Services.AddSingleton<LoopbackGuard>();
@@ -145,7 +152,7 @@ public static class AttuneHost
                     operation.Security ??= [];
                     operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] });
                     operation.Description = (operation.Description is { Length: > 0 } d ? d + " " : "") +
-                        $"Needs a key with the '{required.Scope.ToString().ToLowerInvariant()}' scope.";
+                        $"Needs a key with the {required.Describe()}.";
                 }
                 return Task.CompletedTask;
             }));
@@ -176,6 +183,7 @@ public static class AttuneHost
         // Keys stored in the database count as much as configured ones: with none of either, serve on loopback only.
         var keyBook = app.Services.GetRequiredService<KeyBook>();
         keyBook.LoadAsync().GetAwaiter().GetResult();
+        app.Services.GetRequiredService<UserTokens>().LoadAsync(app.Services.GetRequiredService<IAttuneStore>(), app.Logger).GetAwaiter().GetResult();
         // A first check on the configured URLs stops the plain case before binding; LoopbackGuard checks what was actually bound
         // (Kestrel:Endpoints in configuration overrides these URLs).
         if (keys.IsEmpty && !AllLoopback(urls))
@@ -210,6 +218,7 @@ public static class AttuneHost
             if (r.ContentType is null)
                 await Problems.Write(ctx.HttpContext, r.StatusCode, ReasonPhrases(r.StatusCode), $"{ctx.HttpContext.Request.Method} {ctx.HttpContext.Request.Path}");
         });
+        app.UseMiddleware<KeyCorsMiddleware>();
         app.UseMiddleware<ApiKeyMiddleware>();
         app.MapOpenApi();
         app.MapScalarApiReference(o => o.WithTitle("Attune API"));
@@ -226,6 +235,7 @@ public static class AttuneHost
         app.MapRolloutsApi();
         app.MapStatsAnalyzeApi();
         app.MapKeysApi();
+        app.MapUserTokensApi();
         app.MapSdkApi();
         app.MapPrometheusScrapingEndpoint("/metrics").WithMetadata(new RequiredScope(Scope.Viewer)).ExcludeFromDescription();
         app.UseAttuneConsole();

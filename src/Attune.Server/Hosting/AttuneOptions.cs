@@ -40,6 +40,13 @@ public sealed class AttuneOptions
     /// no encryption. See "Encryption at rest" in docs/configuration.md.
     /// </summary>
     public Attune.Security.EncryptionOptions Encryption { get; set; } = new();
+
+    /// <summary>User-token secrets, the first signs and all verify (rotation); each at least 32 characters. Empty: see
+    /// <see cref="UserTokenSecret"/>, else one is generated and kept in the store.</summary>
+    public List<string> UserTokenSecrets { get; set; } = [];
+
+    /// <summary>One user-token secret, or several separated by commas (the first signs): the short form of <see cref="UserTokenSecrets"/>.</summary>
+    public string? UserTokenSecret { get; set; }
 }
 
 /// <summary>One API key: the key itself or its SHA-256 hash, and what it may do.</summary>
@@ -56,6 +63,9 @@ public sealed class ApiKeyOptions
 
     /// <summary><c>admin</c> (everything), <c>ingest</c> (events and identify), <c>serve</c> (reads and recommendations).</summary>
     public List<string> Scopes { get; set; } = [];
+
+    /// <summary>Web origins that may use this key from a browser (<c>https://shop.example.com</c>; <c>*</c> = any): CORS.</summary>
+    public List<string> Origins { get; set; } = [];
 
     /// <summary>Requests per second this key may make (bursts up to the same number); 0 = no limit; unset = <see cref="AttuneOptions.KeyRequestsPerSecond"/>.</summary>
     public int? RequestsPerSecond { get; set; }

@@ -8,6 +8,7 @@
   var VERSION = '1.0.0';
   var COOKIE = 'attune_aid';
   var USER_KEY = 'attune_uid';
+  var TOKEN_KEY = 'attune_utk'; // the user token the backend issued (client keys: docs/api.md "Client keys")
   var SESSION_KEY = 'attune_sid';
   var MAX_BATCH = 50;          // events per request (the server takes up to 10,000; keepalive bodies must stay under 64 KiB)
   var MAX_QUEUE = 1000;        // events kept in memory while the server cannot be reached; the oldest go first beyond it
@@ -20,7 +21,7 @@
   var inflight = null; // the batch being sent (put back at the front of the queue if it fails)
   var failures = 0;
   var timer = null;
-  var state = { anonymousId: null, userId: null, sessionId: null };
+  var state = { anonymousId: null, userId: null, userToken: null, sessionId: null };
 
   function warn(message, detail) {
     if (window.console && console.warn) console.warn('[attune] ' + message, detail === undefined ? '' : detail);
@@ -169,6 +170,7 @@
     var event = { type: type, anonymousId: state.anonymousId, sessionId: state.sessionId, channel: config.channel,
       timestamp: new Date().toISOString() };
     if (state.userId) event.userId = state.userId;
+    if (state.userId && state.userToken) event.userToken = state.userToken; // per event: a batch may span a sign-in or sign-out
     var context = baseContext();
     Object.keys(props).forEach(function (name) {
       var value = props[name];
@@ -187,16 +189,26 @@
     track(props.itemId ? 'view' : 'custom.page_view', props);
   }
 
-  /** Sign-in: links this browser's anonymous id to the user (POST /v1/identify); later events carry both ids. */
-  function identify(userId) {
+  /**
+   * Sign-in: links this browser's anonymous id to the user (POST /v1/identify); later events carry both ids. With a `client`
+   * key pass the user token your backend issued for this user: identify(userId, { token: '…' }); it goes with identify and
+   * with every later event of the user (until reset).
+   */
+  function identify(userId, options) {
     if (!config) { warn('call Attune.init first'); return Promise.resolve(); }
     state.userId = String(userId);
+    state.userToken = (options && options.token) ? String(options.token) : null;
     var local = storage('localStorage');
-    if (local) local.setItem(USER_KEY, state.userId);
+    if (local) {
+      local.setItem(USER_KEY, state.userId);
+      if (state.userToken) local.setItem(TOKEN_KEY, state.userToken); else local.removeItem(TOKEN_KEY);
+    }
     var attempt = 0;
+    var body = { anonymousId: state.anonymousId, userId: state.userId };
+    if (state.userToken) body.userToken = state.userToken;
     function send() {
       attempt++;
-      return post('/v1/identify', { anonymousId: state.anonymousId, userId: state.userId }, true).then(function (response) {
+      return post('/v1/identify', body, true).then(function (response) {
         if (response.ok) return response.json();
         if (isTransient(response.status) && attempt < 5) return wait(backoffFor(attempt, response)).then(send);
         return response.text().then(function (body) { warn('identify failed: ' + response.status, body); });
@@ -223,8 +235,9 @@
   /** Sign-out: forget the user and start a new anonymous id. */
   function reset() {
     state.userId = null;
+    state.userToken = null;
     var local = storage('localStorage');
-    if (local) { local.removeItem(USER_KEY); local.removeItem(COOKIE); }
+    if (local) { local.removeItem(USER_KEY); local.removeItem(TOKEN_KEY); local.removeItem(COOKIE); }
     writeCookie(COOKIE, '', 0);
     state.anonymousId = loadAnonymousId();
   }
@@ -264,8 +277,8 @@
   }
 
   /**
-   * Starts the tracker. options: endpoint (default: where this script came from), key (an ingest-scope key; the `client`
-   * keys of the issue "Trust" will replace it), batchSize (20), flushInterval (ms, 2000), retryDelay (ms, 1000),
+   * Starts the tracker. options: endpoint (default: where this script came from; another origin works when the key lists
+   * this page's origin), key (a `client` key, or an `ingest` key on a page you trust with every user id), batchSize (20), flushInterval (ms, 2000), retryDelay (ms, 1000),
    * maxRetryDelay (ms, 30000), autoClicks (true), channel ('web'), cookieDays (365), cookieDomain.
    */
   function init(options) {
@@ -286,6 +299,7 @@
     state.sessionId = loadSessionId();
     var local = storage('localStorage');
     state.userId = (local && local.getItem(USER_KEY)) || null;
+    state.userToken = (state.userId && local && local.getItem(TOKEN_KEY)) || null;
     if (config.autoClicks) document.addEventListener('click', onClick, true);
     window.addEventListener('pagehide', onPageHide);
     return api;

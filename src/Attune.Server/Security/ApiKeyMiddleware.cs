@@ -8,7 +8,8 @@ namespace Attune.Server.Security;
 
 /// <summary>
 /// Checks <c>Authorization: Bearer KEY</c> against the route's <see cref="RequiredScope"/>: 401 without a valid key,
-/// 403 when the key lacks the scope, 429 when the client address spent its failed attempts or the key its request budget
+/// 403 when the key lacks the scope (a <c>client</c> key passes on routes that admit it, marked for <see cref="ClientKeyRules"/>)
+/// or a browser page's <c>Origin</c> is not one the key lists (<see cref="KeyCors"/>), 429 when the client address spent its failed attempts or the key its request budget
 /// (<see cref="AuthLimits"/>). Failed authentications are logged with the client address, path and reason (never the key).
 /// With no key at all, configured or stored, every request passes, but only on a loopback address
 /// (<see cref="LoopbackGuard.IsOpenToNetwork"/>): one that arrived on any other address gets 403.
@@ -32,6 +33,12 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyStore keys, Aut
         var required = context.GetEndpoint()?.Metadata.GetMetadata<RequiredScope>();
         if (required is null) return next(context);
 
+        // A page on another origin: it may read the answers (401, 429 too) when some key lists its origin; the key presented
+        // decides below.
+        string? origin = context.Request.Headers.Origin;
+        if (string.IsNullOrEmpty(origin) || KeyCors.IsSameOrigin(context, origin)) origin = null;
+        else if (keys.AnyAllowsOrigin(origin)) KeyCors.Allow(context.Response, origin);
+
         var address = ClientAddress(context);
         if (limits.IsBlocked(address, out var wait))
             return TooMany(context, wait, "Too many failed authentications", "This address presented too many unknown keys; try again later.");
@@ -43,7 +50,7 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyStore keys, Aut
             return Problems.Write(context, StatusCodes.Status401Unauthorized, "Missing API key",
                 "Send the key as 'Authorization: Bearer KEY'.", authenticate: true);
         }
-        var found = keys.Find(header["Bearer ".Length..].Trim());
+        var found = keys.FindEntry(header["Bearer ".Length..].Trim());
         if (found is null)
         {
             LogFailure(address, context, "unknown key");
@@ -51,15 +58,31 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyStore keys, Aut
             return Problems.Write(context, StatusCodes.Status401Unauthorized, "Unknown API key", "The key is not one this server knows.",
                 authenticate: true);
         }
-        if ((found.Value.Scope & required.Scope) != required.Scope)
+        if (origin is not null)
         {
-            LogFailure(address, context, $"key '{found.Value.Name}' lacks the {required.Scope.ToString().ToLowerInvariant()} scope");
-            return Problems.Write(context, StatusCodes.Status403Forbidden, "Scope missing",
-                $"Key '{found.Value.Name}' may not do this; it needs the '{required.Scope.ToString().ToLowerInvariant()}' scope.");
+            if (found.ChecksOrigin && !KeyCors.Allows(found.Origins, origin))
+            {
+                KeyCors.Withdraw(context.Response);
+                LogFailure(address, context, $"key '{found.Name}' does not list the origin {origin}");
+                return Problems.Write(context, StatusCodes.Status403Forbidden, "Origin not allowed",
+                    $"Origin not allowed for key '{found.Name}': add {origin} to its origins to use it from that site.");
+            }
+            if (found.ChecksOrigin) KeyCors.Allow(context.Response, origin);
+            else KeyCors.Withdraw(context.Response); // a key without origins is not for other sites' pages
         }
-        if (!limits.TryTake(found.Value.Name, out wait))
-            return TooMany(context, wait, "Rate limit", $"Key '{found.Value.Name}' made more requests per second than it may.");
-        context.Items[KeyNameItem] = found.Value.Name;
+        if ((found.Scope & required.Scope) != required.Scope)
+        {
+            if (!required.Client || (found.Scope & Scope.Client) == 0)
+            {
+                LogFailure(address, context, $"key '{found.Name}' lacks the {RequiredScope.Name(required.Scope)} scope");
+                return Problems.Write(context, StatusCodes.Status403Forbidden, "Scope missing",
+                    $"Key '{found.Name}' may not do this; it needs the {required.Describe()}.");
+            }
+            context.Items[ClientKeyRules.RestrictedItem] = true;
+        }
+        if (!limits.TryTake(found.Name, out wait))
+            return TooMany(context, wait, "Rate limit", $"Key '{found.Name}' made more requests per second than it may.");
+        context.Items[KeyNameItem] = found.Name;
         return next(context);
     }
 

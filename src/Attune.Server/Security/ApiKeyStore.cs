@@ -35,9 +35,12 @@ public sealed class ApiKeyStore
                 throw new InvalidOperationException($"API key '{name}' needs Key or a 64-hex-digit KeyHash");
             var scope = Scope.None;
             foreach (string s in k.Scopes)
-                scope |= ScopeNames.Parse(s) ?? throw new InvalidOperationException($"API key '{name}': unknown scope '{s}' (admin, ingest, serve, viewer)");
-            if (scope == Scope.None) throw new InvalidOperationException($"API key '{name}' has no scope (admin, ingest, serve, viewer)");
-            configured.Add(new ApiKeyEntry(hash, scope, name));
+                scope |= ScopeNames.Parse(s) ?? throw new InvalidOperationException($"API key '{name}': unknown scope '{s}' ({string.Join(", ", ScopeNames.All)})");
+            if (scope == Scope.None) throw new InvalidOperationException($"API key '{name}' has no scope ({string.Join(", ", ScopeNames.All)})");
+            var origins = new List<string>(k.Origins.Count);
+            foreach (string o in k.Origins)
+                origins.Add(KeyCors.Normalize(o, out var error) ?? throw new InvalidOperationException($"API key '{name}': Origins: {error}"));
+            configured.Add(new ApiKeyEntry(hash, scope, name, origins));
         }
         _configured = [.. configured];
         _active = _configured;
@@ -68,24 +71,39 @@ public sealed class ApiKeyStore
         foreach (var k in stored)
         {
             if (k.Revoked is not null || k.ScopeValue == Scope.None || k.KeyHash.Length != 64) continue;
-            active.Add(new ApiKeyEntry(Convert.FromHexString(k.KeyHash), k.ScopeValue, k.Name));
+            var origins = new List<string>();
+            foreach (string o in k.Origins ?? []) if (KeyCors.Normalize(o, out _) is { } ok) origins.Add(ok);
+            active.Add(new ApiKeyEntry(Convert.FromHexString(k.KeyHash), k.ScopeValue, k.Name, origins));
         }
         Volatile.Write(ref _stored, stored);
         Volatile.Write(ref _active, [.. active]);
     }
 
     /// <summary>The scope of a presented key, or null when it matches no active key.</summary>
-    public (Scope Scope, string Name)? Find(string presented)
+    public (Scope Scope, string Name)? Find(string presented) => FindEntry(presented) is { } k ? (k.Scope, k.Name) : null;
+
+    /// <summary>The active key presented, or null when it matches none.</summary>
+    public ApiKeyEntry? FindEntry(string presented)
     {
         Span<byte> hash = stackalloc byte[32];
         SHA256.HashData(Encoding.UTF8.GetBytes(presented), hash);
-        (Scope, string)? found = null;
+        ApiKeyEntry? found = null;
         foreach (var k in Volatile.Read(ref _active))
         {
             // Compare against every key in fixed time so timing says nothing about which prefix matched.
-            if (CryptographicOperations.FixedTimeEquals(hash, k.Hash)) found = (k.Scope, k.Name);
+            if (CryptographicOperations.FixedTimeEquals(hash, k.Hash)) found = k;
         }
         return found;
+    }
+
+    /// <summary>Whether some active key lists <paramref name="origin"/> (a CORS preflight carries no key).</summary>
+    public bool AnyAllowsOrigin(string origin)
+    {
+        foreach (var k in Volatile.Read(ref _active))
+        {
+            if (k.Origins.Count > 0 && KeyCors.Allows(k.Origins, origin)) return true;
+        }
+        return false;
     }
 
     public static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
@@ -97,5 +115,13 @@ public sealed class ApiKeyStore
         "atk_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
 
-/// <summary>One active key: the SHA-256 of the key, what it may do, its name.</summary>
-public sealed record ApiKeyEntry(byte[] Hash, Scope Scope, string Name);
+/// <summary>One active key: the SHA-256 of the key, what it may do, its name, the web origins that may use it (normalized;
+/// <c>*</c> = any; empty = none cross-origin for a client key, no check for the others).</summary>
+public sealed record ApiKeyEntry(byte[] Hash, Scope Scope, string Name, IReadOnlyList<string> Origins)
+{
+    public ApiKeyEntry(byte[] hash, Scope scope, string name) : this(hash, scope, name, []) { }
+
+    /// <summary>Whether requests carrying a foreign <c>Origin</c> are checked against <see cref="Origins"/>: keys that list
+    /// origins, and every key with the client scope (made for browsers). Other keys without origins behave as before CORS existed.</summary>
+    public bool ChecksOrigin => Origins.Count > 0 || (Scope & Scope.Client) != 0;
+}

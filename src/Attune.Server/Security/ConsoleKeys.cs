@@ -28,11 +28,11 @@ public sealed class ConsoleKeys(ApiKeyStore keys, KeyBook book) : IConsoleKeys, 
 
     public IReadOnlyList<KeyListing> List() => [.. book.List().Select(Row)];
 
-    public async Task<KeyChange> CreateAsync(string? name, IReadOnlyList<string> scopes, string? createdBy)
+    public async Task<KeyChange> CreateAsync(string? name, IReadOnlyList<string> scopes, string? createdBy, IReadOnlyList<string>? origins = null)
     {
         try
         {
-            var (key, _) = await book.CreateAsync(name, scopes, createdBy);
+            var (key, _) = await book.CreateAsync(name, scopes, createdBy, origins: origins);
             return new KeyChange(key, NoErrors, null);
         }
         catch (KeyRefusedException e)
@@ -54,5 +54,5 @@ public sealed class ConsoleKeys(ApiKeyStore keys, KeyBook book) : IConsoleKeys, 
         }
     }
 
-    private static KeyListing Row(ApiKeyInfo k) => new(k.Name, k.Scopes, k.Source, k.Created, k.CreatedBy, k.Revoked);
+    private static KeyListing Row(ApiKeyInfo k) => new(k.Name, k.Scopes, k.Source, k.Created, k.CreatedBy, k.Revoked, k.Origins);
 }

@@ -30,7 +30,7 @@ public sealed class KeyBook(IAttuneStore store, ApiKeyStore keys, TimeProvider t
 
     /// <summary>Every key: the configured ones first (in configuration order), then the stored ones by name, revoked included.</summary>
     public IReadOnlyList<ApiKeyInfo> List() =>
-        [.. keys.Configured.Select(k => new ApiKeyInfo(k.Name, ScopeNames.Of(k.Scope), FromConfiguration, null, null, null)), .. keys.Stored.Select(Info)];
+        [.. keys.Configured.Select(k => new ApiKeyInfo(k.Name, ScopeNames.Of(k.Scope), FromConfiguration, null, null, null, k.Origins.Count == 0 ? null : k.Origins)), .. keys.Stored.Select(Info)];
 
     /// <summary>Reads the stored keys and makes them the ones <see cref="ApiKeyStore"/> checks (one load at a time, so an older
     /// read never replaces a newer one).</summary>
@@ -66,10 +66,11 @@ public sealed class KeyBook(IAttuneStore store, ApiKeyStore keys, TimeProvider t
     /// making it (null on an open server). Throws <see cref="KeyRefusedException"/> (400 naming the field) for bad input.
     /// </summary>
     public async Task<(string Key, ApiKeyInfo Info)> CreateAsync(string? name, IReadOnlyList<string>? scopes, string? createdBy,
-        CancellationToken ct = default)
+        CancellationToken ct = default, IReadOnlyList<string>? origins = null)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var scope = Check(name, scopes, errors);
+        var allowed = CheckOrigins(origins, errors);
         await _write.WaitAsync(ct).ConfigureAwait(false);
         try
         {
@@ -80,7 +81,8 @@ public sealed class KeyBook(IAttuneStore store, ApiKeyStore keys, TimeProvider t
             if (errors.Count > 0) throw KeyRefusedException.Invalid(errors);
 
             string key = ApiKeyStore.NewKey();
-            var doc = new StoredApiKey(name!, ScopeNames.Of(scope), ApiKeyStore.HashHex(key), time.GetUtcNow(), createdBy);
+            var doc = new StoredApiKey(name!, ScopeNames.Of(scope), ApiKeyStore.HashHex(key), time.GetUtcNow(), createdBy,
+                Origins: allowed.Count == 0 ? null : allowed);
             await store.PutDocumentAsync(Kind, doc.Name, JsonSerializer.Serialize(doc, AttuneJson.Options), ct).ConfigureAwait(false);
             await LoadAsync(ct).ConfigureAwait(false);
             log.LogInformation("API key {Name} ({Scopes}) created by {CreatedBy}", doc.Name, string.Join(",", doc.Scopes), createdBy ?? "(no key: open server)");
@@ -142,18 +144,34 @@ public sealed class KeyBook(IAttuneStore store, ApiKeyStore keys, TimeProvider t
         return scope;
     }
 
+    /// <summary>Checks a new key's web origins (errors as <c>origins[i]</c>); returns them normalized, without repeats.</summary>
+    public static List<string> CheckOrigins(IReadOnlyList<string>? origins, Dictionary<string, string[]> errors)
+    {
+        var normalized = new List<string>();
+        if (origins is null) return normalized;
+        if (origins.Count > 100) errors["origins"] = ["at most 100 origins"];
+        for (int i = 0; i < origins.Count; i++)
+        {
+            if (KeyCors.Normalize(origins[i], out var error) is not { } origin) errors[$"origins[{i}]"] = [error!];
+            else if (!normalized.Contains(origin)) normalized.Add(origin);
+        }
+        return normalized;
+    }
+
     /// <summary>Null when <paramref name="name"/> is a valid key name, else why not.</summary>
     public static string? CheckName(string name) =>
         name.Length is >= 1 and <= 64 && name.AsSpan().IndexOfAnyExcept("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") < 0
             ? null : "must be 1 to 64 letters, digits, '-', '_' or '.'";
 
-    private static ApiKeyInfo Info(StoredApiKey k) => new(k.Name, k.Scopes, FromDatabase, k.Created, k.CreatedBy, k.Revoked);
+    private static ApiKeyInfo Info(StoredApiKey k) =>
+        new(k.Name, k.Scopes, FromDatabase, k.Created, k.CreatedBy, k.Revoked, k.Origins is { Count: > 0 } o ? o : null);
 }
 
 /// <summary>What the API and the console show of a key: never its hash, never the key.</summary>
 /// <param name="Source"><c>configuration</c> (read-only here) or <c>database</c>.</param>
+/// <param name="Origins">Web origins that may use the key from a browser (CORS); null when none are listed.</param>
 public sealed record ApiKeyInfo(string Name, IReadOnlyList<string> Scopes, string Source, DateTimeOffset? Created, string? CreatedBy,
-    DateTimeOffset? Revoked);
+    DateTimeOffset? Revoked, IReadOnlyList<string>? Origins = null);
 
 /// <summary>A key request refused: the HTTP status, a title and detail, and for bad input the fields named.</summary>
 public sealed class KeyRefusedException(int status, string title, string detail, IReadOnlyDictionary<string, string[]>? errors = null)

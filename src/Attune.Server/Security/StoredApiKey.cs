@@ -12,8 +12,9 @@ namespace Attune.Server.Security;
 /// <param name="Created">When it was created.</param>
 /// <param name="CreatedBy">The name of the key that created it; null when the server had no key (open on loopback).</param>
 /// <param name="Revoked">When it was revoked; null while active.</param>
+/// <param name="Origins">Web origins that may use it from a browser (CORS; <see cref="KeyCors"/>); null or empty: none listed.</param>
 public sealed record StoredApiKey(string Name, IReadOnlyList<string> Scopes, string KeyHash, DateTimeOffset Created, string? CreatedBy,
-    DateTimeOffset? Revoked = null)
+    DateTimeOffset? Revoked = null, IReadOnlyList<string>? Origins = null)
 {
     /// <summary>The scopes as flags; unknown names (a newer server's) count as nothing.</summary>
     [JsonIgnore]

@@ -47,14 +47,17 @@ public sealed class SettingsBrowserTests : ConsoleJourney
         await page.ClickAsync("#create-key");
         await Assertions.Expect(page.Locator("#key-errors")).ToContainTextAsync("name");
 
-        // By keyboard alone: the name, Tab to the scopes (admin, ingest, serve), Space, Tab to the button, Enter.
+        // By keyboard alone: the name, Tab to the scopes (admin, ingest, serve), Space, Tab past viewer, client and the
+        // origins to the button, Enter.
         await page.FocusAsync("#key-name");
         await page.Keyboard.TypeAsync("shop-app");
         for (int i = 0; i < 3; i++) await page.Keyboard.PressAsync("Tab");
         await Assertions.Expect(page.Locator("#scope-serve")).ToBeFocusedAsync();
         await page.Keyboard.PressAsync("Space");
         await Assertions.Expect(page.Locator("#scope-serve")).ToBeCheckedAsync();
-        for (int i = 0; i < 2; i++) await page.Keyboard.PressAsync("Tab");
+        for (int i = 0; i < 3; i++) await page.Keyboard.PressAsync("Tab");
+        await Assertions.Expect(page.Locator("#key-origins")).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Tab");
         await Assertions.Expect(page.Locator("#create-key")).ToBeFocusedAsync();
         await page.Keyboard.PressAsync("Enter");
 
@@ -114,6 +117,30 @@ public sealed class SettingsBrowserTests : ConsoleJourney
         }
         await deputy.WaitForURLAsync("**/signin**");
         Assert.DoesNotContain((await deputy.Context.CookiesAsync()), c => c.Name == "attune.console");
+        NoErrors(errors);
+    }
+
+    [Fact]
+    public async Task AClientKeyIsCreatedWithItsOriginsAndListedWithThem()
+    {
+        var (page, errors) = await ServeAndOpenAsync();
+        await SignInToOverviewAsync(page, AdminKey);
+        await page.GotoAsync("/settings");
+        await InteractiveAsync(page);
+        await page.FillAsync("#key-name", "shop-web");
+        await page.CheckAsync("#scope-client");
+        await page.FillAsync("#key-origins", "https://shop.example.com/ http://localhost:3000");
+        await page.ClickAsync("#create-key");
+        Assert.StartsWith("atk_", await NewKeyAsync(page));
+        await Assertions.Expect(page.Locator("[data-key-origins=shop-web]")).ToHaveTextAsync("https://shop.example.com http://localhost:3000");
+
+        // A path is not an origin: named, nothing stored.
+        await page.FillAsync("#key-name", "shop-bad");
+        await page.CheckAsync("#scope-client");
+        await page.FillAsync("#key-origins", "https://shop.example.com/cart");
+        await page.ClickAsync("#create-key");
+        await Assertions.Expect(page.Locator("#key-errors")).ToContainTextAsync("origins[0]");
+        await Assertions.Expect(page.Locator("[data-key-status=shop-bad]")).ToHaveCountAsync(0);
         NoErrors(errors);
     }
 

@@ -130,6 +130,7 @@ public sealed class ServingBadInputTests : IAsyncLifetime
             ["userId"] = "\"u1\"", ["anonymousId"] = "\"a1\"", ["scenario"] = "\"for-you\"", ["recipe"] = "\"default\"", ["count"] = "3",
             ["context"] = "{\"device\":\"mobile\"}", ["itemId"] = "\"i1\"", ["itemIds"] = "[\"i2\"]", ["filter"] = "\"inStock\"",
             ["exclude"] = "[\"i3\"]", ["explain"] = "true", ["fields"] = "[\"title\"]", ["candidates"] = "[\"i1\"]", ["fallback"] = "false",
+            ["userToken"] = "\"v1.1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"", // read, checked only for a client key
         };
         Assert.Equal(values.Keys.Order(), properties.Order());
         string body = "{" + string.Join(",", properties.Select(p => $"\"{p}\":{values[p]}")) + "}";

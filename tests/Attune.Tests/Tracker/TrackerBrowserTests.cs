@@ -3,19 +3,23 @@ using Attune.Client;
 using Attune.Tests.Console;
 using Attune.Tests.EndToEnd;
 using Microsoft.Playwright;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 
 namespace Attune.Tests.Tracker;
 
 /// <summary>
 /// <c>/sdk/attune.js</c> in a real browser (Debian's Chromium) on a small fake shop against the real <c>attune serve</c> with
-/// keys. The shop's pages are fulfilled by Playwright at the Attune origin (<c>/shop/…</c>, which the server does not serve):
-/// the server has no CORS policy, so the tracker runs same-origin here, as it does when a reverse proxy serves the shop and
-/// Attune under one host.
+/// keys. The shop's pages are fulfilled by Playwright at the Attune origin (<c>/shop/…</c>, which the server does not serve),
+/// as when a reverse proxy serves the shop and Attune under one host; and on another origin (a second small Kestrel) with a
+/// <c>client</c> key that lists it (CORS).
 /// </summary>
 public sealed class TrackerBrowserTests(TrackerBrowserTests.Fixture fixture) : IClassFixture<TrackerBrowserTests.Fixture>
 {
     private const string AdminKey = "tracker-admin-key-0123456789";
     private const string IngestKey = "tracker-ingest-key-0123456789";
+    private const string TokenSecret = "tracker-token-secret-0123456789-0123456789";
 
     public sealed class Fixture : IAsyncLifetime
     {
@@ -34,6 +38,7 @@ public sealed class TrackerBrowserTests(TrackerBrowserTests.Fixture fixture) : I
             {
                 ["ATTUNE__APIKEYS__0__NAME"] = "ops", ["ATTUNE__APIKEYS__0__KEY"] = AdminKey, ["ATTUNE__APIKEYS__0__SCOPES__0"] = "admin",
                 ["ATTUNE__APIKEYS__1__NAME"] = "web", ["ATTUNE__APIKEYS__1__KEY"] = IngestKey, ["ATTUNE__APIKEYS__1__SCOPES__0"] = "ingest",
+                ["ATTUNE__USERTOKENSECRETS__0"] = TokenSecret,
             });
             Admin = new AttuneClient(Server.BaseAddress, AdminKey);
             (Playwright, Browser) = await Console.Browser.LaunchAsync();
@@ -176,5 +181,71 @@ public sealed class TrackerBrowserTests(TrackerBrowserTests.Fixture fixture) : I
         Assert.Equal(4, eventPosts);
         Assert.Contains(warnings, w => w.Contains("events dropped: 400"));
         Assert.Equal(3, (await fixture.Admin.GetProfileAsync(visitor, anonymous: true))!.EventCount);
+    }
+
+    [Fact]
+    public async Task APageOnAnotherOriginSendsEventsAndSignsInWithAClientKeyAndAUserToken()
+    {
+        var (context, page, problems, warnings) = await OpenAsync();
+        await using var _ = context;
+        string attune = fixture.Server!.BaseAddress.GetLeftPart(UriPartial.Authority);
+        // The shop: a second tiny Kestrel on two loopback ports, one listed by the key and one not (a page Playwright fulfils has
+        // no address, so Chromium's local-network rules would refuse its calls to loopback; a real server's pages are loopback).
+        string? html = null;
+        var shopBuilder = WebApplication.CreateSlimBuilder();
+        shopBuilder.WebHost.ConfigureKestrel(k => { k.Listen(System.Net.IPAddress.Loopback, 0); k.Listen(System.Net.IPAddress.Loopback, 0); });
+        await using var shop = shopBuilder.Build();
+        shop.Run(c => { c.Response.ContentType = "text/html; charset=utf-8"; return c.Response.WriteAsync(html!.Replace("ORIGIN", $"http://{c.Request.Host}")); });
+        await shop.StartAsync();
+        var ports = shop.Urls.Select(u => new Uri(u).Port).ToArray();
+        string shopOrigin = $"http://127.0.0.1:{ports[0]}", otherOrigin = $"http://127.0.0.1:{ports[1]}";
+        // A client key for the shop's origin, made as an operator would (POST /v1/keys with origins).
+        using var http = new HttpClient { BaseAddress = fixture.Server.BaseAddress };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", AdminKey);
+        var created = await http.PostAsync("/v1/keys", new StringContent(
+            $$"""{"name": "shop-client", "scopes": ["client"], "origins": ["{{shopOrigin}}"]}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+        string clientKey = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("key").GetString()!;
+        string token = AttuneClient.ComputeUserToken(TokenSecret, "shop-user-2", DateTimeOffset.UtcNow.AddHours(1));
+        // The shop's back end rendered the page with the signed-in user's token.
+        string Page(string origin) => $$"""
+            <!doctype html>
+            <html lang="en"><head><meta charset="utf-8"><title>Shop</title><script src="{{attune}}/sdk/attune.js"></script></head>
+            <body><h1>{{origin}}</h1>
+            <script>
+              Attune.init({ key: '{{clientKey}}', flushInterval: 200, retryDelay: 200 });
+              Attune.page({ itemId: 'i00007' });
+              window.signIn = function () { return Attune.identify('shop-user-2', { token: '{{token}}' }); };
+            </script>
+            </body></html>
+            """;
+        html = Page("ORIGIN");
+
+        await page.GotoAsync(shopOrigin + "/shop/product");
+        Assert.True(await page.EvaluateAsync<bool>("!!window.Attune"), "the tracker did not load: " + string.Join("; ", problems));
+        string anonymousId = await page.EvaluateAsync<string>("Attune.anonymousId()");
+        await page.EvaluateAsync("Attune.flush()");
+        await page.EvaluateAsync("window.signIn()");
+        await page.EvaluateAsync("Attune.track('add_to_cart', { itemId: 'i00007', value: 1 }); Attune.flush()");
+        Assert.Equal(0, await page.EvaluateAsync<int>("Attune.pending()"));
+
+        var profile = await fixture.Admin.GetProfileAsync("shop-user-2");
+        Assert.NotNull(profile);
+        Assert.Contains(anonymousId, profile.AnonymousIds);
+        Assert.Equal(1, profile.EventCounts["view"]);
+        Assert.Equal(1, profile.EventCounts["add_to_cart"]); // sent with the user id and its token
+        Assert.Empty(problems);
+        Assert.DoesNotContain(warnings, w => w.Contains("rejected") || w.Contains("failed"));
+
+        // A site the key does not list: the browser's preflight finds no CORS headers, nothing is stored.
+        // (Another browser context: cookies do not tell ports apart, so this one would reuse the signed-in visitor's id.)
+        var (otherContext, other, _, _) = await OpenAsync();
+        await using var __ = otherContext;
+        await other.GotoAsync(otherOrigin + "/shop/");
+        string stranger = await other.EvaluateAsync<string>("Attune.anonymousId()");
+        await other.EvaluateAsync("Attune.flush().catch(function () { })");
+        await Task.Delay(500);
+        Assert.True(await other.EvaluateAsync<int>("Attune.pending()") > 0); // kept for a retry that cannot succeed
+        Assert.Null(await fixture.Admin.GetProfileAsync(stranger, anonymous: true));
     }
 }

@@ -90,9 +90,16 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyStore keys, Aut
     private static IPAddress? ClientAddress(HttpContext context) =>
         context.Connection.RemoteIpAddress is { IsIPv4MappedToIPv6: true } mapped ? mapped.MapToIPv4() : context.Connection.RemoteIpAddress;
 
+    /// <summary>Logs a failed authentication with the route's template (<c>/v1/users/{id}/export</c>), never the path itself:
+    /// a path can hold a person's id, and logs are kept where erasure does not reach.</summary>
     private void LogFailure(IPAddress? address, HttpContext context, string reason) =>
         log.LogWarning("Authentication failed from {Address} on {Method} {Path}: {Reason}", address?.ToString() ?? "unknown",
-            context.Request.Method, context.Request.Path.Value, reason);
+            context.Request.Method, RouteOf(context), reason);
+
+    private static string RouteOf(HttpContext context) =>
+        context.GetEndpoint() is Microsoft.AspNetCore.Routing.RouteEndpoint { RoutePattern.RawText: { } pattern }
+            ? (pattern.StartsWith('/') ? pattern : "/" + pattern)
+            : "(unrouted)";
 
     private static Task TooMany(HttpContext context, TimeSpan wait, string title, string detail)
     {

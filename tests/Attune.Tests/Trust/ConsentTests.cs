@@ -48,7 +48,12 @@ public sealed class ConsentTests : IAsyncLifetime
 
         var outside = await HttpAssert.Ok(await Client.GetAsync("/v1/recommendations?userId=u00003&scenario=for-you&count=3"));
         Assert.False(outside.TryGetProperty("experiment", out _));
-        // Their anonymous id, once linked, is them: a request carrying only it stays outside too.
+        // Their anonymous id, once linked, is them: a request carrying only it stays outside an experiment on anonymous ids too.
+        await HttpAssert.Ok(await Client.PostAsync("/v1/experiments", Json("""
+            {"id": "devices", "hashAttribute": "anonymousId", "variants": [{"key": "control", "recipe": "default"}, {"key": "treatment", "recipe": "non-personal"}],
+             "scenarios": ["for-you"], "metrics": {"primary": "conversion"}}
+            """)));
+        await HttpAssert.Ok(await Client.PostAsync("/v1/experiments/devices/start", null));
         await HttpAssert.Ok(await Client.PostAsJsonAsync("/v1/identify", new { anonymousId = "device-of-u00003", userId = "u00003" }));
         JsonElement device = default;
         for (int i = 0; i < 50; i++, await Task.Delay(20)) // the link reaches live state through the change feed
@@ -57,8 +62,15 @@ public sealed class ConsentTests : IAsyncLifetime
             if (!device.TryGetProperty("experiment", out _)) break;
         }
         Assert.False(device.TryGetProperty("experiment", out _));
-        var stranger = await HttpAssert.Ok(await Client.GetAsync("/v1/recommendations?anonymousId=device-of-nobody&scenario=for-you&count=3"));
-        Assert.Equal("everyone", stranger.GetProperty("experiment").GetProperty("id").GetString());
+        // The device of someone who gave analytics is in, as they are.
+        await HttpAssert.Ok(await Client.PostAsJsonAsync("/v1/identify", new { anonymousId = "device-of-u00004", userId = "u00004" }));
+        JsonElement other = default;
+        for (int i = 0; i < 50; i++, await Task.Delay(20))
+        {
+            other = await HttpAssert.Ok(await Client.GetAsync("/v1/recommendations?anonymousId=device-of-u00004&scenario=for-you&count=3"));
+            if (other.TryGetProperty("experiment", out _)) break;
+        }
+        Assert.True(other.TryGetProperty("experiment", out var oe) && oe.GetProperty("id").GetString() == "devices", other.GetRawText()[..Math.Min(300, other.GetRawText().Length)]);
         var inside = await HttpAssert.Ok(await Client.GetAsync("/v1/recommendations?userId=u00004&scenario=for-you&count=3"));
         Assert.Equal("everyone", inside.GetProperty("experiment").GetProperty("id").GetString());
         var user = await HttpAssert.Ok(await Client.GetAsync("/v1/users/u00003"));

@@ -26,7 +26,7 @@ internal static class KeyCommand
         var keyId = new Option<string>("--id")
         {
             Description = "The key id to print the settings for (1 to 32 of A-Z a-z 0-9 _ -)",
-            DefaultValueFactory = _ => "k" + DateTime.UtcNow.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture),
+            DefaultValueFactory = _ => "k" + TimeProvider.System.GetUtcNow().ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture),
         };
         var encryption = new Command("encryption", "Print a new random AES-256 key for encryption at rest (Attune:Encryption:Keys:ID)") { keyId };
         encryption.SetAction(r =>

@@ -94,7 +94,7 @@ public sealed class HybridTrainer(HybridOptions options) : IRecommenderTrainer
         {
             int u = chosen[v];
             int[] targets;
-            if (data.Sequences is { } seq && seq.Row(u).Length > 0) targets = [seq.Row(u)[^1]];
+            if (data.Task != PredictionTask.HeldOutSet && data.Sequences is { } seq && seq.Row(u).Length > 0) targets = [seq.Row(u)[^1]];
             else
             {
                 var row = m.ItemsOf(u).ToArray();
@@ -130,7 +130,9 @@ public sealed class HybridTrainer(HybridOptions options) : IRecommenderTrainer
             for (int u = 0; u < s.Rows; u++)
             {
                 var row = s.Row(u).ToArray();
-                rows.Add(remove.ContainsKey(u) && row.Length > 0 ? row[..^1] : row);
+                // The held-out items leave the ordered history too: the last one, or the random set.
+                if (!remove.TryGetValue(u, out var drop) || row.Length == 0) rows.Add(row);
+                else rows.Add(data.Task == PredictionTask.HeldOutSet ? Array.FindAll(row, i => !drop.Contains(i)) : row[..^1]);
             }
             sequences = SequenceData.FromRows(s.ItemCount, rows);
         }
@@ -139,6 +141,7 @@ public sealed class HybridTrainer(HybridOptions options) : IRecommenderTrainer
             Interactions = matrix,
             Sequences = sequences,
             Content = data.Content,
+            Task = data.Task,
             Seed = data.Seed,
             Threads = data.Threads,
         };

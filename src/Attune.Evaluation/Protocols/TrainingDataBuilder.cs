@@ -19,6 +19,7 @@ public static class TrainingDataBuilder
         {
             Interactions = InteractionMatrix.FromTriples(sequences.Rows, sequences.ItemCount, user, sequences.Items, ones),
             Sequences = sequences,
+            Task = PredictionTask.NextItem,
         };
     }
 
@@ -34,6 +35,7 @@ public static class TrainingDataBuilder
         {
             Interactions = InteractionMatrix.FromTriples(users, items, rows.User, rows.Item, strength),
             Sequences = DatasetViews.SequencesOf(rows, users, items),
+            Task = PredictionTask.HeldOutSet,
         };
     }
 

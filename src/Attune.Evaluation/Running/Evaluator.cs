@@ -18,6 +18,7 @@ public static class Evaluator
             Interactions = training.Interactions,
             Sequences = training.Sequences,
             Content = training.Content,
+            Task = training.Task,
             Seed = training.Seed,
             Threads = threads,
         };

@@ -8,24 +8,34 @@ namespace Attune.Cli.Commands;
 
 /// <summary>
 /// <c>attune evaluate</c>: train a model on a benchmark's training split and score it with a published protocol.
-/// <c>--model best</c> first tunes <c>hybrid</c> (or <c>popularity</c> while no hybrid is registered) on the validation split.
+/// <c>--model best</c> first chooses and tunes a model on the validation split (<see cref="ModelSearch"/>: every single model's
+/// defaults, a portfolio of configurations good on the shared benchmarks, then steps around the best), then trains the winner.
 /// </summary>
 internal static class EvaluateCommand
 {
     public const string BestModel = "best";
     public const string HybridModel = "hybrid";
 
+    /// <summary>Seconds <c>--model best</c> searches by default: with the final fit, within 10 minutes per shared benchmark on 2 cores.</summary>
+    public const int DefaultBudgetSeconds = 300;
+
     public static Command Create()
     {
         var dataset = new Option<string>("--dataset") { Description = "Dataset file or folder (layout detected)", Required = true };
         var protocol = new Option<string>("--protocol") { Description = string.Join(", ", EvaluationProtocols.Names), Required = true };
         protocol.AcceptOnlyFromAmong([.. EvaluationProtocols.Names]);
-        var model = new Option<string>("--model") { Description = $"Model name, or '{BestModel}' to tune {HybridModel} first", Required = true };
+        var model = new Option<string>("--model") { Description = $"Model name, or '{BestModel}' to choose and tune one on the validation split first", Required = true };
         var parameters = new Option<string[]>("--params") { Description = "Model parameters as name=value", AllowMultipleArgumentsPerToken = true };
         var paramsFile = new Option<FileInfo?>("--params-file") { Description = "JSON written by 'attune tune' (its params are used)" };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the result as JSON here" };
         var validation = new Option<bool>("--validation") { Description = "Score on the validation split carved from the training data" };
-        var budget = new Option<int>("--budget") { Description = $"Tuning seconds for --model {BestModel}", DefaultValueFactory = _ => 120 };
+        var budget = new Option<int>("--budget")
+        {
+            Description = $"Search seconds for --model {BestModel} (the defaults of every model are tried whatever the budget)",
+            DefaultValueFactory = _ => DefaultBudgetSeconds,
+        };
+        var trials = new Option<int>("--trials") { Description = $"Stop --model {BestModel}'s search after this many trials (same seed and threads: same answer)" };
+        var seed = new Option<int>("--seed") { Description = $"Seed of --model {BestModel}'s search", DefaultValueFactory = _ => 42 };
         var threads = new Option<int>("--threads") { Description = "Threads (0 = all cores)" };
         var require = new Option<string[]>("--require")
         {
@@ -34,7 +44,7 @@ internal static class EvaluateCommand
         };
         var command = new Command("evaluate", "Evaluate a model offline on a benchmark dataset with a published protocol")
         {
-            dataset, protocol, model, parameters, paramsFile, json, validation, budget, threads, require,
+            dataset, protocol, model, parameters, paramsFile, json, validation, budget, trials, seed, threads, require,
         };
         command.SetAction((result, ct) => EvaluationConsole.GuardAsync(async () =>
         {
@@ -57,14 +67,16 @@ internal static class EvaluateCommand
             var data = EvaluationConsole.Load(result.GetValue(dataset)!);
             if (best)
             {
-                modelName = ModelCatalog.TryGet(HybridModel, out _) ? HybridModel : "popularity";
-                if (modelName != HybridModel)
-                    Console.WriteLine($"note: no '{HybridModel}' model is registered yet; tuning 'popularity' instead");
-                var tuned = await EvaluationConsole.TuneAsync(p.CreateSplit(data, validation: true), ModelCatalog.Get(modelName),
-                    new TuneOptions { Budget = TimeSpan.FromSeconds(Math.Max(1, result.GetValue(budget))), Threads = threadCount }, ct);
-                Console.WriteLine($"Best on validation: {tuned.Metric} = {tuned.BestValue:F4} with {EvaluationConsole.Describe(tuned.BestParameters)} " +
-                    $"({tuned.Trials.Count} trials)");
-                foreach (var (k, v) in tuned.BestParameters) values.TryAdd(k, v);
+                if (values.Count > 0) Console.WriteLine($"note: --params are not used with --model {BestModel}; the search chooses them");
+                var search = await EvaluationConsole.SearchAsync(p.CreateSplit(data, validation: true), new TuneOptions
+                {
+                    Budget = TimeSpan.FromSeconds(Math.Max(1, result.GetValue(budget))),
+                    MaxTrials = result.GetValue(trials) is > 0 and int n ? n : int.MaxValue,
+                    Seed = result.GetValue(seed),
+                    Threads = threadCount,
+                }, ct);
+                modelName = search.Best.Candidate.Model;
+                values = new Dictionary<string, string>(search.Best.Candidate.Parameters, StringComparer.OrdinalIgnoreCase);
             }
 
             var modelParameters = new ModelParameters(values);

@@ -58,6 +58,23 @@ internal static class EvaluationConsole
         return Task.Run(() => Tuner.Run(validation, model, report, ct), ct);
     }
 
+    /// <summary><c>--model best</c>: the model search on the validation split, each trial printed as it ends.</summary>
+    public static Task<ModelSearchResult> SearchAsync(EvaluationSplit validation, TuneOptions options, CancellationToken ct)
+    {
+        Console.WriteLine($"Choosing a model for {options.Budget.TotalSeconds:F0} s on the validation split: {validation.Description}");
+        var progress = new LineProgress<SearchTrial>(t => Console.WriteLine(
+            $"  trial {t.Number,3} {t.Candidate.Origin,-9} {(double.IsNaN(t.Value) ? "failed" : Format(t.Value)),9}  {t.Candidate.Model} " +
+            $"{Describe(t.Candidate.Parameters)}{(t.Candidate.Note is { } note ? $"  [{note}]" : "")}  ({t.Seconds:F1} s)"));
+        return Task.Run(() =>
+        {
+            var search = ModelSearch.Run(validation, options, progress, ct);
+            Console.WriteLine($"Best on validation: {search.Metric} = {Format(search.Best.Value)} with {search.Best.Candidate.Model} " +
+                $"{Describe(search.Best.Candidate.Parameters)} ({search.Trials.Count} trials in {search.Seconds:F0} s; best default: " +
+                $"{search.BestDefault.Candidate.Model} {Format(search.BestDefault.Value)})");
+            return search;
+        }, ct);
+    }
+
     public static void Print(EvaluationResult r)
     {
         var table = new Table().AddColumn("metric").AddColumn(new TableColumn("value").RightAligned());

@@ -1,0 +1,164 @@
+using System.Diagnostics;
+using Attune.Algorithms;
+using Attune.Algorithms.Data;
+using Attune.Evaluation.Protocols;
+using Attune.Evaluation.Running;
+
+namespace Attune.Evaluation.Tuning;
+
+/// <summary>
+/// <c>--model best</c>: model selection and tuning on the validation split only. In order: (1) every single model's defaults
+/// for the kind of question (<see cref="ModelPortfolio.Defaults"/>), always, whatever the budget: the answer is never worse
+/// on validation than the best of them; (2) the portfolio of configurations that did well on the shared benchmarks, while the
+/// budget lasts; (3) steps around the best so far in its model's search space (four in five; one in five a random draw from
+/// it), narrowing with the number of steps; (4) a blend (the hybrid) of the best and the best of another model, chosen unless
+/// it is worse on validation by more than <see cref="BlendTolerance"/>. Otherwise the best on validation wins (the earlier on a tie).
+/// </summary>
+/// <remarks>
+/// Deterministic for a fixed seed and thread count: what is tried next depends on the seed, the trial number and earlier
+/// results, never on the clock; only how many trials fit in the budget does (<see cref="TuneOptions.MaxTrials"/> fixes it).
+/// A trial after the defaults that runs longer than <see cref="SlowTrialFactor"/> × the slowest default (at least 10 s) is
+/// stopped and counted as failed: the configurations that are slow to train are rarely the good ones, and one must not eat the budget.
+/// </remarks>
+public static class ModelSearch
+{
+    /// <summary>A trial may take this many times the slowest default's seconds before it is stopped.</summary>
+    public const double SlowTrialFactor = 4;
+
+    public static ModelSearchResult Run(EvaluationSplit validation, TuneOptions options, IProgress<SearchTrial>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        if (!validation.IsValidation) throw new ArgumentException("model search must run on a validation split", nameof(validation));
+        string metric = (options.Metric ?? EvaluationProtocols.Get(validation.Protocol).DefaultMetric).ToLowerInvariant();
+        var task = validation.Training.Task == PredictionTask.Unknown
+            ? validation.Training.Sequences is null ? PredictionTask.HeldOutSet : PredictionTask.NextItem
+            : validation.Training.Task;
+        var clock = Stopwatch.StartNew();
+        var trials = new List<SearchTrial>();
+        var tried = new HashSet<string>(StringComparer.Ordinal);
+        SearchTrial? best = null;
+        double slowestDefault = 0;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(options.Budget);
+        bool Stop() => trials.Count >= options.MaxTrials || deadline.IsCancellationRequested;
+
+        SearchTrial? Try(Candidate c, bool mandatory)
+        {
+            if (!tried.Add(Key(c))) return null;
+            var started = Stopwatch.StartNew();
+            double value;
+            try
+            {
+                using var limit = CancellationTokenSource.CreateLinkedTokenSource(mandatory ? cancellationToken : deadline.Token);
+                if (!mandatory) limit.CancelAfter(TimeSpan.FromSeconds(Math.Max(10, SlowTrialFactor * slowestDefault)));
+                var p = new ModelParameters(c.Parameters);
+                var trainer = ModelCatalog.CreateTrainer(c.Model, p);
+                p.ThrowIfUnused(c.Model);
+                value = Evaluator.Run(validation, trainer, c.Model, p, "validation", options.Threads, null, limit.Token).Metrics[metric];
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                value = double.NaN; // over its time or the budget: failed
+            }
+            catch (InvalidOperationException)
+            {
+                value = double.NaN; // the model cannot learn from these data (no content, catalog too large)
+            }
+            var trial = new SearchTrial(trials.Count + 1, c, value, started.Elapsed.TotalSeconds);
+            trials.Add(trial);
+            progress?.Report(trial);
+            if (mandatory) slowestDefault = Math.Max(slowestDefault, trial.Seconds);
+            if (!double.IsNaN(value) && (best is null || value > best.Value)) best = trial;
+            return trial;
+        }
+
+        foreach (var c in ModelPortfolio.Defaults(task)) Try(c, mandatory: true);
+        if (best is null) throw new InvalidOperationException("no default model could be trained on these data");
+        var bestDefault = best;
+        foreach (var c in ModelPortfolio.Portfolio(task))
+        {
+            if (Stop()) break;
+            Try(c, mandatory: false);
+        }
+
+        // Steps around the best: its model's space (a model without one is not refined).
+        var sampler = new ParameterSampler([], options.Seed);
+        int steps = 0, misses = 0;
+        while (!Stop() && misses < 50)
+        {
+            var space = ModelCatalog.Get(best.Candidate.Model).SearchSpace;
+            if (space.Count == 0) break;
+            sampler = sampler.Space == space ? sampler : new ParameterSampler(space, options.Seed + steps);
+            bool random = sampler.NextUnit() < 0.2;
+            double width = 0.25 / Math.Sqrt(1 + steps / 4.0);
+            var drawn = random ? sampler.Random() : sampler.Around(best.Candidate.Parameters, width);
+            // Parameters outside the space (a portfolio entry's extra settings) stay as the best had them.
+            foreach (var (k, v) in best.Candidate.Parameters) drawn.TryAdd(k, v);
+            var candidate = new Candidate(best.Candidate.Model, drawn, random ? "random" : "refine");
+            if (Try(candidate, mandatory: false) is null) misses++;
+            else steps++;
+        }
+
+        // (4) A blend of the best and the best of another model: taken unless it is worse on validation by more than
+        // BlendTolerance (differences that small are noise at benchmark sizes; a blend of two good models generalizes at
+        // least as well as either, as ensembles in AutoML do).
+        if (Blend(best, trials) is { } blend && !cancellationToken.IsCancellationRequested
+            && Try(blend, mandatory: false) is { } blended && !double.IsNaN(blended.Value)
+            && blended.Value >= best.Value * (1 - BlendTolerance))
+            best = blended;
+
+        return new ModelSearchResult
+        {
+            Protocol = validation.Protocol,
+            Metric = metric,
+            Best = best,
+            BestDefault = bestDefault,
+            Trials = trials,
+            Seconds = clock.Elapsed.TotalSeconds,
+            Validation = validation.Description,
+        };
+    }
+
+    /// <summary>How much worse (relative) on validation the final blend may be and still be chosen.</summary>
+    public const double BlendTolerance = 0.01;
+
+    /// <summary>The hybrid of the best trial and the best trial of another model (null when the best is a hybrid already, or
+    /// no other model succeeded). Component parameters are prefixed with the component's name.</summary>
+    private static Candidate? Blend(SearchTrial best, List<SearchTrial> trials)
+    {
+        if (best.Candidate.Model == HybridModelName) return null;
+        SearchTrial? other = null;
+        foreach (var t in trials)
+            if (t.Candidate.Model != best.Candidate.Model && t.Candidate.Model != HybridModelName && !double.IsNaN(t.Value)
+                && (other is null || t.Value > other.Value))
+                other = t;
+        if (other is null || !ModelCatalog.TryGet(HybridModelName, out _)) return null;
+        var p = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["components"] = best.Candidate.Model + "," + other.Candidate.Model,
+        };
+        foreach (var (k, v) in best.Candidate.Parameters) p[best.Candidate.Model + "." + k] = v;
+        foreach (var (k, v) in other.Candidate.Parameters) p[other.Candidate.Model + "." + k] = v;
+        return new Candidate(HybridModelName, p, "blend", $"the best ({best.Candidate.Model}) with the best {other.Candidate.Model}");
+    }
+
+    private const string HybridModelName = "hybrid";
+
+    private static string Key(Candidate c) =>
+        c.Model + "|" + string.Join(";", c.Parameters.OrderBy(kv => kv.Key, StringComparer.OrdinalIgnoreCase).Select(kv => $"{kv.Key}={kv.Value}"));
+}
+
+/// <summary>One configuration tried on validation; <see cref="Value"/> is NaN when it failed or ran out of time.</summary>
+public sealed record SearchTrial(int Number, Candidate Candidate, double Value, double Seconds);
+
+/// <summary>What <see cref="ModelSearch.Run"/> chose, the best of the defaults beside it, and every trial.</summary>
+public sealed class ModelSearchResult
+{
+    public required string Protocol { get; init; }
+    public required string Metric { get; init; }
+    public required SearchTrial Best { get; init; }
+    public required SearchTrial BestDefault { get; init; }
+    public required IReadOnlyList<SearchTrial> Trials { get; init; }
+    public required double Seconds { get; init; }
+    public required string Validation { get; init; }
+}

@@ -1,0 +1,73 @@
+using Attune.Algorithms.Data;
+using Attune.Evaluation.Protocols;
+using Attune.Evaluation.Tuning;
+
+namespace Attune.Tests.Evaluation;
+
+/// <summary>
+/// <c>--model best</c>'s search: whatever the budget, every single model's defaults are tried and the answer is never worse
+/// on validation than the best of them; the same seed and thread count give the same trials and the same answer.
+/// </summary>
+public sealed class ModelSearchTests
+{
+    /// <summary>300 users in 6 taste groups of 20 items each, plus a few popular items everyone may touch.</summary>
+    private static EvaluationSplit GroupedRatings()
+    {
+        var rng = new Random(17);
+        var pairs = new HashSet<(int, int)>();
+        for (int u = 0; u < 300; u++)
+        {
+            int group = u % 6;
+            for (int k = 0; k < 12; k++) pairs.Add((u, group * 20 + rng.Next(20)));
+            for (int k = 0; k < 2; k++) pairs.Add((u, 120 + rng.Next(5)));
+        }
+        var data = EvaluationTestData.Ratings(300, 125, [.. pairs]);
+        return new RecommendersProtocol().CreateSplit(data, validation: true);
+    }
+
+    [Fact]
+    public void ABudgetOfOneSecondStillReturnsAModelAtLeastAsGoodAsEveryDefault()
+    {
+        var split = GroupedRatings();
+        Assert.Equal(PredictionTask.HeldOutSet, split.Training.Task);
+
+        var result = ModelSearch.Run(split, new TuneOptions { Budget = TimeSpan.FromSeconds(1), Threads = 2 });
+
+        var defaults = result.Trials.Where(t => t.Candidate.Origin == "default").ToList();
+        Assert.Equal(ModelPortfolio.Defaults(PredictionTask.HeldOutSet).Select(c => c.Model), defaults.Select(t => t.Candidate.Model));
+        Assert.All(defaults, d => Assert.False(double.IsNaN(d.Value), d.Candidate.Model));
+        Assert.All(defaults, d => Assert.True(result.Best.Value >= d.Value, $"{result.Best.Value} < {d.Candidate.Model} {d.Value}"));
+        Assert.Equal(defaults.Max(d => d.Value), result.BestDefault.Value);
+        Assert.True(result.Best.Value > defaults.Single(d => d.Candidate.Model == "popularity").Value); // the groups are learnable
+    }
+
+    [Fact]
+    public void TheSameSeedAndThreadCountGiveTheSameTrialsAndTheSameAnswer()
+    {
+        var split = GroupedRatings();
+        var options = new TuneOptions { Budget = TimeSpan.FromMinutes(10), MaxTrials = 16, Threads = 1, Seed = 7 };
+
+        var first = ModelSearch.Run(split, options);
+        var second = ModelSearch.Run(split, options);
+
+        Assert.True(first.Trials.Count >= 16, $"{first.Trials.Count} trials"); // the defaults, the portfolio, steps (and the blend)
+        Assert.Contains(first.Trials, t => t.Candidate.Origin is "refine" or "random");
+        static string Shape(SearchTrial t) =>
+            $"{t.Candidate.Model} {string.Join(' ', t.Candidate.Parameters.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}={kv.Value}"))} {t.Value:R}";
+        Assert.Equal(first.Trials.Select(Shape), second.Trials.Select(Shape));
+        Assert.Equal(Shape(first.Best), Shape(second.Best));
+    }
+
+    [Fact]
+    public void NextItemQuestionsStartFromTheSequenceModelAndTheHybridHoldsOutWhatTheProtocolAsks()
+    {
+        var rows = Enumerable.Range(0, 60).Select(u => Enumerable.Range(0, 6).Select(k => (u % 5) * 6 + (k + u) % 6).ToArray()).ToArray();
+        var split = new SequentialFullProtocol().CreateSplit(EvaluationTestData.Sequences(30, rows), validation: true);
+        Assert.Equal(PredictionTask.NextItem, split.Training.Task);
+
+        var result = ModelSearch.Run(split, new TuneOptions { Budget = TimeSpan.FromSeconds(1), Threads = 2 });
+
+        Assert.Contains(result.Trials, t => t.Candidate is { Model: "sequence", Origin: "default" });
+        Assert.All(result.Trials.Where(t => t.Candidate.Origin == "default"), d => Assert.True(result.Best.Value >= d.Value));
+    }
+}

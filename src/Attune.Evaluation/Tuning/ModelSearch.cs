@@ -12,7 +12,7 @@ namespace Attune.Evaluation.Tuning;
 /// on validation than the best of them; (2) the portfolio of configurations that did well on the shared benchmarks, while the
 /// budget lasts; (3) steps around the best so far in its model's search space (four in five; one in five a random draw from
 /// it), narrowing with the number of steps; (4) a blend (the hybrid) of the best and the best of another model, chosen unless
-/// it is worse on validation by more than <see cref="BlendTolerance"/>. Otherwise the best on validation wins (the earlier on a tie).
+/// it is worse on validation by more than <see cref="BlendTolerance"/> or worse than the best default. Otherwise the best on validation wins (the earlier on a tie).
 /// </summary>
 /// <remarks>
 /// Deterministic for a fixed seed and thread count: what is tried next depends on the seed, the trial number and earlier
@@ -42,7 +42,9 @@ public static class ModelSearch
         deadline.CancelAfter(options.Budget);
         bool Stop() => trials.Count >= options.MaxTrials || deadline.IsCancellationRequested;
 
-        SearchTrial? Try(Candidate c, bool mandatory)
+        // mandatory: runs whatever the budget (the defaults, the final blend); margin: how much better than the best a trial
+        // must be to replace it (the search's own steps: the best of hundreds of noisy scores flatters itself).
+        SearchTrial? Try(Candidate c, bool mandatory, double margin = 0)
         {
             if (!tried.Add(Key(c))) return null;
             var started = Stopwatch.StartNew();
@@ -50,7 +52,7 @@ public static class ModelSearch
             try
             {
                 using var limit = CancellationTokenSource.CreateLinkedTokenSource(mandatory ? cancellationToken : deadline.Token);
-                if (!mandatory) limit.CancelAfter(TimeSpan.FromSeconds(Math.Max(10, SlowTrialFactor * slowestDefault)));
+                if (c.Origin != "default") limit.CancelAfter(TimeSpan.FromSeconds(Math.Max(10, SlowTrialFactor * slowestDefault)));
                 var p = new ModelParameters(c.Parameters);
                 var trainer = ModelCatalog.CreateTrainer(c.Model, p);
                 p.ThrowIfUnused(c.Model);
@@ -67,8 +69,8 @@ public static class ModelSearch
             var trial = new SearchTrial(trials.Count + 1, c, value, started.Elapsed.TotalSeconds);
             trials.Add(trial);
             progress?.Report(trial);
-            if (mandatory) slowestDefault = Math.Max(slowestDefault, trial.Seconds);
-            if (!double.IsNaN(value) && (best is null || value > best.Value)) best = trial;
+            if (c.Origin == "default") slowestDefault = Math.Max(slowestDefault, trial.Seconds);
+            if (!double.IsNaN(value) && (best is null || value > best.Value * (1 + margin))) best = trial;
             return trial;
         }
 
@@ -95,7 +97,7 @@ public static class ModelSearch
             // Parameters outside the space (a portfolio entry's extra settings) stay as the best had them.
             foreach (var (k, v) in best.Candidate.Parameters) drawn.TryAdd(k, v);
             var candidate = new Candidate(best.Candidate.Model, drawn, random ? "random" : "refine");
-            if (Try(candidate, mandatory: false) is null) misses++;
+            if (Try(candidate, mandatory: false, RefineMargin) is null) misses++;
             else steps++;
         }
 
@@ -103,8 +105,8 @@ public static class ModelSearch
         // BlendTolerance (differences that small are noise at benchmark sizes; a blend of two good models generalizes at
         // least as well as either, as ensembles in AutoML do).
         if (Blend(best, trials) is { } blend && !cancellationToken.IsCancellationRequested
-            && Try(blend, mandatory: false) is { } blended && !double.IsNaN(blended.Value)
-            && blended.Value >= best.Value * (1 - BlendTolerance))
+            && Try(blend, mandatory: true) is { } blended && !double.IsNaN(blended.Value)
+            && blended.Value >= Math.Max(best.Value * (1 - BlendTolerance), bestDefault.Value))
             best = blended;
 
         return new ModelSearchResult
@@ -118,6 +120,12 @@ public static class ModelSearch
             Validation = validation.Description,
         };
     }
+
+    /// <summary>
+    /// How much better (relative) on validation a step of the search must be to replace the best: the maximum of hundreds of
+    /// noisy scores is biased upward (on MovieLens 100k, 677 steps found +0.35 % on validation and lost 1.2 % on test).
+    /// </summary>
+    public const double RefineMargin = 0.005;
 
     /// <summary>How much worse (relative) on validation the final blend may be and still be chosen.</summary>
     public const double BlendTolerance = 0.01;

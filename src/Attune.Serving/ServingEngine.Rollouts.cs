@@ -1,3 +1,4 @@
+using Attune.Serving.Models;
 using Attune.Experiments.Definitions;
 using Attune.Experiments.Running;
 using Attune.Model;
@@ -102,14 +103,10 @@ public sealed partial class ServingEngine
     }
 
     /// <summary>A retraining that is due: at once, or (<see cref="ServingOptions.RetrainThroughRollout"/>) saved and ramped up.</summary>
-    private async Task RetrainAsync(string reason, CancellationToken ct)
+    private async Task<ModelInfo?> RetrainAsync(string reason, CancellationToken ct)
     {
-        if (!Options.RetrainThroughRollout)
-        {
-            await _training.TrainAsync(reason, ct).ConfigureAwait(false);
-            return;
-        }
-        if (Rollouts.Running.Count > 0) return; // one rollout at a time over every scenario; retraining waits for it
+        if (!Options.RetrainThroughRollout) return await _training.TrainAsync(reason, ct).ConfigureAwait(false);
+        if (Rollouts.Running.Count > 0) return null; // one rollout at a time over every scenario; retraining waits for it
         var steps = Options.ParseRolloutSteps();
         var info = await _training.TrainAsync(reason, ct, activate: false).ConfigureAwait(false);
         var rollout = await StartRolloutAsync(new Rollout
@@ -122,5 +119,13 @@ public sealed partial class ServingEngine
             Guardrails = Options.RetrainGuardrails,
         }, ct).ConfigureAwait(false);
         _log.LogInformation("Model {Version} goes out through rollout {Id} ({Steps} %)", info.Version, rollout.Id, Options.RolloutSteps);
+        return info;
     }
+
+    /// <summary>
+    /// Tunes the factor model on the shop's own data (a time split), trains a version with what it chose and puts it out like a
+    /// retraining: through a rollout when <see cref="ServingOptions.RetrainThroughRollout"/>, else at once. The version's info
+    /// says what was chosen and the gain measured. Null when a running rollout makes it wait.
+    /// </summary>
+    public Task<ModelInfo?> TuneAsync(CancellationToken ct = default) => RetrainAsync(Engine.ModelTraining.Tuning, ct);
 }

@@ -54,6 +54,16 @@ public sealed class ServingOptions
     /// <summary>Retrain on this schedule, in minutes (0 = never on a schedule). <value>The default value is 360.</value></summary>
     public double RetrainIntervalMinutes { get; set; } = 360;
 
+    /// <summary>
+    /// Hours between the engine's own tunings of the factor model on the shop's data (a time split; reason <c>tuning</c>, put
+    /// out like any retraining: through a rollout when <see cref="RetrainThroughRollout"/>). 0 = only on demand
+    /// (<c>POST /v1/models/tune</c>). <value>The default value is 24.</value>
+    /// </summary>
+    public double TuningIntervalHours { get; set; } = 24;
+
+    /// <summary>Seconds a tuning may spend measuring configurations. <value>The default value is 60.</value></summary>
+    public double TuningBudgetSeconds { get; set; } = 60;
+
     /// <summary>Retrain once this many new events arrived since the active model's snapshot (0 = never). <value>The default value is 100,000.</value></summary>
     public long RetrainAfterEvents { get; set; } = 100_000;
 

@@ -28,6 +28,20 @@ public static class ModelsApi
             .Produces(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status400BadRequest);
 
+        api.MapPost("/tune", Tune)
+            .WithName("TuneModels")
+            .WithSummary("Tune the factor model on the shop's own data, then train and put out a version with what was chosen")
+            .WithDescription("A time split of the store's data (each sampled person's last item held out): the configured parameters, " +
+                "a portfolio of good ones and steps around the best are measured for Attune:Serving:TuningBudgetSeconds; the version " +
+                "records the chosen parameters and the gain in its info (tuning). It goes out through a rollout when " +
+                "RetrainThroughRollout is set, else at once. 202 at once, or with ?wait=true 200 with the version's info (409 while a " +
+                "rollout runs).")
+            .WithMetadata(new RequiredScope(Scope.Admin))
+            .Produces<ModelInfo>()
+            .Produces(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
         api.MapPost("/{version}/activate", Activate)
             .WithName("ActivateModel")
             .WithSummary("Make a stored version the active one (rollback)")
@@ -59,6 +73,21 @@ public static class ModelsApi
             catch (Exception e) { s.Logger.LogTrainingFailed(e); }
         }, CancellationToken.None);
         return TypedResults.Accepted("/v1/models", new TrainingStarted("training started; GET /v1/models shows the new version when it is active"));
+    }
+
+    public static async Task<IResult> Tune(string? wait, AttuneServices s, CancellationToken ct)
+    {
+        if (wait is not (null or "true" or "false")) return Problems.BadField("wait", "must be true or false");
+        if (wait == "true")
+            return await s.Serving.TuneAsync(ct) is { } info
+                ? TypedResults.Ok(info)
+                : Problems.Result(StatusCodes.Status409Conflict, "A rollout is running", "A tuned version goes out through a rollout; try again when the running one ends.");
+        _ = Task.Run(async () =>
+        {
+            try { await s.Serving.TuneAsync(); }
+            catch (Exception e) { s.Logger.LogTrainingFailed(e); }
+        }, CancellationToken.None);
+        return TypedResults.Accepted("/v1/models", new TrainingStarted("tuning started; GET /v1/models shows the new version with its tuning"));
     }
 
     public static async Task<IResult> Activate(string version, AttuneServices s, CancellationToken ct)

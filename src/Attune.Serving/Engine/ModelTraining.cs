@@ -27,6 +27,12 @@ internal sealed class ModelTraining(IAttuneStore store, ServingOptions options, 
 
     public DateTimeOffset LastTrainedAt { get; private set; } = DateTimeOffset.MinValue;
 
+    /// <summary>The tuning whose parameters trainings use: the active version's (null: the configured parameters).</summary>
+    private TuningInfo? _tuning;
+
+    /// <summary>When the parameters in force were tuned, or when this engine started without any.</summary>
+    private DateTimeOffset _tunedAt = time.GetUtcNow();
+
     /// <summary>Trains a new version from the store, saves it and makes it active. A second call waits for the first.</summary>
     /// <param name="activate">False: only save it (a rollout ramps it up); the retraining triggers count from now all the same.</param>
     public async Task<ModelInfo> TrainAsync(string reason, CancellationToken ct = default, int threads = 0, bool activate = true)
@@ -81,9 +87,13 @@ internal sealed class ModelTraining(IAttuneStore store, ServingOptions options, 
             .ConfigureAwait(false);
         double readSeconds = Math.Round(read.Elapsed.TotalSeconds, 3);
         log.LogInformation("Read {Events:N0} events of {Users:N0} people in {Seconds:F1} s", snapshot.Data.Events?.Count ?? 0, snapshot.Data.Users, readSeconds);
-        _status = "training";
-        var trained = await Task.Run(() => _trainer.Train(snapshot, version, reason, ct), ct).ConfigureAwait(false);
-        return trained.WithInfo(trained.Info with { ReadSeconds = readSeconds });
+        _status = reason == Tuning ? "tuning" : "training";
+        // A tuning made for other configured parameters no longer applies: the configuration is where to start again.
+        var inForce = _tuning is { } t && t.Defaults == options.Models.Als ? t : null;
+        var plan = new BundleTrainingPlan(inForce?.Parameters, reason == Tuning ? TimeSpan.FromSeconds(options.TuningBudgetSeconds) : null);
+        var trained = await Task.Run(() => _trainer.Train(snapshot, version, reason, ct, plan), ct).ConfigureAwait(false);
+        // A version trained with tuned parameters carries that tuning forward (what it chose, when, and the gain it measured).
+        return trained.WithInfo(trained.Info with { ReadSeconds = readSeconds, Tuning = trained.Info.Tuning ?? inForce });
     }
 
     /// <summary>Makes a version on disk the active one (rollback); live state is rebuilt from the events after its snapshot.</summary>
@@ -107,6 +117,8 @@ internal sealed class ModelTraining(IAttuneStore store, ServingOptions options, 
     private Task ActivateAsync(ModelBundle bundle, bool rollback, CancellationToken ct) => feed.ExclusiveAsync(async () =>
     {
         var state = models.Activate(bundle, live.Profiles, rollback, pinnedByRecipes());
+        _tuning = bundle.Info.Tuning;
+        if (_tuning?.At is { } at) _tunedAt = at;
         live.ResetEventCount();
         long applied = rollback ? 0 : live.EventsAppliedThrough;
         long now = time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -121,9 +133,17 @@ internal sealed class ModelTraining(IAttuneStore store, ServingOptions options, 
         live.EventsAppliedThrough = Math.Max(applied, last);
     }, ct);
 
-    /// <summary>Why to retrain now, or null: enough new events, or the schedule.</summary>
+    /// <summary>The reason of a training that tunes first.</summary>
+    public const string Tuning = "tuning";
+
+    /// <summary>Why to retrain now, or null: the tuning schedule, enough new events, or the schedule.</summary>
     public string? RetrainReason()
     {
+        if (options.TuningIntervalHours > 0 && time.GetUtcNow() - _tunedAt >= TimeSpan.FromHours(options.TuningIntervalHours))
+        {
+            _tunedAt = time.GetUtcNow(); // due once per interval, even when the tuning keeps the configured parameters
+            return Tuning;
+        }
         if (options.RetrainAfterEvents > 0 && live.EventsSinceModel >= options.RetrainAfterEvents) return "new-events";
         if (options.RetrainIntervalMinutes > 0 && time.GetUtcNow() - LastTrainedAt >= TimeSpan.FromMinutes(options.RetrainIntervalMinutes)) return "schedule";
         return null;

@@ -42,7 +42,7 @@ public sealed class BundleTrainer(ServingModelOptions options, TimeProvider? tim
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
-    public ModelBundle Train(StoreSnapshot snapshot, string version, string reason, CancellationToken ct = default)
+    public ModelBundle Train(StoreSnapshot snapshot, string version, string reason, CancellationToken ct = default, BundleTrainingPlan? plan = null)
     {
         var total = Stopwatch.StartNew();
         var data = snapshot.Data;
@@ -55,8 +55,21 @@ public sealed class BundleTrainer(ServingModelOptions options, TimeProvider? tim
             return result;
         }
         bool any = data.Interactions.NonZeros > 0;
-        var metrics = any && options.EvaluationUsers > 0 ? Timed("evaluation", () => Evaluate(data, ct)) : [];
-        var als = any ? Timed("als", () => (AlsModel)Fit("als", options.Als, data, ct)) : null;
+        // The factor model's parameters: an earlier tuning's (the plan), else the configured ones; tuned again when the plan says.
+        string alsParameters = plan?.AlsParameters ?? options.Als;
+        var check = any && (options.EvaluationUsers > 0 || plan?.Tune is not null)
+            ? HeldOutCheck.Create(data, options.EvaluationUsers > 0 ? options.EvaluationUsers : 2_000)
+            : null;
+        TuningInfo? tuning = null;
+        if (check is not null && plan?.Tune is { } budget)
+        {
+            tuning = Timed("tuning", () => check.TuneAls(alsParameters, budget, data.Seed, ct)) with { At = _time.GetUtcNow() };
+            alsParameters = tuning.Parameters;
+        }
+        var metrics = check is not null && options.EvaluationUsers > 0
+            ? Timed("evaluation", () => check.Report(alsParameters, options.PopularityHalfLifeDays, ct))
+            : [];
+        var als = any ? Timed("als", () => (AlsModel)Fit("als", alsParameters, data, ct)) : null;
         var viewed = any ? Timed("viewed-together", () => (ItemKnnModel)Fit("itemknn", options.ViewedTogether, data, ct)) : null;
         var bought = any ? Timed("bought-together", () => (ItemKnnModel)Fit("itemknn", options.BoughtTogether, data, ct)) : null;
         var sequence = any ? Timed("sequence", () => (SequenceModel)Fit("sequence", options.Sequence, data, ct)) : null;
@@ -81,6 +94,8 @@ public sealed class BundleTrainer(ServingModelOptions options, TimeProvider? tim
                 ComponentSeconds = seconds,
                 Metrics = metrics,
                 Reason = reason,
+                AlsParameters = alsParameters,
+                Tuning = tuning,
             },
             ItemIds = [.. snapshot.Log.ItemIds],
             UserIds = [.. snapshot.Log.UserIds],
@@ -112,7 +127,7 @@ public sealed class BundleTrainer(ServingModelOptions options, TimeProvider? tim
         return (ContentModel)Fit("content", parameters, data, CancellationToken.None);
     }
 
-    private static IRecommender Fit(string model, string parameters, TrainingData data, CancellationToken ct) =>
+    internal static IRecommender Fit(string model, string parameters, TrainingData data, CancellationToken ct) =>
         ModelCatalog.CreateTrainer(model, ModelParameters.Parse(parameters.Split(' ', StringSplitOptions.RemoveEmptyEntries))).Fit(data, ct);
 
     /// <summary>
@@ -127,99 +142,9 @@ public sealed class BundleTrainer(ServingModelOptions options, TimeProvider? tim
             DecayedCounts.Of(events, data.Items, options.TrendShortDays, weighted: false).Counts,
             DecayedCounts.Of(events, data.Items, options.TrendLongDays, weighted: false).Counts);
     }
-
-    /// <summary>
-    /// An honest quality check of this very data: for a sample of people with at least three items, their last item is held
-    /// out, the factor model and serving's popularity are trained without it, and hit rate@20 and nDCG@20 (the held-out item's
-    /// rank among the items the person had not touched, by <see cref="RankingMetrics"/>, as <c>attune evaluate</c> measures) are
-    /// reported for both.
-    /// </summary>
-    private Dictionary<string, double> Evaluate(TrainingData data, CancellationToken ct)
-    {
-        const int K = 20;
-        var sequences = data.Sequences!;
-        var rng = new Random(data.Seed);
-        var candidates = new List<int>();
-        for (int u = 0; u < data.Users; u++)
-        {
-            if (sequences.Row(u).Length >= 3 && data.Interactions.CountOf(u) >= 3) candidates.Add(u);
-        }
-        if (candidates.Count < 50) return [];
-        var sample = candidates.OrderBy(_ => rng.Next()).Take(options.EvaluationUsers).ToHashSet();
-        var heldOut = new Dictionary<int, int>();
-        foreach (int u in sample) heldOut[u] = sequences.Row(u)[^1];
-        var heldOutItem = new int[data.Users];
-        Array.Fill(heldOutItem, -1);
-        foreach (var (u, target) in heldOut) heldOutItem[u] = target;
-
-        // The matrix without the held-out pairs.
-        var m = data.Interactions;
-        var users = new List<int>(m.NonZeros);
-        var items = new List<int>(m.NonZeros);
-        var values = new List<float>(m.NonZeros);
-        for (int u = 0; u < m.Users; u++)
-        {
-            int target = heldOutItem[u];
-            for (int p = m.RowStart[u]; p < m.RowStart[u + 1]; p++)
-            {
-                if (m.Columns[p] == target) continue;
-                users.Add(u);
-                items.Add(m.Columns[p]);
-                values.Add(m.Values[p]);
-            }
-        }
-        var train = new TrainingData
-        {
-            Interactions = InteractionMatrix.FromTriples(m.Users, m.Items, users.ToArray(), items.ToArray(), values.ToArray()),
-            Events = WithoutPairs(data.Events, heldOutItem),
-            Seed = data.Seed,
-            Threads = data.Threads,
-        };
-        var als = Fit("als", options.Als, train, ct);
-        var popularity = new PopularityTrainer(weighted: true, options.PopularityHalfLifeDays).Fit(train, ct);
-        var scores = new float[data.Items];
-        var top = new int[K];
-        double alsHits = 0, alsNdcg = 0, popHits = 0, popNdcg = 0;
-        foreach (var (u, target) in heldOut)
-        {
-            int rank = RankOf(als, u, target);
-            alsHits += RankingMetrics.HitAt(rank, K);
-            alsNdcg += RankingMetrics.NdcgAt(rank, K);
-            rank = RankOf(popularity, u, target);
-            popHits += RankingMetrics.HitAt(rank, K);
-            popNdcg += RankingMetrics.NdcgAt(rank, K);
-        }
-        return new Dictionary<string, double>
-        {
-            ["als.hitRate@20"] = Math.Round(alsHits / heldOut.Count, 4),
-            ["als.ndcg@20"] = Math.Round(alsNdcg / heldOut.Count, 4),
-            ["popularity.hitRate@20"] = Math.Round(popHits / heldOut.Count, 4),
-            ["popularity.ndcg@20"] = Math.Round(popNdcg / heldOut.Count, 4),
-            ["evaluatedUsers"] = heldOut.Count,
-        };
-
-        int RankOf(IRecommender model, int u, int target)
-        {
-            model.Score(u, train.Interactions.ItemsOf(u), scores);
-            foreach (int i in train.Interactions.ItemsOf(u)) scores[i] = float.NegativeInfinity;
-            int k = TopK.Select(scores, K, top);
-            return RankingMetrics.RankOf(top.AsSpan(0, k), target);
-        }
-    }
-
-    /// <summary>
-    /// The events with every event of a held-out (person, item) pair weighted 0, so counting skips it; the other columns are
-    /// shared, not copied.
-    /// </summary>
-    private static EventLog? WithoutPairs(EventLog? events, int[] heldOutItem)
-    {
-        if (events is null) return null;
-        var weights = (float[])events.Weights.Clone();
-        for (int k = 0; k < weights.Length; k++)
-        {
-            int u = events.Users[k];
-            if ((uint)u < (uint)heldOutItem.Length && heldOutItem[u] == events.Items[k]) weights[k] = 0;
-        }
-        return new EventLog(events.Users, events.Items, weights, events.TimesMs, events.Types);
-    }
 }
+
+/// <summary>How one version is trained beyond <see cref="ServingModelOptions"/>.</summary>
+/// <param name="AlsParameters">The factor model's parameters chosen by an earlier tuning (null: the configured ones).</param>
+/// <param name="Tune">Tune the factor model first, within this time (null: do not tune).</param>
+public sealed record BundleTrainingPlan(string? AlsParameters = null, TimeSpan? Tune = null);

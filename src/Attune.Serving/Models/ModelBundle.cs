@@ -259,6 +259,23 @@ public sealed record ModelInfo
     public Dictionary<string, double> ComponentSeconds { get; init; } = [];
     /// <summary>Held-out quality measured while training (see <see cref="BundleTrainer"/>), e.g. <c>als.recall@20</c>.</summary>
     public Dictionary<string, double> Metrics { get; init; } = [];
-    /// <summary>Why it was trained: <c>startup</c>, <c>schedule</c>, <c>new-events</c>, <c>api</c>.</summary>
+    /// <summary>Why it was trained: <c>startup</c>, <c>schedule</c>, <c>new-events</c>, <c>api</c>, <c>tuning</c>.</summary>
     public string? Reason { get; init; }
+    /// <summary>The factor model's parameters this version was trained with (configured, or chosen by a tuning).</summary>
+    public string? AlsParameters { get; init; }
+    /// <summary>The tuning this version ran before training, when it ran one: what it chose and the gain it measured.</summary>
+    public TuningInfo? Tuning { get; init; }
 }
+
+/// <summary>
+/// A tuning of one component on the shop's own data (a time split: each sampled person's last item held out): the parameters
+/// chosen, the configured ones it started from, and the held-out metric of each.
+/// </summary>
+/// <param name="Component">The tuned component, e.g. <c>als</c>.</param>
+/// <param name="Parameters">What was chosen (the defaults when nothing beat them by more than the noise margin).</param>
+/// <param name="Defaults">The configured parameters it started from.</param>
+/// <param name="Metric">The held-out metric compared, e.g. <c>hitRate@20</c>.</param>
+/// <param name="Trials">Configurations measured, the defaults included.</param>
+/// <param name="At">When the tuning ran.</param>
+public sealed record TuningInfo(string Component, string Parameters, string Defaults, string Metric, double DefaultValue, double TunedValue,
+    int Trials, double Seconds, DateTimeOffset? At = null);

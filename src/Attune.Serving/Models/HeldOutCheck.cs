@@ -1,0 +1,180 @@
+using System.Diagnostics;
+using Attune.Algorithms;
+using Attune.Algorithms.Als;
+using Attune.Algorithms.Data;
+using Attune.Algorithms.Popularity;
+using Attune.Algorithms.Scoring;
+using Attune.Evaluation.Metrics;
+using Attune.Evaluation.Tuning;
+
+namespace Attune.Serving.Models;
+
+/// <summary>
+/// A time split of the shop's own data: for a sample of people with at least three items, their last item is held out (what
+/// they did next), the rest trains. Used twice while a version trains: the honest quality check every version reports
+/// (hit rate@20 and nDCG@20 of the factor model and of serving's popularity, the held-out item's rank among the items the
+/// person had not touched, by <see cref="RankingMetrics"/>, as <c>attune evaluate</c> measures), and the engine's own tuning
+/// of the factor model (<see cref="TuneAls"/>).
+/// </summary>
+internal sealed class HeldOutCheck
+{
+    private const int K = 20;
+
+    private readonly TrainingData _train;
+    private readonly (int User, int Target)[] _heldOut;
+
+    private HeldOutCheck(TrainingData train, (int, int)[] heldOut)
+    {
+        _train = train;
+        _heldOut = heldOut;
+    }
+
+    /// <summary>The split, or null when fewer than 50 people have three items (too few to say anything).</summary>
+    public static HeldOutCheck? Create(TrainingData data, int people)
+    {
+        if (data.Sequences is not { } sequences || people <= 0) return null;
+        var rng = new Random(data.Seed);
+        var candidates = new List<int>();
+        for (int u = 0; u < data.Users; u++)
+        {
+            if (sequences.Row(u).Length >= 3 && data.Interactions.CountOf(u) >= 3) candidates.Add(u);
+        }
+        if (candidates.Count < 50) return null;
+        var sample = candidates.OrderBy(_ => rng.Next()).Take(people).Order().ToArray();
+        var heldOutItem = new int[data.Users];
+        Array.Fill(heldOutItem, -1);
+        var heldOut = new (int, int)[sample.Length];
+        for (int k = 0; k < sample.Length; k++)
+        {
+            int u = sample[k];
+            heldOut[k] = (u, sequences.Row(u)[^1]);
+            heldOutItem[u] = heldOut[k].Item2;
+        }
+
+        // The matrix without the held-out pairs.
+        var m = data.Interactions;
+        var users = new List<int>(m.NonZeros);
+        var items = new List<int>(m.NonZeros);
+        var values = new List<float>(m.NonZeros);
+        for (int u = 0; u < m.Users; u++)
+        {
+            int target = heldOutItem[u];
+            for (int p = m.RowStart[u]; p < m.RowStart[u + 1]; p++)
+            {
+                if (m.Columns[p] == target) continue;
+                users.Add(u);
+                items.Add(m.Columns[p]);
+                values.Add(m.Values[p]);
+            }
+        }
+        var train = new TrainingData
+        {
+            Interactions = InteractionMatrix.FromTriples(m.Users, m.Items, users.ToArray(), items.ToArray(), values.ToArray()),
+            Events = WithoutPairs(data.Events, heldOutItem),
+            Task = PredictionTask.NextItem,
+            Seed = data.Seed,
+            Threads = data.Threads,
+        };
+        return new HeldOutCheck(train, heldOut);
+    }
+
+    /// <summary>The quality check: the factor model trained with <paramref name="als"/> and serving's popularity.</summary>
+    public Dictionary<string, double> Report(string als, double popularityHalfLifeDays, CancellationToken ct)
+    {
+        var (alsHits, alsNdcg) = Measure(BundleTrainer.Fit("als", als, _train, ct));
+        var (popHits, popNdcg) = Measure(new PopularityTrainer(weighted: true, popularityHalfLifeDays).Fit(_train, ct));
+        return new Dictionary<string, double>
+        {
+            ["als.hitRate@20"] = Math.Round(alsHits, 4),
+            ["als.ndcg@20"] = Math.Round(alsNdcg, 4),
+            ["popularity.hitRate@20"] = Math.Round(popHits, 4),
+            ["popularity.ndcg@20"] = Math.Round(popNdcg, 4),
+            ["evaluatedUsers"] = _heldOut.Length,
+        };
+    }
+
+    /// <summary>Portfolio entries for the factor model: good on the shared benchmarks (docs/benchmarks.md), tried after the configured defaults.</summary>
+    private static readonly string[] s_alsPortfolio =
+    [
+        "factors=128 iterations=15",
+        "factors=79 iterations=15 alpha=0.19151 alpha0=0.21991 reg=0.143248 regExp=0.736295",
+        "factors=32 iterations=15",
+    ];
+
+    /// <summary>
+    /// The engine's own tuning of the factor model on this split, within <paramref name="budget"/>: the configured parameters
+    /// first, then the portfolio, then steps around the best in the model's search space (the seed decides them; the clock
+    /// only how many run). A configuration replaces the defaults only when its hit rate@20 is higher by more than
+    /// <see cref="ModelSearch.RefineMargin"/> (relative): noise does not move a shop to new parameters.
+    /// </summary>
+    public TuningInfo TuneAls(string defaults, TimeSpan budget, int seed, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var baseline = ModelParameters.Parse(defaults.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Values;
+        double Score(IReadOnlyDictionary<string, string> p) => Measure(BundleTrainer.Fit("als", Text(p), _train, ct)).HitRate;
+
+        double defaultValue = Score(baseline);
+        var best = (Parameters: baseline, Value: defaultValue);
+        var tried = new HashSet<string>(StringComparer.Ordinal) { Text(baseline) };
+        int trials = 1;
+        void Consider(IReadOnlyDictionary<string, string> p)
+        {
+            if (!tried.Add(Text(p))) return;
+            double value = Score(p);
+            trials++;
+            if (value > best.Value * (1 + ModelSearch.RefineMargin)) best = (p, value);
+        }
+        foreach (string entry in s_alsPortfolio)
+        {
+            if (clock.Elapsed >= budget) break;
+            var p = new Dictionary<string, string>(baseline, StringComparer.OrdinalIgnoreCase);
+            foreach (var (k, v) in ModelParameters.Parse(entry.Split(' ')).Values) p[k] = v;
+            Consider(p);
+        }
+        var sampler = new ParameterSampler(AlsOptions.SearchSpace, seed);
+        for (int step = 0; clock.Elapsed < budget && step < 200; step++)
+        {
+            var drawn = sampler.NextUnit() < 0.2 ? sampler.Random() : sampler.Around(best.Parameters, 0.25 / Math.Sqrt(1 + step / 4.0));
+            foreach (var (k, v) in best.Parameters) drawn.TryAdd(k, v);
+            Consider(drawn);
+        }
+        return new TuningInfo("als", Text(best.Parameters), defaults, "hitRate@20", Math.Round(defaultValue, 4), Math.Round(best.Value, 4),
+            trials, Math.Round(clock.Elapsed.TotalSeconds, 1));
+    }
+
+    private static string Text(IReadOnlyDictionary<string, string> p) =>
+        string.Join(' ', p.OrderBy(kv => kv.Key, StringComparer.OrdinalIgnoreCase).Select(kv => $"{kv.Key}={kv.Value}"));
+
+    private (double HitRate, double Ndcg) Measure(IRecommender model)
+    {
+        var scores = new float[_train.Items];
+        var top = new int[K];
+        double hits = 0, ndcg = 0;
+        foreach (var (u, target) in _heldOut)
+        {
+            model.Score(u, _train.Interactions.ItemsOf(u), scores);
+            foreach (int i in _train.Interactions.ItemsOf(u)) scores[i] = float.NegativeInfinity;
+            int k = TopK.Select(scores, K, top);
+            int rank = RankingMetrics.RankOf(top.AsSpan(0, k), target);
+            hits += RankingMetrics.HitAt(rank, K);
+            ndcg += RankingMetrics.NdcgAt(rank, K);
+        }
+        return (hits / _heldOut.Length, ndcg / _heldOut.Length);
+    }
+
+    /// <summary>
+    /// The events with every event of a held-out (person, item) pair weighted 0, so counting skips it; the other columns are
+    /// shared, not copied.
+    /// </summary>
+    private static EventLog? WithoutPairs(EventLog? events, int[] heldOutItem)
+    {
+        if (events is null) return null;
+        var weights = (float[])events.Weights.Clone();
+        for (int k = 0; k < weights.Length; k++)
+        {
+            int u = events.Users[k];
+            if ((uint)u < (uint)heldOutItem.Length && heldOutItem[u] == events.Items[k]) weights[k] = 0;
+        }
+        return new EventLog(events.Users, events.Items, weights, events.TimesMs, events.Types);
+    }
+}

@@ -1,0 +1,64 @@
+using Attune.Tests.Server;
+
+namespace Attune.Tests.Serving;
+
+/// <summary>
+/// The live engine tunes itself: on demand (and on a schedule) it measures factor-model configurations on a time split of the
+/// shop's own data, trains a version with the best, records the choice and the gain in the version's info, and later
+/// trainings keep the tuned parameters.
+/// </summary>
+public sealed class SelfTuningTests : IAsyncLifetime
+{
+    private readonly TempDirectory _dir = TestPaths.NewTempDirectory();
+    private TestServer _server = null!;
+    private HttpClient Client => _server.Client;
+
+    public async ValueTask InitializeAsync()
+    {
+        await TestServer.LoadDemoShopAsync(_dir.Path, users: 400, items: 200, days: 14, seed: 5);
+        _server = await TestServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Attune:Serving:TuningBudgetSeconds"] = "4",
+            ["Attune:Serving:TuningIntervalHours"] = "0", // on demand only in this test
+        }, _dir.Path);
+        await _server.WaitReadyAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        _dir.Dispose();
+    }
+
+    [Fact]
+    public async Task ATuningRecordsWhatItChoseAndTheGainAndLaterTrainingsKeepIt()
+    {
+        var before = await HttpAssert.Ok(await Client.GetAsync("/v1/models"));
+        string configured = before.GetProperty("versions")[0].GetProperty("alsParameters").GetString()!;
+        Assert.False(before.GetProperty("versions")[0].TryGetProperty("tuning", out var none) && none.ValueKind != System.Text.Json.JsonValueKind.Null);
+
+        var tuned = await HttpAssert.Ok(await Client.PostAsync("/v1/models/tune?wait=true", null));
+
+        Assert.Equal("tuning", tuned.GetProperty("reason").GetString());
+        var tuning = tuned.GetProperty("tuning");
+        Assert.Equal("als", tuning.GetProperty("component").GetString());
+        Assert.Equal(configured, tuning.GetProperty("defaults").GetString());
+        Assert.Equal("hitRate@20", tuning.GetProperty("metric").GetString());
+        Assert.True(tuning.GetProperty("trials").GetInt32() >= 2, tuning.ToString());
+        double defaultValue = tuning.GetProperty("defaultValue").GetDouble(), tunedValue = tuning.GetProperty("tunedValue").GetDouble();
+        Assert.True(tunedValue >= defaultValue, tuning.ToString()); // never worse than the defaults on the held-out data
+        Assert.True(defaultValue > 0, tuning.ToString());
+        string chosen = tuning.GetProperty("parameters").GetString()!;
+        Assert.Equal(chosen, tuned.GetProperty("alsParameters").GetString());
+        Assert.True(tuned.GetProperty("componentSeconds").GetProperty("tuning").GetDouble() > 0);
+
+        // A later training keeps the tuned parameters and says which tuning they come from.
+        var next = await HttpAssert.Ok(await Client.PostAsync("/v1/models/train?wait=true", null));
+        Assert.Equal("api", next.GetProperty("reason").GetString());
+        Assert.Equal(chosen, next.GetProperty("alsParameters").GetString());
+        Assert.Equal(tunedValue, next.GetProperty("tuning").GetProperty("tunedValue").GetDouble());
+        Assert.False(next.GetProperty("componentSeconds").TryGetProperty("tuning", out _)); // it did not tune again
+
+        await HttpAssert.Problem(await Client.PostAsync("/v1/models/tune?wait=maybe", null), System.Net.HttpStatusCode.BadRequest);
+    }
+}

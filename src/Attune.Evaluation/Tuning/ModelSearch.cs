@@ -17,13 +17,17 @@ namespace Attune.Evaluation.Tuning;
 /// <remarks>
 /// Deterministic for a fixed seed and thread count: what is tried next depends on the seed, the trial number and earlier
 /// results, never on the clock; only how many trials fit in the budget does (<see cref="TuneOptions.MaxTrials"/> fixes it).
-/// A trial after the defaults that runs longer than <see cref="SlowTrialFactor"/> × the slowest default (at least 10 s) is
+/// A trial after the defaults that runs longer than <see cref="SlowTrialFactor"/> × the slowest default (at least <see cref="MinTrialSeconds"/>) is
 /// stopped and counted as failed: the configurations that are slow to train are rarely the good ones, and one must not eat the budget.
 /// </remarks>
 public static class ModelSearch
 {
-    /// <summary>A trial may take this many times the slowest default's seconds before it is stopped.</summary>
-    public const double SlowTrialFactor = 4;
+    /// <summary>A trial may take this many times the slowest default's seconds (and at least <see cref="MinTrialSeconds"/>)
+    /// before it is stopped: learned blends train ten times longer than a model's defaults and are often the best.</summary>
+    public const double SlowTrialFactor = 10;
+
+    /// <summary>The least time a trial is given before it may be stopped for being slow.</summary>
+    public const double MinTrialSeconds = 30;
 
     public static ModelSearchResult Run(EvaluationSplit validation, TuneOptions options, IProgress<SearchTrial>? progress = null,
         CancellationToken cancellationToken = default)
@@ -52,7 +56,7 @@ public static class ModelSearch
             try
             {
                 using var limit = CancellationTokenSource.CreateLinkedTokenSource(mandatory ? cancellationToken : deadline.Token);
-                if (c.Origin != "default") limit.CancelAfter(TimeSpan.FromSeconds(Math.Max(10, SlowTrialFactor * slowestDefault)));
+                if (c.Origin != "default") limit.CancelAfter(TimeSpan.FromSeconds(Math.Max(MinTrialSeconds, SlowTrialFactor * slowestDefault)));
                 var p = new ModelParameters(c.Parameters);
                 var trainer = ModelCatalog.CreateTrainer(c.Model, p);
                 p.ThrowIfUnused(c.Model);

@@ -22,6 +22,8 @@ switch (scenario)
         return await RetentionBenchmark.RunAsync(options);
     case "erasure":
         return await ErasureBenchmark.RunAsync(options);
+    case "tuning":
+        return await TuningBenchmark.RunAsync(options);
     case "scale":
         return await ScaleBenchmark.RunAsync(options);
     case "sources":
@@ -53,6 +55,8 @@ switch (scenario)
               retention --days 1 --seconds 20 --concurrency 16   for-you while retention purges the demo's older views, and after
               erasure --events 10000 [--data DIR]   time to erase a person with that many events (demo shop, or a folder
                                         such as the scale benchmark's), from DELETE to the 202 and to complete
+              tuning --budget 60 [--data DIR]   the engine's self-tuning of its factor model: held-out hit rate@20 of the
+                                        configured and the tuned parameters, trials and time
               realtime --trials 300     time from an event's 200 to the first changed for-you answer of that visitor
               experiment-results --people 1000000 --events 10000000   tracking cost per event and the time to compute results
               experiment-cuped --people 10000 --repeats 20            CUPED's interval narrowing against sqrt(1 - rho^2)

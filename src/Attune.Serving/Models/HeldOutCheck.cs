@@ -103,7 +103,7 @@ internal sealed class HeldOutCheck
 
     /// <summary>
     /// The engine's own tuning of the factor model on this split, within <paramref name="budget"/>: the configured parameters
-    /// first, then the portfolio, then steps around the best in the model's search space (the seed decides them; the clock
+    /// first (whatever the budget), then the portfolio, then steps around the best in the model's search space, a configuration still training when the budget ends being stopped (the seed decides what is tried; the clock
     /// only how many run). A configuration replaces the defaults only when its hit rate@20 is higher by more than
     /// <see cref="ModelSearch.RefineMargin"/> (relative): noise does not move a shop to new parameters.
     /// </summary>
@@ -111,16 +111,30 @@ internal sealed class HeldOutCheck
     {
         var clock = Stopwatch.StartNew();
         var baseline = ModelParameters.Parse(defaults.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Values;
-        double Score(IReadOnlyDictionary<string, string> p) => Measure(BundleTrainer.Fit("als", Text(p), _train, ct)).HitRate;
+        // The defaults are measured whatever the budget; any other configuration is stopped when the budget ends (NaN).
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        double Score(IReadOnlyDictionary<string, string> p, CancellationToken token)
+        {
+            try
+            {
+                return Measure(BundleTrainer.Fit("als", Text(p), _train, token)).HitRate;
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                return double.NaN;
+            }
+        }
 
-        double defaultValue = Score(baseline);
+        double defaultValue = Score(baseline, ct);
+        deadline.CancelAfter(budget > clock.Elapsed ? budget - clock.Elapsed : TimeSpan.Zero);
         var best = (Parameters: baseline, Value: defaultValue);
         var tried = new HashSet<string>(StringComparer.Ordinal) { Text(baseline) };
         int trials = 1;
         void Consider(IReadOnlyDictionary<string, string> p)
         {
-            if (!tried.Add(Text(p))) return;
-            double value = Score(p);
+            if (!tried.Add(Text(p)) || deadline.IsCancellationRequested) return;
+            double value = Score(p, deadline.Token);
+            if (double.IsNaN(value)) return; // stopped by the budget
             trials++;
             if (value > best.Value * (1 + ModelSearch.RefineMargin)) best = (p, value);
         }

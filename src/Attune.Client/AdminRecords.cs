@@ -21,10 +21,22 @@ public sealed record ModelList(string? Active, string? Training, int LivePeople,
 
 /// <summary>One trained model version: the same JSON as the server's <c>ModelInfo</c>.</summary>
 /// <param name="Metrics">Held-out quality measured while training, e.g. <c>als.ndcg@20</c>.</param>
-/// <param name="Reason">Why it was trained: <c>startup</c>, <c>schedule</c>, <c>new-events</c>, <c>api</c>.</param>
+/// <param name="Reason">Why it was trained: <c>startup</c>, <c>schedule</c>, <c>new-events</c>, <c>api</c>, <c>tuning</c>.</param>
+/// <param name="AlsParameters">The factor model's parameters it was trained with (configured, or chosen by a tuning).</param>
+/// <param name="Tuning">The tuning whose parameters it uses, when there was one.</param>
 public sealed record ModelVersion(string Version, DateTimeOffset TrainedAt, DateTimeOffset? DataUntil, long Watermark, DateTimeOffset SnapshotAt,
     long Events, int Users, int Items, long Interactions, double ReadSeconds, double TrainingSeconds,
-    IReadOnlyDictionary<string, double> ComponentSeconds, IReadOnlyDictionary<string, double> Metrics, string? Reason)
+    IReadOnlyDictionary<string, double> ComponentSeconds, IReadOnlyDictionary<string, double> Metrics, string? Reason,
+    string? AlsParameters = null, ModelTuning? Tuning = null)
+{
+    /// <summary>Fields a newer server added that this client does not know yet.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Other { get; init; }
+}
+
+/// <summary>A tuning of one component on the shop's own data (<c>POST /v1/models/tune</c>): what was chosen and the gain measured.</summary>
+public sealed record ModelTuning(string Component, string Parameters, string Defaults, string Metric, double DefaultValue, double TunedValue,
+    int Trials, double Seconds, DateTimeOffset? At)
 {
     /// <summary>Fields a newer server added that this client does not know yet.</summary>
     [JsonExtensionData]

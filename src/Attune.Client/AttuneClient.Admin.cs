@@ -70,6 +70,22 @@ public sealed partial class AttuneClient
         return await SendAsync<ModelVersion>(HttpMethod.Post, "/v1/models/train?wait=true", null, RetryMode.NotSent, ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Tunes the factor model on the shop's own data, then trains and puts out a version with what was chosen
+    /// (<c>POST /v1/models/tune</c>); its <see cref="ModelVersion.Tuning"/> says what and the gain. With
+    /// <paramref name="wait"/> the call returns that version when done (a 409 while a rollout runs is an
+    /// <see cref="AttuneApiException"/>); without, null at once. Not retried after it may have reached the server.
+    /// </summary>
+    public async Task<ModelVersion?> TuneAsync(bool wait = true, CancellationToken ct = default)
+    {
+        if (!wait)
+        {
+            using var _ = await SendCoreAsync(HttpMethod.Post, "/v1/models/tune?wait=false", null, RetryMode.NotSent, ct).ConfigureAwait(false);
+            return null;
+        }
+        return await SendAsync<ModelVersion>(HttpMethod.Post, "/v1/models/tune?wait=true", null, RetryMode.NotSent, ct).ConfigureAwait(false);
+    }
+
     /// <summary>Makes a stored version the active one (a rollback; idempotent).</summary>
     public Task<ModelVersion> ActivateModelAsync(string version, CancellationToken ct = default) =>
         SendAsync<ModelVersion>(HttpMethod.Post, $"/v1/models/{Escape(version)}/activate", null, RetryMode.Idempotent, ct);

@@ -209,12 +209,21 @@ public sealed class AttuneClientTests(ClientServerFixture fixture) : IClassFixtu
         Assert.NotEmpty(trained.Metrics);
         Assert.Equal(trained.Version, (await Attune.ListModelsAsync()).Active);
 
+        var tuned = await Attune.TuneAsync(wait: true);
+        Assert.NotNull(tuned);
+        Assert.Equal("tuning", tuned.Reason);
+        Assert.NotNull(tuned.Tuning);
+        Assert.Equal(tuned.Tuning.Parameters, tuned.AlsParameters);
+        Assert.True(tuned.Tuning.TunedValue >= tuned.Tuning.DefaultValue);
+        Assert.Null(tuned.Tuning.Other);
+
         var back = await Attune.ActivateModelAsync(before.Active!);
         Assert.Equal(before.Active, back.Version);
         var after = await Attune.ListModelsAsync();
         Assert.Equal(before.Active, after.Active);
         Assert.All(after.Versions, v => Assert.Null(v.Other)); // nothing the server writes is unknown to the client's record
         Assert.True(await Attune.DeleteModelAsync(trained.Version));
+        Assert.True(await Attune.DeleteModelAsync(tuned.Version));
         var missing = await Assert.ThrowsAsync<AttuneApiException>(() => Attune.ActivateModelAsync("v999"));
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
     }

@@ -19,7 +19,11 @@ public sealed class ClientServerFixture : IAsyncLifetime
             var shop = DemoShop.Generate(new DemoOptions { Users = 300, Items = 200, Days = 15, Seed = 11, End = DemoOptions.DefaultEnd(TimeProvider.System) });
             await DemoLoader.LoadAsync(store, shop);
         }
-        Server = await TestServer.StartAsync(new Dictionary<string, string?>(), _dir.Path);
+        Server = await TestServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Attune:Serving:TuningBudgetSeconds"] = "2", // TuneAsync's test: a short tuning
+            ["Attune:Serving:TuningIntervalHours"] = "0",
+        }, _dir.Path);
         Client = new AttuneClient(Server.BaseAddress);
         for (int i = 0; i < 1200 && !await Client.IsReadyAsync(); i++) await Task.Delay(50);
     }

@@ -95,11 +95,7 @@ public static class ModelSearch
             var space = ModelCatalog.Get(best.Candidate.Model).SearchSpace;
             if (space.Count == 0) break;
             sampler = sampler.Space == space ? sampler : new ParameterSampler(space, options.Seed + steps);
-            bool random = sampler.NextUnit() < 0.2;
-            double width = 0.25 / Math.Sqrt(1 + steps / 4.0);
-            var drawn = random ? sampler.Random() : sampler.Around(best.Candidate.Parameters, width);
-            // Parameters outside the space (a portfolio entry's extra settings) stay as the best had them.
-            foreach (var (k, v) in best.Candidate.Parameters) drawn.TryAdd(k, v);
+            var (drawn, random) = sampler.Step(best.Candidate.Parameters, steps);
             var candidate = new Candidate(best.Candidate.Model, drawn, random ? "random" : "refine");
             if (Try(candidate, mandatory: false, RefineMargin) is null) misses++;
             else steps++;
@@ -157,7 +153,7 @@ public static class ModelSearch
     private const string HybridModelName = "hybrid";
 
     private static string Key(Candidate c) =>
-        c.Model + "|" + string.Join(";", c.Parameters.OrderBy(kv => kv.Key, StringComparer.OrdinalIgnoreCase).Select(kv => $"{kv.Key}={kv.Value}"));
+        c.Model + "|" + ParameterSampler.Canonical(c.Parameters);
 }
 
 /// <summary>One configuration tried on validation; <see cref="Value"/> is NaN when it failed or ran out of time.</summary>

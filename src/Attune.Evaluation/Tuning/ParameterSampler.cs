@@ -40,6 +40,22 @@ public sealed class ParameterSampler(IReadOnlyList<ParameterRange> space, int se
         return p;
     }
 
+    /// <summary>
+    /// One step of a search around <paramref name="best"/>: one in five a random draw from the space, otherwise a step whose
+    /// width narrows with the step number; parameters outside the space stay as the best had them.
+    /// </summary>
+    public (Dictionary<string, string> Parameters, bool Random) Step(IReadOnlyDictionary<string, string> best, int step)
+    {
+        bool random = NextUnit() < 0.2;
+        var p = random ? Random() : Around(best, 0.25 / Math.Sqrt(1 + step / 4.0));
+        foreach (var (k, v) in best) p.TryAdd(k, v);
+        return (p, random);
+    }
+
+    /// <summary>A parameter set as one text, sorted by name: <c>name=value name=value</c> (as <c>--params</c> takes them).</summary>
+    public static string Canonical(IReadOnlyDictionary<string, string> parameters) =>
+        string.Join(' ', parameters.OrderBy(kv => kv.Key, StringComparer.OrdinalIgnoreCase).Select(kv => $"{kv.Key}={kv.Value}"));
+
     public static double FromUnit(ParameterRange r, double u)
     {
         u = Math.Clamp(u, 0, 1);

@@ -102,6 +102,5 @@ public static class Tuner
         return false;
     }
 
-    private static string Key(IReadOnlyDictionary<string, string> p) =>
-        string.Join(";", p.OrderBy(kv => kv.Key, StringComparer.OrdinalIgnoreCase).Select(kv => $"{kv.Key}={kv.Value}"));
+    private static string Key(IReadOnlyDictionary<string, string> p) => ParameterSampler.Canonical(p);
 }

@@ -117,7 +117,7 @@ internal sealed class HeldOutCheck
         {
             try
             {
-                return Measure(BundleTrainer.Fit("als", Text(p), _train, token)).HitRate;
+                return Measure(BundleTrainer.Fit("als", ParameterSampler.Canonical(p), _train, token)).HitRate;
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
@@ -128,11 +128,11 @@ internal sealed class HeldOutCheck
         double defaultValue = Score(baseline, ct);
         deadline.CancelAfter(budget > clock.Elapsed ? budget - clock.Elapsed : TimeSpan.Zero);
         var best = (Parameters: baseline, Value: defaultValue);
-        var tried = new HashSet<string>(StringComparer.Ordinal) { Text(baseline) };
+        var tried = new HashSet<string>(StringComparer.Ordinal) { ParameterSampler.Canonical(baseline) };
         int trials = 1;
         void Consider(IReadOnlyDictionary<string, string> p)
         {
-            if (!tried.Add(Text(p)) || deadline.IsCancellationRequested) return;
+            if (!tried.Add(ParameterSampler.Canonical(p)) || deadline.IsCancellationRequested) return;
             double value = Score(p, deadline.Token);
             if (double.IsNaN(value)) return; // stopped by the budget
             trials++;
@@ -148,16 +148,11 @@ internal sealed class HeldOutCheck
         var sampler = new ParameterSampler(AlsOptions.SearchSpace, seed);
         for (int step = 0; clock.Elapsed < budget && step < 200; step++)
         {
-            var drawn = sampler.NextUnit() < 0.2 ? sampler.Random() : sampler.Around(best.Parameters, 0.25 / Math.Sqrt(1 + step / 4.0));
-            foreach (var (k, v) in best.Parameters) drawn.TryAdd(k, v);
-            Consider(drawn);
+            Consider(sampler.Step(best.Parameters, step).Parameters);
         }
-        return new TuningInfo("als", Text(best.Parameters), defaults, "hitRate@20", Math.Round(defaultValue, 4), Math.Round(best.Value, 4),
+        return new TuningInfo("als", ParameterSampler.Canonical(best.Parameters), defaults, "hitRate@20", Math.Round(defaultValue, 4), Math.Round(best.Value, 4),
             trials, Math.Round(clock.Elapsed.TotalSeconds, 1));
     }
-
-    private static string Text(IReadOnlyDictionary<string, string> p) =>
-        string.Join(' ', p.OrderBy(kv => kv.Key, StringComparer.OrdinalIgnoreCase).Select(kv => $"{kv.Key}={kv.Value}"));
 
     private (double HitRate, double Ndcg) Measure(IRecommender model)
     {

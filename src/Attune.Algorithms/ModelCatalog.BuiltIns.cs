@@ -4,6 +4,7 @@ using Attune.Algorithms.Content;
 using Attune.Algorithms.Ease;
 using Attune.Algorithms.Hybrid;
 using Attune.Algorithms.ItemKnn;
+using Attune.Algorithms.Neural;
 using Attune.Algorithms.Popularity;
 using Attune.Algorithms.Sequence;
 
@@ -20,6 +21,7 @@ public static partial class ModelCatalog
         Register(EaseModel.Descriptor);
         Register(ItemKnnModel.Descriptor);
         Register(PopularityModel.Descriptor);
+        Register(SasRecModel.Descriptor);
         Register(SequenceDescriptors.Sequence);
         Register(TrendingModel.Descriptor);
         Register(HybridDescriptor.Create());

@@ -127,7 +127,7 @@ internal sealed class SasRecNetwork
                 var p = a.Attention.AsSpan(t * MaxLength, t + 1);
                 var qt = q.Slice(t * d, d);
                 for (int j = 0; j <= t; j++) p[j] = TensorPrimitives.Dot(qt, k.Slice(j * d, d)) * invSqrt;
-                TensorPrimitives.SoftMax(p, p);
+                StableSoftMax(p);
                 var ot = att.Slice(t * d, d);
                 for (int j = 0; j <= t; j++) TensorPrimitives.MultiplyAdd(v.Slice(j * d, d), p[j], ot, ot);
             }
@@ -236,6 +236,15 @@ internal sealed class SasRecNetwork
             TensorPrimitives.Add(dp, g, dp);
             itemGrad.Add(inputs[t], g, 1f);
         }
+    }
+
+    /// <summary>Softmax in place, shifted by the maximum (TensorPrimitives.SoftMax is not: large scores overflow to NaN).</summary>
+    internal static void StableSoftMax(Span<float> x)
+    {
+        float max = TensorPrimitives.Max(x);
+        TensorPrimitives.Subtract(x, max, x);
+        TensorPrimitives.Exp(x, x);
+        TensorPrimitives.Multiply(x, 1f / TensorPrimitives.Sum(x), x);
     }
 
     private static void ApplyDropout(Span<float> x, Span<float> mask, float rate, ref FactorRandom rng)

@@ -4,6 +4,7 @@ using Attune.Algorithms.Als;
 using Attune.Algorithms.Content;
 using Attune.Algorithms.Data;
 using Attune.Algorithms.ItemKnn;
+using Attune.Algorithms.Neural;
 using Attune.Algorithms.Popularity;
 using Attune.Algorithms.Scoring;
 using Attune.Algorithms.Sequence;
@@ -27,6 +28,10 @@ public sealed class ServingModelOptions
     /// neighbours (evaluation defaults are 20 and 1,000): a quarter of the work per answer.</summary>
     public string Sequence { get; set; } = "knnHistory=10 sample=300";
     public string Content { get; set; } = "";
+    /// <summary>The neural next-item model (SASRec, <c>attune evaluate --model sasrec</c> parameters), served by the
+    /// <c>sasrec</c> source of recipes that name it. <value>The default value is <c>off</c>: it is not trained, since its
+    /// training costs minutes per 100,000 histories on two cores.</value></summary>
+    public string SasRec { get; set; } = "off";
     /// <summary>Half-life of the popularity counts, in days. <value>The default value is 7.</value></summary>
     public double PopularityHalfLifeDays { get; set; } = 7;
     /// <summary>Half-lives of trending's short and long windows, in days. <value>The defaults are 1 and 14.</value></summary>
@@ -73,6 +78,9 @@ public sealed class BundleTrainer(ServingModelOptions options, TimeProvider? tim
         var viewed = any ? Timed("viewed-together", () => (ItemKnnModel)Fit("itemknn", options.ViewedTogether, data, ct)) : null;
         var bought = any ? Timed("bought-together", () => (ItemKnnModel)Fit("itemknn", options.BoughtTogether, data, ct)) : null;
         var sequence = any ? Timed("sequence", () => (SequenceModel)Fit("sequence", options.Sequence, data, ct)) : null;
+        var sasrec = any && !string.Equals(options.SasRec, "off", StringComparison.OrdinalIgnoreCase)
+            ? Timed("sasrec", () => (SasRecModel)Fit("sasrec", options.SasRec, data, ct))
+            : null;
         var content = data.Items > 0 ? Timed("content", () => (ContentModel)Fit("content", options.Content, data, ct)) : null;
         var (popularity, trendShort, trendLong) = Timed("popularity", () => Counts(data));
 
@@ -112,6 +120,7 @@ public sealed class BundleTrainer(ServingModelOptions options, TimeProvider? tim
             BoughtTogether = bought,
             Sequence = sequence,
             Content = content,
+            SasRec = sasrec,
         };
     }
 

@@ -43,7 +43,7 @@ public sealed partial class ModelBundle
             Info = Info, ItemIds = ItemIds, UserIds = userIds, Histories = new SequenceData(Histories.ItemCount, hStart, hItems),
             Purchases = new SparseRows(pStart, pItems), OpenCarts = new SparseRows(cStart, cItems), Impressions = impressions,
             Popularity = Popularity, TrendShort = TrendShort, TrendLong = TrendLong, ContextPopularity = ContextPopularity, Als = als,
-            ViewedTogether = ViewedTogether, BoughtTogether = BoughtTogether, Sequence = Sequence, Content = Content,
+            ViewedTogether = ViewedTogether, BoughtTogether = BoughtTogether, Sequence = Sequence, Content = Content, SasRec = SasRec,
         };
     }
 

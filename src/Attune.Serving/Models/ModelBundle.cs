@@ -4,6 +4,7 @@ using Attune.Algorithms.Als;
 using Attune.Algorithms.Content;
 using Attune.Algorithms.Data;
 using Attune.Algorithms.ItemKnn;
+using Attune.Algorithms.Neural;
 using Attune.Algorithms.Sequence;
 using Attune.Serving.Training;
 
@@ -11,7 +12,7 @@ namespace Attune.Serving.Models;
 
 /// <summary>
 /// One trained, versioned set of everything serving needs from the past: the models (matrix factorization, viewed-together and
-/// bought-together item-kNN, the sequence model, content TF-IDF), popularity (overall, by context, short and long decayed counts
+/// bought-together item-kNN, the sequence model, content TF-IDF, and SASRec when configured), popularity (overall, by context, short and long decayed counts
 /// for trending), each person's history, purchases and recent impressions, and the id ↔ index maps they share. Immutable once
 /// built; a new training makes a new bundle that is swapped in whole.
 /// </summary>
@@ -55,6 +56,8 @@ public sealed partial class ModelBundle
     public ItemKnnModel? BoughtTogether { get; init; }
     public SequenceModel? Sequence { get; init; }
     public ContentModel? Content { get; init; }
+    /// <summary>The neural next-item model, when configured (<see cref="ServingModelOptions.SasRec"/>).</summary>
+    public SasRecModel? SasRec { get; init; }
 
     public int Items => ItemIds.Length;
     public int Users => UserIds.Length;
@@ -80,7 +83,7 @@ public sealed partial class ModelBundle
         Info = info, ItemIds = ItemIds, UserIds = UserIds, Histories = Histories, Purchases = Purchases, OpenCarts = OpenCarts,
         Impressions = Impressions, Popularity = Popularity, TrendShort = TrendShort, TrendLong = TrendLong,
         ContextPopularity = ContextPopularity, Als = Als, ViewedTogether = ViewedTogether, BoughtTogether = BoughtTogether,
-        Sequence = Sequence, Content = Content,
+        Sequence = Sequence, Content = Content, SasRec = SasRec,
     };
 
     public void Save(Stream stream)
@@ -184,6 +187,7 @@ public sealed partial class ModelBundle
             BoughtTogether = models.GetValueOrDefault("bought-together") as ItemKnnModel,
             Sequence = models.GetValueOrDefault("sequence") as SequenceModel,
             Content = models.GetValueOrDefault("content") as ContentModel,
+            SasRec = models.GetValueOrDefault("sasrec") as SasRecModel,
         };
     }
 
@@ -199,13 +203,14 @@ public sealed partial class ModelBundle
             && b.ContextPopularity.Values.All(v => v.Length == b.Items)
             && (b.Als is null || (b.Als.Items == b.Items && b.Als.Users == b.Users))
             && (b.ViewedTogether is null || b.ViewedTogether.Items == b.Items)
-            && (b.BoughtTogether is null || b.BoughtTogether.Items == b.Items);
+            && (b.BoughtTogether is null || b.BoughtTogether.Items == b.Items)
+            && (b.SasRec is null || b.SasRec.Items == b.Items);
         return ok ? b : throw new InvalidDataException($"the model bundle is damaged: its parts disagree on {b.Items} items and {b.Users} people");
     }
 
     private IEnumerable<(string Role, IRecommender? Model)> Roles() =>
     [
-        ("als", Als), ("viewed-together", ViewedTogether), ("bought-together", BoughtTogether), ("sequence", Sequence), ("content", Content),
+        ("als", Als), ("viewed-together", ViewedTogether), ("bought-together", BoughtTogether), ("sequence", Sequence), ("content", Content), ("sasrec", SasRec),
     ];
 
     private static void WriteStrings(BinaryWriter w, string[] values)

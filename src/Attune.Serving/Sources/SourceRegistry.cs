@@ -17,12 +17,13 @@ public sealed class SourceRegistry
     private readonly List<ICandidateSource> _sources = [];
     private readonly Dictionary<string, int> _byName = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>The shipped sources: als, viewed, bought, sequence, content, popularity, trending, new, cart.</summary>
+    /// <summary>The shipped sources: als, viewed, bought, sequence, sasrec, content, popularity, trending, new, cart.</summary>
     public static SourceRegistry CreateDefault() => new SourceRegistry()
         .Add(new AlsSource())
         .Add(new ViewedTogetherSource())
         .Add(new BoughtTogetherSource())
         .Add(new SequenceSource())
+        .Add(new SasRecSource())
         .Add(new ContentSource())
         .Add(new PopularitySource())
         .Add(new TrendingSource())

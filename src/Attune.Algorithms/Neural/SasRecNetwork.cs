@@ -31,6 +31,10 @@ internal sealed class SasRecNetwork
     /// <summary>Every other weight, laid out by <see cref="PositionOffset"/>, <see cref="BlockOffsets"/> and the final norm.</summary>
     public float[] Weights { get; }
 
+    /// <summary>The projection matrices of <see cref="Weights"/> transposed, at the same offsets (made by
+    /// <see cref="RefreshTransposed"/>): the backward pass multiplies by them over contiguous rows.</summary>
+    public float[] Transposed { get; }
+
     public int PositionOffset => 0;
     public SasRecBlock[] BlockOffsets { get; }
     public int FinalGain { get; }
@@ -62,6 +66,7 @@ internal sealed class SasRecNetwork
         at += 2 * dim;
         ItemVectors = itemVectors ?? new float[(long)items * dim];
         Weights = weights ?? new float[at];
+        Transposed = new float[at];
         if (ItemVectors.Length != (long)items * dim || Weights.Length != at)
             throw new InvalidDataException($"sasrec weights have {ItemVectors.Length:N0} + {Weights.Length:N0} values, not {(long)items * dim:N0} + {at:N0}");
     }
@@ -85,6 +90,22 @@ internal sealed class SasRecNetwork
             rng.FillNormal(Weights.AsSpan(b.Down, Hidden * Dim), 1f / MathF.Sqrt(Hidden) / MathF.Sqrt(2 * Blocks));
         }
         Weights.AsSpan(FinalGain, Dim).Fill(1);
+        RefreshTransposed();
+    }
+
+    /// <summary>Copies the projections, transposed, into <see cref="Transposed"/>: after every change of the weights, before
+    /// the next <see cref="Backward"/>.</summary>
+    public void RefreshTransposed()
+    {
+        int d = Dim, h = Hidden;
+        foreach (var b in BlockOffsets)
+        {
+            Gemm.Transpose(Weights.AsSpan(b.Query, d * d), d, d, Transposed.AsSpan(b.Query, d * d));
+            Gemm.Transpose(Weights.AsSpan(b.Key, d * d), d, d, Transposed.AsSpan(b.Key, d * d));
+            Gemm.Transpose(Weights.AsSpan(b.Value, d * d), d, d, Transposed.AsSpan(b.Value, d * d));
+            Gemm.Transpose(Weights.AsSpan(b.Up, d * h), d, h, Transposed.AsSpan(b.Up, d * h));
+            Gemm.Transpose(Weights.AsSpan(b.Down, h * d), h, d, Transposed.AsSpan(b.Down, h * d));
+        }
     }
 
     public ReadOnlySpan<float> ItemVector(int item) => ItemVectors.AsSpan(item * Dim, Dim);
@@ -114,9 +135,9 @@ internal sealed class SasRecNetwork
             var q = a.Query.AsSpan(0, n * d);
             var k = a.Key.AsSpan(0, n * d);
             var v = a.Value.AsSpan(0, n * d);
-            MatMul(h1, n, d, W.Slice(o.Query, d * d), d, default, q);
-            MatMul(h1, n, d, W.Slice(o.Key, d * d), d, default, k);
-            MatMul(h1, n, d, W.Slice(o.Value, d * d), d, default, v);
+            Gemm.MatMul(h1, n, d, W.Slice(o.Query, d * d), d, default, q);
+            Gemm.MatMul(h1, n, d, W.Slice(o.Key, d * d), d, default, k);
+            Gemm.MatMul(h1, n, d, W.Slice(o.Value, d * d), d, default, v);
 
             // Causal attention: row t attends to items 0..t.
             var x1 = a.Mid.AsSpan(0, n * d);
@@ -137,10 +158,10 @@ internal sealed class SasRecNetwork
             var h2 = a.Norm2.AsSpan(0, n * d);
             LayerNorm(x1, n, d, W.Slice(o.Norm2Gain, d), W.Slice(o.Norm2Bias, d), a.Hat2, a.Rstd2, h2);
             var r = a.Relu.AsSpan(0, n * h);
-            MatMul(h2, n, d, W.Slice(o.Up, d * h), h, W.Slice(o.UpBias, h), r);
+            Gemm.MatMul(h2, n, d, W.Slice(o.Up, d * h), h, W.Slice(o.UpBias, h), r);
             TensorPrimitives.Max(r, 0f, r);
             var f = w.Scratch.AsSpan(0, n * d);
-            MatMul(r, n, h, W.Slice(o.Down, h * d), d, W.Slice(o.DownBias, d), f);
+            Gemm.MatMul(r, n, h, W.Slice(o.Down, h * d), d, W.Slice(o.DownBias, d), f);
             if (dropout > 0) ApplyDropout(f, a.Mask2.AsSpan(0, n * d), dropout, ref rng);
             TensorPrimitives.Add(x1, f, w.Input[b + 1].AsSpan(0, n * d));
         }
@@ -150,13 +171,14 @@ internal sealed class SasRecNetwork
 
     /// <summary>
     /// Back-propagates <paramref name="dOutput"/> (the loss's gradient with respect to <see cref="SasRecWorkspace.Output"/>,
-    /// overwritten) through the last <see cref="Forward"/> on <paramref name="inputs"/>; adds the weights' gradients to
+    /// overwritten) through the last <see cref="Forward"/> on <paramref name="inputs"/> (reading <see cref="Transposed"/>); adds the weights' gradients to
     /// <paramref name="grad"/> (laid out like <see cref="Weights"/>) and the item vectors' to <paramref name="itemGrad"/>.
     /// </summary>
     public void Backward(ReadOnlySpan<int> inputs, SasRecWorkspace w, Span<float> dOutput, bool dropout, Span<float> grad, ItemGradients itemGrad)
     {
         int n = inputs.Length, d = Dim, h = Hidden;
         var W = Weights.AsSpan();
+        var T = Transposed.AsSpan();
         var dx = w.Grad.AsSpan(0, n * d);
         LayerNormBackward(dOutput, n, d, W.Slice(FinalGain, d), w.HatOut, w.RstdOut, grad.Slice(FinalGain, d), grad.Slice(FinalBias, d),
             dx, w.Row, accumulate: false);
@@ -171,16 +193,16 @@ internal sealed class SasRecNetwork
             else dx.CopyTo(df);
             var r = a.Relu.AsSpan(0, n * h);
             AddColumnSums(df, n, d, grad.Slice(o.DownBias, d));
-            AddOuter(r, n, h, df, d, grad.Slice(o.Down, h * d));
+            Gemm.AddOuter(r, n, h, df, d, grad.Slice(o.Down, h * d));
             var dr = w.HiddenGrad.AsSpan(0, n * h);
-            MatMulTransposed(df, n, d, W.Slice(o.Down, h * d), h, dr);
+            Gemm.MatMul(df, n, d, T.Slice(o.Down, h * d), h, default, dr);
             for (int i = 0; i < dr.Length; i++)
                 if (r[i] <= 0) dr[i] = 0;
             AddColumnSums(dr, n, h, grad.Slice(o.UpBias, h));
             var h2 = a.Norm2.AsSpan(0, n * d);
-            AddOuter(h2, n, d, dr, h, grad.Slice(o.Up, d * h));
+            Gemm.AddOuter(h2, n, d, dr, h, grad.Slice(o.Up, d * h));
             var dh = w.NormGrad.AsSpan(0, n * d);
-            MatMulTransposed(dr, n, h, W.Slice(o.Up, d * h), d, dh);
+            Gemm.MatMul(dr, n, h, T.Slice(o.Up, d * h), d, default, dh);
             LayerNormBackward(dh, n, d, W.Slice(o.Norm2Gain, d), a.Hat2, a.Rstd2, grad.Slice(o.Norm2Gain, d), grad.Slice(o.Norm2Bias, d),
                 dx, w.Row, accumulate: true);
 
@@ -219,12 +241,12 @@ internal sealed class SasRecNetwork
                 }
             }
             var h1 = a.Norm1.AsSpan(0, n * d);
-            AddOuter(h1, n, d, dq, d, grad.Slice(o.Query, d * d));
-            AddOuter(h1, n, d, dk, d, grad.Slice(o.Key, d * d));
-            AddOuter(h1, n, d, dv, d, grad.Slice(o.Value, d * d));
-            MatMulTransposed(dq, n, d, W.Slice(o.Query, d * d), d, dh);
-            MatMulTransposed(dk, n, d, W.Slice(o.Key, d * d), d, dh, accumulate: true);
-            MatMulTransposed(dv, n, d, W.Slice(o.Value, d * d), d, dh, accumulate: true);
+            Gemm.AddOuter(h1, n, d, dq, d, grad.Slice(o.Query, d * d));
+            Gemm.AddOuter(h1, n, d, dk, d, grad.Slice(o.Key, d * d));
+            Gemm.AddOuter(h1, n, d, dv, d, grad.Slice(o.Value, d * d));
+            Gemm.MatMul(dq, n, d, T.Slice(o.Query, d * d), d, default, dh);
+            Gemm.MatMul(dk, n, d, T.Slice(o.Key, d * d), d, default, dh, accumulate: true);
+            Gemm.MatMul(dv, n, d, T.Slice(o.Value, d * d), d, default, dh, accumulate: true);
             LayerNormBackward(dh, n, d, W.Slice(o.Norm1Gain, d), a.Hat1, a.Rstd1, grad.Slice(o.Norm1Gain, d), grad.Slice(o.Norm1Bias, d),
                 dx, w.Row, accumulate: true);
         }
@@ -255,57 +277,6 @@ internal sealed class SasRecNetwork
             float m = rng.NextDouble() < rate ? 0f : keep;
             mask[i] = m;
             x[i] *= m;
-        }
-    }
-
-    /// <summary><c>y[t] = x[t]·W + bias</c> for every row; <c>W</c> is <c>[inDim, outDim]</c>.</summary>
-    internal static void MatMul(ReadOnlySpan<float> x, int rows, int inDim, ReadOnlySpan<float> weights, int outDim,
-        ReadOnlySpan<float> bias, Span<float> y)
-    {
-        for (int t = 0; t < rows; t++)
-        {
-            var yt = y.Slice(t * outDim, outDim);
-            if (bias.IsEmpty) yt.Clear();
-            else bias.CopyTo(yt);
-            var xt = x.Slice(t * inDim, inDim);
-            for (int i = 0; i < inDim; i++)
-            {
-                float xi = xt[i];
-                if (xi != 0) TensorPrimitives.MultiplyAdd(weights.Slice(i * outDim, outDim), xi, yt, yt);
-            }
-        }
-    }
-
-    /// <summary><c>dx[t] (+)= dy[t]·Wᵀ</c>: the input gradient of <see cref="MatMul"/>.</summary>
-    internal static void MatMulTransposed(ReadOnlySpan<float> dy, int rows, int outDim, ReadOnlySpan<float> weights, int inDim,
-        Span<float> dx, bool accumulate = false)
-    {
-        for (int t = 0; t < rows; t++)
-        {
-            var gt = dy.Slice(t * outDim, outDim);
-            var xt = dx.Slice(t * inDim, inDim);
-            for (int i = 0; i < inDim; i++)
-            {
-                float g = TensorPrimitives.Dot(gt, weights.Slice(i * outDim, outDim));
-                xt[i] = accumulate ? xt[i] + g : g;
-            }
-        }
-    }
-
-    /// <summary><c>dW += Σ_t x[t]ᵀ·dy[t]</c>: the weight gradient of <see cref="MatMul"/>.</summary>
-    internal static void AddOuter(ReadOnlySpan<float> x, int rows, int inDim, ReadOnlySpan<float> dy, int outDim, Span<float> dW)
-    {
-        for (int t = 0; t < rows; t++)
-        {
-            var gt = dy.Slice(t * outDim, outDim);
-            var xt = x.Slice(t * inDim, inDim);
-            for (int i = 0; i < inDim; i++)
-            {
-                float xi = xt[i];
-                if (xi == 0) continue;
-                var row = dW.Slice(i * outDim, outDim);
-                TensorPrimitives.MultiplyAdd(gt, xi, row, row);
-            }
         }
     }
 

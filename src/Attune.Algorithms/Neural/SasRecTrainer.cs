@@ -118,6 +118,7 @@ public sealed class SasRecTrainer(SasRecOptions options) : IRecommenderTrainer
                 adam.Step(step, o.LearningRate, network.Weights, denseGrad);
                 adam.StepRows(step, o.LearningRate, o.Regularization, network.ItemVectors, itemGrad);
                 itemGrad.Clear();
+                network.RefreshTransposed();
             }
             lastLoss = epochLoss / Math.Max(1, epochPositions);
         }
@@ -129,6 +130,7 @@ public sealed class SasRecTrainer(SasRecOptions options) : IRecommenderTrainer
     {
         private readonly SasRecWorkspace _ws = new(network);
         private readonly float[] _logits = new float[negatives + 1];
+        private readonly float[] _negativeWeights = new float[network.MaxLength * negatives];
         private readonly int _width = FactorKernels.VectorWidth(network.Dim);
         public readonly float[] DenseGrad = new float[network.Weights.Length];
         public readonly float[] NegativeGrad = new float[negatives * network.Dim];
@@ -156,28 +158,20 @@ public sealed class SasRecTrainer(SasRecOptions options) : IRecommenderTrainer
                 for (int j = 0; j < k; j++)
                     if (negativeItems[j] == target) logits[j + 1] = float.NegativeInfinity;
                 float max = TensorPrimitives.Max(logits);
-                double sum = 0;
-                for (int j = 0; j <= k; j++)
-                {
-                    float e = MathF.Exp(logits[j] - max);
-                    logits[j] = e;
-                    sum += e;
-                }
+                TensorPrimitives.Subtract(logits, max, logits);
+                TensorPrimitives.Exp(logits, logits);
+                double sum = TensorPrimitives.Sum(logits);
                 Loss += Math.Log(sum) + max - z0;
                 float inv = (float)(scale / sum);
-                var g = dy.Slice(t * d, d);
                 float g0 = logits[0] * inv - scale;
-                TensorPrimitives.Multiply(positive, g0, g);
+                TensorPrimitives.Multiply(positive, g0, dy.Slice(t * d, d));
                 Items.Add(target, yt, g0);
-                for (int j = 0; j < k; j++)
-                {
-                    float gj = logits[j + 1] * inv;
-                    if (gj == 0) continue;
-                    TensorPrimitives.MultiplyAdd(negativeVectors.AsSpan(j * d, d), gj, g, g);
-                    var ng = NegativeGrad.AsSpan(j * d, d);
-                    TensorPrimitives.MultiplyAdd(yt, gj, ng, ng);
-                }
+                TensorPrimitives.Multiply(logits[1..], inv, _negativeWeights.AsSpan(t * k, k));
             }
+            // The negatives' share of every position at once: dy += G·N and dN += Gᵀ·y, G the positions' softmax weights.
+            var weights = _negativeWeights.AsSpan(0, n * k);
+            Gemm.MatMul(weights, n, k, negativeVectors.AsSpan(0, k * d), d, default, dy, accumulate: true);
+            Gemm.AddOuter(weights, n, k, y, d, NegativeGrad.AsSpan(0, k * d));
             network.Backward(inputs, _ws, dy, dropout > 0, DenseGrad, Items);
         }
     }

@@ -36,6 +36,7 @@ public class SasRecNetworkTests
         var noise = new float[network.Weights.Length];
         rng.FillNormal(noise, 0.2f);
         for (int i = 0; i < noise.Length; i++) network.Weights[i] += noise[i];
+        network.RefreshTransposed();
         return network;
     }
 

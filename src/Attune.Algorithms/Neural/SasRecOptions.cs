@@ -17,8 +17,14 @@ public sealed record SasRecOptions
     /// <summary>Latest items of a history the model reads [maxLength]. <value>The default is 50.</value></summary>
     public int MaxLength { get; init; } = 50;
 
-    /// <summary>Passes over the training sequences [epochs]. <value>The default is 30.</value></summary>
-    public int Epochs { get; init; } = 30;
+    /// <summary>Passes over the training sequences [epochs]; null: as many as make <see cref="Positions"/> predicted positions
+    /// (at least 3, at most 200). <value>The default is null.</value></summary>
+    public int? Epochs { get; init; }
+
+    /// <summary>With no <see cref="Epochs"/>: how many next-item predictions training makes in all [positions]. One count
+    /// for every size of data: a small set gets many passes, a large one few, and training costs about the same (a minute or
+    /// two on two cores). <value>The default is 4,000,000.</value></summary>
+    public long Positions { get; init; } = 4_000_000;
 
     /// <summary>Adam step [learningRate]. <value>The default is 0.002.</value></summary>
     public float LearningRate { get; init; } = 0.002f;
@@ -56,7 +62,8 @@ public sealed record SasRecOptions
             Dim = p.Int("dim", d.Dim),
             Blocks = p.Int("blocks", d.Blocks),
             MaxLength = p.Int("maxLength", d.MaxLength),
-            Epochs = p.Int("epochs", d.Epochs),
+            Epochs = p.Values.ContainsKey("epochs") ? p.Int("epochs", 0) : null,
+            Positions = (long)p.Double("positions", d.Positions),
             LearningRate = p.Float("learningRate", d.LearningRate),
             Batch = p.Int("batch", d.Batch),
             Dropout = p.Float("dropout", d.Dropout),
@@ -76,7 +83,8 @@ public sealed record SasRecOptions
         Check(Dim is >= 4 and <= 1024, $"dim must be 4…1024, not {Dim}");
         Check(Blocks is >= 1 and <= 8, $"blocks must be 1…8, not {Blocks}");
         Check(MaxLength is >= 1 and <= 1000, $"maxLength must be 1…1000, not {MaxLength}");
-        Check(Epochs is >= 0 and <= 10_000, $"epochs must be 0…10000, not {Epochs}");
+        Check(Epochs is null or (>= 0 and <= 10_000), $"epochs must be 0…10000, not {Epochs}");
+        Check(Positions is >= 1 and <= 10_000_000_000, $"positions must be 1…10¹⁰, not {Positions}");
         Check(LearningRate is > 0 and < 1, $"learningRate must be in (0, 1), not {LearningRate}");
         Check(Batch is >= 1 and <= 65_536, $"batch must be 1…65536, not {Batch}");
         Check(Dropout is >= 0 and < 1, $"dropout must be in [0, 1), not {Dropout}");

@@ -52,11 +52,14 @@ public sealed class SasRecTrainer(SasRecOptions options) : IRecommenderTrainer
         var negativeItems = new int[negatives];
         var negativeVectors = new float[negatives * o.Dim];
         var order = rows.ToArray();
+        long perEpoch = 0;
+        foreach (int r in order) perEpoch += Math.Min(seq.Row(r).Length - 1, o.MaxLength);
+        int epochs = o.Epochs ?? (int)Math.Clamp(Math.Round((double)o.Positions / Math.Max(1, perEpoch)), 3, 200);
         double lastLoss = double.NaN;
         int step = 0;
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancellationToken };
 
-        for (int epoch = 0; epoch < o.Epochs && order.Length > 0; epoch++)
+        for (int epoch = 0; epoch < epochs && order.Length > 0; epoch++)
         {
             var shuffle = FactorRandom.For(seed, 1, epoch);
             for (int i = order.Length - 1; i > 0; i--)
@@ -122,7 +125,7 @@ public sealed class SasRecTrainer(SasRecOptions options) : IRecommenderTrainer
             }
             lastLoss = epochLoss / Math.Max(1, epochPositions);
         }
-        return new SasRecModel(network, popularity, new SasRecTraining(o.Epochs, step, lastLoss, clock.Elapsed.TotalSeconds));
+        return new SasRecModel(network, popularity, new SasRecTraining(epochs, step, lastLoss, clock.Elapsed.TotalSeconds));
     }
 
     /// <summary>One thread's workspace and gradient buffers.</summary>

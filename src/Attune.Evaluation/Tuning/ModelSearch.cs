@@ -17,7 +17,7 @@ namespace Attune.Evaluation.Tuning;
 /// <remarks>
 /// Deterministic for a fixed seed and thread count: what is tried next depends on the seed, the trial number and earlier
 /// results, never on the clock; only how many trials fit in the budget does (<see cref="TuneOptions.MaxTrials"/> fixes it).
-/// A trial after the defaults that runs longer than <see cref="SlowTrialFactor"/> × the slowest default (at least <see cref="MinTrialSeconds"/>) is
+/// A trial after the defaults that runs longer than <see cref="SlowTrialFactor"/> × the slowest default (at least <see cref="MinTrialSeconds"/>, or <see cref="SlowTrialBudgetShare"/> of the budget when longer) is
 /// stopped and counted as failed: the configurations that are slow to train are rarely the good ones, and one must not eat the budget.
 /// </remarks>
 public static class ModelSearch
@@ -25,6 +25,12 @@ public static class ModelSearch
     /// <summary>A trial may take this many times the slowest default's seconds (and at least <see cref="MinTrialSeconds"/>)
     /// before it is stopped: learned blends train ten times longer than a model's defaults and are often the best.</summary>
     public const double SlowTrialFactor = 10;
+
+    /// <summary>
+    /// A trial may also take this share of the budget, when that is longer: a model that is slow to train but may be the best
+    /// (the neural one, a minute or two) gets its chance, and no single trial eats the budget.
+    /// </summary>
+    public const double SlowTrialBudgetShare = 0.4;
 
     /// <summary>The least time a trial is given before it may be stopped for being slow.</summary>
     public const double MinTrialSeconds = 30;
@@ -56,7 +62,9 @@ public static class ModelSearch
             try
             {
                 using var limit = CancellationTokenSource.CreateLinkedTokenSource(mandatory ? cancellationToken : deadline.Token);
-                if (c.Origin != "default") limit.CancelAfter(TimeSpan.FromSeconds(Math.Max(MinTrialSeconds, SlowTrialFactor * slowestDefault)));
+                if (c.Origin != "default")
+                    limit.CancelAfter(TimeSpan.FromSeconds(Math.Max(Math.Max(MinTrialSeconds, SlowTrialFactor * slowestDefault),
+                        SlowTrialBudgetShare * options.Budget.TotalSeconds)));
                 var p = new ModelParameters(c.Parameters);
                 var trainer = ModelCatalog.CreateTrainer(c.Model, p);
                 p.ThrowIfUnused(c.Model);

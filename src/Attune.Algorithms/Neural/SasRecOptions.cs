@@ -29,8 +29,9 @@ public sealed record SasRecOptions
     /// <summary>Adam step [learningRate]. <value>The default is 0.002.</value></summary>
     public float LearningRate { get; init; } = 0.002f;
 
-    /// <summary>Sequences per step [batch]. <value>The default is 128.</value></summary>
-    public int Batch { get; init; } = 128;
+    /// <summary>Sequences per step [batch]: small steps learn faster per pass (on Toys, 15 passes: nDCG@10 0.0295 with 32,
+    /// 0.0192 with 128). <value>The default is 32.</value></summary>
+    public int Batch { get; init; } = 32;
 
     /// <summary>Share of activations zeroed while training [dropout]. <value>The default is 0.3.</value></summary>
     public float Dropout { get; init; } = 0.3f;

@@ -11,12 +11,15 @@ namespace Attune.Evaluation.Tuning;
 /// for the kind of question (<see cref="ModelPortfolio.Defaults"/>), always, whatever the budget: the answer is never worse
 /// on validation than the best of them; (2) the portfolio of configurations that did well on the shared benchmarks, while the
 /// budget lasts; (3) steps around the best so far in its model's search space (four in five; one in five a random draw from
-/// it), narrowing with the number of steps; (4) a blend (the hybrid) of the best and the best of another model, chosen unless
-/// it is worse on validation by more than <see cref="BlendTolerance"/> or worse than the best default. Otherwise the best on validation wins (the earlier on a tie).
+/// it), narrowing with the number of steps; (4) blends (the hybrid) of the best with each of the two best other models, the
+/// better chosen unless it is worse on validation by more than <see cref="BlendTolerance"/> or worse than the best default;
+/// the search leaves time in the budget for them (twice their components' trial times). Otherwise the best on validation
+/// wins (the earlier on a tie).
 /// </summary>
 /// <remarks>
 /// Deterministic for a fixed seed and thread count: what is tried next depends on the seed, the trial number and earlier
-/// results, never on the clock; only how many trials fit in the budget does (<see cref="TuneOptions.MaxTrials"/> fixes it).
+/// results, never on the clock; only how many trials fit in the budget (less the blends' time) does (<see cref="TuneOptions.MaxTrials"/>
+/// with a budget to spare fixes it).
 /// A trial after the defaults that runs longer than <see cref="SlowTrialFactor"/> × the slowest default (at least <see cref="MinTrialSeconds"/>, or <see cref="SlowTrialBudgetShare"/> of the budget when longer) is
 /// stopped and counted as failed: the configurations that are slow to train are rarely the good ones, and one must not eat the budget.
 /// </remarks>
@@ -50,7 +53,17 @@ public static class ModelSearch
         double slowestDefault = 0;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(options.Budget);
-        bool Stop() => trials.Count >= options.MaxTrials || deadline.IsCancellationRequested;
+        // The final blends are trained within the budget: the search stops when what is left would not fit them (a blend
+        // trains each component twice: on its inner split and on everything).
+        double BlendReserve()
+        {
+            if (best is null) return 0;
+            double seconds = 0;
+            foreach (var partner in Partners(best, trials)) seconds += 2 * (best.Seconds + partner.Seconds);
+            return seconds;
+        }
+        bool Stop() => trials.Count >= options.MaxTrials || deadline.IsCancellationRequested
+            || clock.Elapsed.TotalSeconds + BlendReserve() >= options.Budget.TotalSeconds;
 
         // mandatory: runs whatever the budget (the defaults, the final blend); margin: how much better than the best a trial
         // must be to replace it (the search's own steps: the best of hundreds of noisy scores flatters itself).
@@ -109,12 +122,18 @@ public static class ModelSearch
             else steps++;
         }
 
-        // (4) A blend of the best and the best of another model: taken unless it is worse on validation by more than
-        // BlendTolerance (differences that small are noise at benchmark sizes; a blend of two good models generalizes at
-        // least as well as either, as ensembles in AutoML do).
-        if (Blend(best, trials) is { } blend && !cancellationToken.IsCancellationRequested
-            && Try(blend, mandatory: true) is { } blended && !double.IsNaN(blended.Value)
-            && blended.Value >= Math.Max(best.Value * (1 - BlendTolerance), bestDefault.Value))
+        // (4) Blends of the best with each of the two best other models (the runner-up may be the more different one: on
+        // Toys item-kNN scores above SASRec alone, but SASRec adds more to the sequence model). The better blend is taken
+        // unless it is worse on validation by more than BlendTolerance (differences that small are noise at benchmark sizes;
+        // a blend of two good models generalizes at least as well as either, as ensembles in AutoML do).
+        SearchTrial? blended = null;
+        foreach (var partner in Partners(best, trials))
+        {
+            if (cancellationToken.IsCancellationRequested) break;
+            if (Try(Blend(best, partner), mandatory: true) is { } b && !double.IsNaN(b.Value) && (blended is null || b.Value > blended.Value))
+                blended = b;
+        }
+        if (blended is not null && blended.Value >= Math.Max(best.Value * (1 - BlendTolerance), bestDefault.Value))
             best = blended;
 
         return new ModelSearchResult
@@ -138,17 +157,28 @@ public static class ModelSearch
     /// <summary>How much worse (relative) on validation the final blend may be and still be chosen.</summary>
     public const double BlendTolerance = 0.01;
 
-    /// <summary>The hybrid of the best trial and the best trial of another model (null when the best is a hybrid already, or
-    /// no other model succeeded). Component parameters are prefixed with the component's name.</summary>
-    private static Candidate? Blend(SearchTrial best, List<SearchTrial> trials)
+    /// <summary>How many other models the best is blended with, each in its own blend.</summary>
+    public const int BlendPartners = 2;
+
+    /// <summary>The best trial of each other model, best first, at most <see cref="BlendPartners"/> (none when the best is a
+    /// hybrid already, or there is no hybrid to blend with).</summary>
+    private static List<SearchTrial> Partners(SearchTrial best, List<SearchTrial> trials)
     {
-        if (best.Candidate.Model == HybridModelName) return null;
-        SearchTrial? other = null;
+        var partners = new List<SearchTrial>();
+        if (best.Candidate.Model == HybridModelName || !ModelCatalog.TryGet(HybridModelName, out _)) return partners;
+        var byModel = new Dictionary<string, SearchTrial>(StringComparer.OrdinalIgnoreCase);
         foreach (var t in trials)
             if (t.Candidate.Model != best.Candidate.Model && t.Candidate.Model != HybridModelName && !double.IsNaN(t.Value)
-                && (other is null || t.Value > other.Value))
-                other = t;
-        if (other is null || !ModelCatalog.TryGet(HybridModelName, out _)) return null;
+                && (!byModel.TryGetValue(t.Candidate.Model, out var seen) || t.Value > seen.Value))
+                byModel[t.Candidate.Model] = t;
+        foreach (var t in byModel.Values.OrderByDescending(t => t.Value).ThenBy(t => t.Number).Take(BlendPartners)) partners.Add(t);
+        return partners;
+    }
+
+    /// <summary>The hybrid of <paramref name="best"/> and <paramref name="other"/>; component parameters are prefixed with the
+    /// component's name.</summary>
+    private static Candidate Blend(SearchTrial best, SearchTrial other)
+    {
         var p = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
         {
             ["components"] = best.Candidate.Model + "," + other.Candidate.Model,

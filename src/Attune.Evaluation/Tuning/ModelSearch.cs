@@ -75,7 +75,7 @@ public static class ModelSearch
             try
             {
                 using var limit = CancellationTokenSource.CreateLinkedTokenSource(mandatory ? cancellationToken : deadline.Token);
-                if (c.Origin != "default")
+                if (!mandatory) // the defaults and the final blends run whole; the blends' time is kept in the budget
                     limit.CancelAfter(TimeSpan.FromSeconds(Math.Max(Math.Max(MinTrialSeconds, SlowTrialFactor * slowestDefault),
                         SlowTrialBudgetShare * options.Budget.TotalSeconds)));
                 var p = new ModelParameters(c.Parameters);

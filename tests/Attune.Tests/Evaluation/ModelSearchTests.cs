@@ -39,6 +39,15 @@ public sealed class ModelSearchTests
         Assert.All(defaults, d => Assert.True(result.Best.Value >= d.Value, $"{result.Best.Value} < {d.Candidate.Model} {d.Value}"));
         Assert.Equal(defaults.Max(d => d.Value), result.BestDefault.Value);
         Assert.True(result.Best.Value > defaults.Single(d => d.Candidate.Model == "popularity").Value); // the groups are learnable
+
+        // Blends of the best single model with each of the two best other models are tried, whatever the budget.
+        var blends = result.Trials.Where(t => t.Candidate.Origin == "blend").Select(t => t.Candidate.Parameters["components"].Split(',')).ToList();
+        Assert.Equal(2, blends.Count);
+        var bestSingle = result.Trials.Where(t => t.Candidate.Model != "hybrid" && !double.IsNaN(t.Value)).MaxBy(t => t.Value)!;
+        Assert.All(blends, b => Assert.Equal(bestSingle.Candidate.Model, b[0]));
+        var others = result.Trials.Where(t => t.Candidate.Model != "hybrid" && t.Candidate.Model != bestSingle.Candidate.Model && !double.IsNaN(t.Value))
+            .GroupBy(t => t.Candidate.Model).Select(g => (Model: g.Key, Value: g.Max(t => t.Value))).OrderByDescending(m => m.Value).Take(2);
+        Assert.Equal(others.Select(m => m.Model), blends.Select(b => b[1]));
     }
 
     [Fact]

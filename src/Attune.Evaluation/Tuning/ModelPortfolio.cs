@@ -59,7 +59,6 @@ public static class ModelPortfolio
         [
             new("sequence", P("learn=true"), "portfolio", "learned blend: Diginetica, Toys, Sports"),
             new("sequence", P("learn=true", "stack=users"), "portfolio", "learned blend over users' histories: Toys, Sports"),
-            new("sasrec", P(), "portfolio", "SASRec (self-attention over the history): with the learned blend, Toys"),
             new("sequence", P("learn=true", "k=200", "lambdaSession=3", "idf=0.5", "lengthNorm=0.25", "lambdaAfter=8", "beforeWeight=0.9",
                 "lambdaBefore=4", "transitions=0.3", "window=5", "stepDecay=0.7", "backward=0.3", "rowNorm=0.8", "keep=500", "history=3",
                 "historyDecay=0.3", "lambdaRepeat=5", "stackCandidates=300", "blend=2", "repeat=2.4"), "portfolio",
@@ -67,5 +66,7 @@ public static class ModelPortfolio
             new("sequence", P("transitions=0", "knnHistory=50", "lambdaSession=5", "k=1000", "idf=0.3", "lambdaAfter=100", "beforeWeight=1",
                 "lambdaBefore=100"), "portfolio", "long histories, neighbours only: Yelp"),
             new("hybrid", P(), "portfolio", "every component, weights learned"),
+            // Last: a minute to train, and once tried the search keeps time for blending it (ModelSearch.BlendReserve).
+            new("sasrec", P(), "portfolio", "SASRec (self-attention over the history): blended with the sequence model, Toys, LastFM"),
         ];
 }

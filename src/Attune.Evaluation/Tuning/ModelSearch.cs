@@ -126,14 +126,16 @@ public static class ModelSearch
         // Toys item-kNN scores above SASRec alone, but SASRec adds more to the sequence model). The better blend is taken
         // unless it is worse on validation by more than BlendTolerance (differences that small are noise at benchmark sizes;
         // a blend of two good models generalizes at least as well as either, as ensembles in AutoML do).
+        var single = best;
         SearchTrial? blended = null;
-        foreach (var partner in Partners(best, trials))
+        foreach (var partner in Partners(single, trials))
         {
             if (cancellationToken.IsCancellationRequested) break;
-            if (Try(Blend(best, partner), mandatory: true) is { } b && !double.IsNaN(b.Value) && (blended is null || b.Value > blended.Value))
+            if (Try(Blend(single, partner), mandatory: true) is { } b && !double.IsNaN(b.Value) && (blended is null || b.Value > blended.Value))
                 blended = b;
         }
-        if (blended is not null && blended.Value >= Math.Max(best.Value * (1 - BlendTolerance), bestDefault.Value))
+        best = single; // Try moves the best to a better blend; the rule below decides instead
+        if (blended is not null && blended.Value >= Math.Max(single.Value * (1 - BlendTolerance), bestDefault.Value))
             best = blended;
 
         return new ModelSearchResult

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Attune.Algorithms.Scoring;
 
 namespace Attune.Serving.Sources;
 
@@ -16,11 +15,7 @@ public sealed class SequenceSource : CandidateSource
     public override SourceScores AddCandidates(SourceContext context, CandidatePool pool, float[] buffer)
     {
         var scores = ScoreAll(context, buffer);
-        if (scores.IsEmpty) return scores;
-        int k = Math.Min(context.Pool.Sequence, scores.Length);
-        Span<int> top = k <= 1024 ? stackalloc int[k] : new int[k];
-        int found = TopK.Select(scores.Values.AsSpan(0, scores.Length), k, top);
-        pool.AddRange(top[..found]);
+        pool.AddBest(scores, context.Pool.Sequence);
         return scores;
     }
 

@@ -79,4 +79,14 @@ public sealed class CandidatePool
     {
         foreach (int item in items) Add(item);
     }
+
+    /// <summary>Adds the <paramref name="k"/> best-scored items of a source that scored the whole catalog (nothing when it is silent).</summary>
+    public void AddBest(SourceScores scores, int k)
+    {
+        if (scores.IsEmpty) return;
+        k = Math.Min(k, scores.Length);
+        Span<int> top = k <= 1024 ? stackalloc int[k] : new int[k];
+        int found = Attune.Algorithms.Scoring.TopK.Select(scores.Values.AsSpan(0, scores.Length), k, top);
+        AddRange(top[..found]);
+    }
 }

@@ -52,43 +52,36 @@ public class SasRecNetworkTests
         var dOut = (float[])readOut.Clone();
         network.Backward(s_inputs, ws, dOut, dropout: false, grad, itemGrad);
 
+        // Every weight (places the sequence does not reach included: their gradient must be 0), then every item vector.
+        var (worst, at) = WorstError(network.Weights, i => grad[i], () => Loss(network, ws, readOut));
+        Assert.True(worst < 1, $"worst gradient error over {grad.Length} weights: {worst:G3} of the tolerance, at weight {at}");
+        (worst, at) = WorstError(network.ItemVectors,
+            i => itemGrad.Rows.Contains(i / Dim) ? itemGrad.Row(i / Dim)[i % Dim] : 0f, () => Loss(network, ws, readOut));
+        Assert.True(worst < 1, $"worst item-vector gradient error: {worst:G3} of the tolerance, at value {at}");
+    }
+
+    /// <summary>
+    /// The largest gap between each value's analytic gradient and its central difference, measured against 0.005 + 1 % of
+    /// the difference (float32 rounding of the quotient); below 1 passes.
+    /// </summary>
+    private static (double Worst, string At) WorstError(float[] values, Func<int, float> analytic, Func<double> loss)
+    {
         const float h = 3e-3f; // float32 forward: a smaller step drowns in rounding, a larger one crosses ReLU kinks
         double worst = 0;
-        int checkedWeights = 0;
-        string worstAt = "";
-        for (int i = 0; i < network.Weights.Length; i++)
+        string at = "";
+        for (int i = 0; i < values.Length; i++)
         {
-            // Positions the sequence does not reach have no gradient; check them too (must be 0).
-            float saved = network.Weights[i];
-            network.Weights[i] = saved + h;
-            double up = Loss(network, ws, readOut);
-            network.Weights[i] = saved - h;
-            double down = Loss(network, ws, readOut);
-            network.Weights[i] = saved;
+            float saved = values[i];
+            values[i] = saved + h;
+            double up = loss();
+            values[i] = saved - h;
+            double down = loss();
+            values[i] = saved;
             double numeric = (up - down) / (2 * h);
-            double err = Math.Abs(numeric - grad[i]) / (5e-3 + 0.01 * Math.Abs(numeric));
-            if (err > worst) { worst = err; worstAt = $"{i}: numeric {numeric:G5} analytic {grad[i]:G5}"; }
-            checkedWeights++;
+            double err = Math.Abs(numeric - analytic(i)) / (5e-3 + 0.01 * Math.Abs(numeric));
+            if (err > worst) (worst, at) = (err, $"{i}: numeric {numeric:G5} analytic {analytic(i):G5}");
         }
-        // The error is measured against 0.005 + 1 % of the gradient: float32 rounding of the difference quotient.
-        Assert.True(worst < 1, $"worst gradient error over {checkedWeights} weights: {worst:G3} of the tolerance, at weight {worstAt}");
-
-        worst = 0;
-        for (int item = 0; item < Items; item++)
-            for (int k = 0; k < Dim; k++)
-            {
-                int i = item * Dim + k;
-                float saved = network.ItemVectors[i];
-                network.ItemVectors[i] = saved + h;
-                double up = Loss(network, ws, readOut);
-                network.ItemVectors[i] = saved - h;
-                double down = Loss(network, ws, readOut);
-                network.ItemVectors[i] = saved;
-                double numeric = (up - down) / (2 * h);
-                float analytic = itemGrad.Rows.Contains(item) ? itemGrad.Row(item)[k] : 0f;
-                worst = Math.Max(worst, Math.Abs(numeric - analytic) / (5e-3 + 0.01 * Math.Abs(numeric)));
-            }
-        Assert.True(worst < 1, $"worst item-vector gradient error: {worst:G3} of the tolerance");
+        return (worst, at);
     }
 
     [Fact]

@@ -189,8 +189,17 @@ public sealed class HybridTrainer(HybridOptions options) : IRecommenderTrainer
         return [.. cases];
     }
 
+    /// <summary>Steps of the two-component scan: the second component's share of the weight goes 0, 1/40, …, 1.</summary>
+    private const int PairSteps = 40;
+
+    /// <summary>
+    /// Two components: every share of the weight in steps of 1/<see cref="PairSteps"/> (only the ratio matters to a ranking),
+    /// a tie going to the more even share, so the answer does not depend on the components' order. More: coordinate ascent
+    /// over <see cref="s_grid"/> from equal weights.
+    /// </summary>
     private float[] SearchWeights(List<Case> cases, int componentCount)
     {
+        if (componentCount == 2) return SearchPair(cases);
         var weights = Enumerable.Repeat(1f, componentCount).ToArray();
         double best = Objective(cases, weights);
         for (int round = 0; round < 3; round++)
@@ -216,6 +225,22 @@ public sealed class HybridTrainer(HybridOptions options) : IRecommenderTrainer
             if (!improved) break;
         }
         return weights;
+    }
+
+    private float[] SearchPair(List<Case> cases)
+    {
+        var weights = new float[2];
+        var best = (Value: double.NegativeInfinity, Step: PairSteps / 2);
+        for (int i = 0; i <= PairSteps; i++)
+        {
+            weights[0] = (float)(PairSteps - i) / PairSteps;
+            weights[1] = (float)i / PairSteps;
+            double value = Objective(cases, weights);
+            bool tie = Math.Abs(value - best.Value) <= 1e-9;
+            if ((value > best.Value && !tie) || (tie && Math.Abs(2 * i - PairSteps) < Math.Abs(2 * best.Step - PairSteps)))
+                best = (value, i);
+        }
+        return [(float)(PairSteps - best.Step) / PairSteps, (float)best.Step / PairSteps];
     }
 
     /// <summary>Mean binary NDCG@cutoff of the held-out items under the given weights (items outside the candidates are misses).</summary>

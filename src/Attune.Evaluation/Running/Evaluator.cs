@@ -9,7 +9,8 @@ namespace Attune.Evaluation.Running;
 public static class Evaluator
 {
     public static EvaluationResult Run(EvaluationSplit split, IRecommenderTrainer trainer, string model, ModelParameters parameters,
-        string dataset, int threads = 0, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+        string dataset, int threads = 0, IProgress<long>? progress = null, CancellationToken cancellationToken = default,
+        TrialScoring? scoring = null)
     {
         threads = threads > 0 ? threads : Environment.ProcessorCount;
         var training = split.Training;
@@ -26,7 +27,7 @@ public static class Evaluator
         var recommender = trainer.Fit(training, cancellationToken);
         double trainSeconds = clock.Elapsed.TotalSeconds;
         clock.Restart();
-        var metrics = RankingRunner.Run(recommender, split, threads, progress, cancellationToken);
+        var metrics = RankingRunner.Run(recommender, split, threads, progress, cancellationToken, scoring);
         double scoreSeconds = clock.Elapsed.TotalSeconds;
         return new EvaluationResult
         {

@@ -63,13 +63,15 @@ internal static class EvaluationConsole
     {
         Console.WriteLine($"Choosing a model for {options.Budget.TotalSeconds:F0} s on the validation split: {validation.Description}");
         var progress = new LineProgress<SearchTrial>(t => Console.WriteLine(
-            $"  trial {t.Number,3} {t.Candidate.Origin,-9} {(double.IsNaN(t.Value) ? "failed" : Format(t.Value)),9}  {t.Candidate.Model} " +
-            $"{Describe(t.Candidate.Parameters)}{(t.Candidate.Note is { } note ? $"  [{note}]" : "")}  ({t.Seconds:F1} s)"));
+            $"  trial {t.Number,3} {t.Candidate.Origin,-9} {(t.Stopped is not null ? "stopped" : double.IsNaN(t.Value) ? "failed" : Format(t.Value)),9}  {t.Candidate.Model} " +
+            $"{Describe(t.Candidate.Parameters)}{(t.Candidate.Note is { } note ? $"  [{note}]" : "")}" +
+            $"{(t.Stopped is { } why ? $"  [stopped early: {why}]" : "")}  ({t.Seconds:F1} s)"));
         return Task.Run(() =>
         {
             var search = ModelSearch.Run(validation, options, progress, ct);
             Console.WriteLine($"Best on validation: {search.Metric} = {Format(search.Best.Value)} with {search.Best.Candidate.Model} " +
-                $"{Describe(search.Best.Candidate.Parameters)} ({search.Trials.Count} trials in {search.Seconds:F0} s; best default: " +
+                $"{Describe(search.Best.Candidate.Parameters)} ({search.Trials.Count} trials in {search.Seconds:F0} s, " +
+                $"{search.Trials.Count(t => t.Stopped is not null)} stopped early; best default: " +
                 $"{search.BestDefault.Candidate.Model} {Format(search.BestDefault.Value)})");
             return search;
         }, ct);

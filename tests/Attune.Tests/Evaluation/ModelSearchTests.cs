@@ -11,17 +11,17 @@ namespace Attune.Tests.Evaluation;
 public sealed class ModelSearchTests
 {
     /// <summary>300 users in 6 taste groups of 20 items each, plus a few popular items everyone may touch.</summary>
-    private static EvaluationSplit GroupedRatings()
+    private static EvaluationSplit GroupedRatings(int users = 300)
     {
         var rng = new Random(17);
         var pairs = new HashSet<(int, int)>();
-        for (int u = 0; u < 300; u++)
+        for (int u = 0; u < users; u++)
         {
             int group = u % 6;
             for (int k = 0; k < 12; k++) pairs.Add((u, group * 20 + rng.Next(20)));
             for (int k = 0; k < 2; k++) pairs.Add((u, 120 + rng.Next(5)));
         }
-        var data = EvaluationTestData.Ratings(300, 125, [.. pairs]);
+        var data = EvaluationTestData.Ratings(users, 125, [.. pairs]);
         return new RecommendersProtocol().CreateSplit(data, validation: true);
     }
 
@@ -40,7 +40,14 @@ public sealed class ModelSearchTests
         Assert.Equal(defaults.Max(d => d.Value), result.BestDefault.Value);
         Assert.True(result.Best.Value > defaults.Single(d => d.Candidate.Model == "popularity").Value); // the groups are learnable
 
-        // Blends of the best single model with each of the two best other models are tried, whatever the budget.
+    }
+
+    [Fact]
+    public void TheFinalBlendsPairTheBestSingleModelWithEachOfTheTwoBestOthers()
+    {
+        // Four trials: the defaults only, so the best single model is a default and the blends follow whatever the budget.
+        var result = ModelSearch.Run(GroupedRatings(), new TuneOptions { Budget = TimeSpan.FromSeconds(1), MaxTrials = 4, Threads = 2 });
+
         var blends = result.Trials.Where(t => t.Candidate.Origin == "blend").Select(t => t.Candidate.Parameters["components"].Split(',')).ToList();
         Assert.Equal(2, blends.Count);
         var bestSingle = result.Trials.Where(t => t.Candidate.Model != "hybrid" && !double.IsNaN(t.Value)).MaxBy(t => t.Value)!;
@@ -48,6 +55,38 @@ public sealed class ModelSearchTests
         var others = result.Trials.Where(t => t.Candidate.Model != "hybrid" && t.Candidate.Model != bestSingle.Candidate.Model && !double.IsNaN(t.Value))
             .GroupBy(t => t.Candidate.Model).Select(g => (Model: g.Key, Value: g.Max(t => t.Value))).OrderByDescending(m => m.Value).Take(2);
         Assert.Equal(others.Select(m => m.Model), blends.Select(b => b[1]));
+        // A blend is chosen unless the single model is clearly better or the blend is under the best default.
+        Assert.True(result.Best.Value >= result.BestDefault.Value);
+    }
+
+    [Fact]
+    public void TrialsClearlyWorseOnAQuarterOfTheCasesAreStoppedThereButNeverTheDefaultsOrTheBlends()
+    {
+        var split = GroupedRatings(2_400); // 2,400 validation cases: a quarter of 600 is checked first
+        var result = ModelSearch.Run(split, new TuneOptions { Budget = TimeSpan.FromMinutes(10), MaxTrials = 30, Threads = 2, Seed = 3 });
+
+        Assert.All(result.Trials.Where(t => t.Candidate.Origin == "default"), d => Assert.False(double.IsNaN(d.Partial), d.Candidate.Model));
+        var stopped = result.Trials.Where(t => t.Stopped is not null).ToList();
+        Assert.NotEmpty(stopped);
+        foreach (var t in stopped)
+        {
+            Assert.DoesNotContain(t.Candidate.Origin, new[] { "default", "blend" });
+            Assert.True(double.IsNaN(t.Value));
+            // Worse by more than the margin than the best before it on the same quarter (the search's best is among these).
+            double bestQuarter = result.Trials.Where(e => e.Number < t.Number && !double.IsNaN(e.Value)).Max(e => e.Partial);
+            Assert.True(t.Partial < bestQuarter * (1 - ModelSearch.StopMargin), $"trial {t.Number}: {t.Partial} vs {bestQuarter}");
+        }
+        Assert.True(result.Best.Value >= result.BestDefault.Value);
+    }
+
+    [Fact]
+    public void ThePairedZOfTwoTrialsIsTheMeanDifferenceOverItsStandardError()
+    {
+        // Differences 1, 2, 3, 4: mean 2.5, sample variance 5/3, standard error sqrt(5/12).
+        Assert.Equal(2.5 / Math.Sqrt(5.0 / 12), ModelSearch.PairedZ([2, 3, 4, 5], [1, 1, 1, 1]), 9);
+        Assert.Equal(-2.5 / Math.Sqrt(5.0 / 12), ModelSearch.PairedZ([1, 1, 1, 1], [2, 3, 4, 5]), 9);
+        Assert.Equal(0, ModelSearch.PairedZ([1, 2], [1, 2]));
+        Assert.Equal(double.PositiveInfinity, ModelSearch.PairedZ([2, 3], [1, 2]));
     }
 
     [Fact]

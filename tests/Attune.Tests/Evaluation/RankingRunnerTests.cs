@@ -16,7 +16,7 @@ public class RankingRunnerTests
         var training = new TrainingData
         {
             Interactions = InteractionMatrix.FromTriples(targets.Length, 30, [.. Enumerable.Range(0, targets.Length)],
-                [.. Enumerable.Range(0, targets.Length)], [.. targets.Select(_ => 1f)]),
+                [.. Enumerable.Range(0, targets.Length).Select(u => u % 30)], [.. targets.Select(_ => 1f)]),
         };
         return new EvaluationSplit
         {
@@ -72,6 +72,42 @@ public class RankingRunnerTests
         Assert.Equal(0.5, m["ndcg@10"], 12);
         Assert.Equal(0, m["full-hr@10"], 12);
         Assert.Equal((1 + 1.0 / 16) / 2, m["mrr"], 12);
+    }
+
+    /// <summary>40 cases, targets cycling over ranks 0..19: every fourth case (the scoring's quarter) has a target at rank 0, 4, 8, 12 or 16.</summary>
+    private static EvaluationSplit Cycling() =>
+        Split([.. Enumerable.Range(0, 40).Select(_ => Array.Empty<int>())], [.. Enumerable.Range(0, 40).Select(c => c % 20)], new SessionMetrics(20));
+
+    [Fact]
+    public void A_checkpoint_that_goes_on_changes_nothing_and_sees_the_metric_over_every_fourth_case()
+    {
+        var split = Cycling();
+        var plain = RankingRunner.Run(new FixedScoresModel(s_byIndex), split, threads: 2);
+        var seen = new List<double>();
+        var scoring = new TrialScoring("mrr@20", v => { seen.Add(v); return true; }, minCases: 10);
+
+        var checkedRun = RankingRunner.Run(new FixedScoresModel(s_byIndex), split, threads: 2, scoring: scoring);
+
+        Assert.Equal(plain.ToArray(), checkedRun.ToArray());
+        // Cases 0, 4, …, 36: targets at ranks 0, 4, 8, 12, 16, 0, … → mean reciprocal rank (1 + 1/5 + 1/9 + 1/13 + 1/17) / 5 × 100.
+        double expected = (1 + 1.0 / 5 + 1.0 / 9 + 1.0 / 13 + 1.0 / 17) / 5 * 100;
+        Assert.Equal(expected, Assert.Single(seen), 9);
+        Assert.Equal(expected, scoring.Partial, 9);
+    }
+
+    [Fact]
+    public void A_checkpoint_that_says_stop_ends_the_run_and_a_small_split_is_not_checked()
+    {
+        var split = Cycling();
+        var stop = new TrialScoring("p@20", _ => false, minCases: 10);
+        var e = Assert.Throws<TrialStoppedException>(() => RankingRunner.Run(new FixedScoresModel(s_byIndex), split, threads: 2, scoring: stop));
+        Assert.Equal(100, e.Partial, 9); // every quarter case's target is in the top 20
+
+        var tooFew = new TrialScoring("p@20", _ => false, minCases: 11); // 10 cases in the quarter: scored whole
+        var m = RankingRunner.Run(new FixedScoresModel(s_byIndex), split, threads: 1, scoring: tooFew);
+        Assert.Equal(100, m["p@20"], 9);
+        Assert.True(double.IsNaN(tooFew.Partial));
+        Assert.Throws<ArgumentException>(() => RankingRunner.Run(new FixedScoresModel(s_byIndex), split, 1, scoring: new TrialScoring("nope", _ => true, 1)));
     }
 
     [Fact]

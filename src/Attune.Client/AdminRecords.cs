@@ -23,11 +23,13 @@ public sealed record ModelList(string? Active, string? Training, int LivePeople,
 /// <param name="Metrics">Held-out quality measured while training, e.g. <c>als.ndcg@20</c>.</param>
 /// <param name="Reason">Why it was trained: <c>startup</c>, <c>schedule</c>, <c>new-events</c>, <c>api</c>, <c>tuning</c>.</param>
 /// <param name="AlsParameters">The factor model's parameters it was trained with (configured, or chosen by a tuning).</param>
-/// <param name="Tuning">The tuning whose parameters it uses, when there was one.</param>
+/// <param name="SequenceParameters">The sequence model's parameters it was trained with (configured, or chosen by a tuning).</param>
+/// <param name="Tuning">The factor model's tuning whose parameters it uses, when there was one.</param>
+/// <param name="Tunings">Every component's tuning whose parameters it uses (<c>als</c>, <c>sequence</c>).</param>
 public sealed record ModelVersion(string Version, DateTimeOffset TrainedAt, DateTimeOffset? DataUntil, long Watermark, DateTimeOffset SnapshotAt,
     long Events, int Users, int Items, long Interactions, double ReadSeconds, double TrainingSeconds,
     IReadOnlyDictionary<string, double> ComponentSeconds, IReadOnlyDictionary<string, double> Metrics, string? Reason,
-    string? AlsParameters = null, ModelTuning? Tuning = null)
+    string? AlsParameters = null, ModelTuning? Tuning = null, string? SequenceParameters = null, IReadOnlyList<ModelTuning>? Tunings = null)
 {
     /// <summary>Fields a newer server added that this client does not know yet.</summary>
     [JsonExtensionData]

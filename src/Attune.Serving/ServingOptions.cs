@@ -55,14 +55,19 @@ public sealed class ServingOptions
     public double RetrainIntervalMinutes { get; set; } = 360;
 
     /// <summary>
-    /// Hours between the engine's own tunings of the factor model on the shop's data (a time split; reason <c>tuning</c>, put
+    /// Hours between the engine's own tunings of the factor and sequence models on the shop's data (a time split; reason <c>tuning</c>, put
     /// out like any retraining: through a rollout when <see cref="RetrainThroughRollout"/>). 0 = only on demand
     /// (<c>POST /v1/models/tune</c>). <value>The default value is 24.</value>
     /// </summary>
     public double TuningIntervalHours { get; set; } = 24;
 
-    /// <summary>Seconds a tuning may spend measuring configurations. <value>The default value is 60.</value></summary>
+    /// <summary>Seconds a tuning may spend measuring configurations, shared by the factor model and the sequence model.
+    /// <value>The default value is 60.</value></summary>
     public double TuningBudgetSeconds { get; set; } = 60;
+
+    /// <summary>A tuning fits each configuration on at most this many people (the held-out ones and others drawn at random), so
+    /// a large shop gets more than a couple of trials within the budget. <value>The default value is 100,000.</value></summary>
+    public int TuningPeople { get; set; } = 100_000;
 
     /// <summary>Retrain once this many new events arrived since the active model's snapshot (0 = never). <value>The default value is 100,000.</value></summary>
     public long RetrainAfterEvents { get; set; } = 100_000;

@@ -30,10 +30,11 @@ public static class ModelsApi
 
         api.MapPost("/tune", Tune)
             .WithName("TuneModels")
-            .WithSummary("Tune the factor model on the shop's own data, then train and put out a version with what was chosen")
-            .WithDescription("A time split of the store's data (each sampled person's last item held out): the configured parameters, " +
-                "a portfolio of good ones and steps around the best are measured for Attune:Serving:TuningBudgetSeconds; the version " +
-                "records the chosen parameters and the gain in its info (tuning). It goes out through a rollout when " +
+            .WithSummary("Tune the factor and sequence models on the shop's own data, then train and put out a version with what was chosen")
+            .WithDescription("A time split of the store's data (each sampled person's last item held out): for each model, the configured " +
+                "parameters, a portfolio of good ones and steps around the best are measured within Attune:Serving:TuningBudgetSeconds " +
+                "(on at most Attune:Serving:TuningPeople people); the version records the chosen parameters and the gains in its info " +
+                "(tuning, tunings). It goes out through a rollout when " +
                 "RetrainThroughRollout is set, else at once. 202 at once, or with ?wait=true 200 with the version's info (409 while a " +
                 "rollout runs).")
             .WithMetadata(new RequiredScope(Scope.Admin))

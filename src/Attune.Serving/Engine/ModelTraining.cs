@@ -27,8 +27,8 @@ internal sealed class ModelTraining(IAttuneStore store, ServingOptions options, 
 
     public DateTimeOffset LastTrainedAt { get; private set; } = DateTimeOffset.MinValue;
 
-    /// <summary>The tuning whose parameters trainings use: the active version's (null: the configured parameters).</summary>
-    private TuningInfo? _tuning;
+    /// <summary>The tunings whose parameters trainings use: the active version's (null: the configured parameters).</summary>
+    private List<TuningInfo>? _tunings;
 
     /// <summary>When the parameters in force were tuned, or when this engine started without any.</summary>
     private DateTimeOffset _tunedAt = time.GetUtcNow();
@@ -89,11 +89,21 @@ internal sealed class ModelTraining(IAttuneStore store, ServingOptions options, 
         log.LogInformation("Read {Events:N0} events of {Users:N0} people in {Seconds:F1} s", snapshot.Data.Events?.Count ?? 0, snapshot.Data.Users, readSeconds);
         _status = reason == Tuning ? "tuning" : "training";
         // A tuning made for other configured parameters no longer applies: the configuration is where to start again.
-        var inForce = _tuning is { } t && t.Defaults == options.Models.Als ? t : null;
-        var plan = new BundleTrainingPlan(inForce?.Parameters, reason == Tuning ? TimeSpan.FromSeconds(options.TuningBudgetSeconds) : null);
+        TuningInfo? InForce(string component, string configured) =>
+            _tunings?.Find(t => t.Component == component && t.Defaults == configured);
+        var als = InForce("als", options.Models.Als);
+        var sequence = InForce("sequence", options.Models.Sequence);
+        var plan = new BundleTrainingPlan(als?.Parameters, reason == Tuning ? TimeSpan.FromSeconds(options.TuningBudgetSeconds) : null,
+            sequence?.Parameters, options.TuningPeople);
         var trained = await Task.Run(() => _trainer.Train(snapshot, version, reason, ct, plan), ct).ConfigureAwait(false);
-        // A version trained with tuned parameters carries that tuning forward (what it chose, when, and the gain it measured).
-        return trained.WithInfo(trained.Info with { ReadSeconds = readSeconds, Tuning = trained.Info.Tuning ?? inForce });
+        // A version trained with tuned parameters carries those tunings forward (what they chose, when, and the gain measured).
+        List<TuningInfo>? inForce = als is null && sequence is null ? null : [.. new[] { als, sequence }.OfType<TuningInfo>()];
+        return trained.WithInfo(trained.Info with
+        {
+            ReadSeconds = readSeconds,
+            Tuning = trained.Info.Tuning ?? (trained.Info.Tunings is null ? als : null),
+            Tunings = trained.Info.Tunings ?? inForce,
+        });
     }
 
     /// <summary>Makes a version on disk the active one (rollback); live state is rebuilt from the events after its snapshot.</summary>
@@ -117,8 +127,8 @@ internal sealed class ModelTraining(IAttuneStore store, ServingOptions options, 
     private Task ActivateAsync(ModelBundle bundle, bool rollback, CancellationToken ct) => feed.ExclusiveAsync(async () =>
     {
         var state = models.Activate(bundle, live.Profiles, rollback, pinnedByRecipes());
-        _tuning = bundle.Info.Tuning;
-        if (_tuning?.At is { } at) _tunedAt = at;
+        _tunings = bundle.Info.Tunings ?? (bundle.Info.Tuning is { } alsOnly ? [alsOnly] : null); // a version from before sequence tuning
+        if (_tunings is [{ At: { } at }, ..]) _tunedAt = at;
         live.ResetEventCount();
         long applied = rollback ? 0 : live.EventsAppliedThrough;
         long now = time.GetUtcNow().ToUnixTimeMilliseconds();

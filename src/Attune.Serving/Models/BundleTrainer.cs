@@ -60,16 +60,24 @@ public sealed class BundleTrainer(ServingModelOptions options, TimeProvider? tim
             return result;
         }
         bool any = data.Interactions.NonZeros > 0;
-        // The factor model's parameters: an earlier tuning's (the plan), else the configured ones; tuned again when the plan says.
+        // The factor and sequence models' parameters: an earlier tuning's (the plan), else the configured ones; tuned again
+        // when the plan says (on a sample of people when the shop is large).
         string alsParameters = plan?.AlsParameters ?? options.Als;
+        string sequenceParameters = plan?.SequenceParameters ?? options.Sequence;
         var check = any && (options.EvaluationUsers > 0 || plan?.Tune is not null)
             ? HeldOutCheck.Create(data, options.EvaluationUsers > 0 ? options.EvaluationUsers : 2_000)
             : null;
-        TuningInfo? tuning = null;
+        List<TuningInfo>? tunings = null;
         if (check is not null && plan?.Tune is { } budget)
         {
-            tuning = Timed("tuning", () => check.TuneAls(alsParameters, budget, data.Seed, ct)) with { At = _time.GetUtcNow() };
-            alsParameters = tuning.Parameters;
+            var configured = new Dictionary<string, string> { ["als"] = alsParameters, ["sequence"] = sequenceParameters };
+            var at = _time.GetUtcNow();
+            tunings = Timed("tuning", () => check.Sample(plan.TuningPeople).Tune(configured, budget, data.Seed, ct)).Select(t => t with { At = at }).ToList();
+            foreach (var t in tunings)
+            {
+                if (t.Component == "als") alsParameters = t.Parameters;
+                else if (t.Component == "sequence") sequenceParameters = t.Parameters;
+            }
         }
         var metrics = check is not null && options.EvaluationUsers > 0
             ? Timed("evaluation", () => check.Report(alsParameters, options.PopularityHalfLifeDays, ct))
@@ -77,7 +85,7 @@ public sealed class BundleTrainer(ServingModelOptions options, TimeProvider? tim
         var als = any ? Timed("als", () => (AlsModel)Fit("als", alsParameters, data, ct)) : null;
         var viewed = any ? Timed("viewed-together", () => (ItemKnnModel)Fit("itemknn", options.ViewedTogether, data, ct)) : null;
         var bought = any ? Timed("bought-together", () => (ItemKnnModel)Fit("itemknn", options.BoughtTogether, data, ct)) : null;
-        var sequence = any ? Timed("sequence", () => (SequenceModel)Fit("sequence", options.Sequence, data, ct)) : null;
+        var sequence = any ? Timed("sequence", () => (SequenceModel)Fit("sequence", sequenceParameters, data, ct)) : null;
         var sasrec = any && !string.Equals(options.SasRec, "off", StringComparison.OrdinalIgnoreCase)
             ? Timed("sasrec", () => (SasRecModel)Fit("sasrec", options.SasRec, data, ct))
             : null;
@@ -103,7 +111,9 @@ public sealed class BundleTrainer(ServingModelOptions options, TimeProvider? tim
                 Metrics = metrics,
                 Reason = reason,
                 AlsParameters = alsParameters,
-                Tuning = tuning,
+                SequenceParameters = sequenceParameters,
+                Tuning = tunings?.Find(t => t.Component == "als"),
+                Tunings = tunings,
             },
             ItemIds = [.. snapshot.Log.ItemIds],
             UserIds = [.. snapshot.Log.UserIds],
@@ -155,5 +165,8 @@ public sealed class BundleTrainer(ServingModelOptions options, TimeProvider? tim
 
 /// <summary>How one version is trained beyond <see cref="ServingModelOptions"/>.</summary>
 /// <param name="AlsParameters">The factor model's parameters chosen by an earlier tuning (null: the configured ones).</param>
-/// <param name="Tune">Tune the factor model first, within this time (null: do not tune).</param>
-public sealed record BundleTrainingPlan(string? AlsParameters = null, TimeSpan? Tune = null);
+/// <param name="Tune">Tune the factor and sequence models first, within this time (null: do not tune).</param>
+/// <param name="SequenceParameters">The sequence model's parameters chosen by an earlier tuning (null: the configured ones).</param>
+/// <param name="TuningPeople">A tuning fits each configuration on at most this many people (the held-out ones and others drawn at random).</param>
+public sealed record BundleTrainingPlan(string? AlsParameters = null, TimeSpan? Tune = null, string? SequenceParameters = null,
+    int TuningPeople = 100_000);

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Attune.Algorithms;
-using Attune.Algorithms.Als;
 using Attune.Algorithms.Data;
 using Attune.Algorithms.Popularity;
 using Attune.Algorithms.Scoring;
@@ -14,7 +13,8 @@ namespace Attune.Serving.Models;
 /// they did next), the rest trains. Used twice while a version trains: the honest quality check every version reports
 /// (hit rate@20 and nDCG@20 of the factor model and of serving's popularity, the held-out item's rank among the items the
 /// person had not touched, by <see cref="RankingMetrics"/>, as <c>attune evaluate</c> measures), and the engine's own tuning
-/// of the factor model (<see cref="TuneAls"/>).
+/// of the factor model and the sequence model (<see cref="Tune"/>), on a sample of people when the shop is large
+/// (<see cref="Sample"/>).
 /// </summary>
 internal sealed class HeldOutCheck
 {
@@ -67,9 +67,17 @@ internal sealed class HeldOutCheck
                 values.Add(m.Values[p]);
             }
         }
+        // The histories without the held-out item (wherever it occurs in a sampled person's history, as in the matrix).
+        var rows = new int[sequences.Rows][];
+        for (int u = 0; u < rows.Length; u++)
+        {
+            int target = u < heldOutItem.Length ? heldOutItem[u] : -1;
+            rows[u] = target < 0 ? sequences.Row(u).ToArray() : Array.FindAll(sequences.Row(u).ToArray(), i => i != target);
+        }
         var train = new TrainingData
         {
             Interactions = InteractionMatrix.FromTriples(m.Users, m.Items, users.ToArray(), items.ToArray(), values.ToArray()),
+            Sequences = SequenceData.FromRows(sequences.ItemCount, rows),
             Events = WithoutPairs(data.Events, heldOutItem),
             Task = PredictionTask.NextItem,
             Seed = data.Seed,
@@ -93,6 +101,76 @@ internal sealed class HeldOutCheck
         };
     }
 
+    /// <summary>
+    /// The same held-out people with at most <paramref name="people"/> people in all (the others drawn at random, re-indexed):
+    /// tuning measures many configurations, and on a large shop one fit on everyone costs minutes. This split, when it is
+    /// that small already.
+    /// </summary>
+    public HeldOutCheck Sample(int people)
+    {
+        int users = _train.Users;
+        if (users <= people) return this;
+        var keep = new bool[users];
+        foreach (var (u, _) in _heldOut) keep[u] = true;
+        int kept = _heldOut.Length;
+        var others = new List<int>();
+        for (int u = 0; u < users; u++)
+            if (!keep[u] && _train.Interactions.CountOf(u) > 0) others.Add(u);
+        var order = others.ToArray();
+        new Random(_train.Seed + 1).Shuffle(order);
+        for (int k = 0; k < order.Length && kept < people; k++, kept++) keep[order[k]] = true;
+        var index = new int[users];
+        int n = 0;
+        for (int u = 0; u < users; u++) index[u] = keep[u] ? n++ : -1;
+
+        var m = _train.Interactions;
+        var triples = (Users: new List<int>(), Items: new List<int>(), Values: new List<float>());
+        var rows = new int[n][];
+        var sequences = _train.Sequences!;
+        for (int u = 0; u < users; u++)
+        {
+            if (index[u] < 0) continue;
+            for (int p = m.RowStart[u]; p < m.RowStart[u + 1]; p++)
+            {
+                triples.Users.Add(index[u]);
+                triples.Items.Add(m.Columns[p]);
+                triples.Values.Add(m.Values[p]);
+            }
+            rows[index[u]] = sequences.Row(u).ToArray();
+        }
+        EventLog? events = null;
+        if (_train.Events is { } e)
+        {
+            var (eu, ei, ew, et, ety) = (new List<int>(), new List<int>(), new List<float>(), new List<long>(), new List<int>());
+            for (int k = 0; k < e.Count; k++)
+            {
+                int u = e.Users[k];
+                if ((uint)u >= (uint)users || index[u] < 0) continue;
+                eu.Add(index[u]);
+                ei.Add(e.Items[k]);
+                ew.Add(e.Weights[k]);
+                et.Add(e.TimesMs[k]);
+                ety.Add(e.Types[k]);
+            }
+            events = new EventLog([.. eu], [.. ei], [.. ew], [.. et], [.. ety]);
+        }
+        var train = new TrainingData
+        {
+            Interactions = InteractionMatrix.FromTriples(n, m.Items, triples.Users.ToArray(), triples.Items.ToArray(), triples.Values.ToArray()),
+            Sequences = SequenceData.FromRows(sequences.ItemCount, rows),
+            Events = events,
+            Task = PredictionTask.NextItem,
+            Seed = _train.Seed,
+            Threads = _train.Threads,
+        };
+        var heldOut = new (int, int)[_heldOut.Length];
+        for (int k = 0; k < heldOut.Length; k++) heldOut[k] = (index[_heldOut[k].User], _heldOut[k].Target);
+        return new HeldOutCheck(train, heldOut);
+    }
+
+    /// <summary>People in this split's training part.</summary>
+    public int People => _train.Users;
+
     /// <summary>Portfolio entries for the factor model: good on the shared benchmarks (docs/benchmarks.md), tried after the configured defaults.</summary>
     private static readonly string[] s_alsPortfolio =
     [
@@ -102,22 +180,64 @@ internal sealed class HeldOutCheck
     ];
 
     /// <summary>
-    /// The engine's own tuning of the factor model on this split, within <paramref name="budget"/>: the configured parameters
-    /// first (whatever the budget), then the portfolio, then steps around the best in the model's search space, a configuration still training when the budget ends being stopped (the seed decides what is tried; the clock
-    /// only how many run). A configuration replaces the defaults only when its hit rate@20 is higher by more than
-    /// <see cref="ModelSearch.RefineMargin"/> (relative): noise does not move a shop to new parameters.
+    /// The sequence model's parameters that set the cost of an answer (how many of the newest items and of each item's latest
+    /// sessions are read): a tuning keeps the configured ones, so a tuned version answers as fast as the configured one.
     /// </summary>
-    public TuningInfo TuneAls(string defaults, TimeSpan budget, int seed, CancellationToken ct)
+    private static readonly HashSet<string> s_sequenceServingCost = new(StringComparer.OrdinalIgnoreCase) { "knnHistory", "sample" };
+
+    /// <summary>What the engine tunes, in order: the component, its model, and the configurations tried after its configured ones.</summary>
+    public static IReadOnlyList<(string Component, string Model, IReadOnlyList<IReadOnlyDictionary<string, string>> Portfolio)> Components { get; } =
+    [
+        ("als", "als", [.. s_alsPortfolio.Select(e => ModelParameters.Parse(e.Split(' ')).Values)]),
+        // The next-item portfolio of `attune evaluate --model best` (learned on the shared benchmarks), without its cost knobs.
+        ("sequence", "sequence", [.. ModelPortfolio.Portfolio(PredictionTask.NextItem).Where(c => c.Model == "sequence").Select(c => c.Parameters)]),
+    ];
+
+    /// <summary>
+    /// The engine's own tuning on this split, within <paramref name="budget"/> shared by the components (each gets an even
+    /// share of what is left): for each, the configured parameters first (whatever the budget), then the portfolio, then
+    /// steps around the best in the model's search space, a configuration still training when its share ends being stopped
+    /// (the seed decides what is tried; the clock only how many run). A configuration replaces the configured one only when
+    /// its hit rate@20 is higher by more than <see cref="ModelSearch.RefineMargin"/> (relative): noise does not move a shop to
+    /// new parameters. Each component is measured alone, on the held-out next item.
+    /// </summary>
+    /// <param name="configured">The parameters to start from, by component (<c>als</c>, <c>sequence</c>).</param>
+    public IReadOnlyList<TuningInfo> Tune(IReadOnlyDictionary<string, string> configured, TimeSpan budget, int seed, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var results = new List<TuningInfo>();
+        for (int c = 0; c < Components.Count; c++)
+        {
+            var (component, model, portfolio) = Components[c];
+            if (!configured.TryGetValue(component, out var defaults)) continue;
+            var left = budget - clock.Elapsed;
+            var share = left > TimeSpan.Zero ? left / (Components.Count - c) : TimeSpan.Zero;
+            var keep = component == "sequence" ? s_sequenceServingCost : null;
+            results.Add(TuneOne(component, model, defaults, portfolio, keep, share, seed, ct));
+        }
+        return results;
+    }
+
+    private TuningInfo TuneOne(string component, string model, string defaults, IReadOnlyList<IReadOnlyDictionary<string, string>> portfolio,
+        HashSet<string>? keepConfigured, TimeSpan budget, int seed, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         var baseline = ModelParameters.Parse(defaults.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Values;
+        // A candidate: the configuration with the entry's values over it, the cost knobs left as configured.
+        Dictionary<string, string> Over(IReadOnlyDictionary<string, string> entry)
+        {
+            var p = new Dictionary<string, string>(baseline, StringComparer.OrdinalIgnoreCase);
+            foreach (var (k, v) in entry)
+                if (keepConfigured is null || !keepConfigured.Contains(k)) p[k] = v;
+            return p;
+        }
         // The defaults are measured whatever the budget; any other configuration is stopped when the budget ends (NaN).
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         double Score(IReadOnlyDictionary<string, string> p, CancellationToken token)
         {
             try
             {
-                return Measure(BundleTrainer.Fit("als", ParameterSampler.Canonical(p), _train, token)).HitRate;
+                return Measure(BundleTrainer.Fit(model, ParameterSampler.Canonical(p), _train, token)).HitRate;
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
@@ -127,7 +247,7 @@ internal sealed class HeldOutCheck
 
         double defaultValue = Score(baseline, ct);
         deadline.CancelAfter(budget > clock.Elapsed ? budget - clock.Elapsed : TimeSpan.Zero);
-        var best = (Parameters: baseline, Value: defaultValue);
+        var best = (Parameters: (IReadOnlyDictionary<string, string>)baseline, Value: defaultValue);
         var tried = new HashSet<string>(StringComparer.Ordinal) { ParameterSampler.Canonical(baseline) };
         int trials = 1;
         void Consider(IReadOnlyDictionary<string, string> p)
@@ -138,20 +258,20 @@ internal sealed class HeldOutCheck
             trials++;
             if (value > best.Value * (1 + ModelSearch.RefineMargin)) best = (p, value);
         }
-        foreach (string entry in s_alsPortfolio)
+        foreach (var entry in portfolio)
         {
             if (clock.Elapsed >= budget) break;
-            var p = new Dictionary<string, string>(baseline, StringComparer.OrdinalIgnoreCase);
-            foreach (var (k, v) in ModelParameters.Parse(entry.Split(' ')).Values) p[k] = v;
-            Consider(p);
+            Consider(Over(entry));
         }
-        var sampler = new ParameterSampler(AlsOptions.SearchSpace, seed);
-        for (int step = 0; clock.Elapsed < budget && step < 200; step++)
+        var space = ModelCatalog.Get(model).SearchSpace;
+        if (keepConfigured is not null) space = [.. space.Where(r => !keepConfigured.Contains(r.Name))];
+        var sampler = new ParameterSampler(space, seed);
+        for (int step = 0; clock.Elapsed < budget && step < 200 && space.Count > 0; step++)
         {
-            Consider(sampler.Step(best.Parameters, step).Parameters);
+            Consider(Over(sampler.Step(best.Parameters, step).Parameters));
         }
-        return new TuningInfo("als", ParameterSampler.Canonical(best.Parameters), defaults, "hitRate@20", Math.Round(defaultValue, 4), Math.Round(best.Value, 4),
-            trials, Math.Round(clock.Elapsed.TotalSeconds, 1));
+        return new TuningInfo(component, ParameterSampler.Canonical(best.Parameters), defaults, "hitRate@20", Math.Round(defaultValue, 4),
+            Math.Round(best.Value, 4), trials, Math.Round(clock.Elapsed.TotalSeconds, 1));
     }
 
     private (double HitRate, double Ndcg) Measure(IRecommender model)
@@ -161,7 +281,7 @@ internal sealed class HeldOutCheck
         double hits = 0, ndcg = 0;
         foreach (var (u, target) in _heldOut)
         {
-            model.Score(u, _train.Interactions.ItemsOf(u), scores);
+            model.Score(u, _train.Sequences is { } seq ? seq.Row(u) : _train.Interactions.ItemsOf(u), scores);
             foreach (int i in _train.Interactions.ItemsOf(u)) scores[i] = float.NegativeInfinity;
             int k = TopK.Select(scores, K, top);
             int rank = RankingMetrics.RankOf(top.AsSpan(0, k), target);

@@ -268,8 +268,13 @@ public sealed record ModelInfo
     public string? Reason { get; init; }
     /// <summary>The factor model's parameters this version was trained with (configured, or chosen by a tuning).</summary>
     public string? AlsParameters { get; init; }
-    /// <summary>The tuning this version ran before training, when it ran one: what it chose and the gain it measured.</summary>
+    /// <summary>The sequence model's parameters this version was trained with (configured, or chosen by a tuning).</summary>
+    public string? SequenceParameters { get; init; }
+    /// <summary>The factor model's tuning whose parameters this version uses (run before training it, or carried forward):
+    /// what it chose and the gain it measured. The same record is the first of <see cref="Tunings"/>.</summary>
     public TuningInfo? Tuning { get; init; }
+    /// <summary>Every component's tuning whose parameters this version uses (<c>als</c>, <c>sequence</c>).</summary>
+    public List<TuningInfo>? Tunings { get; init; }
 }
 
 /// <summary>

@@ -216,6 +216,10 @@ public sealed class AttuneClientTests(ClientServerFixture fixture) : IClassFixtu
         Assert.Equal(tuned.Tuning.Parameters, tuned.AlsParameters);
         Assert.True(tuned.Tuning.TunedValue >= tuned.Tuning.DefaultValue);
         Assert.Null(tuned.Tuning.Other);
+        Assert.NotNull(tuned.Tunings);
+        Assert.Equal(["als", "sequence"], tuned.Tunings.Select(t => t.Component));
+        Assert.Equal(tuned.Tunings[1].Parameters, tuned.SequenceParameters);
+        Assert.Null(tuned.Other); // the client knows every field the server sends
 
         var back = await Attune.ActivateModelAsync(before.Active!);
         Assert.Equal(before.Active, back.Version);

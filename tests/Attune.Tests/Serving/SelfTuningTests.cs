@@ -52,11 +52,28 @@ public sealed class SelfTuningTests : IAsyncLifetime
         Assert.Equal(chosen, tuned.GetProperty("alsParameters").GetString());
         Assert.True(tuned.GetProperty("componentSeconds").GetProperty("tuning").GetDouble() > 0);
 
+        // The sequence model is tuned too, in the same budget, by the same rule; the factor model's record is the first.
+        var tunings = tuned.GetProperty("tunings");
+        Assert.Equal(2, tunings.GetArrayLength());
+        Assert.Equal(tuning.ToString(), tunings[0].ToString());
+        var sequence = tunings[1];
+        Assert.Equal("sequence", sequence.GetProperty("component").GetString());
+        Assert.Equal(before.GetProperty("versions")[0].GetProperty("sequenceParameters").GetString(), sequence.GetProperty("defaults").GetString());
+        Assert.True(sequence.GetProperty("tunedValue").GetDouble() >= sequence.GetProperty("defaultValue").GetDouble(), sequence.ToString());
+        Assert.True(sequence.GetProperty("defaultValue").GetDouble() > 0, sequence.ToString());
+        string chosenSequence = sequence.GetProperty("parameters").GetString()!;
+        Assert.Equal(chosenSequence, tuned.GetProperty("sequenceParameters").GetString());
+        // The cost of an answer stays as configured: the newest items and sessions read per answer are not tuned.
+        Assert.Contains("knnHistory=10", chosenSequence);
+        Assert.Contains("sample=300", chosenSequence);
+
         // A later training keeps the tuned parameters and says which tuning they come from.
         var next = await HttpAssert.Ok(await Client.PostAsync("/v1/models/train?wait=true", null));
         Assert.Equal("api", next.GetProperty("reason").GetString());
         Assert.Equal(chosen, next.GetProperty("alsParameters").GetString());
         Assert.Equal(tunedValue, next.GetProperty("tuning").GetProperty("tunedValue").GetDouble());
+        Assert.Equal(chosenSequence, next.GetProperty("sequenceParameters").GetString());
+        Assert.Equal(tunings.ToString(), next.GetProperty("tunings").ToString());
         Assert.False(next.GetProperty("componentSeconds").TryGetProperty("tuning", out _)); // it did not tune again
 
         await HttpAssert.Problem(await Client.PostAsync("/v1/models/tune?wait=maybe", null), System.Net.HttpStatusCode.BadRequest);

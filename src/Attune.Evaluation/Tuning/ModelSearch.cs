@@ -11,8 +11,8 @@ namespace Attune.Evaluation.Tuning;
 /// for the kind of question (<see cref="ModelPortfolio.Defaults"/>), always, whatever the budget: the answer is never worse
 /// on validation than the best of them; (2) the portfolio of configurations that did well on the shared benchmarks, while the
 /// budget lasts; (3) steps around the best so far in its model's search space (four in five; one in five a random draw from
-/// it), narrowing with the number of steps, a step that is clearly worse on a quarter of the validation cases being stopped
-/// there (<see cref="StopMargin"/>); (4) blends (the hybrid) of the best with each of the two best other models, the blend
+/// it), narrowing with the number of steps, a trial clearly worse on a quarter of the validation cases being stopped there
+/// (<see cref="StopMargin"/>; never a model's first); (4) blends (the hybrid) of the best with each of the two best other models, the blend
 /// chosen unless the single model is clearly better case by case (<see cref="ClearZ"/>) or the blend is worse than the best
 /// default; the search leaves time in the budget for them (twice their components' trial times). Otherwise the best on
 /// validation wins (the earlier on a tie).
@@ -76,8 +76,11 @@ public static class ModelSearch
             double value;
             // Early stopping: a trial that is not mandatory is scored on a quarter of the cases first and stopped there when
             // it is clearly worse than the best on that same quarter (the best's value there is known: every trial records it).
+            // A model's first trial is scored whole all the same: it is that model's candidacy as a blend partner, and a model
+            // weak alone can be the one that adds most to the best (SASRec on Diginetica).
             double bestPartial = best?.Partial ?? double.NaN;
-            var scoring = new TrialScoring(metric, partial => mandatory || double.IsNaN(bestPartial) || partial >= bestPartial * (1 - StopMargin));
+            bool first = !trials.Exists(t => t.Candidate.Model == c.Model && !double.IsNaN(t.Value));
+            var scoring = new TrialScoring(metric, partial => mandatory || first || double.IsNaN(bestPartial) || partial >= bestPartial * (1 - StopMargin));
             string? stopped = null;
             try
             {

@@ -60,7 +60,7 @@ public sealed class ModelSearchTests
     }
 
     [Fact]
-    public void TrialsClearlyWorseOnAQuarterOfTheCasesAreStoppedThereButNeverTheDefaultsOrTheBlends()
+    public void TrialsClearlyWorseOnAQuarterOfTheCasesAreStoppedThereButNeverTheDefaultsTheBlendsOrAModelsFirst()
     {
         var split = GroupedRatings(2_400); // 2,400 validation cases: a quarter of 600 is checked first
         var result = ModelSearch.Run(split, new TuneOptions { Budget = TimeSpan.FromMinutes(10), MaxTrials = 30, Threads = 2, Seed = 3 });
@@ -71,6 +71,8 @@ public sealed class ModelSearchTests
         foreach (var t in stopped)
         {
             Assert.DoesNotContain(t.Candidate.Origin, new[] { "default", "blend" });
+            // A model's first trial is scored whole (its candidacy as a blend partner).
+            Assert.Contains(result.Trials, e => e.Number < t.Number && e.Candidate.Model == t.Candidate.Model && !double.IsNaN(e.Value));
             Assert.True(double.IsNaN(t.Value));
             // Worse by more than the margin than the best before it on the same quarter (the search's best is among these).
             double bestQuarter = result.Trials.Where(e => e.Number < t.Number && !double.IsNaN(e.Value)).Max(e => e.Partial);

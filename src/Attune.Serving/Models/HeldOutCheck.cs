@@ -68,16 +68,19 @@ internal sealed class HeldOutCheck
             }
         }
         // The histories without the held-out item (wherever it occurs in a sampled person's history, as in the matrix).
-        var rows = new int[sequences.Rows][];
-        for (int u = 0; u < rows.Length; u++)
+        var start = new int[sequences.Rows + 1];
+        var kept = new List<int>(sequences.Items.Length);
+        for (int u = 0; u < sequences.Rows; u++)
         {
             int target = u < heldOutItem.Length ? heldOutItem[u] : -1;
-            rows[u] = target < 0 ? sequences.Row(u).ToArray() : Array.FindAll(sequences.Row(u).ToArray(), i => i != target);
+            foreach (int i in sequences.Row(u))
+                if (i != target) kept.Add(i);
+            start[u + 1] = kept.Count;
         }
         var train = new TrainingData
         {
             Interactions = InteractionMatrix.FromTriples(m.Users, m.Items, users.ToArray(), items.ToArray(), values.ToArray()),
-            Sequences = SequenceData.FromRows(sequences.ItemCount, rows),
+            Sequences = new SequenceData(sequences.ItemCount, start, kept.ToArray()),
             Events = WithoutPairs(data.Events, heldOutItem),
             Task = PredictionTask.NextItem,
             Seed = data.Seed,
@@ -112,21 +115,22 @@ internal sealed class HeldOutCheck
         if (users <= people) return this;
         var keep = new bool[users];
         foreach (var (u, _) in _heldOut) keep[u] = true;
-        int kept = _heldOut.Length;
+        int count = _heldOut.Length;
         var others = new List<int>();
         for (int u = 0; u < users; u++)
             if (!keep[u] && _train.Interactions.CountOf(u) > 0) others.Add(u);
         var order = others.ToArray();
         new Random(_train.Seed + 1).Shuffle(order);
-        for (int k = 0; k < order.Length && kept < people; k++, kept++) keep[order[k]] = true;
+        for (int k = 0; k < order.Length && count < people; k++, count++) keep[order[k]] = true;
         var index = new int[users];
         int n = 0;
         for (int u = 0; u < users; u++) index[u] = keep[u] ? n++ : -1;
 
         var m = _train.Interactions;
         var triples = (Users: new List<int>(), Items: new List<int>(), Values: new List<float>());
-        var rows = new int[n][];
         var sequences = _train.Sequences!;
+        var start = new int[n + 1];
+        var kept = new List<int>();
         for (int u = 0; u < users; u++)
         {
             if (index[u] < 0) continue;
@@ -136,7 +140,8 @@ internal sealed class HeldOutCheck
                 triples.Items.Add(m.Columns[p]);
                 triples.Values.Add(m.Values[p]);
             }
-            rows[index[u]] = sequences.Row(u).ToArray();
+            foreach (int i in sequences.Row(u)) kept.Add(i);
+            start[index[u] + 1] = kept.Count;
         }
         EventLog? events = null;
         if (_train.Events is { } e)
@@ -157,7 +162,7 @@ internal sealed class HeldOutCheck
         var train = new TrainingData
         {
             Interactions = InteractionMatrix.FromTriples(n, m.Items, triples.Users.ToArray(), triples.Items.ToArray(), triples.Values.ToArray()),
-            Sequences = SequenceData.FromRows(sequences.ItemCount, rows),
+            Sequences = new SequenceData(sequences.ItemCount, start, kept.ToArray()),
             Events = events,
             Task = PredictionTask.NextItem,
             Seed = _train.Seed,

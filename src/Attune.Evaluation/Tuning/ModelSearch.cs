@@ -114,7 +114,8 @@ public static class ModelSearch
                 perCase[trial.Number] = values; // kept for the final comparisons: the best's and the blends'
             if (!double.IsNaN(value) && (best is null || value > best.Value * (1 + margin)))
             {
-                if (best is not null && best.Candidate.Origin != "default") perCase.Remove(best.Number);
+                // A step's predecessor is no longer needed; the single model a blend beats is (the final rule compares them).
+                if (best is not null && !mandatory && best.Candidate.Origin != "default") perCase.Remove(best.Number);
                 best = trial;
             }
             return trial;

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.Net;
 using System.Net.Http.Json;
 using Attune.Demo;
@@ -6,7 +7,16 @@ using Attune.Storage.Sqlite;
 
 namespace Attune.Tests.Server;
 
+/// <summary>
+/// Every engine's meter is named "Attune" (one engine per process in production), and OpenTelemetry listens by name: a
+/// test server started or disposed in parallel would add its answers to this one's figures or, disposed, drop the shared
+/// stream. These tests therefore run alone, after the parallel ones.
+/// </summary>
+[CollectionDefinition(DisableParallelization = true)]
+public sealed class MetricsCollection;
+
 /// <summary><c>/metrics</c>: Prometheus text of the engine's, ASP.NET Core's and the runtime's meters, behind the viewer scope.</summary>
+[Collection(nameof(MetricsCollection))]
 public sealed class MetricsEndpointTests : IAsyncLifetime
 {
     private const string AdminKey = "admin-key-0123456789";
@@ -49,9 +59,15 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
         await HttpAssert.Ok(await admin.GetAsync("/v1/recommendations?scenario=trending&count=3"));
         await HttpAssert.Ok(await admin.PostAsJsonAsync("/v1/events", new[] { new { type = "view", userId = "u00002", itemId = "i00001" } }));
 
-        // The exporter caches a scrape briefly; the engine's answers must show within a few scrapes.
+        // The exporter caches a scrape briefly and histograms are collected after the answer is written: the
+        // engine's answers must show within a few seconds of scrapes (the first scrape may predate them).
         string text = "";
-        for (int i = 0; i < 40 && !text.Contains("scenario=\"trending\"", StringComparison.Ordinal); i++)
+        static bool Complete(string t) =>
+            Regex.IsMatch(t, "attune_recommendation_duration_milliseconds_count\\{[^}]*scenario=\"for-you\"[^}]*\\} 3")
+            && Regex.IsMatch(t, "attune_recommendation_duration_milliseconds_count\\{[^}]*scenario=\"trending\"")
+            && t.Contains("attune_events_applied_total{", StringComparison.Ordinal)
+            && t.Contains("http_route=\"/v1/recommendations\"", StringComparison.Ordinal);
+        for (int i = 0; i < 100 && !Complete(text); i++)
         {
             var response = await _server.ClientWithKey(ViewerKey).GetAsync("/metrics");
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);

@@ -89,7 +89,8 @@ public sealed partial class ServingEngine : IAsyncDisposable
             [RolloutBook.Kind] = RolloutsChangedAsync,
         };
         _feed = new ChangeFeed(store, _models, _live, _rules, _followed, Time, _log);
-        _training = new ModelTraining(store, options, _models, _live, _feed, PinnedVersions, Time, _log);
+        _training = new ModelTraining(store, options, _models, _live, _feed, PinnedVersions,
+            new BlendTuning(_models, Recipes, Sources, Stages, context), Time, _log);
         Tracker = new ExperimentTracker();
         _checkpoint = new ExperimentCheckpoint(Tracker, dataDirectory, _log);
         _erasures = new Erasures(store, _models, _training, [_checkpoint], Time, _log);

@@ -61,9 +61,13 @@ public sealed class ServingOptions
     /// </summary>
     public double TuningIntervalHours { get; set; } = 24;
 
-    /// <summary>Seconds a tuning may spend measuring configurations, shared by the factor model and the sequence model.
-    /// <value>The default value is 60.</value></summary>
-    public double TuningBudgetSeconds { get; set; } = 60;
+    /// <summary>Seconds a tuning may spend measuring configurations: two thirds shared by the factor model and the sequence
+    /// model, the rest (with the fit of the split's bundle) for the <c>for-you</c> blend. <value>The default value is 90.</value></summary>
+    public double TuningBudgetSeconds { get; set; } = 90;
+
+    /// <summary>Whether a tuning also tunes the <c>for-you</c> scenario's source weights (when no stored recipe sets them).
+    /// <value>The default value is <see langword="true"/>.</value></summary>
+    public bool TuneBlend { get; set; } = true;
 
     /// <summary>A tuning fits each configuration on at most this many people (the held-out ones and others drawn at random), so
     /// a large shop gets more than a couple of trials within the budget. <value>The default value is 100,000.</value></summary>
@@ -123,6 +127,7 @@ public sealed class ServingOptions
             if (all.TryGetValue(name, out var shipped) && configured.Sources.Count == 0) configured.Sources = shipped.Sources;
             all[name] = configured;
         }
+        foreach (var options in all.Values) options.ShippedSources = true;
         return all;
     }
 }

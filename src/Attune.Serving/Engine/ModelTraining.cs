@@ -11,7 +11,7 @@ namespace Attune.Serving.Engine;
 /// with the events stored after its watermark. One training at a time; requests keep being answered by the current version.
 /// </summary>
 internal sealed class ModelTraining(IAttuneStore store, ServingOptions options, ServingModels models, LiveUpdates live, ChangeFeed feed,
-    Func<IReadOnlyCollection<string>> pinnedByRecipes, TimeProvider time, ILogger log)
+    Func<IReadOnlyCollection<string>> pinnedByRecipes, BlendTuning blend, TimeProvider time, ILogger log)
 {
     private readonly BundleTrainer _trainer = new(options.Models, time);
     private readonly SemaphoreSlim _training = new(1, 1);
@@ -93,11 +93,13 @@ internal sealed class ModelTraining(IAttuneStore store, ServingOptions options, 
             _tunings?.Find(t => t.Component == component && t.Defaults == configured);
         var als = InForce("als", options.Models.Als);
         var sequence = InForce("sequence", options.Models.Sequence);
+        var forYou = blend.Defaults is { } weights ? InForce(BlendTuning.Scenario, weights) : null;
         var plan = new BundleTrainingPlan(als?.Parameters, reason == Tuning ? TimeSpan.FromSeconds(options.TuningBudgetSeconds) : null,
-            sequence?.Parameters, options.TuningPeople);
+            sequence?.Parameters, options.TuningPeople, reason == Tuning && options.TuneBlend ? blend : null);
         var trained = await Task.Run(() => _trainer.Train(snapshot, version, reason, ct, plan), ct).ConfigureAwait(false);
         // A version trained with tuned parameters carries those tunings forward (what they chose, when, and the gain measured).
-        List<TuningInfo>? inForce = als is null && sequence is null ? null : [.. new[] { als, sequence }.OfType<TuningInfo>()];
+        var carried = new[] { als, sequence, forYou }.OfType<TuningInfo>().ToList();
+        List<TuningInfo>? inForce = carried.Count == 0 ? null : carried;
         return trained.WithInfo(trained.Info with
         {
             ReadSeconds = readSeconds,

@@ -150,6 +150,9 @@ internal sealed class ServingModels(ServingOptions options, ModelRepository repo
         lock (_gate) foreach (string id in ids) _erased.Remove(id);
     }
 
+    /// <summary>A state of <paramref name="bundle"/> over the current catalog and rules that serves nothing live (the blend's tuning).</summary>
+    public ServingState Detached(ModelBundle bundle) => Build(bundle);
+
     private ServingState Build(ModelBundle bundle)
     {
         if (_erased.Count > 0 && bundle.Without(_erased) is { } without) bundle = without;

@@ -70,27 +70,36 @@ public sealed class BundleTrainer(ServingModelOptions options, TimeProvider? tim
         List<TuningInfo>? tunings = null;
         if (check is not null && plan?.Tune is { } budget)
         {
+            var clock = Stopwatch.StartNew();
             var configured = new Dictionary<string, string> { ["als"] = alsParameters, ["sequence"] = sequenceParameters };
             var at = _time.GetUtcNow();
-            tunings = Timed("tuning", () => check.Sample(plan.TuningPeople).Tune(configured, budget, data.Seed, ct)).Select(t => t with { At = at }).ToList();
+            var sample = check.Sample(plan.TuningPeople);
+            // The components first (two thirds of the budget when the blend is tuned too), then the blend over the tuned ones.
+            var componentBudget = plan.Blend is null ? budget : budget * 2 / 3;
+            tunings = Timed("tuning", () => sample.Tune(configured, componentBudget, data.Seed, ct)).Select(t => t with { At = at }).ToList();
             foreach (var t in tunings)
             {
                 if (t.Component == "als") alsParameters = t.Parameters;
                 else if (t.Component == "sequence") sequenceParameters = t.Parameters;
             }
+            if (plan.Blend is { } blend)
+            {
+                var split = Timed("blend-split", () => TrainSplit(sample, snapshot, alsParameters, sequenceParameters, ct));
+                var people = new (string UserId, string ItemId)[sample.HeldOut.Length];
+                for (int k = 0; k < people.Length; k++)
+                {
+                    var (u, target) = sample.HeldOut[k];
+                    people[k] = (split.UserIds[u], split.ItemIds[target]);
+                }
+                var left = budget - clock.Elapsed;
+                if (Timed("blend-tuning", () => blend.Tune(split, people, left > TimeSpan.Zero ? left : TimeSpan.Zero, data.Seed, ct)) is { } chosen)
+                    tunings.Add(chosen with { At = at });
+            }
         }
         var metrics = check is not null && options.EvaluationUsers > 0
             ? Timed("evaluation", () => check.Report(alsParameters, options.PopularityHalfLifeDays, ct))
             : [];
-        var als = any ? Timed("als", () => (AlsModel)Fit("als", alsParameters, data, ct)) : null;
-        var viewed = any ? Timed("viewed-together", () => (ItemKnnModel)Fit("itemknn", options.ViewedTogether, data, ct)) : null;
-        var bought = any ? Timed("bought-together", () => (ItemKnnModel)Fit("itemknn", options.BoughtTogether, data, ct)) : null;
-        var sequence = any ? Timed("sequence", () => (SequenceModel)Fit("sequence", sequenceParameters, data, ct)) : null;
-        var sasrec = any && !string.Equals(options.SasRec, "off", StringComparison.OrdinalIgnoreCase)
-            ? Timed("sasrec", () => (SasRecModel)Fit("sasrec", options.SasRec, data, ct))
-            : null;
-        var content = data.Items > 0 ? Timed("content", () => (ContentModel)Fit("content", options.Content, data, ct)) : null;
-        var (popularity, trendShort, trendLong) = Timed("popularity", () => Counts(data));
+        var m = FitAll(data, alsParameters, sequenceParameters, seconds, ct);
 
         long until = data.Events is { Count: > 0 } ev ? ev.LatestMs : 0;
         return new ModelBundle
@@ -121,16 +130,108 @@ public sealed class BundleTrainer(ServingModelOptions options, TimeProvider? tim
             Purchases = snapshot.Purchases,
             OpenCarts = snapshot.OpenCarts,
             Impressions = snapshot.Impressions,
-            Popularity = popularity,
-            TrendShort = trendShort,
-            TrendLong = trendLong,
+            Popularity = m.Popularity,
+            TrendShort = m.TrendShort,
+            TrendLong = m.TrendLong,
             ContextPopularity = snapshot.ContextPopularity,
-            Als = als,
-            ViewedTogether = viewed,
-            BoughtTogether = bought,
-            Sequence = sequence,
-            Content = content,
-            SasRec = sasrec,
+            Als = m.Als,
+            ViewedTogether = m.Viewed,
+            BoughtTogether = m.Bought,
+            Sequence = m.Sequence,
+            Content = m.Content,
+            SasRec = m.SasRec,
+        };
+    }
+
+    /// <summary>The models and counts of a bundle, fitted on one training set.</summary>
+    private sealed record Fitted(AlsModel? Als, ItemKnnModel? Viewed, ItemKnnModel? Bought, SequenceModel? Sequence, SasRecModel? SasRec,
+        ContentModel? Content, float[] Popularity, float[] TrendShort, float[] TrendLong);
+
+    private Fitted FitAll(TrainingData data, string alsParameters, string sequenceParameters, Dictionary<string, double>? seconds, CancellationToken ct)
+    {
+        T Timed<T>(string name, Func<T> fit)
+        {
+            var sw = Stopwatch.StartNew();
+            var result = fit();
+            if (seconds is not null) seconds[name] = Math.Round(sw.Elapsed.TotalSeconds, 3);
+            return result;
+        }
+        bool any = data.Interactions.NonZeros > 0;
+        var als = any ? Timed("als", () => (AlsModel)Fit("als", alsParameters, data, ct)) : null;
+        var viewed = any ? Timed("viewed-together", () => (ItemKnnModel)Fit("itemknn", options.ViewedTogether, data, ct)) : null;
+        var bought = any ? Timed("bought-together", () => (ItemKnnModel)Fit("itemknn", options.BoughtTogether, data, ct)) : null;
+        var sequence = any ? Timed("sequence", () => (SequenceModel)Fit("sequence", sequenceParameters, data, ct)) : null;
+        var sasrec = any && !string.Equals(options.SasRec, "off", StringComparison.OrdinalIgnoreCase)
+            ? Timed("sasrec", () => (SasRecModel)Fit("sasrec", options.SasRec, data, ct))
+            : null;
+        var content = data.Items > 0 ? Timed("content", () => (ContentModel)Fit("content", options.Content, data, ct)) : null;
+        var (popularity, trendShort, trendLong) = Timed("popularity", () => Counts(data));
+        return new Fitted(als, viewed, bought, sequence, sasrec, content, popularity, trendShort, trendLong);
+    }
+
+    /// <summary>
+    /// A bundle of the split's training part (a sample of people when the shop is large): every model fitted on it, each
+    /// person's purchases, open cart and impressions as the shop's, less the held-out item. The blend's tuning serves from it
+    /// as the engine would, so the held-out item is what the answer should find. Not saved; no context popularity.
+    /// </summary>
+    internal ModelBundle TrainSplit(HeldOutCheck split, StoreSnapshot full, string alsParameters, string sequenceParameters, CancellationToken ct)
+    {
+        var data = split.Data;
+        int users = data.Users;
+        var userIds = new string[users];
+        var original = new int[users];
+        var heldOutItem = new int[users];
+        Array.Fill(heldOutItem, -1);
+        foreach (var (u, target) in split.HeldOut) heldOutItem[u] = target;
+        for (int u = 0; u < users; u++)
+        {
+            original[u] = split.OriginalUser(u);
+            userIds[u] = full.Log.UserIds[original[u]];
+        }
+        SparseRows Rows(SparseRows rows)
+        {
+            var start = new int[users + 1];
+            var items = new List<int>();
+            for (int u = 0; u < users; u++)
+            {
+                foreach (int i in rows.Row(original[u]))
+                    if (i != heldOutItem[u]) items.Add(i);
+                start[u + 1] = items.Count;
+            }
+            return new SparseRows(start, [.. items]);
+        }
+        var m = FitAll(data, alsParameters, sequenceParameters, seconds: null, ct);
+        long until = data.Events is { Count: > 0 } ev ? ev.LatestMs : full.ReadAtMs;
+        return new ModelBundle
+        {
+            Info = new ModelInfo
+            {
+                Version = "held-out-split",
+                TrainedAt = _time.GetUtcNow(),
+                DataUntil = DateTimeOffset.FromUnixTimeMilliseconds(until),
+                SnapshotAt = DateTimeOffset.FromUnixTimeMilliseconds(full.ReadAtMs),
+                Users = users,
+                Items = data.Items,
+                Interactions = data.Interactions.NonZeros,
+                AlsParameters = alsParameters,
+                SequenceParameters = sequenceParameters,
+            },
+            ItemIds = [.. full.Log.ItemIds],
+            UserIds = userIds,
+            Histories = data.Sequences ?? new SequenceData(data.Items, new int[users + 1], []),
+            Purchases = Rows(full.Purchases),
+            OpenCarts = Rows(full.OpenCarts),
+            Impressions = full.Impressions.Rows(original),
+            Popularity = m.Popularity,
+            TrendShort = m.TrendShort,
+            TrendLong = m.TrendLong,
+            ContextPopularity = [],
+            Als = m.Als,
+            ViewedTogether = m.Viewed,
+            BoughtTogether = m.Bought,
+            Sequence = m.Sequence,
+            Content = m.Content,
+            SasRec = m.SasRec,
         };
     }
 
@@ -168,5 +269,17 @@ public sealed class BundleTrainer(ServingModelOptions options, TimeProvider? tim
 /// <param name="Tune">Tune the factor and sequence models first, within this time (null: do not tune).</param>
 /// <param name="SequenceParameters">The sequence model's parameters chosen by an earlier tuning (null: the configured ones).</param>
 /// <param name="TuningPeople">A tuning fits each configuration on at most this many people (the held-out ones and others drawn at random).</param>
+/// <param name="Blend">When tuning: the tuner of the serving blend, given a bundle of the split and its held-out people (null: the blend is not tuned).</param>
 public sealed record BundleTrainingPlan(string? AlsParameters = null, TimeSpan? Tune = null, string? SequenceParameters = null,
-    int TuningPeople = 100_000);
+    int TuningPeople = 100_000, IBlendTuner? Blend = null);
+
+/// <summary>Tunes how serving blends its sources, by answering held-out people from a bundle trained without their last item.</summary>
+public interface IBlendTuner
+{
+    /// <summary>
+    /// The tuning of the blend on <paramref name="split"/> (a bundle of the time split), measured on <paramref name="people"/>
+    /// (each held-out person and the item they did next), within <paramref name="budget"/> beyond measuring the defaults;
+    /// null when there is nothing to tune (e.g. a stored recipe sets the weights).
+    /// </summary>
+    TuningInfo? Tune(ModelBundle split, IReadOnlyList<(string UserId, string ItemId)> people, TimeSpan budget, int seed, CancellationToken ct);
+}

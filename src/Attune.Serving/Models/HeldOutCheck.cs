@@ -22,12 +22,24 @@ internal sealed class HeldOutCheck
 
     private readonly TrainingData _train;
     private readonly (int User, int Target)[] _heldOut;
+    // A sample's people by their index in the shop's data (null: the split holds everyone, same indexes).
+    private readonly int[]? _original;
 
-    private HeldOutCheck(TrainingData train, (int, int)[] heldOut)
+    private HeldOutCheck(TrainingData train, (int, int)[] heldOut, int[]? original = null)
     {
         _train = train;
         _heldOut = heldOut;
+        _original = original;
     }
+
+    /// <summary>The training part of the split (the held-out pairs removed).</summary>
+    internal TrainingData Data => _train;
+
+    /// <summary>The held-out people (this split's indexes) and the item each did next.</summary>
+    internal ReadOnlySpan<(int User, int Target)> HeldOut => _heldOut;
+
+    /// <summary>A person of this split by their index in the shop's data (the same unless this is a <see cref="Sample"/>).</summary>
+    internal int OriginalUser(int user) => _original is null ? user : _original[user];
 
     /// <summary>The split, or null when fewer than 50 people have three items (too few to say anything).</summary>
     public static HeldOutCheck? Create(TrainingData data, int people)
@@ -82,6 +94,7 @@ internal sealed class HeldOutCheck
             Interactions = InteractionMatrix.FromTriples(m.Users, m.Items, users.ToArray(), items.ToArray(), values.ToArray()),
             Sequences = new SequenceData(sequences.ItemCount, start, kept.ToArray()),
             Events = WithoutPairs(data.Events, heldOutItem),
+            Content = data.Content,
             Task = PredictionTask.NextItem,
             Seed = data.Seed,
             Threads = data.Threads,
@@ -164,13 +177,17 @@ internal sealed class HeldOutCheck
             Interactions = InteractionMatrix.FromTriples(n, m.Items, triples.Users.ToArray(), triples.Items.ToArray(), triples.Values.ToArray()),
             Sequences = new SequenceData(sequences.ItemCount, start, kept.ToArray()),
             Events = events,
+            Content = _train.Content,
             Task = PredictionTask.NextItem,
             Seed = _train.Seed,
             Threads = _train.Threads,
         };
         var heldOut = new (int, int)[_heldOut.Length];
         for (int k = 0; k < heldOut.Length; k++) heldOut[k] = (index[_heldOut[k].User], _heldOut[k].Target);
-        return new HeldOutCheck(train, heldOut);
+        var original = new int[n];
+        for (int u = 0; u < users; u++)
+            if (index[u] >= 0) original[index[u]] = OriginalUser(u);
+        return new HeldOutCheck(train, heldOut, original);
     }
 
     /// <summary>People in this split's training part.</summary>

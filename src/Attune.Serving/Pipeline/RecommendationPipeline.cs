@@ -71,7 +71,7 @@ internal sealed class RecommendationPipeline
         ComputeAnchors(s, state, scenario, request);
 
         var blend = c.Blend;
-        var sourceList = scenario.Sources;
+        var sourceList = TunedBlend.SourcesOf(state, scenario, registry);
         if (sparse) BuildPool(c, state, scenario, request, n);
         else blend.AsSpan(0, n).Clear();
         var scope = c.Scope;
@@ -161,7 +161,7 @@ internal sealed class RecommendationPipeline
             return;
         }
         var s = c.Sources;
-        foreach (var (index, _) in scenario.Sources)
+        foreach (var (index, _) in TunedBlend.SourcesOf(state, scenario, c.Registry))
         {
             // A source that scored the whole catalog to find its best hands those scores on (see AddCandidates).
             var prepared = c.Registry[index].AddCandidates(s, pool, c.Buffers[index]);

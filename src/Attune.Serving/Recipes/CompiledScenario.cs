@@ -21,6 +21,9 @@ public sealed class CompiledScenario
 
     public string Name { get; }
 
+    /// <summary>The weights are the shipped or configured ones: a model version's tuned blend replaces them (<see cref="TunedBlend"/>).</summary>
+    internal bool FollowsTuning => Options.ShippedSources;
+
     /// <summary>The resolved settings this was compiled from (what <c>GET /v1/recipes/{name}</c> shows).</summary>
     public ScenarioOptions Options { get; }
 

@@ -81,7 +81,11 @@ public sealed record RecipeScenario
     /// <summary>The default scenario with this recipe's changes laid over it.</summary>
     public ScenarioOptions ApplyTo(ScenarioOptions baseline) => baseline.Clone(o =>
     {
-        if (Sources is not null) o.Sources = new Dictionary<string, float>(Sources, StringComparer.OrdinalIgnoreCase);
+        if (Sources is not null)
+        {
+            o.Sources = new Dictionary<string, float>(Sources, StringComparer.OrdinalIgnoreCase);
+            o.ShippedSources = false;
+        }
         if (Diversity is { } d) o.Diversity = d;
         if (MaxCategoryShare is { } c) o.MaxCategoryShare = c;
         if (MaxBrandShare is { } b) o.MaxBrandShare = b;

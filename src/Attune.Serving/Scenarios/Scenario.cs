@@ -49,6 +49,12 @@ public sealed class ScenarioOptions
     /// <summary>The business-rule sets that apply (a rule's <c>set</c>, <c>default</c> when it names none). <value>The default value is null: every set.</value></summary>
     public List<string>? RuleSets { get; set; }
 
+    /// <summary>
+    /// The source weights are the shipped or configured ones (no stored recipe set them): a model version's tuned blend for
+    /// this scenario replaces them where that version serves (see <see cref="Recipes.TunedBlend"/>).
+    /// </summary>
+    internal bool ShippedSources { get; set; }
+
     /// <summary>A deep copy with <paramref name="change"/> applied.</summary>
     public ScenarioOptions Clone(Action<ScenarioOptions>? change = null)
     {

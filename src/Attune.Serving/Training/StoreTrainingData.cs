@@ -257,6 +257,28 @@ public sealed class ImpressionTable(int[] start, int[] items, int[] counts, long
 
     public int Users => Start.Length - 1;
 
+    /// <summary>The rows of the given users (by index here), in that order: row r of the result is row <c>users[r]</c>.</summary>
+    public ImpressionTable Rows(ReadOnlySpan<int> users)
+    {
+        var start = new int[users.Length + 1];
+        for (int r = 0; r < users.Length; r++)
+            start[r + 1] = start[r] + ((uint)users[r] < (uint)Users ? Start[users[r] + 1] - Start[users[r]] : 0);
+        int n = start[^1];
+        var (items, counts, first, last, engaged) = (new int[n], new int[n], new long[n], new long[n], new long[n]);
+        for (int r = 0; r < users.Length; r++)
+        {
+            int length = start[r + 1] - start[r];
+            if (length == 0) continue;
+            int from = Start[users[r]];
+            Array.Copy(Items, from, items, start[r], length);
+            Array.Copy(Counts, from, counts, start[r], length);
+            Array.Copy(FirstShownMs, from, first, start[r], length);
+            Array.Copy(LastShownMs, from, last, start[r], length);
+            Array.Copy(LastEngagedMs, from, engaged, start[r], length);
+        }
+        return new ImpressionTable(start, items, counts, first, last, engaged);
+    }
+
     public static ImpressionTable Build(int users, List<(int User, int Item, long Time)> shown, List<(int User, int Item, long Time)> engaged)
     {
         if (shown.Count == 0) return new ImpressionTable(new int[users + 1], [], [], [], [], []);

@@ -4,8 +4,8 @@ namespace Attune.Tests.Serving;
 
 /// <summary>
 /// The live engine tunes itself: on demand (and on a schedule) it measures factor-model configurations on a time split of the
-/// shop's own data, trains a version with the best, records the choice and the gain in the version's info, and later
-/// trainings keep the tuned parameters.
+/// shop's own data, then the for-you blend over them, trains a version with the best, records the choice and the gain in the
+/// version's info, and later trainings keep the tuned parameters.
 /// </summary>
 public sealed class SelfTuningTests : IAsyncLifetime
 {
@@ -54,7 +54,7 @@ public sealed class SelfTuningTests : IAsyncLifetime
 
         // The sequence model is tuned too, in the same budget, by the same rule; the factor model's record is the first.
         var tunings = tuned.GetProperty("tunings");
-        Assert.Equal(2, tunings.GetArrayLength());
+        Assert.Equal(3, tunings.GetArrayLength());
         Assert.Equal(tuning.ToString(), tunings[0].ToString());
         var sequence = tunings[1];
         Assert.Equal("sequence", sequence.GetProperty("component").GetString());
@@ -66,6 +66,18 @@ public sealed class SelfTuningTests : IAsyncLifetime
         // The cost of an answer stays as configured: the newest items and sessions read per answer are not tuned.
         Assert.Contains("knnHistory=10", chosenSequence);
         Assert.Contains("sample=300", chosenSequence);
+
+        // Then the for-you blend, served through the real pipeline from a bundle of the split: the shipped weights first,
+        // replaced only when the half of the people the search did not see clearly prefer others.
+        var blend = tunings[2];
+        Assert.Equal("for-you", blend.GetProperty("component").GetString());
+        Assert.Equal("als=1 content=0.15 popularity=0.15 sequence=0.6 trending=0.05 viewed=0.6", blend.GetProperty("defaults").GetString());
+        Assert.Equal("hitRate@20", blend.GetProperty("metric").GetString());
+        Assert.True(blend.GetProperty("defaultValue").GetDouble() > 0, blend.ToString());
+        Assert.True(blend.GetProperty("tunedValue").GetDouble() >= blend.GetProperty("defaultValue").GetDouble(), blend.ToString());
+        Assert.True(blend.GetProperty("trials").GetInt32() >= 1, blend.ToString());
+        Assert.NotNull(Attune.Serving.Recipes.TunedBlend.Parse(blend.GetProperty("parameters").GetString()!));
+        Assert.True(tuned.GetProperty("componentSeconds").GetProperty("blend-tuning").GetDouble() > 0);
 
         // A later training keeps the tuned parameters and says which tuning they come from.
         var next = await HttpAssert.Ok(await Client.PostAsync("/v1/models/train?wait=true", null));

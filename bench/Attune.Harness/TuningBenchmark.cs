@@ -14,7 +14,7 @@ internal static class TuningBenchmark
 {
     public static async Task<int> RunAsync(HarnessOptions o)
     {
-        Environment.SetEnvironmentVariable("Attune__Serving__TuningBudgetSeconds", o.Get("budget") ?? "60");
+        Environment.SetEnvironmentVariable("Attune__Serving__TuningBudgetSeconds", o.Get("budget") ?? "90");
         Environment.SetEnvironmentVariable("Attune__Serving__TuningIntervalHours", "0");
         string? dir = o.Get("data");
         await using var server = dir is null ? await ServerProcess.StartAsync("--demo") : await ServerProcess.StartInAsync(dir, owned: false);

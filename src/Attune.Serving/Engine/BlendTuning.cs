@@ -13,7 +13,8 @@ namespace Attune.Serving.Engine;
 /// <summary>
 /// Tunes the <c>for-you</c> blend (the default recipe's source weights) on the shop's own data: a bundle trained without each
 /// held-out person's last item serves them through the real pipeline (sources, guardrails, rules, diversity), and the answer
-/// scores a hit when its first 20 items hold that item. Coordinate ascent over the weights (each scaled by 0, ½ and 2 in turn;
+/// scores a hit when its first 20 items hold that item; every other person is answered in the middle of a session (their
+/// last items as live events, see <see cref="BundleTrainer.TrainSplit"/>), the others from their history. Coordinate ascent over the weights (each scaled by 0, ½ and 2 in turn;
 /// SASRec added when the version trains it) on half of the people; the other half confirms: the tuned weights replace the
 /// defaults only when better there by a paired z of at least <see cref="ConfirmZ"/>. A stored recipe that sets the
 /// scenario's sources is its owner's choice and is not tuned.
@@ -40,14 +41,13 @@ internal sealed class BlendTuning(ServingModels models, RecipeBook recipes, Sour
     /// <summary>The weights a tuning starts from now, as <see cref="TunedBlend.Format"/> writes them (null: not tunable).</summary>
     public string? Defaults => Tunable is { } s ? TunedBlend.Format(s.Weights) : null;
 
-    public TuningInfo? Tune(ModelBundle split, IReadOnlyList<(string UserId, string ItemId)> people, TimeSpan budget, int seed, CancellationToken ct)
+    public TuningInfo? Tune(ModelBundle split, IReadOnlyList<HeldOutPerson> people, TimeSpan budget, int seed, CancellationToken ct)
     {
         if (Tunable is not { } scenario) return null;
         var clock = Stopwatch.StartNew();
         var state = models.Detached(split);
-        var live = new LiveProfiles();
         // People who turned personalization off are answered without their history: nothing to learn from them.
-        var who = new List<(string UserId, string ItemId)>(people.Count);
+        var who = new List<HeldOutPerson>(people.Count);
         foreach (var p in people)
             if (context.ConsentOf(p.UserId).Personalization && state.Catalog.IndexOf(p.ItemId) >= 0) who.Add(p);
         if (who.Count < 20) return null;
@@ -55,12 +55,22 @@ internal sealed class BlendTuning(ServingModels models, RecipeBook recipes, Sour
         new Random(seed).Shuffle(order);
         var search = order[..(order.Length / 2)];
         var confirm = order[(order.Length / 2)..];
-        long nowMs = split.Info.DataUntil?.ToUnixTimeMilliseconds() ?? split.Info.SnapshotAt.ToUnixTimeMilliseconds();
+        long nowMs = Math.Max(split.Info.DataUntil?.ToUnixTimeMilliseconds() ?? 0, split.Info.SnapshotAt.ToUnixTimeMilliseconds()) + 60_000;
+        // The current sessions: views received after the split's snapshot, a second apart, the newest just before the answer.
+        var live = new LiveProfiles();
+        foreach (var p in who)
+        {
+            for (int s = 0; s < p.Session.Count; s++)
+            {
+                long at = nowMs - (p.Session.Count - s) * 1_000L;
+                live.Observe(p.UserId, p.Session[s], (int)Attune.Model.EventType.View, at, at);
+            }
+        }
         var filterContext = new FilterContext(new Dictionary<string, object?>(), DateTimeOffset.FromUnixTimeMilliseconds(nowMs));
         long windowStart = nowMs - (long)(context.Options.FrequencyCapWindowHours * 3_600_000);
         var threads = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, context.Options.TrainingThreads), CancellationToken = ct };
 
-        float[] Hits(Dictionary<string, float> weights, (string UserId, string ItemId)[] group)
+        float[] Hits(Dictionary<string, float> weights, HeldOutPerson[] group)
         {
             var compiled = RecipeCompiler.Compile(Scenario, scenario.Options.Clone(o =>
             {
@@ -70,7 +80,7 @@ internal sealed class BlendTuning(ServingModels models, RecipeBook recipes, Sour
             var hits = new float[group.Length];
             Parallel.For(0, group.Length, threads, k =>
             {
-                var (user, item) = group[k];
+                var (user, item, _) = group[k];
                 var request = new RecommendationRequest { UserId = user, Scenario = Scenario, Count = K, Explain = false, Context = filterContext };
                 var pipeline = RecommendationPipeline.Current;
                 pipeline.Person.Load(state, live, user, anonymous: false, personalized: true, windowStart);

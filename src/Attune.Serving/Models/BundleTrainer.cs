@@ -84,13 +84,7 @@ public sealed class BundleTrainer(ServingModelOptions options, TimeProvider? tim
             }
             if (plan.Blend is { } blend)
             {
-                var split = Timed("blend-split", () => TrainSplit(sample, snapshot, alsParameters, sequenceParameters, ct));
-                var people = new (string UserId, string ItemId)[sample.HeldOut.Length];
-                for (int k = 0; k < people.Length; k++)
-                {
-                    var (u, target) = sample.HeldOut[k];
-                    people[k] = (split.UserIds[u], split.ItemIds[target]);
-                }
+                var (split, people) = Timed("blend-split", () => TrainSplit(sample, snapshot, alsParameters, sequenceParameters, ct));
                 var left = budget - clock.Elapsed;
                 if (Timed("blend-tuning", () => blend.Tune(split, people, left > TimeSpan.Zero ? left : TimeSpan.Zero, data.Seed, ct)) is { } chosen)
                     tunings.Add(chosen with { At = at });
@@ -169,12 +163,19 @@ public sealed class BundleTrainer(ServingModelOptions options, TimeProvider? tim
         return new Fitted(als, viewed, bought, sequence, sasrec, content, popularity, trendShort, trendLong);
     }
 
+    /// <summary>Items of a held-out person's history that the blend's tuning sends as the current session (live events).</summary>
+    public const int SessionItems = 3;
+
     /// <summary>
     /// A bundle of the split's training part (a sample of people when the shop is large): every model fitted on it, each
     /// person's purchases, open cart and impressions as the shop's, less the held-out item. The blend's tuning serves from it
-    /// as the engine would, so the held-out item is what the answer should find. Not saved; no context popularity.
+    /// as the engine would, so the held-out item is what the answer should find. Every other held-out person is answered in
+    /// the middle of a session: the last <see cref="SessionItems"/> items of their history are left out of the bundle's
+    /// histories and come back as live events (the models were fitted with them all the same); the others are answered from
+    /// their trained history alone. Not saved; no context popularity.
     /// </summary>
-    internal ModelBundle TrainSplit(HeldOutCheck split, StoreSnapshot full, string alsParameters, string sequenceParameters, CancellationToken ct)
+    internal (ModelBundle Bundle, HeldOutPerson[] People) TrainSplit(HeldOutCheck split, StoreSnapshot full, string alsParameters,
+        string sequenceParameters, CancellationToken ct)
     {
         var data = split.Data;
         int users = data.Users;
@@ -202,7 +203,30 @@ public sealed class BundleTrainer(ServingModelOptions options, TimeProvider? tim
         }
         var m = FitAll(data, alsParameters, sequenceParameters, seconds: null, ct);
         long until = data.Events is { Count: > 0 } ev ? ev.LatestMs : full.ReadAtMs;
-        return new ModelBundle
+
+        // Who is answered mid-session, and their session's items: cut from the end of their history rows.
+        var histories = data.Sequences ?? new SequenceData(data.Items, new int[users + 1], []);
+        var cut = new int[users];
+        var people = new HeldOutPerson[split.HeldOut.Length];
+        for (int k = 0; k < people.Length; k++)
+        {
+            var (u, target) = split.HeldOut[k];
+            var row = histories.Row(u);
+            int session = k % 2 == 1 ? Math.Min(SessionItems, row.Length - 1) : 0;
+            cut[u] = Math.Max(session, 0);
+            var items = new string[cut[u]];
+            for (int s = 0; s < items.Length; s++) items[s] = full.Log.ItemIds[row[row.Length - items.Length + s]];
+            people[k] = new HeldOutPerson(userIds[u], full.Log.ItemIds[target], items);
+        }
+        var start = new int[users + 1];
+        var kept = new List<int>(histories.Items.Length);
+        for (int u = 0; u < users; u++)
+        {
+            var row = histories.Row(u);
+            foreach (int i in row[..(row.Length - cut[u])]) kept.Add(i);
+            start[u + 1] = kept.Count;
+        }
+        var bundle = new ModelBundle
         {
             Info = new ModelInfo
             {
@@ -218,7 +242,7 @@ public sealed class BundleTrainer(ServingModelOptions options, TimeProvider? tim
             },
             ItemIds = [.. full.Log.ItemIds],
             UserIds = userIds,
-            Histories = data.Sequences ?? new SequenceData(data.Items, new int[users + 1], []),
+            Histories = new SequenceData(histories.ItemCount, start, [.. kept]),
             Purchases = Rows(full.Purchases),
             OpenCarts = Rows(full.OpenCarts),
             Impressions = full.Impressions.Rows(original),
@@ -233,6 +257,7 @@ public sealed class BundleTrainer(ServingModelOptions options, TimeProvider? tim
             Content = m.Content,
             SasRec = m.SasRec,
         };
+        return (bundle, people);
     }
 
     /// <summary>Refits only the content model over a catalog that grew: new items become recommendable by similarity.</summary>
@@ -281,5 +306,9 @@ public interface IBlendTuner
     /// (each held-out person and the item they did next), within <paramref name="budget"/> beyond measuring the defaults;
     /// null when there is nothing to tune (e.g. a stored recipe sets the weights).
     /// </summary>
-    TuningInfo? Tune(ModelBundle split, IReadOnlyList<(string UserId, string ItemId)> people, TimeSpan budget, int seed, CancellationToken ct);
+    TuningInfo? Tune(ModelBundle split, IReadOnlyList<HeldOutPerson> people, TimeSpan budget, int seed, CancellationToken ct);
 }
+
+/// <summary>A held-out person of a time split: who, the item they took next, and the items of their current session (live
+/// events before the answer, oldest first; empty when they are answered from their trained history alone).</summary>
+public sealed record HeldOutPerson(string UserId, string ItemId, IReadOnlyList<string> Session);

@@ -217,7 +217,7 @@ public sealed class AttuneClientTests(ClientServerFixture fixture) : IClassFixtu
         Assert.True(tuned.Tuning.TunedValue >= tuned.Tuning.DefaultValue);
         Assert.Null(tuned.Tuning.Other);
         Assert.NotNull(tuned.Tunings);
-        Assert.Equal(["als", "sequence"], tuned.Tunings.Select(t => t.Component));
+        Assert.Equal(["als", "sequence", "for-you"], tuned.Tunings.Select(t => t.Component)); // the blend's weights last
         Assert.Equal(tuned.Tunings[1].Parameters, tuned.SequenceParameters);
         Assert.Null(tuned.Other); // the client knows every field the server sends
 

@@ -402,6 +402,13 @@ public sealed partial class ServingEngine : IAsyncDisposable
         return deleted;
     }
 
+    /// <summary>
+    /// The source weights a recipe's scenario blends now: its own, or the tuned ones of the model version it serves from when
+    /// that version's tuning applies (<see cref="TunedBlend"/>), with that version's name.
+    /// </summary>
+    public (IReadOnlyDictionary<string, float> Sources, string? TunedBy) ServedSources(CompiledRecipe recipe, CompiledScenario scenario) =>
+        TunedBlend.Served(_models.For(recipe.ModelVersion, out _), scenario, Sources);
+
     /// <summary>What is wrong with how a recipe serves now (e.g. its model version was deleted: it falls back to the active one).</summary>
     public IReadOnlyList<string> RecipeWarnings(CompiledRecipe recipe)
     {

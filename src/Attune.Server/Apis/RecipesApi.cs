@@ -110,10 +110,15 @@ public static class RecipesApi
         r.Name, r.Version, r.Recipe.Version == 0 ? null : r.Recipe.UpdatedAt, r.Recipe.Description, r.ModelVersion,
         r.ModelVersion is not null && warnings.Count == 0 ? r.ModelVersion : engine.ActiveVersion,
         r.Recipe.Scenarios,
-        r.Scenarios.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(kv => kv.Key, kv => new ResolvedScenario(
-            kv.Value.Weights, kv.Value.Diversity, kv.Value.MaxCategoryShare, kv.Value.MaxBrandShare, kv.Value.DefaultCount,
-            kv.Value.ExcludePurchased, kv.Value.Pool.ToDictionary(), kv.Value.Options.RuleSets)),
+        r.Scenarios.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(kv => kv.Key, kv => Resolved(engine, r, kv.Value)),
         warnings);
+    }
+
+    private static ResolvedScenario Resolved(ServingEngine engine, CompiledRecipe recipe, CompiledScenario scenario)
+    {
+        var (sources, tunedBy) = engine.ServedSources(recipe, scenario);
+        return new(sources, scenario.Diversity, scenario.MaxCategoryShare, scenario.MaxBrandShare, scenario.DefaultCount,
+            scenario.ExcludePurchased, scenario.Pool.ToDictionary(), scenario.Options.RuleSets, tunedBy);
     }
 
     /// <param name="UpdatedAt">When this version was stored (null for the shipped default).</param>
@@ -124,7 +129,10 @@ public static class RecipesApi
         string? ServedBy, IReadOnlyDictionary<string, RecipeScenario> Scenarios, IReadOnlyDictionary<string, ResolvedScenario> Resolved,
         IReadOnlyList<string> Warnings);
 
+    /// <param name="Sources">The weights blended now: the recipe's, or a model version's tuned ones (<paramref name="TunedBy"/>).</param>
     /// <param name="RuleSets">null = every rule set.</param>
+    /// <param name="TunedBy">The model version whose tuning set <paramref name="Sources"/> (the shipped or configured weights
+    /// of the default recipe are replaced where a tuned version serves); null when they are the recipe's own.</param>
     public sealed record ResolvedScenario(IReadOnlyDictionary<string, float> Sources, double Diversity, double MaxCategoryShare, double MaxBrandShare,
-        int DefaultCount, bool ExcludePurchased, IReadOnlyDictionary<string, int> Pool, IReadOnlyList<string>? RuleSets);
+        int DefaultCount, bool ExcludePurchased, IReadOnlyDictionary<string, int> Pool, IReadOnlyList<string>? RuleSets, string? TunedBy = null);
 }

@@ -45,6 +45,17 @@ public static class TunedBlend
         return perScenario.GetValue(scenario, s => new StrongBox<(int, float)[]?>(Resolve(state, s, registry))).Value ?? scenario.Sources;
     }
 
+    /// <summary>The weights <see cref="SourcesOf"/> blends, by source name, and the version whose tuning set them (null: the scenario's own).</summary>
+    internal static (IReadOnlyDictionary<string, float> Sources, string? TunedBy) Served(ServingState? state, CompiledScenario scenario, SourceRegistry registry)
+    {
+        if (state is null) return (scenario.Weights, null);
+        var sources = SourcesOf(state, scenario, registry);
+        if (ReferenceEquals(sources, scenario.Sources)) return (scenario.Weights, null);
+        var weights = new Dictionary<string, float>(StringComparer.Ordinal);
+        foreach (var (index, weight) in sources) weights[registry[index].Name] = weight;
+        return (weights, state.Bundle.Info.Version);
+    }
+
     private static (int, float)[]? Resolve(ServingState state, CompiledScenario scenario, SourceRegistry registry)
     {
         var tuning = state.Bundle.Info.Tunings!.Find(t => string.Equals(t.Component, scenario.Name, StringComparison.OrdinalIgnoreCase));

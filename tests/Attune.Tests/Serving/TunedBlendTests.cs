@@ -66,9 +66,18 @@ public sealed class TunedBlendTests
         var popular = users.Select(u => Answer(u, "popular")).ToList();
         Assert.NotEqual(popular, before); // the shipped blend is not popularity alone for these people
 
+        var forYou = engine.Recipes.Default.Scenarios["for-you"];
+        Assert.Null(engine.ServedSources(engine.Recipes.Default, forYou).TunedBy);
+
         await engine.ActivateAsync("v2", ct);
         Assert.Equal(popular, users.Select(u => Answer(u)).ToList());
         Assert.Equal(factorsBefore, users.Select(u => Answer(u, "factors")).ToList()); // a recipe's own weights stay
+        // What GET /v1/recipes shows as served: the tuned weights and the version they come from.
+        var (served, tunedBy) = engine.ServedSources(engine.Recipes.Default, forYou);
+        Assert.Equal("v2", tunedBy);
+        Assert.Equal(new Dictionary<string, float> { ["popularity"] = 1f }, served);
+        Assert.True(engine.Recipes.TryGet("factors", out var factors));
+        Assert.Null(engine.ServedSources(factors, factors.Scenarios["for-you"]).TunedBy);
 
         await engine.ActivateAsync("v3", ct);
         Assert.Equal(before, users.Select(u => Answer(u)).ToList());

@@ -22,12 +22,6 @@ public sealed class TrainingData
     public PredictionTask Task { get; init; }
 
     /// <summary>Seed for every random choice a trainer makes.</summary>
-    /// <summary>
-    /// For <see cref="PredictionTask.HeldOutSet"/>: the share of each person's items the question holds out (the Recommenders
-    /// protocol: 0.25), so a trainer that validates on its own data asks the same question. 0 = not said.
-    /// </summary>
-    public double HeldOutShare { get; init; }
-
     public int Seed { get; init; } = 42;
 
     /// <summary>Threads a trainer may use; tests pin 1 for determinism. <value>The default is all cores.</value></summary>

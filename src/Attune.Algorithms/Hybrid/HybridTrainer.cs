@@ -19,8 +19,7 @@ public sealed record HybridOptions
     /// <summary>Rank cut-off of the weight search's objective (NDCG@K). <value>The default value is 10.</value></summary>
     public int Cutoff { get; init; } = 10;
 
-    /// <summary>Share of each validation person's items held out when the question is a held-out set and the data do not say
-    /// which share it holds out (<see cref="TrainingData.HeldOutShare"/>). <value>The default value is 0.2.</value></summary>
+    /// <summary>Share of each validation person's items held out when the data are unordered. <value>The default value is 0.2.</value></summary>
     public double HoldOutFraction { get; init; } = 0.2;
 
     /// <summary>Never recommend items already in the person's history. <value>The default value is <see langword="true"/>.</value></summary>
@@ -80,14 +79,12 @@ public sealed class HybridTrainer(HybridOptions options) : IRecommenderTrainer
 
     /// <summary>
     /// Held-out items per validation person, chosen reproducibly: the last item when the data are ordered (next-item
-    /// questions), otherwise a random share of the person's items: the share the question holds out
-    /// (<see cref="TrainingData.HeldOutShare"/>), else <see cref="HybridOptions.HoldOutFraction"/>.
+    /// questions), otherwise a random <see cref="HybridOptions.HoldOutFraction"/> of the person's items.
     /// </summary>
     private (TrainingData Train, (int User, int[] Targets)[] Validation) HoldOut(TrainingData data)
     {
         var m = data.Interactions;
         var random = new Random(data.Seed);
-        double share = data.HeldOutShare > 0 ? data.HeldOutShare : options.HoldOutFraction;
         var eligible = Enumerable.Range(0, m.Users).Where(u => m.CountOf(u) >= 3).ToArray();
         random.Shuffle(eligible);
         var chosen = eligible.Take(options.ValidationUsers).Order().ToArray();
@@ -102,7 +99,7 @@ public sealed class HybridTrainer(HybridOptions options) : IRecommenderTrainer
             {
                 var row = m.ItemsOf(u).ToArray();
                 random.Shuffle(row);
-                targets = row[..Math.Max(1, (int)Math.Round(share * row.Length))];
+                targets = row[..Math.Max(1, (int)Math.Round(options.HoldOutFraction * row.Length))];
             }
             validation[v] = (u, targets);
             remove[u] = [.. targets];

@@ -23,7 +23,7 @@ public sealed class RecommendersProtocol : IEvaluationProtocol
         var rows = DatasetViews.Rows(dataset);
         int users = dataset.Users.Count, items = dataset.ItemCount;
         var (trainRows, testRows) = StratifiedSplitter.SplitByItem(rows, items, Ratio);
-        var training = TrainingDataBuilder.FromRows(rows.Select(trainRows), users, items, heldOutShare: 1 - Ratio);
+        var training = TrainingDataBuilder.FromRows(rows.Select(trainRows), users, items);
 
         // Test items per user, ascending and distinct.
         var testItems = new SortedSet<int>?[users];

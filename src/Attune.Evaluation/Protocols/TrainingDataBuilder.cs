@@ -27,8 +27,7 @@ public static class TrainingDataBuilder
     /// Rating rows: the matrix holds the rating as strength (1 where the rating is not positive, so no interaction is lost),
     /// the sequences each user's items in time order.
     /// </summary>
-    /// <param name="heldOutShare">The share of each person's items the protocol holds out (<see cref="TrainingData.HeldOutShare"/>).</param>
-    public static TrainingData FromRows(RatingRows rows, int users, int items, double heldOutShare = 0)
+    public static TrainingData FromRows(RatingRows rows, int users, int items)
     {
         var strength = new float[rows.Count];
         for (int r = 0; r < strength.Length; r++) strength[r] = rows.Rating[r] > 0 ? rows.Rating[r] : 1f;
@@ -37,7 +36,6 @@ public static class TrainingDataBuilder
             Interactions = InteractionMatrix.FromTriples(users, items, rows.User, rows.Item, strength),
             Sequences = DatasetViews.SequencesOf(rows, users, items),
             Task = PredictionTask.HeldOutSet,
-            HeldOutShare = heldOutShare,
         };
     }
 

@@ -6,6 +6,13 @@ public sealed class TuneOptions
     /// <summary>Wall-clock budget. No new trial starts after it; a running one is cancelled (the first trial always completes).</summary>
     public TimeSpan Budget { get; init; } = TimeSpan.FromSeconds(120);
 
+    /// <summary>
+    /// The whole run, the final fit of the chosen model included (<c>--model best</c>): a final blend is not tried when it and
+    /// the final fit with it would likely end later (<see cref="ModelSearch.BlendRunFactor"/>). Null: 2 × <see cref="Budget"/>
+    /// (10 minutes for the default 300 s).
+    /// </summary>
+    public TimeSpan? RunLimit { get; init; }
+
     /// <summary>Metric to maximise; null: the protocol's default.</summary>
     public string? Metric { get; init; }
 

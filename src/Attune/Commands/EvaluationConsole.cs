@@ -63,9 +63,9 @@ internal static class EvaluationConsole
     {
         Console.WriteLine($"Choosing a model for {options.Budget.TotalSeconds:F0} s on the validation split: {validation.Description}");
         var progress = new LineProgress<SearchTrial>(t => Console.WriteLine(
-            $"  trial {t.Number,3} {t.Candidate.Origin,-9} {(t.Stopped is not null ? "stopped" : double.IsNaN(t.Value) ? "failed" : Format(t.Value)),9}  {t.Candidate.Model} " +
+            $"  trial {t.Number,3} {t.Candidate.Origin,-9} {(t.Skipped is not null ? "skipped" : t.Stopped is not null ? "stopped" : double.IsNaN(t.Value) ? "failed" : Format(t.Value)),9}  {t.Candidate.Model} " +
             $"{Describe(t.Candidate.Parameters)}{(t.Candidate.Note is { } note ? $"  [{note}]" : "")}" +
-            $"{(t.Stopped is { } why ? $"  [stopped early: {why}]" : "")}  ({t.Seconds:F1} s)"));
+            $"{(t.Stopped is { } why ? $"  [stopped early: {why}]" : "")}{(t.Skipped is { } skip ? $"  [not tried: {skip}]" : "")}  ({t.Seconds:F1} s)"));
         return Task.Run(() =>
         {
             var search = ModelSearch.Run(validation, options, progress, ct);

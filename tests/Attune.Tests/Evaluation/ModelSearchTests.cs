@@ -46,7 +46,10 @@ public sealed class ModelSearchTests
     public void TheFinalBlendsPairTheBestSingleModelWithEachOfTheTwoBestOthers()
     {
         // Four trials: the defaults only, so the best single model is a default and the blends follow whatever the budget.
-        var result = ModelSearch.Run(GroupedRatings(), new TuneOptions { Budget = TimeSpan.FromSeconds(1), MaxTrials = 4, Threads = 2 });
+        var result = ModelSearch.Run(GroupedRatings(), new TuneOptions
+        {
+            Budget = TimeSpan.FromSeconds(1), RunLimit = TimeSpan.FromMinutes(10), MaxTrials = 4, Threads = 2,
+        });
 
         var blends = result.Trials.Where(t => t.Candidate.Origin == "blend").Select(t => t.Candidate.Parameters["components"].Split(',')).ToList();
         Assert.Equal(2, blends.Count);
@@ -61,6 +64,22 @@ public sealed class ModelSearchTests
         var blendTrials = result.Trials.Where(t => t.Candidate.Origin == "blend" && !double.IsNaN(t.Value)).ToList();
         if (blendTrials.Any(b => b.Value > bestSingle.Value && b.Value >= result.BestDefault.Value))
             Assert.Equal("hybrid", result.Best.Candidate.Model);
+    }
+
+    [Fact]
+    public void AFinalBlendThatWouldOverrunTheRunsLimitIsNotTriedAndTheBestSingleModelStands()
+    {
+        var result = ModelSearch.Run(GroupedRatings(), new TuneOptions
+        {
+            Budget = TimeSpan.FromSeconds(1), RunLimit = TimeSpan.Zero, MaxTrials = 4, Threads = 2,
+        });
+
+        var blends = result.Trials.Where(t => t.Candidate.Origin == "blend").ToList();
+        Assert.Equal(2, blends.Count);
+        Assert.All(blends, b => Assert.True(double.IsNaN(b.Value) && b.Seconds == 0 && b.Skipped!.Contains("run's limit"), b.ToString()));
+        var bestSingle = result.Trials.Where(t => t.Candidate.Model != "hybrid" && !double.IsNaN(t.Value)).MaxBy(t => t.Value)!;
+        Assert.Same(bestSingle, result.Best);
+        Assert.True(result.Best.Value >= result.BestDefault.Value);
     }
 
     [Fact]

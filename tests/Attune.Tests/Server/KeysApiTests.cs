@@ -174,10 +174,12 @@ public sealed class KeysApiTests : IAsyncLifetime
 
     private static async Task EventuallyAsync(Func<Task<bool>> condition)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
+        // Followed within a second when the machine is free; the whole suite on two cores can stall a poll for many seconds
+        // (it once missed 15 s), and this asserts that the change is followed, not how fast.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
         while (!await condition())
         {
-            Assert.True(DateTime.UtcNow < deadline, "the change was not followed within 15 s");
+            Assert.True(DateTime.UtcNow < deadline, "the change was not followed within 60 s");
             await Task.Delay(50);
         }
     }

@@ -77,6 +77,8 @@ public sealed class ConsoleBrowserTests : ConsoleJourney
         await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Models");
         await Assertions.Expect(page.Locator("#active-version")).ToHaveTextAsync("v1");
         await InteractiveAsync(page);
+        await Assertions.Expect(page.Locator("#tune")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#tunings-none")).ToContainTextAsync("no tuning has run yet");
 
         await page.ClickAsync("#train");
         await Assertions.Expect(page.Locator("#active-version")).ToHaveTextAsync("v2", new() { Timeout = 60_000 });
@@ -117,6 +119,9 @@ public sealed class ConsoleBrowserTests : ConsoleJourney
         await page.GotoAsync("/models");
         await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Models");
         Assert.Equal(0, await page.Locator("#train").CountAsync());
+        Assert.Equal(0, await page.Locator("#tune").CountAsync());
+        // The self-tuning section says what the active version's tuning chose, or that none ran.
+        Assert.Equal(1, await page.Locator("#tunings, #tunings-none").CountAsync());
         Assert.Equal(0, await page.Locator("[id^=activate-]").CountAsync());
         Assert.True(errors.Count == 0, "browser console errors:\n" + string.Join("\n", errors));
     }

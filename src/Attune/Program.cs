@@ -11,5 +11,6 @@ var root = new RootCommand("Attune: a self-hosted personalization engine.")
     EvaluateCommand.Create(),
     TuneCommand.Create(),
     ExperimentsCommand.Create(),
+    OpeCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -54,6 +54,14 @@ public sealed class AlsOptions
     /// <summary>Seed for the initial factors [seed]; null takes <see cref="Data.TrainingData.Seed"/>.</summary>
     public int? Seed { get; init; }
 
+    /// <summary>
+    /// Fits this many models from consecutive seeds and averages their scores [seeds] (one model of rank
+    /// <c>seeds × factors</c> whose vectors are the fits' side by side, scaled by 1/√seeds: a known person's score is exactly
+    /// the average). Averaging removes the part of the ranking that depends on the initial factors (on MovieLens 100k one
+    /// configuration's MAP ranges 0.1543–0.1558 over seven seeds). <value>The default is 1.</value>
+    /// </summary>
+    public int Seeds { get; init; } = 1;
+
     public static class Defaults
     {
         public const int Factors = 64;
@@ -90,6 +98,7 @@ public sealed class AlsOptions
             CgSteps = p.Int("cgSteps", Defaults.CgSteps),
             InitStd = p.Float("initStd", Defaults.InitStd),
             Seed = p.Values.ContainsKey("seed") ? p.Int("seed", 0) : null,
+            Seeds = p.Int("seeds", 1),
             Solver = solver.ToLowerInvariant() switch
             {
                 "cg" or "conjugategradient" => AlsSolver.ConjugateGradient,
@@ -111,5 +120,7 @@ public sealed class AlsOptions
         if (!(RegularizationExponent >= 0)) throw new ArgumentException($"regExp must be ≥ 0, not {RegularizationExponent}");
         if (CgSteps < 1) throw new ArgumentException($"cgSteps must be ≥ 1, not {CgSteps}");
         if (!(InitStd >= 0)) throw new ArgumentException($"initStd must be ≥ 0, not {InitStd}");
+        if (Seeds is < 1 or > 16) throw new ArgumentException($"seeds must be 1..16, not {Seeds}");
+        if ((long)Factors * Seeds > 4096) throw new ArgumentException($"factors × seeds must be at most 4096, not {(long)Factors * Seeds}");
     }
 }

@@ -31,10 +31,34 @@ public sealed class AlsTrainer(AlsOptions options) : IRecommenderTrainer
         options.Validate();
         var byUser = data.Interactions;
         var byItem = byUser.Transpose();
+        int seed = options.Seed ?? data.Seed;
+        if (options.Seeds == 1) return Fit(byUser, byItem, seed, data.Threads, cancellationToken);
+
+        // Several fits side by side: [x¹ … xⁿ]·[y¹ … yⁿ] / n is the average of the fits' scores.
+        int k = options.Factors, n = options.Seeds, rank = k * n;
+        var users = new float[(long)byUser.Users * rank];
+        var items = new float[(long)byUser.Items * rank];
+        float scale = 1f / MathF.Sqrt(n);
+        for (int s = 0; s < n; s++)
+        {
+            var model = Fit(byUser, byItem, seed + s, data.Threads, cancellationToken);
+            Interleave(model.UserFactors, users, byUser.Users, k, rank, s * k, scale);
+            Interleave(model.ItemFactors, items, byUser.Items, k, rank, s * k, scale);
+        }
+        return new AlsModel(rank, users, items, options.Alpha, options.UnobservedWeight, options.Regularization, options.RegularizationExponent);
+    }
+
+    private static void Interleave(ReadOnlySpan<float> source, Span<float> target, int rows, int k, int rank, int offset, float scale)
+    {
+        for (int r = 0; r < rows; r++)
+            TensorPrimitives.Multiply(source.Slice(r * k, k), scale, target.Slice(r * rank + offset, k));
+    }
+
+    private AlsModel Fit(InteractionMatrix byUser, InteractionMatrix byItem, int seed, int threads, CancellationToken cancellationToken)
+    {
         int k = options.Factors;
         var userFactors = new float[(long)byUser.Users * k];
         var itemFactors = new float[(long)byUser.Items * k];
-        int seed = options.Seed ?? data.Seed;
         float std = options.InitStd / MathF.Sqrt(k);
         FactorRandom.For(seed, 0).FillNormal(userFactors, std);
         FactorRandom.For(seed, 1).FillNormal(itemFactors, std);
@@ -43,8 +67,8 @@ public sealed class AlsTrainer(AlsOptions options) : IRecommenderTrainer
         for (int iteration = 1; iteration <= options.Iterations; iteration++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            SolveSide(byUser, itemFactors, userFactors, data.Threads, cancellationToken);
-            SolveSide(byItem, userFactors, itemFactors, data.Threads, cancellationToken);
+            SolveSide(byUser, itemFactors, userFactors, threads, cancellationToken);
+            SolveSide(byItem, userFactors, itemFactors, threads, cancellationToken);
             OnIteration?.Invoke(iteration, clock.Elapsed.TotalSeconds);
         }
         return new AlsModel(k, userFactors, itemFactors, options.Alpha, options.UnobservedWeight, options.Regularization, options.RegularizationExponent);

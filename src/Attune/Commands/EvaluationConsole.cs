@@ -73,6 +73,9 @@ internal static class EvaluationConsole
                 $"{Describe(search.Best.Candidate.Parameters)} ({search.Trials.Count} trials in {search.Seconds:F0} s, " +
                 $"{search.Trials.Count(t => t.Stopped is not null)} stopped early; best default: " +
                 $"{search.BestDefault.Candidate.Model} {Format(search.BestDefault.Value)})");
+            if (search.StepSetAside is { } aside)
+                Console.WriteLine($"  (the steps' best, {Format(aside.Value)} with {aside.Candidate.Model} {Describe(aside.Candidate.Parameters)}, " +
+                    "was not clearly better case by case than the configuration before the steps: set aside)");
             return search;
         }, ct);
     }

@@ -40,6 +40,24 @@ public class AlsTests
     }
 
     [Fact]
+    public void Several_seeds_score_a_known_person_with_the_average_of_the_fits()
+    {
+        var m = Random(60, 40, 0.15, seed: 4);
+        var first = Train(m, new AlsOptions { Factors = 8, Iterations = 5, Regularization = 0.5f, Alpha = 3, Seed = 9 });
+        var second = Train(m, new AlsOptions { Factors = 8, Iterations = 5, Regularization = 0.5f, Alpha = 3, Seed = 10 });
+        var both = Train(m, new AlsOptions { Factors = 8, Iterations = 5, Regularization = 0.5f, Alpha = 3, Seed = 9, Seeds = 2 });
+
+        Assert.Equal(16, both.Rank);
+        Assert.NotEqual(Scores(first, 3, []), Scores(second, 3, [])); // the seeds matter
+        for (int u = 0; u < m.Users; u += 5)
+        {
+            float[] a = Scores(first, u, []), b = Scores(second, u, []), avg = Scores(both, u, []);
+            for (int i = 0; i < avg.Length; i++) Assert.Equal((a[i] + b[i]) / 2, avg[i], 4);
+        }
+        Assert.Throws<ArgumentException>(() => AlsOptions.FromParameters(ModelParameters.Parse(["seeds=0"])));
+    }
+
+    [Fact]
     public void Three_warm_started_cg_steps_rank_like_the_exact_solver()
     {
         var m = Random(80, 60, 0.12, seed: 5);

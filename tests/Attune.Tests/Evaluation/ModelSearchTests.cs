@@ -129,6 +129,13 @@ public sealed class ModelSearchTests
             $"{t.Candidate.Model} {string.Join(' ', t.Candidate.Parameters.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}={kv.Value}"))} {t.Value:R}";
         Assert.Equal(first.Trials.Select(Shape), second.Trials.Select(Shape));
         Assert.Equal(Shape(first.Best), Shape(second.Best));
+        // The steps' best stands only when clearly better than the configuration before the steps; either way, the same.
+        Assert.Equal(first.StepSetAside?.Number, second.StepSetAside?.Number);
+        if (first.StepSetAside is { } aside)
+        {
+            Assert.True(aside.Candidate.Origin is "refine" or "random", aside.ToString());
+            Assert.NotEqual(aside, first.Best);
+        }
     }
 
     [Fact]

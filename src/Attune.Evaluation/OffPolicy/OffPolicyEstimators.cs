@@ -11,46 +11,104 @@ public static class OffPolicyEstimators
     /// <summary>The estimators by name, as <c>attune ope --estimators</c> takes them.</summary>
     public static IReadOnlyList<string> Names { get; } = ["ipw", "snipw", "dm", "dr", "sndr", "switch-dr", "dr-os"];
 
-    /// <summary>The value of <paramref name="policy"/> by estimator <paramref name="name"/>.</summary>
+    /// <summary>The value of <paramref name="policy"/> by estimator <paramref name="name"/>: the mean of <see cref="RoundValues"/>.</summary>
     /// <param name="lambda">Switch-DR's weight threshold and DRos's shrinkage (OBP's <c>lambda_</c>).</param>
     /// <exception cref="ArgumentException">An unknown estimator, or a policy over other actions or positions than the log's.</exception>
-    public static double Estimate(string name, BanditLog log, ActionDistribution policy, RewardModel rewards, double lambda)
+    public static double Estimate(string name, BanditLog log, ActionDistribution policy, RewardModel rewards, double lambda) =>
+        Mean(RoundValues(name, log, policy, rewards, lambda));
+
+    /// <summary>
+    /// Each round's contribution to the estimate (OBP's <c>_estimate_round_rewards</c>): their mean is the estimate, and
+    /// resampling them gives its bootstrap interval. The self-normalized estimators divide by the whole log's mean weight.
+    /// </summary>
+    public static double[] RoundValues(string name, BanditLog log, ActionDistribution policy, RewardModel rewards, double lambda)
     {
         if (policy.Actions < log.Actions || policy.Positions < log.Positions)
             throw new ArgumentException($"the policy covers {policy.Actions} actions × {policy.Positions} positions, the log {log.Actions} × {log.Positions}");
         int n = log.Rounds;
-        double sum = 0, weights = 0;
+        var values = new double[n];
+        double meanWeight = 0;
+        for (int i = 0; i < n; i++) meanWeight += Weight(log, policy, i);
+        meanWeight /= n;
+        Func<double, double>? doubly = null;
         switch (name)
         {
             case "ipw":
-                for (int i = 0; i < n; i++) sum += Weight(log, policy, i) * log.Reward[i];
-                return sum / n;
+                for (int i = 0; i < n; i++) values[i] = Weight(log, policy, i) * log.Reward[i];
+                return values;
             case "snipw":
-                for (int i = 0; i < n; i++)
-                {
-                    double w = Weight(log, policy, i);
-                    sum += w * log.Reward[i];
-                    weights += w;
-                }
-                return sum / weights;
+                for (int i = 0; i < n; i++) values[i] = Weight(log, policy, i) / meanWeight * log.Reward[i];
+                return values;
             case "dm":
-                for (int i = 0; i < n; i++) sum += Direct(log, policy, rewards, i);
-                return sum / n;
+                for (int i = 0; i < n; i++) values[i] = Direct(log, policy, rewards, i);
+                return values;
             case "dr":
-                return Doubly(log, policy, rewards, w => w);
+                doubly = w => w;
+                break;
             case "sndr":
-                for (int i = 0; i < n; i++) weights += Weight(log, policy, i);
-                double mean = weights / n;
-                return Doubly(log, policy, rewards, w => w / mean);
+                doubly = w => w / meanWeight;
+                break;
             case "switch-dr":
                 if (!(lambda >= 0)) throw new ArgumentException("lambda must be 0 or more");
-                return Doubly(log, policy, rewards, w => w <= lambda ? w : 0);
+                doubly = w => w <= lambda ? w : 0;
+                break;
             case "dr-os":
                 if (!(lambda >= 0)) throw new ArgumentException("lambda must be 0 or more");
-                return Doubly(log, policy, rewards, w => lambda * w / (w * w + lambda));
+                doubly = w => lambda * w / (w * w + lambda);
+                break;
             default:
                 throw new ArgumentException($"unknown estimator '{name}'; known: {string.Join(", ", Names)}");
         }
+        for (int i = 0; i < n; i++)
+            values[i] = Direct(log, policy, rewards, i) + doubly(Weight(log, policy, i)) * (log.Reward[i] - rewards[log.Action[i], log.Position[i]]);
+        return values;
+    }
+
+    /// <summary>
+    /// The percentile bootstrap interval of the mean of <paramref name="values"/> (OBP's
+    /// <c>estimate_confidence_interval_by_bootstrap</c>): <paramref name="samples"/> resamples with replacement, seeded.
+    /// </summary>
+    public static (double Lower, double Upper) BootstrapInterval(double[] values, double alpha = 0.05, int samples = 1000, int seed = 12345)
+    {
+        var random = new Random(seed);
+        var means = new double[samples];
+        int n = values.Length;
+        for (int b = 0; b < samples; b++)
+        {
+            double sum = 0;
+            for (int k = 0; k < n; k++) sum += values[random.Next(n)];
+            means[b] = sum / n;
+        }
+        Array.Sort(means);
+        return (Quantile(means, alpha / 2), Quantile(means, 1 - alpha / 2));
+    }
+
+    /// <summary>Kish's effective sample size of the importance weights, (Σw)² / Σw²: how many rounds the estimate rests on.</summary>
+    public static double EffectiveSampleSize(BanditLog log, ActionDistribution policy)
+    {
+        double sum = 0, squares = 0;
+        for (int i = 0; i < log.Rounds; i++)
+        {
+            double w = Weight(log, policy, i);
+            sum += w;
+            squares += w * w;
+        }
+        return squares > 0 ? sum * sum / squares : 0;
+    }
+
+    private static double Quantile(double[] sorted, double q)
+    {
+        double position = q * (sorted.Length - 1);
+        int below = (int)Math.Floor(position);
+        int above = Math.Min(below + 1, sorted.Length - 1);
+        return sorted[below] + (position - below) * (sorted[above] - sorted[below]);
+    }
+
+    private static double Mean(double[] values)
+    {
+        double sum = 0;
+        foreach (double v in values) sum += v;
+        return sum / values.Length;
     }
 
     private static double Weight(BanditLog log, ActionDistribution policy, int i) =>
@@ -70,17 +128,6 @@ public static class OffPolicyEstimators
             mass += policy[a, k];
         }
         return mass > 0 ? value / mass : 0;
-    }
-
-    private static double Doubly(BanditLog log, ActionDistribution policy, RewardModel rewards, Func<double, double> weight)
-    {
-        double sum = 0;
-        for (int i = 0; i < log.Rounds; i++)
-        {
-            double w = weight(Weight(log, policy, i));
-            sum += Direct(log, policy, rewards, i) + w * (log.Reward[i] - rewards[log.Action[i], log.Position[i]]);
-        }
-        return sum / log.Rounds;
     }
 }
 

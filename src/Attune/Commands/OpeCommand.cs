@@ -49,10 +49,18 @@ internal static class OpeCommand
                     throw new FormatException($"--policy: {evaluation.Actions} actions × {evaluation.Positions} positions, the log has {logged.Actions} × {logged.Positions}");
                 var q = RewardModel.CtrTable(logged, evaluation.Actions, evaluation.Positions);
                 var values = new Dictionary<string, double>();
-                foreach (string name in names) values[name] = OffPolicyEstimators.Estimate(name, logged, evaluation, q, l);
-
-                Console.WriteLine($"{logged.Rounds:N0} rounds, {logged.Actions} actions × {logged.Positions} positions, mean reward {logged.Reward.Average().ToString("R", CultureInfo.InvariantCulture)}");
-                foreach (var (name, value) in values) Console.WriteLine($"  {name,-10} {value.ToString("R", CultureInfo.InvariantCulture)}");
+                double ess = OffPolicyEstimators.EffectiveSampleSize(logged, evaluation);
+                Console.WriteLine($"{logged.Rounds:N0} rounds, {logged.Actions} actions × {logged.Positions} positions, mean reward " +
+                    $"{logged.Reward.Average().ToString("R", CultureInfo.InvariantCulture)}; effective sample size {ess:N0} " +
+                    $"({ess / logged.Rounds:P1} of the log{(ess < 0.01 * logged.Rounds ? ": weak support, the estimates rest on few rounds" : "")})");
+                Console.WriteLine("  estimator  value                   95 % bootstrap interval (1,000 resamples)");
+                foreach (string name in names)
+                {
+                    var rounds = OffPolicyEstimators.RoundValues(name, logged, evaluation, q, l);
+                    double value = values[name] = rounds.Average();
+                    var (lower, upper) = OffPolicyEstimators.BootstrapInterval(rounds);
+                    Console.WriteLine($"  {name,-10} {value.ToString("R", CultureInfo.InvariantCulture),-23} [{lower:0.######}, {upper:0.######}]");
+                }
                 if (result.GetValue(json) is { } file)
                 {
                     File.WriteAllText(file.FullName, JsonSerializer.Serialize(values, new JsonSerializerOptions { WriteIndented = true }));

@@ -6,6 +6,28 @@ namespace Attune.Tests.EndToEnd;
 public sealed class CliTests
 {
     [Fact]
+    public async Task OpeEstimatesAPolicysValueFromTheOpenBanditLogsAndNamesABadOption()
+    {
+        Assert.SkipWhen(TestPaths.SharedDatasets is null, "shared datasets (../shared/datasets) not present");
+        string dir = Path.Combine(TestPaths.SharedDatasets!, "bandits-obd-men");
+        using var temp = TestPaths.NewTempDirectory();
+        string json = Path.Combine(temp.Path, "ope.json");
+        var (code, output) = await AttuneProcess.RunAsync("ope", "--log", Path.Combine(dir, "random_men.csv"), "--format", "obd",
+            "--policy", Path.Combine(dir, "action_dist_bts_men.csv"), "--reward-model", "ctr-table",
+            "--estimators", "ipw,snipw,dm,dr,sndr,switch-dr,dr-os", "--lambda", "100", "--json", json);
+        Assert.True(code == 0, output);
+        Assert.Contains("effective sample size", output);
+        var values = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json)).RootElement;
+        Assert.Equal(["ipw", "snipw", "dm", "dr", "sndr", "switch-dr", "dr-os"], values.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(0.00453356, values.GetProperty("ipw").GetDouble(), 10);
+
+        (code, output) = await AttuneProcess.RunAsync("ope", "--log", Path.Combine(dir, "random_men.csv"),
+            "--policy", Path.Combine(dir, "action_dist_bts_men.csv"), "--estimators", "ipw,magic");
+        Assert.Equal(2, code);
+        Assert.Contains("--estimators: unknown 'magic'", output);
+    }
+
+    [Fact]
     public async Task ServeRefusesAPublicAddressWithoutKeys()
     {
         using var dir = TestPaths.NewTempDirectory();

@@ -39,6 +39,21 @@ public sealed class OffPolicyTests
     }
 
     [Fact]
+    public void TheIntervalResamplesTheRoundsAndTheEffectiveSampleSizeCountsTheWeights()
+    {
+        var log = Small();
+        // (Σw)² / Σw² with weights 0.5, 0.5, 3, 0.5, 3: 7.5² / 18.75.
+        Assert.Equal(3.0, OffPolicyEstimators.EffectiveSampleSize(log, Policy()), 12);
+        var rounds = OffPolicyEstimators.RoundValues("ipw", log, Policy(), RewardModel.CtrTable(log, 2, 1), 100);
+        Assert.Equal(OffPolicyEstimators.Estimate("ipw", log, Policy(), RewardModel.CtrTable(log, 2, 1), 100), rounds.Average(), 12);
+        var (lower, upper) = OffPolicyEstimators.BootstrapInterval(rounds);
+        Assert.True(lower < rounds.Average() && rounds.Average() < upper, $"[{lower}, {upper}]");
+        Assert.True(lower >= rounds.Min() && upper <= rounds.Max());
+        Assert.Equal((lower, upper), OffPolicyEstimators.BootstrapInterval(rounds)); // seeded
+        Assert.Equal((0.25, 0.25), OffPolicyEstimators.BootstrapInterval([0.25, 0.25, 0.25]));
+    }
+
+    [Fact]
     public void OnTheOpenBanditDatasetEveryEstimateMatchesTheReferenceTo1e10()
     {
         Assert.SkipWhen(TestPaths.SharedDatasets is null, "shared datasets (../shared/datasets) not present");

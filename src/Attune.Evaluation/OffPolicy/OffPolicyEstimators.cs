@@ -30,6 +30,9 @@ public static class OffPolicyEstimators
         double meanWeight = 0;
         for (int i = 0; i < n; i++) meanWeight += Weight(log, policy, i);
         meanWeight /= n;
+        // The policy's value under the reward model depends on the position only: once per position, not per round.
+        var direct = new double[log.Positions];
+        for (int k = 0; k < direct.Length; k++) direct[k] = Direct(policy, rewards, k);
         Func<double, double>? doubly = null;
         switch (name)
         {
@@ -40,7 +43,7 @@ public static class OffPolicyEstimators
                 for (int i = 0; i < n; i++) values[i] = Weight(log, policy, i) / meanWeight * log.Reward[i];
                 return values;
             case "dm":
-                for (int i = 0; i < n; i++) values[i] = Direct(log, policy, rewards, i);
+                for (int i = 0; i < n; i++) values[i] = direct[log.Position[i]];
                 return values;
             case "dr":
                 doubly = w => w;
@@ -60,7 +63,7 @@ public static class OffPolicyEstimators
                 throw new ArgumentException($"unknown estimator '{name}'; known: {string.Join(", ", Names)}");
         }
         for (int i = 0; i < n; i++)
-            values[i] = Direct(log, policy, rewards, i) + doubly(Weight(log, policy, i)) * (log.Reward[i] - rewards[log.Action[i], log.Position[i]]);
+            values[i] = direct[log.Position[i]] + doubly(Weight(log, policy, i)) * (log.Reward[i] - rewards[log.Action[i], log.Position[i]]);
         return values;
     }
 
@@ -115,12 +118,11 @@ public static class OffPolicyEstimators
         policy[log.Action[i], log.Position[i]] / log.Propensity[i];
 
     /// <summary>
-    /// The reward model's value of the policy at round i's position: Σ_a π(a, k_i) q(a, k_i) / Σ_a π(a, k_i) (OBP's
-    /// <c>np.average</c> with the policy as weights: the same for a distribution that sums to 1 at each position).
+    /// The reward model's value of the policy at position k: Σ_a π(a, k) q(a, k) / Σ_a π(a, k) (OBP's <c>np.average</c>
+    /// with the policy as weights: the same for a distribution that sums to 1 at each position).
     /// </summary>
-    private static double Direct(BanditLog log, ActionDistribution policy, RewardModel rewards, int i)
+    private static double Direct(ActionDistribution policy, RewardModel rewards, int k)
     {
-        int k = log.Position[i];
         double value = 0, mass = 0;
         for (int a = 0; a < policy.Actions; a++)
         {

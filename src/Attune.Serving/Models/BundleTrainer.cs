@@ -52,13 +52,7 @@ public sealed class BundleTrainer(ServingModelOptions options, TimeProvider? tim
         var total = Stopwatch.StartNew();
         var data = snapshot.Data;
         var seconds = new Dictionary<string, double>();
-        T Timed<T>(string name, Func<T> fit)
-        {
-            var sw = Stopwatch.StartNew();
-            var result = fit();
-            seconds[name] = Math.Round(sw.Elapsed.TotalSeconds, 3);
-            return result;
-        }
+        T Timed<T>(string name, Func<T> fit) => Time(seconds, name, fit);
         bool any = data.Interactions.NonZeros > 0;
         // The factor and sequence models' parameters: an earlier tuning's (the plan), else the configured ones; tuned again
         // when the plan says (on a sample of people when the shop is large).
@@ -96,60 +90,71 @@ public sealed class BundleTrainer(ServingModelOptions options, TimeProvider? tim
         var m = FitAll(data, alsParameters, sequenceParameters, seconds, ct);
 
         long until = data.Events is { Count: > 0 } ev ? ev.LatestMs : 0;
-        return new ModelBundle
+        var info = new ModelInfo
         {
-            Info = new ModelInfo
-            {
-                Version = version,
-                TrainedAt = _time.GetUtcNow(),
-                DataUntil = until > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(until) : null,
-                Watermark = snapshot.Watermark,
-                SnapshotAt = DateTimeOffset.FromUnixTimeMilliseconds(snapshot.ReadAtMs),
-                Events = data.Events?.Count ?? 0,
-                Users = data.Users,
-                Items = data.Items,
-                Interactions = data.Interactions.NonZeros,
-                TrainingSeconds = Math.Round(total.Elapsed.TotalSeconds, 3),
-                ComponentSeconds = seconds,
-                Metrics = metrics,
-                Reason = reason,
-                AlsParameters = alsParameters,
-                SequenceParameters = sequenceParameters,
-                Tuning = tunings?.Find(t => t.Component == "als"),
-                Tunings = tunings,
-            },
-            ItemIds = [.. snapshot.Log.ItemIds],
-            UserIds = [.. snapshot.Log.UserIds],
-            Histories = data.Sequences ?? new SequenceData(data.Items, new int[data.Users + 1], []),
-            Purchases = snapshot.Purchases,
-            OpenCarts = snapshot.OpenCarts,
-            Impressions = snapshot.Impressions,
-            Popularity = m.Popularity,
-            TrendShort = m.TrendShort,
-            TrendLong = m.TrendLong,
-            ContextPopularity = snapshot.ContextPopularity,
-            Als = m.Als,
-            ViewedTogether = m.Viewed,
-            BoughtTogether = m.Bought,
-            Sequence = m.Sequence,
-            Content = m.Content,
-            SasRec = m.SasRec,
+            Version = version,
+            TrainedAt = _time.GetUtcNow(),
+            DataUntil = until > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(until) : null,
+            Watermark = snapshot.Watermark,
+            SnapshotAt = DateTimeOffset.FromUnixTimeMilliseconds(snapshot.ReadAtMs),
+            Events = data.Events?.Count ?? 0,
+            Users = data.Users,
+            Items = data.Items,
+            Interactions = data.Interactions.NonZeros,
+            TrainingSeconds = Math.Round(total.Elapsed.TotalSeconds, 3),
+            ComponentSeconds = seconds,
+            Metrics = metrics,
+            Reason = reason,
+            AlsParameters = alsParameters,
+            SequenceParameters = sequenceParameters,
+            Tuning = tunings?.Find(t => t.Component == "als"),
+            Tunings = tunings,
         };
+        return m.Bundle(info, [.. snapshot.Log.ItemIds], [.. snapshot.Log.UserIds],
+            data.Sequences ?? new SequenceData(data.Items, new int[data.Users + 1], []),
+            snapshot.Purchases, snapshot.OpenCarts, snapshot.Impressions, snapshot.ContextPopularity);
     }
 
     /// <summary>The models and counts of a bundle, fitted on one training set.</summary>
     private sealed record Fitted(AlsModel? Als, ItemKnnModel? Viewed, ItemKnnModel? Bought, SequenceModel? Sequence, SasRecModel? SasRec,
-        ContentModel? Content, float[] Popularity, float[] TrendShort, float[] TrendLong);
+        ContentModel? Content, float[] Popularity, float[] TrendShort, float[] TrendLong)
+    {
+        /// <summary>A bundle of these models with the per-person tables it serves from.</summary>
+        public ModelBundle Bundle(ModelInfo info, string[] itemIds, string[] userIds, SequenceData histories, SparseRows purchases,
+            SparseRows openCarts, ImpressionTable impressions, Dictionary<string, float[]> contextPopularity) => new()
+        {
+            Info = info,
+            ItemIds = itemIds,
+            UserIds = userIds,
+            Histories = histories,
+            Purchases = purchases,
+            OpenCarts = openCarts,
+            Impressions = impressions,
+            Popularity = Popularity,
+            TrendShort = TrendShort,
+            TrendLong = TrendLong,
+            ContextPopularity = contextPopularity,
+            Als = Als,
+            ViewedTogether = Viewed,
+            BoughtTogether = Bought,
+            Sequence = Sequence,
+            Content = Content,
+            SasRec = SasRec,
+        };
+    }
+
+    /// <summary>Runs <paramref name="fit"/>, recording its seconds under <paramref name="name"/> (nowhere when <paramref name="seconds"/> is null).</summary>
+    private static T Time<T>(Dictionary<string, double>? seconds, string name, Func<T> fit)
+    {
+        var sw = Stopwatch.StartNew();
+        var result = fit();
+        if (seconds is not null) seconds[name] = Math.Round(sw.Elapsed.TotalSeconds, 3);
+        return result;
+    }
 
     private Fitted FitAll(TrainingData data, string alsParameters, string sequenceParameters, Dictionary<string, double>? seconds, CancellationToken ct)
     {
-        T Timed<T>(string name, Func<T> fit)
-        {
-            var sw = Stopwatch.StartNew();
-            var result = fit();
-            if (seconds is not null) seconds[name] = Math.Round(sw.Elapsed.TotalSeconds, 3);
-            return result;
-        }
+        T Timed<T>(string name, Func<T> fit) => Time(seconds, name, fit);
         bool any = data.Interactions.NonZeros > 0;
         var als = any ? Timed("als", () => (AlsModel)Fit("als", alsParameters, data, ct)) : null;
         var viewed = any ? Timed("viewed-together", () => (ItemKnnModel)Fit("itemknn", options.ViewedTogether, data, ct)) : null;
@@ -226,37 +231,20 @@ public sealed class BundleTrainer(ServingModelOptions options, TimeProvider? tim
             foreach (int i in row[..(row.Length - cut[u])]) kept.Add(i);
             start[u + 1] = kept.Count;
         }
-        var bundle = new ModelBundle
+        var info = new ModelInfo
         {
-            Info = new ModelInfo
-            {
-                Version = "held-out-split",
-                TrainedAt = _time.GetUtcNow(),
-                DataUntil = DateTimeOffset.FromUnixTimeMilliseconds(until),
-                SnapshotAt = DateTimeOffset.FromUnixTimeMilliseconds(full.ReadAtMs),
-                Users = users,
-                Items = data.Items,
-                Interactions = data.Interactions.NonZeros,
-                AlsParameters = alsParameters,
-                SequenceParameters = sequenceParameters,
-            },
-            ItemIds = [.. full.Log.ItemIds],
-            UserIds = userIds,
-            Histories = new SequenceData(histories.ItemCount, start, [.. kept]),
-            Purchases = Rows(full.Purchases),
-            OpenCarts = Rows(full.OpenCarts),
-            Impressions = full.Impressions.Rows(original),
-            Popularity = m.Popularity,
-            TrendShort = m.TrendShort,
-            TrendLong = m.TrendLong,
-            ContextPopularity = [],
-            Als = m.Als,
-            ViewedTogether = m.Viewed,
-            BoughtTogether = m.Bought,
-            Sequence = m.Sequence,
-            Content = m.Content,
-            SasRec = m.SasRec,
+            Version = "held-out-split",
+            TrainedAt = _time.GetUtcNow(),
+            DataUntil = DateTimeOffset.FromUnixTimeMilliseconds(until),
+            SnapshotAt = DateTimeOffset.FromUnixTimeMilliseconds(full.ReadAtMs),
+            Users = users,
+            Items = data.Items,
+            Interactions = data.Interactions.NonZeros,
+            AlsParameters = alsParameters,
+            SequenceParameters = sequenceParameters,
         };
+        var bundle = m.Bundle(info, [.. full.Log.ItemIds], userIds, new SequenceData(histories.ItemCount, start, [.. kept]),
+            Rows(full.Purchases), Rows(full.OpenCarts), full.Impressions.Rows(original), []);
         return (bundle, people);
     }
 

@@ -72,7 +72,7 @@ internal sealed class RecommendationPipeline
 
         var blend = c.Blend;
         var sourceList = TunedBlend.SourcesOf(state, scenario, registry);
-        if (sparse) BuildPool(c, state, scenario, request, n);
+        if (sparse) BuildPool(c, state, sourceList, request, n);
         else blend.AsSpan(0, n).Clear();
         var scope = c.Scope;
         if (sparse) foreach (int j in scope) blend[j] = 0;
@@ -151,7 +151,7 @@ internal sealed class RecommendationPipeline
     }
 
     /// <summary>The candidate pool of a large catalog (or a ranking's candidates): what any source could rank high.</summary>
-    private static void BuildPool(RankingContext c, ServingState state, CompiledScenario scenario, RecommendationRequest request, int n)
+    private static void BuildPool(RankingContext c, ServingState state, (int Source, float Weight)[] sources, RecommendationRequest request, int n)
     {
         var pool = c.Pool;
         pool.Reset(n);
@@ -161,7 +161,7 @@ internal sealed class RecommendationPipeline
             return;
         }
         var s = c.Sources;
-        foreach (var (index, _) in TunedBlend.SourcesOf(state, scenario, c.Registry))
+        foreach (var (index, _) in sources)
         {
             // A source that scored the whole catalog to find its best hands those scores on (see AddCandidates).
             var prepared = c.Registry[index].AddCandidates(s, pool, c.Buffers[index]);
@@ -175,7 +175,7 @@ internal sealed class RecommendationPipeline
         // Pinned items are placed whenever they pass the guardrails and the filter: they must be in scope to be judged.
         foreach (var rule in state.Rules.Compiled)
         {
-            if (rule.Rule.Action == Rules.RuleAction.Pin && rule.AppliesTo(scenario.Name)) pool.Add(state.Catalog.IndexOf(rule.Rule.ItemId!));
+            if (rule.Rule.Action == Rules.RuleAction.Pin && rule.AppliesTo(c.Scenario.Name)) pool.Add(state.Catalog.IndexOf(rule.Rule.ItemId!));
         }
     }
 }

@@ -94,8 +94,17 @@ public sealed partial class SqliteStore
     /// <summary>On the writer. An anonymous id linked to a user is that user: the unified person is erased.</summary>
     private ErasedPerson? ErasePerson(string id, bool anonymous)
     {
-        if (!anonymous) return _users.TryGetValue(id, out int user) ? Erase(id, user, isUser: true) : null;
-        if (!_anonymous.TryGetValue(id, out int a)) return null;
+        if (!anonymous)
+        {
+            if (_users.TryGetValue(id, out int user)) return Erase(id, user, isUser: true);
+            EraseDecisionsOf(id, anonymous: false); // decisions can name someone the store has no profile of
+            return null;
+        }
+        if (!_anonymous.TryGetValue(id, out int a))
+        {
+            EraseDecisionsOf(id, anonymous: true);
+            return null;
+        }
         int idx = _canonical.GetValueOrDefault(a, a);
         if (idx == a) return Erase(id, a, isUser: false);
         foreach (var (userId, u) in _users) if (u == idx) return Erase(userId, idx, isUser: true);
@@ -216,6 +225,7 @@ public sealed partial class SqliteStore
             recommendations += cmd.ExecuteNonQuery();
             cmd.CommandText = "DELETE FROM exposures WHERE person = $person";
             exposures += cmd.ExecuteNonQuery();
+            EraseDecisions(cmd);
         }
         ByPerson();
         if (isUser)

@@ -21,7 +21,7 @@ public sealed partial class SqliteStore : IAttuneStore
     /// <c>recommendations</c> tables and the <c>events_by_recommendation</c> index, and the change feed (<c>changes</c>,
     /// <c>meta.event_seq</c>), which every open creates when missing (older Attunes ignore them).
     /// </summary>
-    public const int SchemaVersion = 2;
+    public const int SchemaVersion = 3;
 
     // profiles.kind on disk: frozen by PersistedEnumStabilityTests.TheStoreWritesTheFrozenCodes.
     private const int KindUser = 0;
@@ -158,6 +158,7 @@ public sealed partial class SqliteStore : IAttuneStore
                 to_seq INTEGER NOT NULL,
                 at_ms INTEGER NOT NULL);        -- store clock at commit, Unix milliseconds
             """);
+        Exec(_writer, DecisionSchema);
         using var cmd = _writer.CreateCommand();
         cmd.CommandText = "INSERT OR IGNORE INTO meta(key, value) VALUES('schema', $v)";
         cmd.Parameters.AddWithValue("$v", SchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -177,6 +178,8 @@ public sealed partial class SqliteStore : IAttuneStore
                 UPDATE meta SET value = '2' WHERE key = 'schema';
                 """);
         }
+        // Schema 2 → 3: the decision log's tables (created above); the change feed gains DecisionRewards, which an older Attune cannot read.
+        if (version < 3) Exec(_writer, "UPDATE meta SET value = '3' WHERE key = 'schema'");
     }
 
     private void LoadInterning()

@@ -9,7 +9,7 @@ namespace Attune.Storage;
 /// <remarks>
 /// A write method returns only once its data is durable (committed and synced), so an HTTP 2xx can promise it.
 /// </remarks>
-public interface IAttuneStore : IAsyncDisposable
+public partial interface IAttuneStore : IAsyncDisposable
 {
     /// <summary>Whether the store is open and can serve reads and writes.</summary>
     bool IsReady { get; }
@@ -214,6 +214,11 @@ public enum ChangeKind
     DocumentDeleted = 8,
     /// <summary>An anonymous visitor not linked to a user was erased (<see cref="StoreChange.Id"/>: the anonymous id).</summary>
     VisitorDeleted = 9,
+    /// <summary>
+    /// Decision rewards were recorded (given, or the default after the wait time): those with <c>FromEventSeq &lt; seq ≤
+    /// ToEventSeq</c>, as <see cref="IAttuneStore.ReadRewardsAsync"/> reads them.
+    /// </summary>
+    DecisionRewards = 10,
 }
 
 /// <summary>A named JSON document of some kind (see <see cref="IAttuneStore.ListDocumentsAsync"/>).</summary>

@@ -1,6 +1,7 @@
 namespace Attune.Decisions.Learning;
 
 /// <summary>How a decision point explores: which algorithm turns the learner's predicted rewards into probabilities.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(Attune.Decisions.Points.KebabEnumConverter<ExplorationAlgorithm>))]
 public enum ExplorationAlgorithm
 {
     /// <summary>SquareCB (Foster and Rakhlin 2020, VW's <c>--squarecb</c>): an action's probability falls with its predicted gap to the

@@ -98,6 +98,19 @@ public static class AttuneHost
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("Attune.Serving"), sp.GetRequiredService<SourceRegistry>(),
             time: sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<AttuneServices>();
+        builder.Services.AddSingleton(sp =>
+        {
+            var store = sp.GetRequiredService<IAttuneStore>();
+            return new Attune.Decisions.Service.DecisionService(store, Path.Combine(options.DataDirectory, "decisions"),
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Attune.Decisions"))
+            {
+                // A user's record joins the context when their consent allows personalization; without analytics consent their
+                // decisions are logged under no id.
+                People = async (id, ct) => await store.GetUserAsync(id, ct) is { } user
+                    ? new Attune.Decisions.Service.PersonFacts(user.Attributes, user.Consent?.Personalization ?? true, user.Consent?.Analytics ?? true)
+                    : null,
+            };
+        });
         builder.Services.ConfigureHttpJsonOptions(j =>
         {
             j.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
@@ -204,6 +217,8 @@ public static class AttuneHost
         }
         // Keys written by anyone else (later another node) reach this one through the store's change feed.
         engine.FollowDocuments(KeyBook.Kind, keyBook.LoadAsync);
+        // Decision points and their learners (newest checkpoint + the rewards logged after it) before the first request.
+        app.Services.GetRequiredService<Attune.Decisions.Service.DecisionService>().StartAsync().GetAwaiter().GetResult();
         app.UseExceptionHandler(e => e.Run(context =>
         {
             var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
@@ -236,6 +251,8 @@ public static class AttuneHost
         app.MapStatsAnalyzeApi();
         app.MapKeysApi();
         app.MapUserTokensApi();
+        app.MapDecisionsApi();
+        app.MapPersonalizerApi();
         app.MapSdkApi();
         app.MapPrometheusScrapingEndpoint("/metrics").WithMetadata(new RequiredScope(Scope.Viewer)).ExcludeFromDescription();
         app.UseAttuneConsole();

@@ -19,6 +19,9 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyStore keys, Aut
     /// <summary>The <see cref="HttpContext.Items"/> key of the presented key's name (who made a change: a rule's history, a key's creator).</summary>
     public const string KeyNameItem = "attune.key-name";
 
+    /// <summary>The header Azure's services (Personalizer) take the key in; accepted like <c>Authorization: Bearer</c>.</summary>
+    public const string SubscriptionKeyHeader = "Ocp-Apim-Subscription-Key";
+
     /// <summary>The name of the key the request was authenticated with; null when the server has no key (open).</summary>
     public static string? KeyName(HttpContext context) => context.Items.TryGetValue(KeyNameItem, out var name) ? name as string : null;
 
@@ -44,6 +47,9 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyStore keys, Aut
             return TooMany(context, wait, "Too many failed authentications", "This address presented too many unknown keys; try again later.");
 
         string? header = context.Request.Headers.Authorization;
+        // Azure Personalizer's clients send their key in Ocp-Apim-Subscription-Key: the same key, another header.
+        if (header is null && context.Request.Headers.TryGetValue(SubscriptionKeyHeader, out var subscription) && subscription.Count == 1)
+            header = "Bearer " + subscription[0];
         if (header is null || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
             LogFailure(address, context, "no bearer key");

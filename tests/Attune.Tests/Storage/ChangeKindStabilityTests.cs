@@ -19,6 +19,7 @@ public sealed class ChangeKindStabilityTests
             [ChangeKind.DocumentPut] = 7,
             [ChangeKind.DocumentDeleted] = 8,
             [ChangeKind.VisitorDeleted] = 9,
+            [ChangeKind.DecisionRewards] = 10,
         };
         Assert.Equal(frozen.Keys.Order(), Enum.GetValues<ChangeKind>().Order()); // a new kind needs a line here
         Assert.All(frozen, pair => Assert.Equal(pair.Value, (int)pair.Key));

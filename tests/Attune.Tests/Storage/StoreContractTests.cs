@@ -7,7 +7,7 @@ namespace Attune.Tests.Storage;
 /// What every store must do. Each backend derives from this class and says how to open a fresh store;
 /// the PostgreSQL store will run the same cases.
 /// </summary>
-public abstract class StoreContractTests : IAsyncLifetime
+public abstract partial class StoreContractTests : IAsyncLifetime
 {
     private static readonly DateTimeOffset T0 = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
 

@@ -1,0 +1,205 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Attune.Decisions.Features;
+using Attune.Decisions.Learning;
+using Attune.Decisions.Points;
+using Attune.Experiments.Assignment;
+using Attune.Storage;
+using FeatureSet = Attune.Decisions.Features.FeatureSet;
+
+namespace Attune.Decisions.Service;
+
+/// <summary>Ranking: features, eligibility, one draw per slot (no action twice on a page), and the durable log.</summary>
+public sealed partial class DecisionService
+{
+    private static readonly IReadOnlySet<string> s_none = new HashSet<string>();
+
+    /// <summary>
+    /// Ranks the actions (the request's own, else the point's approved and eligible ones, minus the excluded) for the context,
+    /// chooses one per slot by the point's exploration, and logs the decision (durable when this returns).
+    /// </summary>
+    /// <exception cref="DecisionException">An unknown point (404), no eligible action (400), an event id already used (409).</exception>
+    public async Task<RankResult> RankAsync(RankInput input, CancellationToken ct = default)
+    {
+        if (!_points.TryGetValue(input.Point, out var state)) throw new DecisionException("point", $"no decision point '{input.Point}'", 404);
+        string eventId = input.EventId ?? NewEventId();
+        IReadOnlyDictionary<string, string>? profile = null;
+        bool collect = true;
+        if (input.UserId is { } user && People is { } read && await read(user, ct).ConfigureAwait(false) is { } facts)
+        {
+            if (facts.Personalize) profile = facts.Attributes;
+            collect = facts.Collect;
+        }
+
+        var shared = new FeatureSet();
+        if (Featurizer.Add(input.Context, shared, "context") is { } bad) throw new DecisionException(bad.Field, bad.Message);
+        if (profile is not null)
+            foreach (var (name, value) in profile) Featurizer.AddIndicator(shared, "profile." + name, value);
+
+        DecisionAction[] actions;
+        FeatureSet[] features;
+        Condition?[] eligibility;
+        string setJson, setKey;
+        if (input.Actions is { } own)
+        {
+            actions = [.. own];
+            features = new FeatureSet[actions.Length];
+            eligibility = new Condition?[actions.Length];
+            for (int i = 0; i < actions.Length; i++)
+            {
+                features[i] = Featurize(actions[i]);
+                if (actions[i].Eligibility is { } e) eligibility[i] = Condition.Compile(AttributeJson.FromElement(e));
+            }
+            setJson = ActionSetOf(actions);
+            setKey = HashKey(setJson);
+        }
+        else
+        {
+            (actions, features, eligibility, setJson, setKey) = (state.Actions, state.ActionFeatures, state.Eligibility, state.ActionSetJson, state.ActionSetKey);
+        }
+        if (actions.Length == 0)
+            throw new DecisionException("actions", $"decision point '{input.Point}' has no approved actions: send actions, or store some with PUT /v1/decisions/{input.Point}");
+
+        int n = actions.Length;
+        var allowed = new bool[n];
+        AttributeValue? attributes = null;
+        for (int i = 0; i < n; i++)
+        {
+            if (input.Excluded.Contains(actions[i].Id)) continue;
+            if (eligibility[i] is { } condition)
+            {
+                attributes ??= Attributes(input, profile);
+                if (!condition.Evaluate(attributes.Value)) continue;
+            }
+            allowed[i] = true;
+        }
+
+        var slots = input.Slots ?? [new SlotInput("", default, s_none, null)];
+        var used = new bool[n];
+        var outcomes = new SlotOutcome[slots.Count];
+        var slotContexts = new FeatureSet[slots.Count];
+        var chosenFeatures = new FeatureSet[slots.Count];
+        var chosenProbabilities = new double[slots.Count];
+        using var slotLog = new MemoryStream();
+        using var w = new Utf8JsonWriter(slotLog);
+        w.WriteStartArray();
+        ulong seed = SplitMix.SeedOf(eventId);
+        var candidates = new List<int>(n);
+        for (int s = 0; s < slots.Count; s++)
+        {
+            var slot = slots[s];
+            var context = shared;
+            if (slot.Features.ValueKind != JsonValueKind.Undefined)
+            {
+                context = new FeatureSet(shared.Count + 8);
+                context.AddAll(shared);
+                if (Featurizer.Add(slot.Features, context, $"slots[{s}].features") is { } badSlot) throw new DecisionException(badSlot.Field, badSlot.Message);
+            }
+            candidates.Clear();
+            for (int i = 0; i < n; i++)
+                if (allowed[i] && !used[i] && !slot.Excluded.Contains(actions[i].Id)) candidates.Add(i);
+            if (candidates.Count == 0)
+                throw new DecisionException(input.Slots is null ? "actions" : $"slots[{s}]",
+                    input.Slots is null ? "no eligible action: every action is excluded or not eligible for this person and context"
+                        : $"no eligible action left for slot '{slot.Id}': every action is excluded, not eligible, or shown in an earlier slot");
+            var pool = new FeatureSet[candidates.Count];
+            for (int c = 0; c < pool.Length; c++) pool[c] = features[candidates[c]];
+            var outcome = state.Policy.Rank(context, pool, seed + (ulong)s * 0x9E3779B97F4A7C15UL);
+            int chosen = candidates[outcome.Chosen];
+            used[chosen] = true;
+
+            var probabilities = new double[n];
+            var scores = new double[n];
+            for (int c = 0; c < pool.Length; c++)
+            {
+                probabilities[candidates[c]] = outcome.Probabilities[c];
+                scores[candidates[c]] = outcome.Scores[c];
+            }
+            var ranking = new List<RankedAction>(n);
+            foreach (int c in outcome.Order) ranking.Add(new RankedAction(actions[candidates[c]].Id, outcome.Probabilities[c], outcome.Scores[c]));
+            for (int i = 0; i < n; i++) if (probabilities[i] == 0 && !candidates.Contains(i)) ranking.Add(new RankedAction(actions[i].Id, 0, 0));
+            outcomes[s] = new SlotOutcome(slot.Id, actions[chosen].Id, ranking, slot.BaselineAction);
+            slotContexts[s] = context;
+            chosenFeatures[s] = features[chosen];
+            chosenProbabilities[s] = probabilities[chosen];
+
+            w.WriteStartObject();
+            w.WriteString("id", slot.Id);
+            if (slot.Features.ValueKind != JsonValueKind.Undefined)
+            {
+                w.WritePropertyName("features");
+                slot.Features.WriteTo(w);
+            }
+            if (slot.BaselineAction is { } baseline) w.WriteString("baselineAction", baseline);
+            w.WriteNumber("chosen", chosen);
+            w.WriteStartArray("probabilities");
+            foreach (double p in probabilities) w.WriteNumberValue(p);
+            w.WriteEndArray();
+            w.WriteStartArray("scores");
+            foreach (double sc in scores) w.WriteNumberValue(Math.Round(sc, 6));
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.Flush();
+
+        long now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var settings = state.Definition.Settings;
+        string policy = string.Create(CultureInfo.InvariantCulture,
+            $"{JsonNamingPolicy.KebabCaseLower.ConvertName(settings.Exploration.Algorithm.ToString())} v{state.Definition.Version} n={state.Policy.Learner.Examples}");
+        string? person = collect ? input.UserId ?? input.AnonymousId : null;
+        var record = new DecisionRecord(eventId, input.Point, person, person is not null && input.UserId is null, now,
+            LoggedContext(input.Context, profile), setKey, setJson, Encoding.UTF8.GetString(slotLog.GetBuffer(), 0, (int)slotLog.Length),
+            [.. slots.Select(x => x.Id)], input.DeferActivation ? null : now, (long)(settings.RewardWaitSeconds * 1000), settings.DefaultReward, policy);
+        var logged = await store.LogDecisionsAsync([record], ct).ConfigureAwait(false);
+        if (!logged[0]) throw new DecisionException("eventId", $"event id '{eventId}' was already used by another decision", 409);
+        if (_pending.Count >= MaxPending) _pending.Clear();
+        _pending[eventId] = new PreparedDecision(input.Point, [.. slots.Select(x => x.Id)], slotContexts, chosenFeatures, chosenProbabilities);
+        return new RankResult(eventId, input.Point, outcomes, !input.DeferActivation, policy);
+    }
+
+    /// <summary>The context as logged: <c>{"context": …, "profile": {…}}</c> (what <see cref="PreparedDecision.AddContext"/> reads back).</summary>
+    private static string LoggedContext(JsonElement context, IReadOnlyDictionary<string, string>? profile)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            if (context.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
+            {
+                w.WritePropertyName("context");
+                context.WriteTo(w);
+            }
+            if (profile is { Count: > 0 })
+            {
+                w.WriteStartObject("profile");
+                foreach (var (name, value) in profile) w.WriteString(name, value);
+                w.WriteEndObject();
+            }
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    /// <summary>What an action's eligibility sees: <c>userId</c>, <c>anonymousId</c>, <c>user</c> (the record's attributes) and
+    /// <c>context</c> (the context features as one object; Personalizer's list is merged).</summary>
+    private static AttributeValue Attributes(RankInput input, IReadOnlyDictionary<string, string>? profile)
+    {
+        var a = new Attributes(6);
+        if (input.UserId is { } user) a.Set("userId", user);
+        if (input.AnonymousId is { } anonymous) a.Set("anonymousId", anonymous);
+        var userAttributes = new Attributes();
+        if (profile is not null) foreach (var (name, value) in profile) userAttributes.Set(name, value);
+        a.Set("user", userAttributes);
+        var context = new Attributes();
+        if (input.Context.ValueKind == JsonValueKind.Object)
+            foreach (var p in input.Context.EnumerateObject()) context.Set(p.Name, AttributeJson.FromElement(p.Value));
+        else if (input.Context.ValueKind == JsonValueKind.Array)
+            foreach (var part in input.Context.EnumerateArray())
+                if (part.ValueKind == JsonValueKind.Object)
+                    foreach (var p in part.EnumerateObject()) context.Set(p.Name, AttributeJson.FromElement(p.Value));
+        a.Set("context", context);
+        return AttributeValue.FromObject(a);
+    }
+}

@@ -1,0 +1,379 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Attune.Decisions.Features;
+using Attune.Decisions.Learning;
+using Attune.Decisions.Points;
+using Attune.Experiments.Assignment;
+using Attune.Model;
+using Attune.Storage;
+using Microsoft.Extensions.Logging;
+using FeatureSet = Attune.Decisions.Features.FeatureSet;
+
+namespace Attune.Decisions.Service;
+
+/// <summary>
+/// The decision service: ranks a point's actions for a context (<see cref="RankAsync"/>), logs every decision with its
+/// probabilities, and learns from the rewards the store's change feed brings (whoever recorded them: this node's API, another
+/// node, the default reward given after the wait). Points are documents (<see cref="DecisionPoint.DocumentKind"/>), followed
+/// the same way. Learners are checkpointed to <c>{data}/decisions/{point}/vN.cb</c> and, at start, resumed from the newest
+/// checkpoint plus the rewards logged after it.
+/// </summary>
+public sealed partial class DecisionService(IAttuneStore store, string checkpointDirectory, TimeProvider time, ILogger log) : IAsyncDisposable
+{
+    /// <summary>The point Personalizer's paths rank with (created with default settings on first use).</summary>
+    public const string PersonalizerPoint = "personalizer";
+
+    /// <summary>Checkpoints kept per point (older ones are deleted).</summary>
+    public const int CheckpointsKept = 5;
+
+    /// <summary>Decisions kept featurized in memory while they await their reward (beyond it they are rebuilt from the log).</summary>
+    private const int MaxPending = 200_000;
+
+    private readonly ConcurrentDictionary<string, PointState> _points = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, PreparedDecision> _pending = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _learn = new(1, 1);
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _follow, _settle;
+    private long _appliedChange;
+
+    /// <summary>What is known of a user: their record's attributes (joined to the context as <c>profile.*</c> features when they
+    /// allow personalization) and whether their decisions may be logged under their id. Null: nothing is known.</summary>
+    public Func<string, CancellationToken, Task<PersonFacts?>>? People { get; set; }
+
+    /// <summary>How often overdue decisions get their default reward.</summary>
+    public TimeSpan SettleInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often learners that learned something are checkpointed.</summary>
+    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Every point, by name.</summary>
+    public IReadOnlyList<DecisionPoint> Points => [.. _points.Values.Select(p => p.Definition).OrderBy(p => p.Id, StringComparer.Ordinal)];
+
+    public bool TryGet(string name, out DecisionPoint point)
+    {
+        point = _points.TryGetValue(name, out var state) ? state.Definition : null!;
+        return point is not null;
+    }
+
+    /// <summary>The learner's state of a point (examples learned, the reward log position, its checkpoint).</summary>
+    public LearnerStatus? Status(string name) =>
+        _points.TryGetValue(name, out var s)
+            ? new LearnerStatus(s.Policy.Learner.Examples, Volatile.Read(ref s.AppliedRewardSeq), s.CheckpointVersion, s.CheckpointedAt)
+            : null;
+
+    // ---------------------------------------------------------------- start, follow, stop
+
+    /// <summary>Loads the points and their learners (checkpoint + the rewards after it), then follows the store.</summary>
+    public async Task StartAsync(CancellationToken ct = default)
+    {
+        _appliedChange = await store.GetLastChangeSeqAsync(ct).ConfigureAwait(false);
+        long lastReward = await store.GetLastRewardSeqAsync(ct).ConfigureAwait(false);
+        await LoadPointsAsync(ct).ConfigureAwait(false);
+        long from = long.MaxValue;
+        foreach (var s in _points.Values) from = Math.Min(from, Volatile.Read(ref s.AppliedRewardSeq));
+        if (from < lastReward) await LearnAsync(from, lastReward, ct).ConfigureAwait(false);
+        _follow = Task.Run(() => FollowAsync(_stop.Token), CancellationToken.None);
+        _settle = Task.Run(() => SettleAsync(_stop.Token), CancellationToken.None);
+    }
+
+    /// <summary>(Re)reads the point documents: new points get a learner (from their newest checkpoint), changed ones new settings.</summary>
+    public async Task LoadPointsAsync(CancellationToken ct = default)
+    {
+        var docs = await store.ListDocumentsAsync(DecisionPoint.DocumentKind, ct).ConfigureAwait(false);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var doc in docs)
+        {
+            DecisionPoint? point;
+            try { point = JsonSerializer.Deserialize<DecisionPoint>(doc.Json, AttuneJson.Options); }
+            catch (JsonException e)
+            {
+                log.LogError(e, "Decision point {Point} is not readable; it is skipped", doc.Id);
+                continue;
+            }
+            if (point is null) continue;
+            seen.Add(point.Id);
+            if (_points.TryGetValue(point.Id, out var known) && known.Definition.Version == point.Version) continue;
+            await InstallAsync(point, known, ct).ConfigureAwait(false);
+        }
+        foreach (var name in _points.Keys)
+            if (!seen.Contains(name)) _points.TryRemove(name, out _);
+    }
+
+    private async Task InstallAsync(DecisionPoint point, PointState? known, CancellationToken ct)
+    {
+        if (known is not null && known.Policy.Learner.Settings == point.Settings.Learning)
+        {
+            _points[point.Id] = known.With(point);
+            return;
+        }
+        // A new point, or new learning settings: the newest checkpoint made with these settings, else a fresh learner
+        // that replays every logged reward of the point.
+        var (learner, seq, version, at) = LoadCheckpoint(point) ?? (new CbLearner(point.Settings.Learning), 0L, 0, (DateTimeOffset?)null);
+        var state = new PointState(point, new DecisionPolicy(learner, point.Settings.Exploration)) { CheckpointVersion = version, CheckpointedAt = at };
+        Volatile.Write(ref state.AppliedRewardSeq, seq);
+        _points[point.Id] = state;
+        if (known is not null && _follow is not null)
+        {
+            long last = await store.GetLastRewardSeqAsync(ct).ConfigureAwait(false);
+            if (seq < last) await LearnAsync(seq, last, ct).ConfigureAwait(false);
+        }
+    }
+
+    private async Task FollowAsync(CancellationToken ct)
+    {
+        var lastCheckpoint = time.GetUtcNow();
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await store.WaitForChangesAsync(_appliedChange, ct).WaitAsync(CheckpointInterval, time, ct).ConfigureAwait(false);
+            }
+            catch (TimeoutException) { }
+            catch (OperationCanceledException) { return; }
+            try
+            {
+                await CatchUpAsync(ct).ConfigureAwait(false);
+                if (time.GetUtcNow() - lastCheckpoint >= CheckpointInterval)
+                {
+                    await CheckpointAsync(ct).ConfigureAwait(false);
+                    lastCheckpoint = time.GetUtcNow();
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
+            catch (Exception e)
+            {
+                log.LogError(e, "Decision learning failed; retrying");
+                await Task.Delay(TimeSpan.FromSeconds(1), time, ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Applies every change committed so far: rewards are learned, changed points reloaded.</summary>
+    public async Task CatchUpAsync(CancellationToken ct = default)
+    {
+        long applied = _appliedChange;
+        bool reload = false;
+        var rewards = new List<(long From, long To)>();
+        await foreach (var change in store.ReadChangesAsync(applied, ct).ConfigureAwait(false))
+        {
+            if (change.Kind == ChangeKind.DecisionRewards) rewards.Add((change.FromEventSeq, change.ToEventSeq));
+            else if (change.Kind is ChangeKind.DocumentPut or ChangeKind.DocumentDeleted && change.Other == DecisionPoint.DocumentKind) reload = true;
+            applied = change.Seq;
+        }
+        if (reload) await LoadPointsAsync(ct).ConfigureAwait(false);
+        foreach (var (from, to) in rewards) await LearnAsync(from, to, ct).ConfigureAwait(false);
+        _appliedChange = applied;
+    }
+
+    /// <summary>Learns from the rewards with <paramref name="after"/> &lt; seq ≤ <paramref name="to"/> (each once per point).</summary>
+    private async Task LearnAsync(long after, long to, CancellationToken ct)
+    {
+        await _learn.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await foreach (var r in store.ReadRewardsAsync(after, to, ct).ConfigureAwait(false))
+            {
+                if (!_points.TryGetValue(r.Decision.Point, out var state) || r.Seq <= Volatile.Read(ref state.AppliedRewardSeq)) continue;
+                var prepared = _pending.TryGetValue(r.Decision.EventId, out var p) ? p : PreparedDecision.FromRecord(r.Decision);
+                int slot = Array.IndexOf(prepared.SlotIds, r.Slot);
+                if (slot >= 0)
+                    state.Policy.Learn(prepared.SlotContexts[slot], prepared.Chosen[slot], r.Value, prepared.Probabilities[slot]);
+                if (prepared.SlotIds.Length == 1) _pending.TryRemove(r.Decision.EventId, out _);
+                Volatile.Write(ref state.AppliedRewardSeq, r.Seq);
+                state.Dirty = true;
+            }
+        }
+        finally { _learn.Release(); }
+    }
+
+    private async Task SettleAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(SettleInterval, time, ct).ConfigureAwait(false);
+                await SettleDueAsync(ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
+            catch (Exception e) { log.LogError(e, "Giving default rewards failed; retrying"); }
+        }
+    }
+
+    /// <summary>Gives the default reward to every decision whose wait ended without one.</summary>
+    public async Task<int> SettleDueAsync(CancellationToken ct = default)
+    {
+        int total = 0, n;
+        do total += n = await store.SettleDecisionsAsync(time.GetUtcNow().ToUnixTimeMilliseconds(), 1000, ct).ConfigureAwait(false);
+        while (n == 1000);
+        return total;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        foreach (var t in new[] { _follow, _settle })
+        {
+            if (t is null) continue;
+            try { await t.ConfigureAwait(false); } catch (OperationCanceledException) { }
+        }
+        try { await CheckpointAsync(CancellationToken.None).ConfigureAwait(false); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { log.LogWarning(e, "Decision checkpoints not written at shutdown"); }
+        _stop.Dispose();
+    }
+
+    // ---------------------------------------------------------------- points
+
+    /// <summary>Creates or replaces a point (a new version; its learner carries on unless the learning settings changed).</summary>
+    public async Task<DecisionPoint> PutAsync(DecisionPoint point, CancellationToken ct = default)
+    {
+        var previous = await store.ListDocumentsAsync(DecisionPoint.DocumentKind, ct).ConfigureAwait(false);
+        int version = 1;
+        foreach (var doc in previous)
+        {
+            if (doc.Id != point.Id) continue;
+            version = (JsonSerializer.Deserialize<DecisionPoint>(doc.Json, AttuneJson.Options)?.Version ?? 0) + 1;
+        }
+        var stored = point with { Version = version, UpdatedAt = time.GetUtcNow() };
+        await store.PutDocumentAsync(DecisionPoint.DocumentKind, point.Id, JsonSerializer.Serialize(stored, AttuneJson.Options), ct).ConfigureAwait(false);
+        await LoadPointsAsync(ct).ConfigureAwait(false);
+        return stored;
+    }
+
+    public async Task<bool> DeleteAsync(string name, CancellationToken ct = default)
+    {
+        bool deleted = await store.DeleteDocumentAsync(DecisionPoint.DocumentKind, name, ct).ConfigureAwait(false);
+        if (deleted) _points.TryRemove(name, out _);
+        return deleted;
+    }
+
+    /// <summary>The point of that name, created with default settings and no stored actions when missing (Personalizer's paths).</summary>
+    public async Task<DecisionPoint> EnsureAsync(string name, CancellationToken ct = default) =>
+        TryGet(name, out var point) ? point : await PutAsync(new DecisionPoint { Id = name }, ct).ConfigureAwait(false);
+
+    // ---------------------------------------------------------------- rewards
+
+    /// <summary>Records rewards (durable when it returns); each is learned from within moments, through the change feed.</summary>
+    public Task<IReadOnlyList<RewardOutcome>> RewardAsync(IReadOnlyList<DecisionReward> rewards, CancellationToken ct = default) =>
+        store.RecordRewardsAsync(rewards, time.GetUtcNow().ToUnixTimeMilliseconds(), ct);
+
+    /// <summary>Marks a deferred decision as shown: its reward wait starts now. False for an unknown event.</summary>
+    public Task<bool> ActivateAsync(string eventId, CancellationToken ct = default) =>
+        store.ActivateDecisionAsync(eventId, time.GetUtcNow().ToUnixTimeMilliseconds(), ct);
+
+    /// <summary>Combines named rewards by the point's weights: Σ weight · value, at most 1. Null names a reward without a weight.</summary>
+    public static double Combine(DecisionSettings settings, IReadOnlyList<(string Name, double Value)> rewards, out string? unknown)
+    {
+        unknown = null;
+        double sum = 0;
+        foreach (var (name, value) in rewards)
+        {
+            if (settings.RewardWeights.Count == 0) sum += value / rewards.Count; // no weights: the mean
+            else if (settings.RewardWeights.TryGetValue(name, out double w)) sum += w * value;
+            else unknown ??= name;
+        }
+        return Math.Min(1, sum);
+    }
+
+    /// <summary>A new event id in Personalizer's form: 32 hex digits, a dash, 5 letters or digits.</summary>
+    public static string NewEventId()
+    {
+        const string chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+        Span<char> tail = stackalloc char[5];
+        for (int i = 0; i < tail.Length; i++) tail[i] = chars[RandomNumberGenerator.GetInt32(chars.Length)];
+        return $"{Guid.NewGuid():N}-{tail}";
+    }
+
+    internal static string HashKey(string json)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes(json), hash);
+        return Convert.ToHexStringLower(hash[..16]);
+    }
+
+    /// <summary>A point's live state: definition, featurized stored actions, compiled eligibility, learner and exploration.</summary>
+    private sealed class PointState
+    {
+        public PointState(DecisionPoint definition, DecisionPolicy policy)
+        {
+            Definition = definition;
+            Policy = policy;
+            var approved = definition.Actions.Where(a => a.Status == ActionStatus.Approved).ToArray();
+            Actions = approved;
+            ActionFeatures = new FeatureSet[approved.Length];
+            Eligibility = new Condition?[approved.Length];
+            for (int i = 0; i < approved.Length; i++)
+            {
+                ActionFeatures[i] = Featurize(approved[i]);
+                if (approved[i].Eligibility is { } e) Eligibility[i] = Condition.Compile(AttributeJson.FromElement(e));
+            }
+            ActionSetJson = ActionSetOf(approved);
+            ActionSetKey = HashKey(ActionSetJson);
+        }
+
+        public DecisionPoint Definition { get; }
+        public DecisionPolicy Policy { get; }
+        public DecisionAction[] Actions { get; }
+        public FeatureSet[] ActionFeatures { get; }
+        public Condition?[] Eligibility { get; }
+        public string ActionSetJson { get; }
+        public string ActionSetKey { get; }
+        public long AppliedRewardSeq;
+        public volatile bool Dirty;
+        public int CheckpointVersion { get; set; }
+        public DateTimeOffset? CheckpointedAt { get; set; }
+
+        /// <summary>The same learner under a new definition (exploration and actions may have changed).</summary>
+        public PointState With(DecisionPoint definition)
+        {
+            var next = new PointState(definition, new DecisionPolicy(Policy.Learner, definition.Settings.Exploration))
+            {
+                CheckpointVersion = CheckpointVersion,
+                CheckpointedAt = CheckpointedAt,
+                Dirty = Dirty,
+            };
+            Volatile.Write(ref next.AppliedRewardSeq, Volatile.Read(ref AppliedRewardSeq));
+            return next;
+        }
+    }
+
+    internal static FeatureSet Featurize(DecisionAction action)
+    {
+        var f = new FeatureSet();
+        Featurizer.AddIndicator(f, "_id", action.Id);
+        if (action.Features is { } features) Featurizer.Add(features, f, "features");
+        return f;
+    }
+
+    internal static string ActionSetOf(IReadOnlyList<DecisionAction> actions)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartArray();
+            foreach (var a in actions)
+            {
+                w.WriteStartObject();
+                w.WriteString("id", a.Id);
+                if (a.Features is { } f)
+                {
+                    w.WritePropertyName("features");
+                    f.WriteTo(w);
+                }
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+}
+
+/// <summary>What a rank knows of a user (see <see cref="DecisionService.People"/>).</summary>
+/// <param name="Personalize">Their consent allows personalization: their attributes join the context.</param>
+/// <param name="Collect">Their consent allows analytics: the decision is logged under their id (else under none).</param>
+public sealed record PersonFacts(IReadOnlyDictionary<string, string> Attributes, bool Personalize, bool Collect);
+
+/// <summary>A point's learner: examples learned, the last reward applied, and its newest checkpoint.</summary>
+public sealed record LearnerStatus(long Examples, long AppliedRewardSeq, int CheckpointVersion, DateTimeOffset? CheckpointedAt);

@@ -1,0 +1,66 @@
+using System.Text.Json;
+using Attune.Decisions.Features;
+using Attune.Storage;
+
+namespace Attune.Decisions.Service;
+
+/// <summary>
+/// A decision in the learner's terms: per slot the features it was ranked with (context, profile and slot), the chosen
+/// action's features and its probability. Made at rank time and kept until the reward comes; rebuilt from the logged
+/// <see cref="DecisionRecord"/> when it is not in memory (after a restart, or a decision made by another node).
+/// </summary>
+internal sealed class PreparedDecision(string point, string[] slotIds, FeatureSet[] slotContexts, FeatureSet[] chosen, double[] probabilities)
+{
+    public string Point { get; } = point;
+    public string[] SlotIds { get; } = slotIds;
+    public FeatureSet[] SlotContexts { get; } = slotContexts;
+    public FeatureSet[] Chosen { get; } = chosen;
+    public double[] Probabilities { get; } = probabilities;
+
+    /// <summary>Rebuilds a decision from its log record (the same featurization as at rank time).</summary>
+    public static PreparedDecision FromRecord(DecisionRecord d)
+    {
+        using var context = JsonDocument.Parse(d.Context);
+        using var actions = JsonDocument.Parse(d.ActionSet);
+        using var slots = JsonDocument.Parse(d.Slots);
+        var shared = new FeatureSet();
+        AddContext(context.RootElement, shared);
+        var actionList = actions.RootElement;
+        int n = slots.RootElement.GetArrayLength();
+        var ids = new string[n];
+        var contexts = new FeatureSet[n];
+        var chosen = new FeatureSet[n];
+        var probabilities = new double[n];
+        int s = 0;
+        foreach (var slot in slots.RootElement.EnumerateArray())
+        {
+            ids[s] = slot.GetProperty("id").GetString()!;
+            var ctx = new FeatureSet(shared.Count + 8);
+            ctx.AddAll(shared);
+            if (slot.TryGetProperty("features", out var sf)) Featurizer.Add(sf, ctx, "slot");
+            contexts[s] = ctx;
+            int index = slot.GetProperty("chosen").GetInt32();
+            chosen[s] = ActionFeatures(actionList[index]);
+            probabilities[s] = slot.GetProperty("probabilities")[index].GetDouble();
+            s++;
+        }
+        return new PreparedDecision(d.Point, ids, contexts, chosen, probabilities);
+    }
+
+    /// <summary>The logged context (<c>{"context": …, "profile": {…}}</c>) as features.</summary>
+    public static void AddContext(JsonElement logged, FeatureSet into)
+    {
+        if (logged.TryGetProperty("context", out var c)) Featurizer.Add(c, into, "context");
+        if (logged.TryGetProperty("profile", out var p) && p.ValueKind == JsonValueKind.Object)
+            foreach (var a in p.EnumerateObject()) Featurizer.AddIndicator(into, "profile." + a.Name, a.Value.GetString() ?? "");
+    }
+
+    /// <summary>An action's features: its own and the indicator of its id (so each action can learn a value of its own).</summary>
+    public static FeatureSet ActionFeatures(JsonElement action)
+    {
+        var f = new FeatureSet();
+        Featurizer.AddIndicator(f, "_id", action.GetProperty("id").GetString()!);
+        if (action.TryGetProperty("features", out var features)) Featurizer.Add(features, f, "features");
+        return f;
+    }
+}

@@ -1,0 +1,181 @@
+using Attune.Decisions.Points;
+using Attune.Decisions.Service;
+using Attune.Server.Security;
+using Attune.Storage;
+using Attune.Validation;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Attune.Server.Apis;
+
+/// <summary>
+/// Decisions: points where Attune chooses among a few actions (a banner, an offer, a subject line) by a contextual bandit.
+/// <c>PUT /v1/decisions/{point}</c> stores a point; <c>POST /v1/decisions/{point}/rank</c> chooses; rewards and activation
+/// name the decision's event id. Personalizer's own paths are in <see cref="PersonalizerApi"/>.
+/// </summary>
+public static class DecisionsApi
+{
+    public static IEndpointRouteBuilder MapDecisionsApi(this IEndpointRouteBuilder app)
+    {
+        var admin = app.MapGroup("/v1/decisions").WithTags("Decisions").WithMetadata(new RequiredScope(Scope.Admin));
+        admin.MapGet("/", List).WithName("ListDecisionPoints").WithSummary("Every decision point with its learner's state");
+        admin.MapGet("/{point}", Get).WithName("GetDecisionPoint").WithSummary("A decision point: actions, settings, learner")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        admin.MapPut("/{point}", Put).WithName("PutDecisionPoint")
+            .WithSummary("Create or change a decision point (a new version; the learner carries on unless its learning settings change)")
+            .WithDescription("Body: {\"description\", \"actions\": [{\"id\", \"features\", \"text\", \"imageUrl\", \"eligibility\", \"status\"}], " +
+                "\"settings\": {\"exploration\": {\"algorithm\": \"squarecb|epsilon-greedy|softmax|thompson\", …}, \"learning\": {…}, " +
+                "\"rewardWaitSeconds\", \"defaultReward\", \"rewardWeights\"}}")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+        admin.MapDelete("/{point}", Delete).WithName("DeleteDecisionPoint").WithSummary("Delete a decision point (its logged decisions stay)");
+
+        var serve = app.MapGroup("/v1/decisions").WithTags("Decisions").WithMetadata(new RequiredScope(Scope.Serve));
+        serve.MapPost("/{point}/rank", Rank).WithName("RankDecision")
+            .WithSummary("Choose an action for a context: the chosen one, the ranking with probabilities, and the eventId to reward")
+            .WithDescription("Body: {\"context\": {…} or [{…}], \"userId\", \"anonymousId\", \"actions\" (default: the point's), " +
+                "\"excludedActions\", \"eventId\", \"deferActivation\", \"slots\": [{\"id\", \"features\", \"excludedActions\", \"baselineAction\"}]}")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        serve.MapPost("/events/{eventId}/reward", Reward).WithName("RewardDecision")
+            .WithSummary("The reward of a decision, in [0, 1]: {\"value\"}, {\"rewards\": [{\"name\", \"value\"}]} or {\"reward\": [{\"slotId\", \"value\"}]}")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        serve.MapPost("/events/{eventId}/activate", Activate).WithName("ActivateDecision")
+            .WithSummary("A decision ranked with deferActivation was shown: its reward wait starts now")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        return app;
+    }
+
+    public static IResult List(DecisionService decisions) =>
+        TypedResults.Ok(decisions.Points.Select(p => Output(decisions, p)).ToList());
+
+    public static IResult Get(string point, DecisionService decisions) =>
+        decisions.TryGet(point, out var p) ? TypedResults.Ok(Output(decisions, p)) : Problems.NotFound("Decision point", point);
+
+    public static async Task<IResult> Put(string point, HttpContext context, AttuneServices s, DecisionService decisions)
+    {
+        if (PointReader.CheckName(point) is { } bad) return Problems.BadField("point", bad);
+        var (body, problem) = await RequestBody.ReadRecordsAsync(context, s.Options.MaxRequestBodyBytes, allowBatch: false);
+        if (problem is not null) return problem;
+        using (body)
+        {
+            var errors = new List<FieldError>();
+            var read = PointReader.Read(body!.Records[0], point, errors);
+            if (read is null) return Problems.Validation([new RejectedRecord(0, errors)], batch: false);
+            return TypedResults.Ok(Output(decisions, await decisions.PutAsync(read, context.RequestAborted)));
+        }
+    }
+
+    public static async Task<IResult> Delete(string point, DecisionService decisions, CancellationToken ct) =>
+        await decisions.DeleteAsync(point, ct) ? TypedResults.NoContent() : Problems.NotFound("Decision point", point);
+
+    public static async Task<IResult> Rank(string point, HttpContext context, AttuneServices s, DecisionService decisions)
+    {
+        if (!decisions.TryGet(point, out _)) return Problems.NotFound("Decision point", point);
+        var (body, problem) = await RequestBody.ReadRecordsAsync(context, s.Options.MaxRequestBodyBytes, allowBatch: false);
+        if (problem is not null) return problem;
+        using (body)
+        {
+            var errors = new List<FieldError>();
+            var input = RankReader.Read(body!.Records[0], point, lenient: false, errors);
+            if (input is null) return Problems.Validation([new RejectedRecord(0, errors)], batch: false);
+            try
+            {
+                var result = await decisions.RankAsync(input, context.RequestAborted);
+                var first = result.Slots[0];
+                return TypedResults.Ok(new RankOutput(result.EventId, result.Point, first.ChosenId,
+                    first.Ranking.Select(r => new RankedOutput(r.Id, r.Probability, r.Score)).ToList(), result.Activated, result.Policy,
+                    input.Slots is null ? null : result.Slots.Select(x => new SlotOutput(x.SlotId, x.ChosenId,
+                        x.Ranking.Select(r => new RankedOutput(r.Id, r.Probability, r.Score)).ToList())).ToList()));
+            }
+            catch (DecisionException e)
+            {
+                return Problems.Result(e.Status, e.Status == 409 ? "Conflict" : e.Status == 404 ? "Not found" : "Invalid input",
+                    $"{e.Field}: {e.Message}", new Dictionary<string, string[]> { [e.Field] = [e.Message] });
+            }
+        }
+    }
+
+    public static async Task<IResult> Reward(string eventId, HttpContext context, AttuneServices s, DecisionService decisions)
+    {
+        if (PointReader.CheckId(eventId) is { } bad) return Problems.BadField("eventId", bad);
+        var (body, problem) = await RequestBody.ReadRecordsAsync(context, s.Options.MaxRequestBodyBytes, allowBatch: false);
+        if (problem is not null) return problem;
+        using (body)
+        {
+            var errors = new List<FieldError>();
+            var rewards = RankReader.ReadReward(body!.Records[0], lenient: false, errors);
+            if (rewards is null) return Problems.Validation([new RejectedRecord(0, errors)], batch: false);
+            var (outcomes, failure) = await RecordAsync(eventId, rewards, s, decisions, context.RequestAborted);
+            if (failure is { } f) return Problems.Result(f.Status, f.Title, $"{f.Field}: {f.Message}", new Dictionary<string, string[]> { [f.Field] = [f.Message] });
+            return TypedResults.NoContent();
+        }
+    }
+
+    public static async Task<IResult> Activate(string eventId, DecisionService decisions, CancellationToken ct)
+    {
+        if (PointReader.CheckId(eventId) is { } bad) return Problems.BadField("eventId", bad);
+        return await decisions.ActivateAsync(eventId, ct) ? TypedResults.NoContent() : Problems.NotFound("Decision event", eventId);
+    }
+
+    /// <summary>Why a reward was refused: the status, the field and the message (shared with Personalizer's paths).</summary>
+    internal readonly record struct RewardFailure(int Status, string Title, string Code, string Field, string Message);
+
+    /// <summary>Combines named rewards by the decision's point, records them, and turns the first refusal into a failure.</summary>
+    internal static async Task<(IReadOnlyList<RewardOutcome>? Outcomes, RewardFailure? Failure)> RecordAsync(string eventId, IReadOnlyList<RewardInput> rewards,
+        AttuneServices s, DecisionService decisions, CancellationToken ct)
+    {
+        var list = new List<DecisionReward>(rewards.Count);
+        foreach (var r in rewards)
+        {
+            double value = r.Value;
+            if (r.Named is { } named)
+            {
+                var logged = await s.Store.GetDecisionAsync(eventId, ct);
+                if (logged is null) return (null, NotFound(eventId));
+                var settings = decisions.TryGet(logged.Decision.Point, out var point) ? point.Settings : new DecisionSettings();
+                value = DecisionService.Combine(settings, named, out var unknown);
+                if (unknown is not null)
+                    return (null, new RewardFailure(400, "Invalid input", "InvalidRewardRequest", "rewards",
+                        $"reward '{unknown}' has no weight in the point's settings.rewardWeights ({string.Join(", ", settings.RewardWeights.Keys)})"));
+            }
+            list.Add(new DecisionReward(eventId, r.Slot, value));
+        }
+        var outcomes = await decisions.RewardAsync(list, ct);
+        for (int i = 0; i < outcomes.Count; i++)
+        {
+            string slotField = rewards.Count > 1 ? $"reward[{i}].slotId" : "slot";
+            switch (outcomes[i])
+            {
+                case RewardOutcome.Recorded: continue;
+                case RewardOutcome.UnknownEvent: return (outcomes, NotFound(eventId));
+                case RewardOutcome.UnknownSlot:
+                    return (outcomes, new RewardFailure(400, "Invalid input", "InvalidRewardRequest", slotField, $"decision '{eventId}' has no slot '{list[i].Slot}'"));
+                case RewardOutcome.NotActivated:
+                    return (outcomes, new RewardFailure(409, "Conflict", "InvalidRewardRequest", "eventId", $"decision '{eventId}' was ranked with deferActivation and is not activated yet"));
+                case RewardOutcome.AlreadyRewarded:
+                    return (outcomes, new RewardFailure(409, "Conflict", "InvalidRewardRequest", rewards.Count > 1 ? slotField : "eventId",
+                        $"decision '{eventId}'{(list[i].Slot.Length > 0 ? $" slot '{list[i].Slot}'" : "")} already has a reward"));
+                case RewardOutcome.TooLate:
+                    return (outcomes, new RewardFailure(409, "Conflict", "InvalidRewardRequest", "eventId", $"the reward wait of decision '{eventId}' is over: its default reward stands"));
+            }
+        }
+        return (outcomes, null);
+    }
+
+    private static RewardFailure NotFound(string eventId) =>
+        new(404, "Not found", "ResourceNotFound", "eventId", $"no decision with event id '{eventId}'");
+
+    private static PointOutput Output(DecisionService decisions, DecisionPoint p) =>
+        new(p.Id, p.Description, p.Version, p.UpdatedAt, p.Actions, p.Settings, decisions.Status(p.Id));
+
+    public sealed record PointOutput(string Id, string? Description, int Version, DateTimeOffset UpdatedAt, IReadOnlyList<DecisionAction> Actions,
+        DecisionSettings Settings, LearnerStatus? Learner);
+
+    public sealed record RankedOutput(string Id, double Probability, double Score);
+
+    public sealed record SlotOutput(string Id, string Chosen, IReadOnlyList<RankedOutput> Ranking);
+
+    /// <param name="Chosen">The action to show (the first slot's, for several slots).</param>
+    public sealed record RankOutput(string EventId, string Point, string Chosen, IReadOnlyList<RankedOutput> Ranking, bool Activated, string Policy,
+        IReadOnlyList<SlotOutput>? Slots);
+}

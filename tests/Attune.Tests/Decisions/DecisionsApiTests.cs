@@ -1,0 +1,205 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Attune.Decisions.Service;
+using Attune.Storage;
+using Attune.Tests.Server;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Attune.Tests.Decisions;
+
+/// <summary>Decision points over the real HTTP server and store: rank, reward, activation, defaults, learning, restarts, bad input.</summary>
+public sealed class DecisionsApiTests
+{
+    private const string Banner = """
+        {"description": "Home page hero banner",
+         "actions": [
+           {"id": "summer-sale", "features": {"theme": "sale", "discount": 0.2}, "text": "Summer sale: 20% off"},
+           {"id": "new-arrivals", "features": {"theme": "new"}},
+           {"id": "app-promo", "features": {"theme": "app"}, "eligibility": {"context.device.mobile": true}}],
+         "settings": {"rewardWaitSeconds": 600, "defaultReward": 0}}
+        """;
+
+    private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+    private static async Task<JsonElement> PutBannerAsync(HttpClient client, string body = Banner) =>
+        await HttpAssert.Ok(await client.PutAsync("/v1/decisions/hero-banner", Json(body)));
+
+    private static async Task WaitForExamplesAsync(HttpClient client, string point, long examples)
+    {
+        for (int i = 0; i < 100; i++)
+        {
+            var p = await HttpAssert.Ok(await client.GetAsync($"/v1/decisions/{point}"));
+            if (p.GetProperty("learner").GetProperty("examples").GetInt64() >= examples) return;
+            await Task.Delay(20);
+        }
+        Assert.Fail($"the learner of {point} did not reach {examples} examples within 2 s");
+    }
+
+    [Fact]
+    public async Task ARankChoosesAnEligibleActionAndARewardIsLearnedWithinASecond()
+    {
+        await using var server = await TestServer.StartAsync();
+        var client = server.Client;
+        var stored = await PutBannerAsync(client);
+        Assert.Equal(1, stored.GetProperty("version").GetInt32());
+        Assert.Equal("squarecb", stored.GetProperty("settings").GetProperty("exploration").GetProperty("algorithm").GetString() switch
+        {
+            "square-cb" => "squarecb",
+            var other => other,
+        });
+
+        // A desktop visitor: the app promotion is not eligible, so it has probability 0 and is never chosen.
+        var rank = await HttpAssert.Ok(await client.PostAsync("/v1/decisions/hero-banner/rank",
+            Json("""{"context": {"device": {"mobile": false}, "time": {"part": "evening"}}, "userId": "u1"}""")));
+        string eventId = rank.GetProperty("eventId").GetString()!;
+        var ranking = rank.GetProperty("ranking").EnumerateArray().ToList();
+        Assert.Equal(3, ranking.Count);
+        Assert.Equal(rank.GetProperty("chosen").GetString(), ranking[0].GetProperty("id").GetString());
+        Assert.Equal(1.0, ranking.Sum(r => r.GetProperty("probability").GetDouble()), 9);
+        Assert.Equal(0, ranking.Single(r => r.GetProperty("id").GetString() == "app-promo").GetProperty("probability").GetDouble());
+        Assert.NotEqual("app-promo", rank.GetProperty("chosen").GetString());
+        Assert.True(rank.GetProperty("activated").GetBoolean());
+
+        Assert.Equal(HttpStatusCode.NoContent, (await client.PostAsync($"/v1/decisions/events/{eventId}/reward", Json("""{"value": 1}"""))).StatusCode);
+        await WaitForExamplesAsync(client, "hero-banner", 1);
+
+        // The log holds the decision with the reward and its probabilities.
+        var logged = await server.Services.GetRequiredService<IAttuneStore>().GetDecisionAsync(eventId);
+        Assert.NotNull(logged);
+        Assert.Equal((1.0, false), logged.Rewards[""]);
+        Assert.Equal("u1", logged.Decision.PersonId);
+
+        // A second reward, an unknown event, a value out of range: 4xx naming the field.
+        await HttpAssert.ProblemNaming(await client.PostAsync($"/v1/decisions/events/{eventId}/reward", Json("""{"value": 0}""")), HttpStatusCode.Conflict, "eventId");
+        await HttpAssert.ProblemNaming(await client.PostAsync("/v1/decisions/events/ghost/reward", Json("""{"value": 1}""")), HttpStatusCode.NotFound, "eventId");
+        await HttpAssert.ProblemNaming(await client.PostAsync($"/v1/decisions/events/{eventId}/reward", Json("""{"value": 1.5}""")), HttpStatusCode.BadRequest, "value");
+    }
+
+    [Fact]
+    public async Task BadRankInputIsRefusedNamingTheField()
+    {
+        await using var server = await TestServer.StartAsync();
+        var client = server.Client;
+        await HttpAssert.ProblemNaming(await client.PutAsync("/v1/decisions/hero-banner", Json("""{"actions": [{"id": "a"}, {"id": "a"}]}""")),
+            HttpStatusCode.BadRequest, "actions[1].id");
+        await HttpAssert.ProblemNaming(await client.PutAsync("/v1/decisions/events", Json("""{"actions": [{"id": "a"}]}""")), HttpStatusCode.BadRequest, "point");
+        await HttpAssert.ProblemNaming(await client.PutAsync("/v1/decisions/x", Json("""{"settings": {"exploration": {"algorithm": "greedy"}}}""")),
+            HttpStatusCode.BadRequest, "settings.exploration.algorithm");
+        await PutBannerAsync(client);
+
+        string[][] cases =
+        [
+            ["""{"context": {"device": null}}""", "context.device"],
+            ["""{"context": {"ok": 1}, "actions": [{"id": "a"}, {"id": "a"}]}""", "actions[1].id"],
+            ["""{"context": 5}""", "context"],
+            ["""{"actions": [{"id": "a", "features": {"tags": [true, null]}}]}""", "actions[0].features.tags[1]"],
+            ["""{"excludedActions": ["summer-sale", "new-arrivals", "app-promo"]}""", "actions"],
+            ["""{"surprise": 1}""", "surprise"],
+            ["""{"eventId": ""}""", "eventId"],
+        ];
+        foreach (var c in cases)
+            await HttpAssert.ProblemNaming(await client.PostAsync("/v1/decisions/hero-banner/rank", Json(c[0])), HttpStatusCode.BadRequest, c[1]);
+
+        await HttpAssert.Ok(await client.PostAsync("/v1/decisions/hero-banner/rank", Json("""{"eventId": "once"}""")));
+        await HttpAssert.ProblemNaming(await client.PostAsync("/v1/decisions/hero-banner/rank", Json("""{"eventId": "once"}""")), HttpStatusCode.Conflict, "eventId");
+        await HttpAssert.Problem(await client.PostAsync("/v1/decisions/nowhere/rank", Json("{}")), HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task DeferredDecisionsAwaitActivationAndSilentOnesGetTheDefaultReward()
+    {
+        await using var server = await TestServer.StartAsync();
+        var client = server.Client;
+        await PutBannerAsync(client, Banner.Replace("\"rewardWaitSeconds\": 600, \"defaultReward\": 0", "\"rewardWaitSeconds\": 1, \"defaultReward\": 0.1"));
+        var deferred = await HttpAssert.Ok(await client.PostAsync("/v1/decisions/hero-banner/rank", Json("""{"deferActivation": true}""")));
+        string id = deferred.GetProperty("eventId").GetString()!;
+        Assert.False(deferred.GetProperty("activated").GetBoolean());
+        await HttpAssert.ProblemNaming(await client.PostAsync($"/v1/decisions/events/{id}/reward", Json("""{"value": 1}""")), HttpStatusCode.Conflict, "eventId");
+        Assert.Equal(HttpStatusCode.NoContent, (await client.PostAsync($"/v1/decisions/events/{id}/activate", null)).StatusCode);
+        await HttpAssert.Problem(await client.PostAsync("/v1/decisions/events/ghost/activate", null), HttpStatusCode.NotFound);
+
+        // Nobody rewards the activated decision: after the wait its default reward is recorded and learned.
+        var decisions = server.Services.GetRequiredService<DecisionService>();
+        var store = server.Services.GetRequiredService<IAttuneStore>();
+        for (int i = 0; i < 60 && (await store.GetDecisionAsync(id))!.Rewards.Count == 0; i++)
+        {
+            await Task.Delay(100);
+            await decisions.SettleDueAsync();
+        }
+        Assert.Equal((0.1, true), (await store.GetDecisionAsync(id))!.Rewards[""]);
+        await WaitForExamplesAsync(client, "hero-banner", 1);
+        await HttpAssert.ProblemNaming(await client.PostAsync($"/v1/decisions/events/{id}/reward", Json("""{"value": 1}""")), HttpStatusCode.Conflict, "eventId");
+    }
+
+    [Fact]
+    public async Task NamedRewardsCombineByThePointsWeightsAndMultiSlotRanksNeverRepeatAnAction()
+    {
+        await using var server = await TestServer.StartAsync();
+        var client = server.Client;
+        await PutBannerAsync(client, Banner.Replace("\"defaultReward\": 0", "\"defaultReward\": 0, \"rewardWeights\": {\"click\": 0.3, \"purchase\": 0.7}"));
+        var rank = await HttpAssert.Ok(await client.PostAsync("/v1/decisions/hero-banner/rank",
+            Json("""{"context": {"device": {"mobile": true}}, "slots": [{"id": "top"}, {"id": "middle"}, {"id": "bottom", "features": {"size": "small"}}]}""")));
+        var chosen = rank.GetProperty("slots").EnumerateArray().Select(s => s.GetProperty("chosen").GetString()).ToList();
+        Assert.Equal(3, chosen.Distinct().Count());
+        string id = rank.GetProperty("eventId").GetString()!;
+        Assert.Equal(HttpStatusCode.NoContent, (await client.PostAsync($"/v1/decisions/events/{id}/reward",
+            Json("""{"reward": [{"slotId": "top", "value": 1}, {"slotId": "bottom", "value": 0.5}]}"""))).StatusCode);
+        await HttpAssert.ProblemNaming(await client.PostAsync($"/v1/decisions/events/{id}/reward", Json("""{"slot": "nowhere", "value": 1}""")),
+            HttpStatusCode.BadRequest, "slot");
+
+        var single = await HttpAssert.Ok(await client.PostAsync("/v1/decisions/hero-banner/rank", Json("{}")));
+        string sid = single.GetProperty("eventId").GetString()!;
+        await HttpAssert.ProblemNaming(await client.PostAsync($"/v1/decisions/events/{sid}/reward", Json("""{"rewards": [{"name": "share", "value": 1}]}""")),
+            HttpStatusCode.BadRequest, "rewards");
+        Assert.Equal(HttpStatusCode.NoContent, (await client.PostAsync($"/v1/decisions/events/{sid}/reward",
+            Json("""{"rewards": [{"name": "click", "value": 1}, {"name": "purchase", "value": 0.5}]}"""))).StatusCode);
+        var logged = await server.Services.GetRequiredService<IAttuneStore>().GetDecisionAsync(sid);
+        Assert.Equal(0.3 + 0.35, logged!.Rewards[""].Value, 9);
+    }
+
+    [Fact]
+    public async Task TheLearnerSurvivesARestartFromItsCheckpointAndTheLogAfterIt()
+    {
+        using var dir = TestPaths.NewTempDirectory();
+        long examples;
+        await using (var server = await TestServer.StartAsync(dataDirectory: dir.Path))
+        {
+            var client = server.Client;
+            await PutBannerAsync(client);
+            for (int i = 0; i < 5; i++)
+            {
+                var rank = await HttpAssert.Ok(await client.PostAsync("/v1/decisions/hero-banner/rank", Json("""{"context": {"device": {"mobile": true}}}""")));
+                await HttpAssert.Ok(await client.PostAsync($"/v1/decisions/events/{rank.GetProperty("eventId").GetString()}/reward", Json("""{"value": 1}""")));
+                if (i == 2) await server.Services.GetRequiredService<DecisionService>().CheckpointAsync(); // the last two come from the log
+            }
+            await WaitForExamplesAsync(client, "hero-banner", 5);
+            examples = 5;
+        }
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(dir.Path, "decisions", "hero-banner"), "v*.cb"));
+        await using (var server = await TestServer.StartAsync(dataDirectory: dir.Path))
+        {
+            var point = await HttpAssert.Ok(await server.Client.GetAsync("/v1/decisions/hero-banner"));
+            Assert.Equal(examples, point.GetProperty("learner").GetProperty("examples").GetInt64());
+        }
+    }
+
+    [Fact]
+    public async Task ErasingAUserErasesTheirDecisionsAndOptedOutPeopleAreNotLoggedByName()
+    {
+        await using var server = await TestServer.StartAsync();
+        var client = server.Client;
+        await PutBannerAsync(client);
+        await HttpAssert.Ok(await client.PostAsync("/v1/users", Json("""[{"id": "anna", "attributes": {"tier": "gold"}}, {"id": "ben", "consent": {"analytics": false}}]""")));
+        var anna = await HttpAssert.Ok(await client.PostAsync("/v1/decisions/hero-banner/rank", Json("""{"userId": "anna"}""")));
+        var ben = await HttpAssert.Ok(await client.PostAsync("/v1/decisions/hero-banner/rank", Json("""{"userId": "ben"}""")));
+        var store = server.Services.GetRequiredService<IAttuneStore>();
+        var annaDecision = await store.GetDecisionAsync(anna.GetProperty("eventId").GetString()!);
+        Assert.Contains("\"tier\":\"gold\"", annaDecision!.Decision.Context); // the profile joined the context
+        Assert.Null((await store.GetDecisionAsync(ben.GetProperty("eventId").GetString()!))!.Decision.PersonId);
+
+        Assert.True((await client.DeleteAsync("/v1/users/anna")).IsSuccessStatusCode);
+        Assert.Null(await store.GetDecisionAsync(anna.GetProperty("eventId").GetString()!));
+    }
+}

@@ -182,7 +182,7 @@ public static class PointReader
         return s;
     }
 
-    private static ExplorationSettings ReadExploration(JsonElement v, string field, List<FieldError> errors)
+    public static ExplorationSettings ReadExploration(JsonElement v, string field, List<FieldError> errors)
     {
         var e = ExplorationSettings.Default;
         if (v.ValueKind != JsonValueKind.Object)
@@ -214,7 +214,7 @@ public static class PointReader
         return e;
     }
 
-    private static LearningSettings ReadLearning(JsonElement v, string field, List<FieldError> errors)
+    public static LearningSettings ReadLearning(JsonElement v, string field, List<FieldError> errors)
     {
         var l = LearningSettings.Default;
         if (v.ValueKind != JsonValueKind.Object)

@@ -132,6 +132,7 @@ public sealed partial class DecisionService(IAttuneStore store, string checkpoin
             }
             catch (TimeoutException) { }
             catch (OperationCanceledException) { return; }
+            catch (ObjectDisposedException) { return; } // the store closed first: the host is stopping
             try
             {
                 await CatchUpAsync(ct).ConfigureAwait(false);
@@ -142,6 +143,7 @@ public sealed partial class DecisionService(IAttuneStore store, string checkpoin
                 }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
+            catch (ObjectDisposedException) { return; }
             catch (Exception e)
             {
                 log.LogError(e, "Decision learning failed; retrying");
@@ -198,6 +200,7 @@ public sealed partial class DecisionService(IAttuneStore store, string checkpoin
                 await SettleDueAsync(ct).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
+            catch (ObjectDisposedException) { return; }
             catch (Exception e) { log.LogError(e, "Giving default rewards failed; retrying"); }
         }
     }
@@ -211,13 +214,19 @@ public sealed partial class DecisionService(IAttuneStore store, string checkpoin
         return total;
     }
 
+    /// <summary>Stops following the store and giving defaults (the host calls it when it begins to stop, before the store closes).</summary>
+    public void Stop()
+    {
+        if (!_stop.IsCancellationRequested) _stop.Cancel();
+    }
+
     public async ValueTask DisposeAsync()
     {
-        _stop.Cancel();
+        Stop();
         foreach (var t in new[] { _follow, _settle })
         {
             if (t is null) continue;
-            try { await t.ConfigureAwait(false); } catch (OperationCanceledException) { }
+            try { await t.ConfigureAwait(false); } catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException) { }
         }
         try { await CheckpointAsync(CancellationToken.None).ConfigureAwait(false); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { log.LogWarning(e, "Decision checkpoints not written at shutdown"); }

@@ -148,8 +148,20 @@ public static class RankReader
     /// point's weights), or Personalizer's multi-slot <c>{"reward": [{"slotId": "…", "value": 0.5}]}</c>; <c>slot</c> names the
     /// slot of a single value. Values must be in [0, 1].
     /// </summary>
-    public static IReadOnlyList<RewardInput>? ReadReward(JsonElement body, bool lenient, List<FieldError> errors)
+    public static IReadOnlyList<RewardInput>? ReadReward(JsonElement body, bool lenient, List<FieldError> errors) =>
+        ReadReward(body, lenient, errors, out _, withEventId: false);
+
+    /// <summary>One record of a reward batch: <see cref="ReadReward(JsonElement, bool, List{FieldError})"/>'s forms plus its <c>eventId</c>.</summary>
+    public static IReadOnlyList<RewardInput>? ReadBatchReward(JsonElement record, List<FieldError> errors, out string? eventId)
     {
+        var rewards = ReadReward(record, lenient: false, errors, out eventId, withEventId: true);
+        if (eventId is null && !errors.Any(e => e.Field == "eventId")) errors.Add(new("eventId", "is required"));
+        return errors.Count > 0 ? null : rewards;
+    }
+
+    private static IReadOnlyList<RewardInput>? ReadReward(JsonElement body, bool lenient, List<FieldError> errors, out string? eventId, bool withEventId)
+    {
+        eventId = null;
         if (body.ValueKind != JsonValueKind.Object)
         {
             errors.Add(new("body", "must be a JSON object"));
@@ -198,8 +210,12 @@ public static class RankReader
                         if (Value(rv, $"{at}.value", errors) is { } d) slots.Add(new RewardInput(id!, d, null));
                     }
                     break;
+                case "eventId" when withEventId:
+                    eventId = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() : null;
+                    if (PointReader.CheckId(eventId) is { } badId) { errors.Add(new("eventId", badId)); eventId = null; }
+                    break;
                 default:
-                    if (!lenient) errors.Add(new(p.Name, "unknown field; known fields: value, rewards, slot, reward"));
+                    if (!lenient) errors.Add(new(p.Name, $"unknown field; known fields: {(withEventId ? "eventId, " : "")}value, rewards, slot, reward"));
                     break;
             }
         }

@@ -26,24 +26,51 @@ public static class OffPolicyEstimators
         if (policy.Actions < log.Actions || policy.Positions < log.Positions)
             throw new ArgumentException($"the policy covers {policy.Actions} actions × {policy.Positions} positions, the log {log.Actions} × {log.Positions}");
         int n = log.Rounds;
+        // The policy's value under the reward model depends on the position only: once per position, not per round.
+        var byPosition = new double[log.Positions];
+        for (int k = 0; k < byPosition.Length; k++) byPosition[k] = Direct(policy, rewards, k);
+        var rounds = new Rounds(new double[n], log.Reward, new double[n], new double[n]);
+        for (int i = 0; i < n; i++)
+        {
+            rounds.Weight[i] = Weight(log, policy, i);
+            rounds.Modelled[i] = rewards[log.Action[i], log.Position[i]];
+            rounds.Direct[i] = byPosition[log.Position[i]];
+        }
+        return RoundValues(name, rounds, lambda);
+    }
+
+    /// <summary>
+    /// What every estimator needs of each round, whatever the policy and the reward model: a context-dependent policy (a
+    /// decision point's candidate settings) is evaluated through this form.
+    /// </summary>
+    /// <param name="Weight">π(logged action | context) / logged propensity.</param>
+    /// <param name="Reward">The logged reward.</param>
+    /// <param name="Modelled">The reward model's value of the logged action in the round's context.</param>
+    /// <param name="Direct">The reward model's value of the policy in the round's context: Σ_a π(a | x) q(x, a).</param>
+    public sealed record Rounds(double[] Weight, double[] Reward, double[] Modelled, double[] Direct)
+    {
+        public int Count => Weight.Length;
+    }
+
+    /// <summary>Each round's contribution to the estimate, from the rounds' weights, rewards and reward-model values.</summary>
+    public static double[] RoundValues(string name, Rounds rounds, double lambda)
+    {
+        int n = rounds.Count;
         var values = new double[n];
         double meanWeight = 0;
-        for (int i = 0; i < n; i++) meanWeight += Weight(log, policy, i);
+        for (int i = 0; i < n; i++) meanWeight += rounds.Weight[i];
         meanWeight /= n;
-        // The policy's value under the reward model depends on the position only: once per position, not per round.
-        var direct = new double[log.Positions];
-        for (int k = 0; k < direct.Length; k++) direct[k] = Direct(policy, rewards, k);
         Func<double, double>? doubly = null;
         switch (name)
         {
             case "ipw":
-                for (int i = 0; i < n; i++) values[i] = Weight(log, policy, i) * log.Reward[i];
+                for (int i = 0; i < n; i++) values[i] = rounds.Weight[i] * rounds.Reward[i];
                 return values;
             case "snipw":
-                for (int i = 0; i < n; i++) values[i] = Weight(log, policy, i) / meanWeight * log.Reward[i];
+                for (int i = 0; i < n; i++) values[i] = rounds.Weight[i] / meanWeight * rounds.Reward[i];
                 return values;
             case "dm":
-                for (int i = 0; i < n; i++) values[i] = direct[log.Position[i]];
+                for (int i = 0; i < n; i++) values[i] = rounds.Direct[i];
                 return values;
             case "dr":
                 doubly = w => w;
@@ -63,8 +90,20 @@ public static class OffPolicyEstimators
                 throw new ArgumentException($"unknown estimator '{name}'; known: {string.Join(", ", Names)}");
         }
         for (int i = 0; i < n; i++)
-            values[i] = direct[log.Position[i]] + doubly(Weight(log, policy, i)) * (log.Reward[i] - rewards[log.Action[i], log.Position[i]]);
+            values[i] = rounds.Direct[i] + doubly(rounds.Weight[i]) * (rounds.Reward[i] - rounds.Modelled[i]);
         return values;
+    }
+
+    /// <summary>Kish's effective sample size of the rounds' importance weights, (Σw)² / Σw².</summary>
+    public static double EffectiveSampleSize(double[] weights)
+    {
+        double sum = 0, squares = 0;
+        foreach (double w in weights)
+        {
+            sum += w;
+            squares += w * w;
+        }
+        return squares > 0 ? sum * sum / squares : 0;
     }
 
     /// <summary>

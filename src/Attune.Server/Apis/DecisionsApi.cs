@@ -1,3 +1,4 @@
+using Attune.Api;
 using Attune.Decisions.Points;
 using Attune.Decisions.Service;
 using Attune.Server.Security;
@@ -28,6 +29,12 @@ public static class DecisionsApi
                 "\"settings\": {\"exploration\": {\"algorithm\": \"squarecb|epsilon-greedy|softmax|thompson\", …}, \"learning\": {…}, " +
                 "\"rewardWaitSeconds\", \"defaultReward\", \"rewardWeights\"}}")
             .ProducesProblem(StatusCodes.Status400BadRequest);
+        admin.MapPost("/{point}/evaluate", Evaluate).WithName("EvaluateDecisionPoint")
+            .WithSummary("Off-policy evaluation on the point's own log: the logged policy's value and each candidate's, with intervals and support")
+            .WithDescription("Body (all optional): {\"from\", \"to\" (ISO times; default: the last 30 days), \"estimator\" (dr; ipw, snipw, dm, sndr, " +
+                "switch-dr, dr-os), \"lambda\" (100), \"candidates\": [{\"name\", \"exploration\", \"learning\", \"learn\"}]}. Default candidates: the " +
+                "point's settings replayed, ε-greedy 5 % and 20 %, softmax, Thompson sampling, the current learner without exploration.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         admin.MapDelete("/{point}", Delete).WithName("DeleteDecisionPoint").WithSummary("Delete a decision point (its logged decisions stay)");
 
         var serve = app.MapGroup("/v1/decisions").WithTags("Decisions").WithMetadata(new RequiredScope(Scope.Serve));
@@ -39,6 +46,9 @@ public static class DecisionsApi
         serve.MapPost("/events/{eventId}/reward", Reward).WithName("RewardDecision")
             .WithSummary("The reward of a decision, in [0, 1]: {\"value\"}, {\"rewards\": [{\"name\", \"value\"}]} or {\"reward\": [{\"slotId\", \"value\"}]}")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        serve.MapPost("/rewards", RewardBatch).WithName("RewardDecisions")
+            .WithSummary("Many rewards at once: [{\"eventId\", \"value\" | \"rewards\" | \"reward\", \"slot\"}] → accepted and rejected by index")
+            .Produces<BatchResult>().ProducesProblem(StatusCodes.Status400BadRequest);
         serve.MapPost("/events/{eventId}/activate", Activate).WithName("ActivateDecision")
             .WithSummary("A decision ranked with deferActivation was shown: its reward wait starts now")
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -62,6 +72,65 @@ public static class DecisionsApi
             var read = PointReader.Read(body!.Records[0], point, errors);
             if (read is null) return Problems.Validation([new RejectedRecord(0, errors)], batch: false);
             return TypedResults.Ok(Output(decisions, await decisions.PutAsync(read, context.RequestAborted)));
+        }
+    }
+
+    public static async Task<IResult> Evaluate(string point, HttpContext context, AttuneServices s, DecisionService decisions)
+    {
+        if (!decisions.TryGet(point, out var p)) return Problems.NotFound("Decision point", point);
+        var errors = new List<FieldError>();
+        var now = s.Time.GetUtcNow();
+        DateTimeOffset from = now.AddDays(-30), to = now.AddMinutes(1);
+        string estimator = "dr";
+        double lambda = 100;
+        List<Attune.Decisions.Evaluation.CandidatePolicy>? candidates = null;
+        if (context.Request.ContentLength is > 0 || context.Request.Headers.TransferEncoding.Count > 0)
+        {
+            var (body, problem) = await RequestBody.ReadRecordsAsync(context, s.Options.MaxRequestBodyBytes, allowBatch: false);
+            if (problem is not null) return problem;
+            using (body)
+            {
+                var json = body!.Records[0];
+                if (json.ValueKind != System.Text.Json.JsonValueKind.Object) errors.Add(new("body", "must be a JSON object"));
+                else foreach (var f in json.EnumerateObject())
+                {
+                    switch (f.Name)
+                    {
+                        case "from" or "to":
+                            if (f.Value.ValueKind != System.Text.Json.JsonValueKind.String || !DateTimeOffset.TryParse(f.Value.GetString(),
+                                System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var t))
+                                errors.Add(new(f.Name, "must be an ISO 8601 time"));
+                            else if (f.Name == "from") from = t; else to = t;
+                            break;
+                        case "estimator":
+                            estimator = f.Value.ValueKind == System.Text.Json.JsonValueKind.String ? f.Value.GetString()! : "";
+                            if (!Attune.Evaluation.OffPolicy.OffPolicyEstimators.Names.Contains(estimator))
+                                errors.Add(new("estimator", $"must be one of {string.Join(", ", Attune.Evaluation.OffPolicy.OffPolicyEstimators.Names)}"));
+                            break;
+                        case "lambda":
+                            if (PointReader.Number(f.Value, "lambda", 0, 1e9, errors) is { } l) lambda = l;
+                            break;
+                        case "candidates":
+                            candidates = DecisionService.ReadCandidates(f.Value, p.Settings, errors);
+                            break;
+                        default:
+                            errors.Add(new(f.Name, "unknown field; known fields: from, to, estimator, lambda, candidates"));
+                            break;
+                    }
+                }
+            }
+        }
+        if (errors.Count == 0 && from >= to) errors.Add(new("to", "must be after from"));
+        if (errors.Count > 0) return Problems.Validation([new RejectedRecord(0, errors)], batch: false);
+        try
+        {
+            return TypedResults.Ok(await decisions.EvaluateAsync(point, from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds(), candidates, estimator, lambda,
+                context.RequestAborted));
+        }
+        catch (DecisionException e)
+        {
+            return Problems.Result(e.Status, e.Status == 404 ? "Not found" : "Invalid input", $"{e.Field}: {e.Message}",
+                new Dictionary<string, string[]> { [e.Field] = [e.Message] });
         }
     }
 
@@ -108,6 +177,77 @@ public static class DecisionsApi
             var (outcomes, failure) = await RecordAsync(eventId, rewards, s, decisions, context.RequestAborted);
             if (failure is { } f) return Problems.Result(f.Status, f.Title, $"{f.Field}: {f.Message}", new Dictionary<string, string[]> { [f.Field] = [f.Message] });
             return TypedResults.NoContent();
+        }
+    }
+
+    /// <summary>
+    /// A batch of rewards: each record checked on its own (its text, its fields, then against the log: known event, slot,
+    /// activated, in time, not yet rewarded); the valid ones are stored durably in one commit. All rejected: a 400 problem.
+    /// </summary>
+    public static async Task<IResult> RewardBatch(HttpContext context, AttuneServices s, DecisionService decisions)
+    {
+        var (body, problem) = await RequestBody.ReadRecordsAsync(context, s.Options.MaxRequestBodyBytes, allowBatch: true);
+        if (problem is not null) return problem;
+        using (body)
+        {
+            var rejected = new List<RejectedRecord>();
+            var rewards = new List<DecisionReward>(body!.Records.Count);
+            var origin = new List<int>(body.Records.Count);
+            var errors = new List<FieldError>();
+            for (int i = 0; i < body.Records.Count; i++)
+            {
+                errors.Clear();
+                if (body.InvalidRecords is { } invalid && invalid.TryGetValue(i, out var textErrors))
+                {
+                    rejected.Add(new RejectedRecord(i, textErrors));
+                    continue;
+                }
+                var read = RankReader.ReadBatchReward(body.Records[i], errors, out var eventId);
+                if (read is null)
+                {
+                    rejected.Add(new RejectedRecord(i, errors.ToArray()));
+                    continue;
+                }
+                foreach (var r in read)
+                {
+                    double value = r.Value;
+                    if (r.Named is { } named)
+                    {
+                        var logged = await s.Store.GetDecisionAsync(eventId!, context.RequestAborted);
+                        var settings = logged is not null && decisions.TryGet(logged.Decision.Point, out var point) ? point.Settings : new DecisionSettings();
+                        value = DecisionService.Combine(settings, named, out var unknown);
+                        if (unknown is not null)
+                        {
+                            rejected.Add(new RejectedRecord(i, [new FieldError("rewards", $"reward '{unknown}' has no weight in the point's settings.rewardWeights")]));
+                            break;
+                        }
+                    }
+                    rewards.Add(new DecisionReward(eventId!, r.Slot, value));
+                    origin.Add(i);
+                }
+            }
+            var outcomes = rewards.Count == 0 ? [] : await decisions.RewardAsync(rewards, context.RequestAborted);
+            var accepted = new HashSet<int>();
+            var refused = new HashSet<int>(rejected.Select(r => r.Index));
+            for (int k = 0; k < outcomes.Count; k++)
+            {
+                int i = origin[k];
+                if (outcomes[k] == RewardOutcome.Recorded) { accepted.Add(i); continue; }
+                if (!refused.Add(i)) continue;
+                string slot = rewards[k].Slot;
+                rejected.Add(new RejectedRecord(i, [outcomes[k] switch
+                {
+                    RewardOutcome.UnknownEvent => new FieldError("eventId", $"no decision with event id '{rewards[k].EventId}'"),
+                    RewardOutcome.UnknownSlot => new FieldError("slot", $"the decision has no slot '{slot}'"),
+                    RewardOutcome.NotActivated => new FieldError("eventId", "the decision was ranked with deferActivation and is not activated yet"),
+                    RewardOutcome.AlreadyRewarded => new FieldError("eventId", $"the decision{(slot.Length > 0 ? $" slot '{slot}'" : "")} already has a reward"),
+                    _ => new FieldError("eventId", "the reward wait is over: the default reward stands"),
+                }]));
+            }
+            accepted.ExceptWith(refused);
+            rejected.Sort((a, b) => a.Index.CompareTo(b.Index));
+            if (accepted.Count == 0 && rejected.Count > 0) return Problems.Validation(rejected, body.IsBatch);
+            return TypedResults.Ok(new BatchResult(accepted.Count, rejected));
         }
     }
 

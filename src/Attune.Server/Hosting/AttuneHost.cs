@@ -218,7 +218,9 @@ public static class AttuneHost
         // Keys written by anyone else (later another node) reach this one through the store's change feed.
         engine.FollowDocuments(KeyBook.Kind, keyBook.LoadAsync);
         // Decision points and their learners (newest checkpoint + the rewards logged after it) before the first request.
-        app.Services.GetRequiredService<Attune.Decisions.Service.DecisionService>().StartAsync().GetAwaiter().GetResult();
+        var decisions = app.Services.GetRequiredService<Attune.Decisions.Service.DecisionService>();
+        decisions.StartAsync().GetAwaiter().GetResult();
+        app.Lifetime.ApplicationStopping.Register(decisions.Stop);
         app.UseExceptionHandler(e => e.Run(context =>
         {
             var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;

@@ -202,4 +202,66 @@ public sealed class DecisionsApiTests
         Assert.True((await client.DeleteAsync("/v1/users/anna")).IsSuccessStatusCode);
         Assert.Null(await store.GetDecisionAsync(anna.GetProperty("eventId").GetString()!));
     }
+
+    [Fact]
+    public async Task RewardsComeInBatchesWithEachBadRecordNamedAndTheGoodOnesKept()
+    {
+        await using var server = await TestServer.StartAsync();
+        var client = server.Client;
+        await PutBannerAsync(client);
+        var ids = new List<string>();
+        for (int i = 0; i < 3; i++)
+            ids.Add((await HttpAssert.Ok(await client.PostAsync("/v1/decisions/hero-banner/rank", Json("{}")))).GetProperty("eventId").GetString()!);
+        var result = await HttpAssert.Ok(await client.PostAsync("/v1/decisions/rewards", Json($$"""
+            [{"eventId": "{{ids[0]}}", "value": 1}, {"eventId": "ghost", "value": 1}, {"eventId": "{{ids[1]}}", "value": 7},
+             {"eventId": "{{ids[2]}}", "value": 0}, {"value": 1}, {"eventId": "{{ids[0]}}", "value": 0}]
+            """)));
+        Assert.Equal(2, result.GetProperty("accepted").GetInt32());
+        var rejected = result.GetProperty("rejected").EnumerateArray()
+            .ToDictionary(r => r.GetProperty("index").GetInt32(), r => r.GetProperty("errors")[0].GetProperty("field").GetString());
+        Assert.Equal(new Dictionary<int, string?> { [1] = "eventId", [2] = "value", [4] = "eventId", [5] = "eventId" }, rejected);
+        await WaitForExamplesAsync(client, "hero-banner", 2);
+        await HttpAssert.ProblemNaming(await client.PostAsync("/v1/decisions/rewards", Json("""[{"eventId": "ghost", "value": 1}]""")), HttpStatusCode.BadRequest, "[0].eventId");
+    }
+
+    [Fact]
+    public async Task EvaluateComparesTheLoggedPolicyWithCandidatesOnThePointsOwnLog()
+    {
+        await using var server = await TestServer.StartAsync();
+        var client = server.Client;
+        await PutBannerAsync(client);
+        // Mobile visitors click the app promotion, others the sale; nothing else is clicked.
+        for (int i = 0; i < 200; i++)
+        {
+            bool mobile = i % 2 == 0;
+            var rank = await HttpAssert.Ok(await client.PostAsync("/v1/decisions/hero-banner/rank", Json("{\"context\": {\"device\": {\"mobile\": " + (mobile ? "true" : "false") + "}}}")));
+            string chosen = rank.GetProperty("chosen").GetString()!;
+            bool click = chosen == (mobile ? "app-promo" : "summer-sale");
+            await HttpAssert.Ok(await client.PostAsync($"/v1/decisions/events/{rank.GetProperty("eventId").GetString()}/reward", Json($$"""{"value": {{(click ? 1 : 0)}}}""")));
+        }
+        var report = await HttpAssert.Ok(await client.PostAsync("/v1/decisions/hero-banner/evaluate", Json("""{"estimator": "sndr"}""")));
+        Assert.Equal(200, report.GetProperty("rounds").GetInt32());
+        Assert.Equal("sndr", report.GetProperty("estimator").GetString());
+        var logged = report.GetProperty("logged").GetProperty("value").GetDouble();
+        var candidates = report.GetProperty("candidates").EnumerateArray().ToList();
+        Assert.Equal(["as-configured", "epsilon-greedy-0.05", "epsilon-greedy-0.2", "softmax", "thompson", "current-greedy"],
+            candidates.Select(c => c.GetProperty("policy").GetString()));
+        foreach (var c in candidates)
+        {
+            Assert.True(c.GetProperty("lower").GetDouble() <= c.GetProperty("value").GetDouble());
+            Assert.Equal(7, c.GetProperty("estimates").EnumerateObject().Count());
+        }
+        // The learner has learned the rule: acting greedily on it now beats what was logged while it explored.
+        var greedy = candidates.Single(c => c.GetProperty("policy").GetString() == "current-greedy");
+        Assert.True(greedy.GetProperty("value").GetDouble() > logged, $"greedy {greedy.GetProperty("value").GetDouble()} vs logged {logged}");
+
+        var own = await HttpAssert.Ok(await client.PostAsync("/v1/decisions/hero-banner/evaluate",
+            Json("""{"candidates": [{"name": "eg10", "exploration": {"algorithm": "epsilon-greedy", "epsilon": 0.1}}]}""")));
+        Assert.Equal("eg10", own.GetProperty("candidates")[0].GetProperty("policy").GetString());
+        await HttpAssert.ProblemNaming(await client.PostAsync("/v1/decisions/hero-banner/evaluate", Json("""{"estimator": "magic"}""")), HttpStatusCode.BadRequest, "estimator");
+        await HttpAssert.ProblemNaming(await client.PostAsync("/v1/decisions/hero-banner/evaluate", Json("""{"candidates": [{"name": "x", "exploration": {"epsilon": 2}}]}""")),
+            HttpStatusCode.BadRequest, "candidates[0].exploration.epsilon");
+        await HttpAssert.ProblemNaming(await client.PostAsync("/v1/decisions/hero-banner/evaluate", Json("""{"from": "2020-01-01T00:00:00Z", "to": "2020-01-02T00:00:00Z"}""")),
+            HttpStatusCode.BadRequest, "from");
+    }
 }

@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Attune.Decisions.Features;
+using Attune.Decisions.Learning;
+using Attune.Decisions.Simulation;
+
+namespace Attune.Harness;
+
+/// <summary>
+/// Decision points (issue 13): the learner on the simulated audience (share of the oracle against baselines), the in-process
+/// cost of one rank with 50 actions × 30 features, then over HTTP against `attune serve`: rank requests/s and latency, and
+/// rewards ingested per second in batches (durable before each answer).
+/// </summary>
+internal static class DecisionsBenchmark
+{
+    public static async Task<int> RunAsync(HarnessOptions o)
+    {
+        Simulation(o.Int("decisions", 20_000));
+        InProcess(o.Int("ranks", 20_000));
+        if (o.Get("no-http") is not null) return 0;
+        return await HttpAsync(o.Int("seconds", 10), o.Int("concurrency", 16), o.Int("batch", 500));
+    }
+
+    private static void Simulation(int decisions)
+    {
+        static DecisionPolicy Policy(ExplorationSettings e) => new(new CbLearner(LearningSettings.Default), e);
+        var eg = new ExplorationSettings { Algorithm = ExplorationAlgorithm.EpsilonGreedy, Epsilon = 0.1 };
+        foreach (var (from, to, label) in new[] { (1UL, 10UL, "seeds 1-10 (the test's)"), (11UL, 40UL, "seeds 11-40 (held out)") })
+        {
+            var shares = new List<double>();
+            double contextFree = 0, uniform = 0;
+            for (ulong seed = from; seed <= to; seed++)
+            {
+                var r = BanditSimulation.Run("default", Policy(ExplorationSettings.Default), seed, decisions);
+                shares.Add(r.ShareOfOracle);
+                uniform += r.Uniform / r.Oracle;
+                contextFree += BanditSimulation.Run("context-free", Policy(eg), seed, decisions, useContext: false).ShareOfOracle;
+            }
+            int n = shares.Count;
+            Console.WriteLine($"decisions simulation, {label}, {decisions:N0} decisions: default learner {shares.Average():P1} of the oracle " +
+                $"(lowest {shares.Min():P1}); ε-greedy 0.1 without features {contextFree / n:P1}; uniform {uniform / n:P1}");
+        }
+        foreach (var algorithm in new[] { ExplorationAlgorithm.EpsilonGreedy, ExplorationAlgorithm.Softmax, ExplorationAlgorithm.Thompson })
+        {
+            double sum = 0;
+            for (ulong seed = 1; seed <= 10; seed++)
+                sum += BanditSimulation.Run(algorithm.ToString(), Policy(new ExplorationSettings { Algorithm = algorithm, Epsilon = 0.05 }), seed, decisions).ShareOfOracle;
+            Console.WriteLine($"decisions simulation, seeds 1-10: {algorithm} (ε = 0.05 where it applies) {sum / 10:P1} of the oracle");
+        }
+    }
+
+    /// <summary>One rank (featurized context and actions ready, as for a stored point): scoring, probabilities, the draw.</summary>
+    private static void InProcess(int ranks)
+    {
+        var (context, actions) = Features(actionCount: 50, featuresPerAction: 30, contextFeatures: 30);
+        var policy = new DecisionPolicy(new CbLearner(LearningSettings.Default), ExplorationSettings.Default);
+        var random = new SplitMix(1);
+        for (int i = 0; i < 2_000; i++)
+        {
+            var o = policy.Rank(context, actions, random.Next());
+            policy.Learn(context, actions[o.Chosen], random.NextDouble() < 0.3 ? 1 : 0, o.Probabilities[o.Chosen]);
+        }
+        var times = new double[ranks];
+        for (int i = 0; i < ranks; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            policy.Rank(context, actions, random.Next());
+            times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+        Array.Sort(times);
+        var learn = Stopwatch.StartNew();
+        for (int i = 0; i < ranks; i++) policy.Learn(context, actions[i % 50], i % 3 == 0 ? 1 : 0, 0.5);
+        Console.WriteLine($"decisions in-process: rank of 50 actions × 30 features with 30 context features (context × action products on): " +
+            $"mean {times.Average():F3} ms, p50 {times[ranks / 2]:F3} ms, p99 {times[(int)(ranks * 0.99)]:F3} ms; learn {learn.Elapsed.TotalMilliseconds * 1000 / ranks:F1} µs per reward");
+    }
+
+    private static (FeatureSet Context, FeatureSet[] Actions) Features(int actionCount, int featuresPerAction, int contextFeatures)
+    {
+        var context = new FeatureSet();
+        for (int f = 0; f < contextFeatures; f++)
+            Featurizer.AddIndicator(context, $"c{f % 6}.f{f}", f % 3 == 0 ? "x" : "y");
+        var actions = new FeatureSet[actionCount];
+        for (int a = 0; a < actionCount; a++)
+        {
+            var s = new FeatureSet();
+            Featurizer.AddIndicator(s, "_id", $"action-{a}");
+            for (int f = 1; f < featuresPerAction; f++) Featurizer.AddIndicator(s, $"a.f{f}", $"v{(a + f) % 7}");
+            actions[a] = s;
+        }
+        return (context, actions);
+    }
+
+    private static string PointJson(int actions, int features)
+    {
+        var sb = new StringBuilder("{\"actions\": [");
+        for (int a = 0; a < actions; a++)
+        {
+            if (a > 0) sb.Append(',');
+            sb.Append($"{{\"id\": \"action-{a}\", \"features\": {{");
+            for (int f = 0; f < features; f++) sb.Append(f > 0 ? "," : "").Append($"\"f{f}\": \"v{(a + f) % 7}\"");
+            sb.Append("}}");
+        }
+        return sb.Append("]}").ToString();
+    }
+
+    private static string ContextJson(int n)
+    {
+        var sb = new StringBuilder("{\"context\": {");
+        for (int f = 0; f < 30; f++) sb.Append(f > 0 ? "," : "").Append($"\"c{f}\": \"{(n + f) % 5}\"");
+        return sb.Append("}}").ToString();
+    }
+
+    private static async Task<int> HttpAsync(int seconds, int concurrency, int batch)
+    {
+        await using var server = await ServerProcess.StartAsync();
+        using var http = ClosedLoop.Client(server.BaseAddress, concurrency);
+        static StringContent Json(string s) => new(s, Encoding.UTF8, "application/json");
+        (await http.PutAsync("/v1/decisions/bench", Json(PointJson(50, 30)))).EnsureSuccessStatusCode();
+
+        var events = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var contexts = Enumerable.Range(0, 64).Select(ContextJson).ToArray();
+        var rank = await ClosedLoop.RunAsync(http, concurrency, seconds, 200, async (c, n) =>
+        {
+            using var r = await c.PostAsync("/v1/decisions/bench/rank", Json(contexts[n % contexts.Length]));
+            if (r.StatusCode == HttpStatusCode.OK)
+            {
+                using var doc = JsonDocument.Parse(await r.Content.ReadAsStreamAsync());
+                events.Enqueue(doc.RootElement.GetProperty("eventId").GetString()!);
+            }
+            return r.StatusCode;
+        });
+        Console.WriteLine($"decisions over HTTP: rank (50 actions × 30 features stored, 30 context features, each decision durable) " +
+            $"{rank.Rate:N0}/s at concurrency {concurrency}, p50 {rank.P(0.5):F2} ms, p99 {rank.P(0.99):F2} ms, {rank.Failures} failed");
+
+        var ids = events.ToArray();
+        int next = 0;
+        long rewarded = 0;
+        var clock = Stopwatch.StartNew();
+        var latencies = new List<double>();
+        await Task.WhenAll(Enumerable.Range(0, Math.Min(4, concurrency)).Select(_ => Task.Run(async () =>
+        {
+            while (true)
+            {
+                int from = Interlocked.Add(ref next, batch) - batch;
+                if (from >= ids.Length) return;
+                int to = Math.Min(ids.Length, from + batch);
+                var body = new StringBuilder("[");
+                for (int i = from; i < to; i++) body.Append(i > from ? "," : "").Append($"{{\"eventId\": \"{ids[i]}\", \"value\": {(i % 3 == 0 ? 1 : 0)}}}");
+                body.Append(']');
+                long start = Stopwatch.GetTimestamp();
+                using var r = await http.PostAsync("/v1/decisions/rewards", Json(body.ToString()));
+                r.EnsureSuccessStatusCode();
+                lock (latencies) latencies.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                Interlocked.Add(ref rewarded, to - from);
+            }
+        })));
+        double rate = rewarded / clock.Elapsed.TotalSeconds;
+        latencies.Sort();
+        Console.WriteLine($"decisions over HTTP: {rewarded:N0} rewards in batches of {batch}, 4 clients: {rate:N0} rewards/s (durable before each 200), " +
+            $"batch p99 {latencies[(int)(latencies.Count * 0.99)]:F1} ms");
+
+        // Learned through the change feed: the point's learner has seen every reward.
+        for (int i = 0; i < 100; i++)
+        {
+            using var doc = JsonDocument.Parse(await http.GetStringAsync("/v1/decisions/bench"));
+            long examples = doc.RootElement.GetProperty("learner").GetProperty("examples").GetInt64();
+            if (examples >= rewarded || i == 99)
+            {
+                Console.WriteLine($"decisions over HTTP: the learner has learned {examples:N0} of {rewarded:N0} rewards");
+                break;
+            }
+            await Task.Delay(100);
+        }
+        return rank.Failures > 0 ? 1 : 0;
+    }
+}

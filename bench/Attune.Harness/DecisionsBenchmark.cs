@@ -17,8 +17,11 @@ internal static class DecisionsBenchmark
 {
     public static async Task<int> RunAsync(HarnessOptions o)
     {
-        Simulation(o.Int("decisions", 20_000));
-        InProcess(o.Int("ranks", 20_000));
+        if (o.Get("no-sim") is null)
+        {
+            Simulation(o.Int("decisions", 20_000));
+            InProcess(o.Int("ranks", 20_000));
+        }
         if (o.Get("no-http") is not null) return 0;
         return await HttpAsync(o.Int("seconds", 10), o.Int("concurrency", 16), o.Int("batch", 500));
     }

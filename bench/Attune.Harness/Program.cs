@@ -66,7 +66,7 @@ switch (scenario)
                                         training seconds and held-out recall/NDCG@20 of the factor models (numeric-id tsv)
               experiment-ab --shoppers 20000 --days 14 --seed 7    an A/B test (non-personal vs default for-you) with shoppers who
                                         react to what is served; the engine's lift and CI next to the simulated true lift
-              decisions --decisions 20000 --seconds 10 --concurrency 16 --batch 500 [--no-http]   decision points: the learner on the
+              decisions --decisions 20000 --seconds 10 --concurrency 16 --batch 500 [--no-http true] [--no-sim true]   decision points: the learner on the
                                         simulated audience, one rank in-process, rank and reward throughput over HTTP
               experiment-aa --experiments 1000 --people 10000 --days 14 --seed 1   A/A tests through the real tracker and results:
                                         false-positive rate at a fixed horizon and under daily peeking (plain vs sequential)

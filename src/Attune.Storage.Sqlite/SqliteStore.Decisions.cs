@@ -107,7 +107,8 @@ public sealed partial class SqliteStore
         if (decisions.Count == 0) return [];
         var list = decisions as DecisionRecord[] ?? [.. decisions];
         var slotIds = new string[list.Length];
-        for (int i = 0; i < list.Length; i++) slotIds[i] = JsonSerializer.Serialize(list[i].SlotIds);
+        for (int i = 0; i < list.Length; i++)
+            slotIds[i] = list[i].SlotIds is [""] ? "[\"\"]" : JsonSerializer.Serialize(list[i].SlotIds); // the single decision: no serializer
         var op = new LogDecisionsOp(list, slotIds);
         await Enqueue(op, ct).ConfigureAwait(false);
         return op.Logged;

@@ -46,6 +46,12 @@ public static class Featurizer
         }
     }
 
+    /// <summary>A field's path in the request, made into text only for a problem (a valid body allocates none).</summary>
+    private readonly record struct FieldPath(string Parent, string? Name, int Index = -1)
+    {
+        public override string ToString() => Name is not null ? $"{Parent}.{Name}" : $"{Parent}[{Index}]";
+    }
+
     private static FieldError? AddObject(JsonElement obj, FeatureSet into, ReadOnlySpan<char> prefix, string field, int depth)
     {
         if (depth >= MaxDepth) return new FieldError(field, $"nests deeper than {MaxDepth} levels");
@@ -56,7 +62,7 @@ public static class Featurizer
             if (name.Length == 0) return new FieldError(field, "has a feature with an empty name");
             if (name[0] == '_') continue;
             int length = Compose(prefix, name, path);
-            if (AddValue(p.Value, into, path[..length], $"{field}.{name}", depth + 1) is { } bad) return bad;
+            if (AddValue(p.Value, into, path[..length], new FieldPath(field, name), depth + 1) is { } bad) return bad;
         }
         return null;
     }
@@ -70,9 +76,9 @@ public static class Featurizer
         return n;
     }
 
-    private static FieldError? AddValue(JsonElement value, FeatureSet into, ReadOnlySpan<char> path, string field, int depth)
+    private static FieldError? AddValue(JsonElement value, FeatureSet into, ReadOnlySpan<char> path, FieldPath field, int depth)
     {
-        if (into.Count >= MaxFeatures) return new FieldError(field, $"more than {MaxFeatures} features in one set");
+        if (into.Count >= MaxFeatures) return new FieldError(field.ToString(), $"more than {MaxFeatures} features in one set");
         switch (value.ValueKind)
         {
             case JsonValueKind.String:
@@ -84,7 +90,7 @@ public static class Featurizer
             case JsonValueKind.Number:
             {
                 double d = value.GetDouble();
-                if (!double.IsFinite(d) || Math.Abs(d) > float.MaxValue) return new FieldError(field, "must be a finite number");
+                if (!double.IsFinite(d) || Math.Abs(d) > float.MaxValue) return new FieldError(field.ToString(), "must be a finite number");
                 if (d != 0) into.Add(FeatureHash.Of(path), (float)d);
                 return null;
             }
@@ -94,19 +100,18 @@ public static class Featurizer
             case JsonValueKind.False:
                 return null;
             case JsonValueKind.Object:
-                return AddObject(value, into, path, field, depth);
+                return AddObject(value, into, path, field.ToString(), depth);
             case JsonValueKind.Array:
             {
-                if (depth >= MaxDepth) return new FieldError(field, $"nests deeper than {MaxDepth} levels");
+                if (depth >= MaxDepth) return new FieldError(field.ToString(), $"nests deeper than {MaxDepth} levels");
                 int i = 0;
                 Span<char> indexed = stackalloc char[MaxPath + 12];
                 foreach (var element in value.EnumerateArray())
                 {
-                    string at = $"{field}[{i}]";
                     if (element.ValueKind == JsonValueKind.Number)
                     {
                         double d = element.GetDouble();
-                        if (!double.IsFinite(d) || Math.Abs(d) > float.MaxValue) return new FieldError(at, "must be a finite number");
+                        if (!double.IsFinite(d) || Math.Abs(d) > float.MaxValue) return new FieldError($"{field}[{i}]", "must be a finite number");
                         path.CopyTo(indexed);
                         int n = path.Length;
                         indexed[n++] = '[';
@@ -115,13 +120,13 @@ public static class Featurizer
                         indexed[n++] = ']';
                         if (d != 0) into.Add(FeatureHash.Of(indexed[..n]), (float)d);
                     }
-                    else if (AddValue(element, into, path, at, depth + 1) is { } bad) return bad;
+                    else if (AddValue(element, into, path, new FieldPath(field.ToString(), null, i), depth + 1) is { } bad) return bad;
                     i++;
                 }
                 return null;
             }
             default:
-                return new FieldError(field, "must be a number, a string, a boolean, an array or an object of features, not null");
+                return new FieldError(field.ToString(), "must be a number, a string, a boolean, an array or an object of features, not null");
         }
     }
 

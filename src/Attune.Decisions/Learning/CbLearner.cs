@@ -53,6 +53,7 @@ public sealed class CbLearner
 
     /// <summary>The predicted reward of each action in <paramref name="context"/>.</summary>
     /// <param name="deviations">When not empty, also each prediction's posterior standard deviation (Thompson sampling), unscaled.</param>
+    [SkipLocalsInit]
     public void Score(FeatureSet context, ReadOnlySpan<FeatureSet> actions, Span<float> scores, Span<float> deviations = default)
     {
         var w = _weights;

@@ -110,19 +110,19 @@ public sealed partial class DecisionService
             used[chosen] = true;
 
             var probabilities = new double[n];
-            var scores = new double[n];
+            var inPool = new bool[n];
             for (int c = 0; c < pool.Length; c++)
             {
                 probabilities[candidates[c]] = outcome.Probabilities[c];
-                scores[candidates[c]] = outcome.Scores[c];
+                inPool[candidates[c]] = true;
             }
             var ranking = new List<RankedAction>(n);
             foreach (int c in outcome.Order) ranking.Add(new RankedAction(actions[candidates[c]].Id, outcome.Probabilities[c], outcome.Scores[c]));
-            for (int i = 0; i < n; i++) if (probabilities[i] == 0 && !candidates.Contains(i)) ranking.Add(new RankedAction(actions[i].Id, 0, 0));
+            for (int i = 0; i < n; i++) if (!inPool[i]) ranking.Add(new RankedAction(actions[i].Id, 0, 0));
             outcomes[s] = new SlotOutcome(slot.Id, actions[chosen].Id, ranking, slot.BaselineAction);
             slotContexts[s] = context;
             chosenFeatures[s] = features[chosen];
-            chosenProbabilities[s] = probabilities[chosen];
+            chosenProbabilities[s] = (float)probabilities[chosen]; // as logged, so a replay from the log learns the same
 
             w.WriteStartObject();
             w.WriteString("id", slot.Id);
@@ -133,11 +133,9 @@ public sealed partial class DecisionService
             }
             if (slot.BaselineAction is { } baseline) w.WriteString("baselineAction", baseline);
             w.WriteNumber("chosen", chosen);
+            // Single precision (9 significant digits) is ample for a propensity and halves the row.
             w.WriteStartArray("probabilities");
-            foreach (double p in probabilities) w.WriteNumberValue(p);
-            w.WriteEndArray();
-            w.WriteStartArray("scores");
-            foreach (double sc in scores) w.WriteNumberValue(Math.Round(sc, 6));
+            foreach (double p in probabilities) w.WriteNumberValue((float)p);
             w.WriteEndArray();
             w.WriteEndObject();
         }
@@ -146,8 +144,7 @@ public sealed partial class DecisionService
 
         long now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var settings = state.Definition.Settings;
-        string policy = string.Create(CultureInfo.InvariantCulture,
-            $"{JsonNamingPolicy.KebabCaseLower.ConvertName(settings.Exploration.Algorithm.ToString())} v{state.Definition.Version} n={state.Policy.Learner.Examples}");
+        string policy = string.Create(CultureInfo.InvariantCulture, $"{state.PolicyName} n={state.Policy.Learner.Examples}");
         string? person = collect ? input.UserId ?? input.AnonymousId : null;
         var record = new DecisionRecord(eventId, input.Point, person, person is not null && input.UserId is null, now,
             LoggedContext(input.Context, profile), setKey, setJson, Encoding.UTF8.GetString(slotLog.GetBuffer(), 0, (int)slotLog.Length),

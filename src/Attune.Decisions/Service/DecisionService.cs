@@ -34,6 +34,8 @@ public sealed partial class DecisionService(IAttuneStore store, string checkpoin
     private readonly ConcurrentDictionary<string, PointState> _points = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, PreparedDecision> _pending = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _learn = new(1, 1);
+    /// <summary>Featurized action sets of logged decisions (used under <see cref="_learn"/> only).</summary>
+    private readonly Dictionary<string, FeatureSet[]> _learnedActionSets = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private Task? _follow, _settle;
     private long _appliedChange;
@@ -178,7 +180,7 @@ public sealed partial class DecisionService(IAttuneStore store, string checkpoin
             await foreach (var r in store.ReadRewardsAsync(after, to, ct).ConfigureAwait(false))
             {
                 if (!_points.TryGetValue(r.Decision.Point, out var state) || r.Seq <= Volatile.Read(ref state.AppliedRewardSeq)) continue;
-                var prepared = _pending.TryGetValue(r.Decision.EventId, out var p) ? p : PreparedDecision.FromRecord(r.Decision);
+                var prepared = _pending.TryGetValue(r.Decision.EventId, out var p) ? p : PreparedDecision.FromRecord(r.Decision, _learnedActionSets);
                 int slot = Array.IndexOf(prepared.SlotIds, r.Slot);
                 if (slot >= 0)
                     state.Policy.Learn(prepared.SlotContexts[slot], prepared.Chosen[slot], r.Value, prepared.Probabilities[slot]);
@@ -290,9 +292,14 @@ public sealed partial class DecisionService(IAttuneStore store, string checkpoin
     public static string NewEventId()
     {
         const string chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-        Span<char> tail = stackalloc char[5];
-        for (int i = 0; i < tail.Length; i++) tail[i] = chars[RandomNumberGenerator.GetInt32(chars.Length)];
-        return $"{Guid.NewGuid():N}-{tail}";
+        // Two random version-4 GUIDs: the first is the hex part, the second's bytes pick the tail (unguessable, no extra syscalls).
+        Span<byte> bytes = stackalloc byte[16];
+        Guid.NewGuid().TryWriteBytes(bytes);
+        Span<char> text = stackalloc char[38];
+        Guid.NewGuid().TryFormat(text, out _, "N");
+        text[32] = '-';
+        for (int i = 0; i < 5; i++) text[33 + i] = chars[bytes[i] % chars.Length];
+        return new string(text);
     }
 
     internal static string HashKey(string json)
@@ -320,7 +327,11 @@ public sealed partial class DecisionService(IAttuneStore store, string checkpoin
             }
             ActionSetJson = ActionSetOf(approved);
             ActionSetKey = HashKey(ActionSetJson);
+            PolicyName = $"{JsonNamingPolicy.KebabCaseLower.ConvertName(definition.Settings.Exploration.Algorithm.ToString())} v{definition.Version}";
         }
+
+        /// <summary>What decisions log as their policy (with the learner's example count): exploration and point version.</summary>
+        public string PolicyName { get; }
 
         public DecisionPoint Definition { get; }
         public DecisionPolicy Policy { get; }

@@ -18,14 +18,20 @@ internal sealed class PreparedDecision(string point, string[] slotIds, FeatureSe
     public double[] Probabilities { get; } = probabilities;
 
     /// <summary>Rebuilds a decision from its log record (the same featurization as at rank time).</summary>
-    public static PreparedDecision FromRecord(DecisionRecord d)
+    /// <param name="actionSets">Featurized action sets by key, filled as they are met (a log names few sets, each many times).</param>
+    public static PreparedDecision FromRecord(DecisionRecord d, IDictionary<string, FeatureSet[]> actionSets)
     {
         using var context = JsonDocument.Parse(d.Context);
-        using var actions = JsonDocument.Parse(d.ActionSet);
         using var slots = JsonDocument.Parse(d.Slots);
         var shared = new FeatureSet();
         AddContext(context.RootElement, shared);
-        var actionList = actions.RootElement;
+        if (!actionSets.TryGetValue(d.ActionSetKey, out var actionList))
+        {
+            using var actions = JsonDocument.Parse(d.ActionSet);
+            actionList = [.. actions.RootElement.EnumerateArray().Select(ActionFeatures)];
+            if (actionSets.Count >= 1024) actionSets.Clear();
+            actionSets[d.ActionSetKey] = actionList;
+        }
         int n = slots.RootElement.GetArrayLength();
         var ids = new string[n];
         var contexts = new FeatureSet[n];
@@ -40,7 +46,7 @@ internal sealed class PreparedDecision(string point, string[] slotIds, FeatureSe
             if (slot.TryGetProperty("features", out var sf)) Featurizer.Add(sf, ctx, "slot");
             contexts[s] = ctx;
             int index = slot.GetProperty("chosen").GetInt32();
-            chosen[s] = ActionFeatures(actionList[index]);
+            chosen[s] = actionList[index];
             probabilities[s] = slot.GetProperty("probabilities")[index].GetDouble();
             s++;
         }

@@ -35,6 +35,9 @@ public static class DecisionsApi
                 "switch-dr, dr-os), \"lambda\" (100), \"candidates\": [{\"name\", \"exploration\", \"learning\", \"learn\"}]}. Default candidates: the " +
                 "point's settings replayed, ε-greedy 5 % and 20 %, softmax, Thompson sampling, the current learner without exploration.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        admin.MapGet("/{point}/log", Log).WithName("ExportDecisionLog")
+            .WithSummary("The point's decisions as Vowpal Wabbit decision-service JSON (dsjson), one line each (?from=&to=, ISO times; default the last 30 days)")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         admin.MapDelete("/{point}", Delete).WithName("DeleteDecisionPoint").WithSummary("Delete a decision point (its logged decisions stay)");
 
         var serve = app.MapGroup("/v1/decisions").WithTags("Decisions").WithMetadata(new RequiredScope(Scope.Serve));
@@ -132,6 +135,29 @@ public static class DecisionsApi
             return Problems.Result(e.Status, e.Status == 404 ? "Not found" : "Invalid input", $"{e.Field}: {e.Message}",
                 new Dictionary<string, string[]> { [e.Field] = [e.Message] });
         }
+    }
+
+    public static async Task Log(string point, string? from, string? to, string? format, HttpContext context, AttuneServices s, DecisionService decisions)
+    {
+        IResult? problem = null;
+        var now = s.Time.GetUtcNow();
+        DateTimeOffset start = now.AddDays(-30), end = now.AddMinutes(1);
+        if (!decisions.TryGet(point, out _)) problem = Problems.NotFound("Decision point", point);
+        else if (format is not null and not "dsjson") problem = Problems.BadField("format", "must be dsjson (the only export format)");
+        else if (from is not null && !DateTimeOffset.TryParse(from, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out start))
+            problem = Problems.BadField("from", "must be an ISO 8601 time");
+        else if (to is not null && !DateTimeOffset.TryParse(to, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out end))
+            problem = Problems.BadField("to", "must be an ISO 8601 time");
+        if (problem is not null)
+        {
+            await problem.ExecuteAsync(context);
+            return;
+        }
+        context.Response.ContentType = "application/x-ndjson";
+        var writer = new StreamWriter(context.Response.Body, new System.Text.UTF8Encoding(false)) { NewLine = "\n" };
+        await foreach (var line in decisions.ExportDsJsonAsync(point, start.ToUnixTimeMilliseconds(), end.ToUnixTimeMilliseconds(), context.RequestAborted))
+            await writer.WriteLineAsync(line);
+        await writer.FlushAsync(context.RequestAborted);
     }
 
     public static async Task<IResult> Delete(string point, DecisionService decisions, CancellationToken ct) =>

@@ -264,4 +264,33 @@ public sealed class DecisionsApiTests
         await HttpAssert.ProblemNaming(await client.PostAsync("/v1/decisions/hero-banner/evaluate", Json("""{"from": "2020-01-01T00:00:00Z", "to": "2020-01-02T00:00:00Z"}""")),
             HttpStatusCode.BadRequest, "from");
     }
+
+    [Fact]
+    public async Task TheLogExportsAsVowpalWabbitDecisionServiceJson()
+    {
+        await using var server = await TestServer.StartAsync();
+        var client = server.Client;
+        await PutBannerAsync(client);
+        var first = await HttpAssert.Ok(await client.PostAsync("/v1/decisions/hero-banner/rank", Json("""{"context": [{"device": {"mobile": true}}, {"time": "evening"}]}""")));
+        await HttpAssert.Ok(await client.PostAsync("/v1/decisions/hero-banner/rank", Json("""{"context": {"device": {"mobile": false}}}""")));
+        string id = first.GetProperty("eventId").GetString()!;
+        await client.PostAsync($"/v1/decisions/events/{id}/reward", Json("""{"value": 0.75}"""));
+
+        var response = await client.GetAsync("/v1/decisions/hero-banner/log?format=dsjson");
+        Assert.Equal("application/x-ndjson", response.Content.Headers.ContentType?.MediaType);
+        var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(2, lines.Count);
+        var line = lines.Single(l => l.GetProperty("EventId").GetString() == id);
+        Assert.Equal(-0.75, line.GetProperty("_label_cost").GetDouble());
+        int chosen = line.GetProperty("_labelIndex").GetInt32();
+        Assert.Equal(chosen + 1, line.GetProperty("_label_Action").GetInt32());
+        Assert.Equal(chosen + 1, line.GetProperty("a")[0].GetInt32());
+        Assert.Equal(line.GetProperty("_label_probability").GetDouble(), line.GetProperty("p")[0].GetDouble());
+        Assert.Equal(3, line.GetProperty("c").GetProperty("_multi").GetArrayLength());
+        Assert.Equal("evening", line.GetProperty("c").GetProperty("time").GetString());
+        Assert.True(line.GetProperty("c").GetProperty("device").GetProperty("mobile").GetBoolean());
+        Assert.Equal(0.75, line.GetProperty("o")[0].GetProperty("v").GetDouble());
+        Assert.Equal(0, lines.Single(l => l.GetProperty("EventId").GetString() != id).GetProperty("_label_cost").GetDouble());
+        await HttpAssert.ProblemNaming(await client.GetAsync("/v1/decisions/hero-banner/log?format=csv"), HttpStatusCode.BadRequest, "format");
+    }
 }

@@ -23,7 +23,7 @@ internal static class DecisionsBenchmark
             InProcess(o.Int("ranks", 20_000));
         }
         if (o.Get("no-http") is not null) return 0;
-        return await HttpAsync(o.Int("seconds", 10), o.Int("concurrency", 16), o.Int("batch", 500));
+        return await HttpAsync(o.Int("seconds", 10), o.Int("concurrency", 16), o.Int("batch", 500), o.Get("bits"));
     }
 
     private static void Simulation(int decisions)
@@ -115,12 +115,14 @@ internal static class DecisionsBenchmark
         return sb.Append("}}").ToString();
     }
 
-    private static async Task<int> HttpAsync(int seconds, int concurrency, int batch)
+    private static async Task<int> HttpAsync(int seconds, int concurrency, int batch, string? bits)
     {
         await using var server = await ServerProcess.StartAsync();
         using var http = ClosedLoop.Client(server.BaseAddress, concurrency);
         static StringContent Json(string s) => new(s, Encoding.UTF8, "application/json");
-        (await http.PutAsync("/v1/decisions/bench", Json(PointJson(50, 30)))).EnsureSuccessStatusCode();
+        string point = PointJson(50, 30);
+        if (bits is not null) point = point[..^1] + $", \"settings\": {{\"learning\": {{\"bits\": {bits}}}}}}}";
+        (await http.PutAsync("/v1/decisions/bench", Json(point))).EnsureSuccessStatusCode();
 
         var events = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var contexts = Enumerable.Range(0, 64).Select(ContextJson).ToArray();

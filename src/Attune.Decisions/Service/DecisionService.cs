@@ -288,15 +288,16 @@ public sealed partial class DecisionService(IAttuneStore store, string checkpoin
         return Math.Min(1, sum);
     }
 
-    /// <summary>A new event id in Personalizer's form: 32 hex digits, a dash, 5 letters or digits.</summary>
+    /// <summary>A new event id in Personalizer's form: 32 hex digits (in time order), a dash, 5 letters or digits.</summary>
     public static string NewEventId()
     {
         const string chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-        // Two random version-4 GUIDs: the first is the hex part, the second's bytes pick the tail (unguessable, no extra syscalls).
+        // The hex part is a version-7 GUID (time first, then random: the log's index grows at its end instead of at random
+        // pages), the tail comes from a random version-4 GUID's bytes (unguessable, no extra syscalls).
         Span<byte> bytes = stackalloc byte[16];
         Guid.NewGuid().TryWriteBytes(bytes);
         Span<char> text = stackalloc char[38];
-        Guid.NewGuid().TryFormat(text, out _, "N");
+        Guid.CreateVersion7().TryFormat(text, out _, "N");
         text[32] = '-';
         for (int i = 0; i < 5; i++) text[33 + i] = chars[bytes[i] % chars.Length];
         return new string(text);

@@ -38,6 +38,15 @@ public static class DecisionsApi
         admin.MapGet("/{point}/log", Log).WithName("ExportDecisionLog")
             .WithSummary("The point's decisions as Vowpal Wabbit decision-service JSON (dsjson), one line each (?from=&to=, ISO times; default the last 30 days)")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        admin.MapPost("/{point}/variants", Variants).WithName("DraftDecisionVariants")
+            .WithSummary("Draft new actions: from the configured chat model (Attune:Variants), else from templates with slots; drafts are served once approved")
+            .WithDescription("Body: {\"count\" (1-10, default 3), \"brief\", \"slots\": {\"product\": \"Trail shoe\", \"discount\": \"20%\"}, " +
+                "\"templates\": [\"{product}: {discount} off\"] (templates given: no model call)}")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status502BadGateway);
+        admin.MapPost("/{point}/actions/{actionId}/approve", (string point, string actionId, DecisionService d, CancellationToken ct) => SetStatus(point, actionId, ActionStatus.Approved, d, ct))
+            .WithName("ApproveDecisionAction").WithSummary("Approve a drafted action: the bandit explores it from the next rank");
+        admin.MapPost("/{point}/actions/{actionId}/retire", (string point, string actionId, DecisionService d, CancellationToken ct) => SetStatus(point, actionId, ActionStatus.Retired, d, ct))
+            .WithName("RetireDecisionAction").WithSummary("Retire an action: no longer chosen (its log stays)");
         admin.MapDelete("/{point}", Delete).WithName("DeleteDecisionPoint").WithSummary("Delete a decision point (its logged decisions stay)");
 
         var serve = app.MapGroup("/v1/decisions").WithTags("Decisions").WithMetadata(new RequiredScope(Scope.Serve));
@@ -159,6 +168,94 @@ public static class DecisionsApi
             await writer.WriteLineAsync(line);
         await writer.FlushAsync(context.RequestAborted);
     }
+
+    public static async Task<IResult> Variants(string point, HttpContext context, AttuneServices s, DecisionService decisions,
+        Attune.Decisions.Variants.VariantGenerator generator)
+    {
+        if (!decisions.TryGet(point, out var p)) return Problems.NotFound("Decision point", point);
+        var errors = new List<FieldError>();
+        int count = 3;
+        string? brief = null;
+        var slots = new Dictionary<string, string>(StringComparer.Ordinal);
+        List<string>? templates = null;
+        if (context.Request.ContentLength is > 0 || context.Request.Headers.TransferEncoding.Count > 0)
+        {
+            var (body, problem) = await RequestBody.ReadRecordsAsync(context, s.Options.MaxRequestBodyBytes, allowBatch: false);
+            if (problem is not null) return problem;
+            using (body)
+            {
+                var json = body!.Records[0];
+                if (json.ValueKind != System.Text.Json.JsonValueKind.Object) errors.Add(new("body", "must be a JSON object"));
+                else foreach (var f in json.EnumerateObject())
+                {
+                    var v = f.Value;
+                    switch (f.Name)
+                    {
+                        case "count":
+                            if (v.ValueKind != System.Text.Json.JsonValueKind.Number || !v.TryGetInt32(out count) || count is < 1 or > Attune.Decisions.Variants.VariantGenerator.MaxCount)
+                                errors.Add(new("count", $"must be a whole number from 1 to {Attune.Decisions.Variants.VariantGenerator.MaxCount}"));
+                            break;
+                        case "brief":
+                            if (v.ValueKind != System.Text.Json.JsonValueKind.String || v.GetString()!.Length > 2000) errors.Add(new("brief", "must be a string of at most 2,000 characters"));
+                            else brief = v.GetString();
+                            break;
+                        case "slots":
+                            if (v.ValueKind != System.Text.Json.JsonValueKind.Object) { errors.Add(new("slots", "must be an object: slot name → text")); break; }
+                            foreach (var slot in v.EnumerateObject())
+                            {
+                                if (slot.Value.ValueKind != System.Text.Json.JsonValueKind.String || slot.Value.GetString()!.Length > 200)
+                                    errors.Add(new($"slots.{slot.Name}", "must be a string of at most 200 characters"));
+                                else slots[slot.Name] = slot.Value.GetString()!;
+                            }
+                            break;
+                        case "templates":
+                            if (v.ValueKind != System.Text.Json.JsonValueKind.Array || v.GetArrayLength() is 0 or > 50) { errors.Add(new("templates", "must be an array of 1 to 50 templates")); break; }
+                            templates = [];
+                            int i = 0;
+                            foreach (var t in v.EnumerateArray())
+                            {
+                                if (t.ValueKind != System.Text.Json.JsonValueKind.String || t.GetString()!.Length is 0 or > Attune.Decisions.Variants.VariantGenerator.MaxLength)
+                                    errors.Add(new($"templates[{i}]", $"must be a string of 1 to {Attune.Decisions.Variants.VariantGenerator.MaxLength} characters"));
+                                else templates.Add(t.GetString()!);
+                                i++;
+                            }
+                            break;
+                        default:
+                            errors.Add(new(f.Name, "unknown field; known fields: count, brief, slots, templates"));
+                            break;
+                    }
+                }
+            }
+        }
+        if (errors.Count > 0) return Problems.Validation([new RejectedRecord(0, errors)], batch: false);
+        try
+        {
+            var drafts = await generator.DraftAsync(p, new Attune.Decisions.Variants.VariantRequest(count, brief, slots, templates), context.RequestAborted);
+            if (drafts.Texts.Count == 0 && drafts.Duplicates == 0)
+                return Problems.BadField("slots", "no template could be filled: give the slots the templates name (product, category, discount…) or templates of your own");
+            var added = await decisions.AddDraftsAsync(point, drafts.Texts, drafts.Source, context.RequestAborted);
+            return TypedResults.Ok(new VariantsOutput(drafts.Source, added));
+        }
+        catch (Attune.Decisions.Variants.VariantModelException e)
+        {
+            return Problems.Result(StatusCodes.Status502BadGateway, "Variant model failed", e.Message,
+                new Dictionary<string, string[]> { ["Attune:Variants"] = [e.Message] });
+        }
+        catch (DecisionException e)
+        {
+            return Problems.Result(e.Status, e.Status == 404 ? "Not found" : "Conflict", $"{e.Field}: {e.Message}",
+                new Dictionary<string, string[]> { [e.Field] = [e.Message] });
+        }
+    }
+
+    public static async Task<IResult> SetStatus(string point, string actionId, ActionStatus status, DecisionService decisions, CancellationToken ct)
+    {
+        try { return TypedResults.Ok(Output(decisions, await decisions.SetStatusAsync(point, actionId, status, ct))); }
+        catch (DecisionException e) { return Problems.NotFound(e.Field == "point" ? "Decision point" : "Action", e.Field == "point" ? point : actionId); }
+    }
+
+    /// <param name="Source">Where the drafts came from: <c>model:NAME</c> or <c>templates</c>.</param>
+    public sealed record VariantsOutput(string Source, IReadOnlyList<DecisionAction> Drafts);
 
     public static async Task<IResult> Delete(string point, DecisionService decisions, CancellationToken ct) =>
         await decisions.DeleteAsync(point, ct) ? TypedResults.NoContent() : Problems.NotFound("Decision point", point);

@@ -98,6 +98,7 @@ public static class AttuneHost
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("Attune.Serving"), sp.GetRequiredService<SourceRegistry>(),
             time: sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<AttuneServices>();
+        builder.Services.AddSingleton(_ => VariantModel.Create(options.Variants));
         builder.Services.AddSingleton(sp =>
         {
             var store = sp.GetRequiredService<IAttuneStore>();

@@ -47,6 +47,25 @@ public sealed class AttuneOptions
 
     /// <summary>One user-token secret, or several separated by commas (the first signs): the short form of <see cref="UserTokenSecrets"/>.</summary>
     public string? UserTokenSecret { get; set; }
+
+    /// <summary>The chat model that drafts decision actions (<c>POST /v1/decisions/{point}/variants</c>); none: templates.</summary>
+    public VariantModelOptions Variants { get; set; } = new();
+}
+
+/// <summary>An OpenAI-compatible chat endpoint (OpenAI, Azure OpenAI's v1 API, Ollama's <c>/v1</c>, vLLM, LM Studio…).</summary>
+public sealed class VariantModelOptions
+{
+    /// <summary>The API's base URL, e.g. <c>http://localhost:11434/v1</c> (Ollama) or <c>https://api.openai.com/v1</c>.</summary>
+    public string? Endpoint { get; set; }
+
+    /// <summary>The model name, e.g. <c>llama3.1</c> or <c>gpt-4o-mini</c>.</summary>
+    public string? Model { get; set; }
+
+    /// <summary>The key, when the endpoint needs one.</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>How long one drafting call may take. <value>The default value is 60 seconds.</value></summary>
+    public int TimeoutSeconds { get; set; } = 60;
 }
 
 /// <summary>One API key: the key itself or its SHA-256 hash, and what it may do.</summary>

@@ -42,6 +42,7 @@ public sealed partial class SqliteStore
             value REAL NOT NULL,
             is_default INTEGER NOT NULL,
             ts INTEGER NOT NULL,
+            detail TEXT,                    -- JSON of what happened (an offer's outcome), or NULL
             UNIQUE(event_id, slot));
         """;
 
@@ -138,7 +139,8 @@ public sealed partial class SqliteStore
             var find = store._findDecision ??= store.Prepare(
                 "SELECT slot_ids, activated_ms, wait_ms, settled FROM decisions WHERE event_id = $id", "$id");
             var insert = store._insertReward ??= store.Prepare(
-                "INSERT OR IGNORE INTO decision_rewards(event_id, slot, value, is_default, ts) VALUES($id, $slot, $value, 0, $ts)", "$id", "$slot", "$value", "$ts");
+                "INSERT OR IGNORE INTO decision_rewards(event_id, slot, value, is_default, ts, detail) VALUES($id, $slot, $value, 0, $ts, $detail)",
+                "$id", "$slot", "$value", "$ts", "$detail");
             long first = 0, last = 0;
             for (int i = 0; i < rewards.Length; i++)
             {
@@ -167,6 +169,7 @@ public sealed partial class SqliteStore
                     insert.Parameters[1].Value = reward.Slot;
                     insert.Parameters[2].Value = reward.Value;
                     insert.Parameters[3].Value = nowMs;
+                    insert.Parameters[4].Value = (object?)reward.Detail ?? DBNull.Value;
                     if (insert.ExecuteNonQuery() == 0)
                     {
                         Outcomes[i] = RewardOutcome.AlreadyRewarded;
@@ -282,13 +285,18 @@ public sealed partial class SqliteStore
             if (!await r.ReadAsync(ct).ConfigureAwait(false)) return null;
             decision = ReadDecision(r, 0);
         }
-        cmd.CommandText = "SELECT slot, value, is_default FROM decision_rewards WHERE event_id = $id";
+        cmd.CommandText = "SELECT slot, value, is_default, detail FROM decision_rewards WHERE event_id = $id";
         var rewards = new Dictionary<string, (double, bool)>(StringComparer.Ordinal);
+        var details = new Dictionary<string, string>(StringComparer.Ordinal);
         await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
         {
-            while (await r.ReadAsync(ct).ConfigureAwait(false)) rewards[r.GetString(0)] = (r.GetDouble(1), r.GetInt64(2) != 0);
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+            {
+                rewards[r.GetString(0)] = (r.GetDouble(1), r.GetInt64(2) != 0);
+                if (!r.IsDBNull(3)) details[r.GetString(0)] = r.GetString(3);
+            }
         }
-        return new LoggedDecision(decision, rewards);
+        return new LoggedDecision(decision, rewards) { Details = details };
     }
 
     public async IAsyncEnumerable<RewardedDecision> ReadRewardsAsync(long afterSeq, long toSeq, [EnumeratorCancellation] CancellationToken ct = default)
@@ -296,7 +304,7 @@ public sealed partial class SqliteStore
         await using var c = OpenRead();
         await using var cmd = c.CreateCommand();
         cmd.CommandText = $"""
-            SELECT r.seq, r.slot, r.value, r.is_default, r.ts, {DecisionColumns}
+            SELECT r.seq, r.slot, r.value, r.is_default, r.ts, {DecisionColumns}, r.detail
             FROM decision_rewards r JOIN decisions d ON d.event_id = r.event_id JOIN decision_action_sets a ON a.key = d.action_set
             WHERE r.seq > $after AND r.seq <= $to ORDER BY r.seq
             """;
@@ -304,7 +312,8 @@ public sealed partial class SqliteStore
         cmd.Parameters.AddWithValue("$to", toSeq);
         await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
         while (await r.ReadAsync(ct).ConfigureAwait(false))
-            yield return new RewardedDecision(r.GetInt64(0), ReadDecision(r, 5), r.GetString(1), r.GetDouble(2), r.GetInt64(3) != 0, r.GetInt64(4));
+            yield return new RewardedDecision(r.GetInt64(0), ReadDecision(r, 5), r.GetString(1), r.GetDouble(2), r.GetInt64(3) != 0, r.GetInt64(4),
+                r.IsDBNull(19) ? null : r.GetString(19));
     }
 
     public async Task<long> GetLastRewardSeqAsync(CancellationToken ct = default)
@@ -315,28 +324,40 @@ public sealed partial class SqliteStore
         return (long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
     }
 
-    public async IAsyncEnumerable<LoggedDecision> ReadDecisionsAsync(string point, long fromMs, long toMs, [EnumeratorCancellation] CancellationToken ct = default)
+    public IAsyncEnumerable<LoggedDecision> ReadDecisionsAsync(string point, long fromMs, long toMs, CancellationToken ct = default) =>
+        ReadLoggedAsync("d.point = $point AND d.ts >= $from AND d.ts < $to", [("$point", point), ("$from", fromMs), ("$to", toMs)], ct);
+
+    public IAsyncEnumerable<LoggedDecision> ReadPersonDecisionsAsync(string point, string person, bool anonymous, CancellationToken ct = default) =>
+        ReadLoggedAsync("d.person = $person AND d.anonymous = $anonymous AND d.point = $point",
+            [("$point", point), ("$person", person), ("$anonymous", anonymous ? 1L : 0L)], ct);
+
+    private async IAsyncEnumerable<LoggedDecision> ReadLoggedAsync(string where, (string Name, object Value)[] parameters,
+        [EnumeratorCancellation] CancellationToken ct)
     {
         await using var c = OpenRead();
         await using var cmd = c.CreateCommand();
         cmd.CommandText = $"""
-            SELECT {DecisionColumns}, (SELECT json_group_array(json_array(slot, value, is_default)) FROM decision_rewards WHERE event_id = d.event_id)
+            SELECT {DecisionColumns},
+                (SELECT json_group_array(json_array(slot, value, is_default, detail)) FROM decision_rewards WHERE event_id = d.event_id)
             FROM decisions d JOIN decision_action_sets a ON a.key = d.action_set
-            WHERE d.point = $point AND d.ts >= $from AND d.ts < $to ORDER BY d.ts, d.event_id
+            WHERE {where} ORDER BY d.ts, d.event_id
             """;
-        cmd.Parameters.AddWithValue("$point", point);
-        cmd.Parameters.AddWithValue("$from", fromMs);
-        cmd.Parameters.AddWithValue("$to", toMs);
+        foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(name, value);
         await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
         while (await r.ReadAsync(ct).ConfigureAwait(false))
         {
             var rewards = new Dictionary<string, (double, bool)>(StringComparer.Ordinal);
+            var details = new Dictionary<string, string>(StringComparer.Ordinal);
             using (var doc = JsonDocument.Parse(r.GetString(14)))
             {
                 foreach (var row in doc.RootElement.EnumerateArray())
-                    rewards[row[0].GetString()!] = (row[1].GetDouble(), row[2].GetInt64() != 0);
+                {
+                    string slot = row[0].GetString()!;
+                    rewards[slot] = (row[1].GetDouble(), row[2].GetInt64() != 0);
+                    if (row[3].ValueKind == JsonValueKind.String) details[slot] = row[3].GetString()!;
+                }
             }
-            yield return new LoggedDecision(ReadDecision(r, 0), rewards);
+            yield return new LoggedDecision(ReadDecision(r, 0), rewards) { Details = details };
         }
     }
 

@@ -40,6 +40,14 @@ public partial interface IAttuneStore
 
     /// <summary>One point's decisions with <paramref name="fromMs"/> ≤ time &lt; <paramref name="toMs"/>, in time order, with their rewards.</summary>
     IAsyncEnumerable<LoggedDecision> ReadDecisionsAsync(string point, long fromMs, long toMs, CancellationToken ct = default);
+
+    /// <summary>One person's decisions at a point, in time order, with their rewards (per-person caps). The default reads the whole point.</summary>
+    async IAsyncEnumerable<LoggedDecision> ReadPersonDecisionsAsync(string point, string person, bool anonymous,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        await foreach (var d in ReadDecisionsAsync(point, 0, long.MaxValue, ct).ConfigureAwait(false))
+            if (d.Decision.PersonId == person && d.Decision.Anonymous == anonymous) yield return d;
+    }
 }
 
 /// <summary>One decision as logged (see <see cref="IAttuneStore.LogDecisionsAsync"/>).</summary>
@@ -61,7 +69,8 @@ public sealed record DecisionRecord(
     string Slots, IReadOnlyList<string> SlotIds, long? ActivatedMs, long WaitMs, double DefaultReward, string? Policy);
 
 /// <summary>A reward for one slot of a decision (<see cref="Slot"/> is <c>""</c> for a single decision).</summary>
-public readonly record struct DecisionReward(string EventId, string Slot, double Value);
+/// <param name="Detail">What happened, as JSON, kept with the reward (an offer's outcome: purchased, revenue, margin, redeemed).</param>
+public readonly record struct DecisionReward(string EventId, string Slot, double Value, string? Detail = null);
 
 /// <summary>What became of one reward (see <see cref="IAttuneStore.RecordRewardsAsync"/>).</summary>
 public enum RewardOutcome
@@ -78,7 +87,11 @@ public enum RewardOutcome
 /// <summary>One reward with the decision it rewards (what a learner learns from).</summary>
 /// <param name="Seq">The reward's position in the reward log.</param>
 /// <param name="IsDefault">Given by <see cref="IAttuneStore.SettleDecisionsAsync"/> because none arrived in time.</param>
-public sealed record RewardedDecision(long Seq, DecisionRecord Decision, string Slot, double Value, bool IsDefault, long AtMs);
+public sealed record RewardedDecision(long Seq, DecisionRecord Decision, string Slot, double Value, bool IsDefault, long AtMs, string? Detail = null);
 
 /// <summary>A logged decision with the rewards recorded so far, by slot.</summary>
-public sealed record LoggedDecision(DecisionRecord Decision, IReadOnlyDictionary<string, (double Value, bool IsDefault)> Rewards);
+public sealed record LoggedDecision(DecisionRecord Decision, IReadOnlyDictionary<string, (double Value, bool IsDefault)> Rewards)
+{
+    /// <summary>The rewards' details (<see cref="DecisionReward.Detail"/>) by slot, for those that have one.</summary>
+    public IReadOnlyDictionary<string, string> Details { get; init; } = new Dictionary<string, string>();
+}

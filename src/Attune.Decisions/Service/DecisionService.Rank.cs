@@ -28,7 +28,10 @@ public sealed partial class DecisionService
         bool collect = true;
         if (input.UserId is { } user && People is { } read && await read(user, ct).ConfigureAwait(false) is { } facts)
         {
-            if (facts.Personalize) profile = facts.Attributes;
+            if (facts.Personalize)
+                profile = input.Protected is { Count: > 0 } hidden
+                    ? facts.Attributes.Where(a => !hidden.Contains(a.Key)).ToDictionary(a => a.Key, a => a.Value, StringComparer.Ordinal)
+                    : facts.Attributes;
             collect = facts.Collect;
         }
 

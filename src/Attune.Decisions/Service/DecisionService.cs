@@ -44,6 +44,10 @@ public sealed partial class DecisionService(IAttuneStore store, string checkpoin
     /// allow personalization) and whether their decisions may be logged under their id. Null: nothing is known.</summary>
     public Func<string, CancellationToken, Task<PersonFacts?>>? People { get; set; }
 
+    /// <summary>Called (on the learning thread) with every reward once it is learned: what follows rewards besides the
+    /// learners (the offers' budgets) listens here.</summary>
+    public event Action<RewardedDecision>? RewardLearned;
+
     /// <summary>How often overdue decisions get their default reward.</summary>
     public TimeSpan SettleInterval { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -187,6 +191,7 @@ public sealed partial class DecisionService(IAttuneStore store, string checkpoin
                 if (prepared.SlotIds.Length == 1) _pending.TryRemove(r.Decision.EventId, out _);
                 Volatile.Write(ref state.AppliedRewardSeq, r.Seq);
                 state.Dirty = true;
+                RewardLearned?.Invoke(r);
             }
         }
         finally { _learn.Release(); }

@@ -7,8 +7,9 @@ namespace Attune.Decisions.Service;
 /// <param name="Context">Context features: an object, or a list of objects (Personalizer's <c>contextFeatures</c>); may be undefined.</param>
 /// <param name="Actions">The request's own actions, or null for the point's stored ones.</param>
 /// <param name="Slots">Several slots on one page (each chooses a different action), or null for one decision.</param>
+/// <param name="Protected">Attribute names that never become features (the user record's, for offers and prices).</param>
 public sealed record RankInput(string Point, JsonElement Context, string? UserId, string? AnonymousId, IReadOnlyList<DecisionAction>? Actions,
-    IReadOnlySet<string> Excluded, string? EventId, bool DeferActivation, IReadOnlyList<SlotInput>? Slots = null);
+    IReadOnlySet<string> Excluded, string? EventId, bool DeferActivation, IReadOnlyList<SlotInput>? Slots = null, IReadOnlySet<string>? Protected = null);
 
 /// <summary>One slot of a multi-slot rank: its features, the actions it may not show, and the action it shows today (for comparison).</summary>
 public sealed record SlotInput(string Id, JsonElement Features, IReadOnlySet<string> Excluded, string? BaselineAction);

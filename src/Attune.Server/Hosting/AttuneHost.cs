@@ -99,6 +99,9 @@ public static class AttuneHost
             time: sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<AttuneServices>();
         builder.Services.AddSingleton(_ => VariantModel.Create(options.Variants));
+        builder.Services.AddSingleton(sp => new Attune.Decisions.Offers.OfferDesk(sp.GetRequiredService<IAttuneStore>(),
+            sp.GetRequiredService<Attune.Decisions.Service.DecisionService>(), sp.GetRequiredService<TimeProvider>(),
+            new HashSet<string>(options.ProtectedAttributes, StringComparer.Ordinal)));
         builder.Services.AddSingleton(sp =>
         {
             var store = sp.GetRequiredService<IAttuneStore>();
@@ -220,7 +223,10 @@ public static class AttuneHost
         engine.FollowDocuments(KeyBook.Kind, keyBook.LoadAsync);
         // Decision points and their learners (newest checkpoint + the rewards logged after it) before the first request.
         var decisions = app.Services.GetRequiredService<Attune.Decisions.Service.DecisionService>();
+        var offers = app.Services.GetRequiredService<Attune.Decisions.Offers.OfferDesk>();
+        offers.StartAsync().GetAwaiter().GetResult(); // subscribes to learned rewards before the decisions replay them
         decisions.StartAsync().GetAwaiter().GetResult();
+        engine.FollowDocuments(Attune.Decisions.Offers.Offer.DocumentKind, offers.LoadAsync);
         app.Lifetime.ApplicationStopping.Register(decisions.Stop);
         app.UseExceptionHandler(e => e.Run(context =>
         {
@@ -256,6 +262,7 @@ public static class AttuneHost
         app.MapUserTokensApi();
         app.MapDecisionsApi();
         app.MapPersonalizerApi();
+        app.MapOffersApi();
         app.MapSdkApi();
         app.MapPrometheusScrapingEndpoint("/metrics").WithMetadata(new RequiredScope(Scope.Viewer)).ExcludeFromDescription();
         app.UseAttuneConsole();

@@ -48,6 +48,10 @@ public sealed class AttuneOptions
     /// <summary>One user-token secret, or several separated by commas (the first signs): the short form of <see cref="UserTokenSecrets"/>.</summary>
     public string? UserTokenSecret { get; set; }
 
+    /// <summary>Attributes that never become features of offer (and price) decisions, e.g. <c>age</c>, <c>gender</c>: the user
+    /// record's attributes and the context's top-level names.</summary>
+    public List<string> ProtectedAttributes { get; set; } = [];
+
     /// <summary>The chat model that drafts decision actions (<c>POST /v1/decisions/{point}/variants</c>); none: templates.</summary>
     public VariantModelOptions Variants { get; set; } = new();
 }

@@ -129,7 +129,7 @@ public static class UsersApi
         return TypedResults.Accepted($"/v1/erasures/{record.Id}", record);
     }
 
-    public static async Task<IResult> Export(string id, string? anonymous, AttuneServices s, CancellationToken ct)
+    public static async Task<IResult> Export(string id, string? anonymous, AttuneServices s, Attune.Decisions.Service.DecisionService decisions, CancellationToken ct)
     {
         if (RecordReader.CheckId(id) is { } bad) return Problems.BadField("id", bad);
         if (anonymous is not (null or "true" or "false")) return Problems.BadField("anonymous", "must be true or false");
@@ -151,11 +151,23 @@ public static class UsersApi
         var ids = new List<string> { owner };
         foreach (string a in profile.AnonymousIds) if (a != owner) ids.Add(a);
         var records = await s.Store.GetPersonRecordsAsync(ids, ct);
+        // Decisions (banners, offers, prices…) logged under the person or one of their anonymous ids, at every point there is.
+        var decided = new List<ExportedDecision>();
+        foreach (var point in decisions.Points)
+        {
+            for (int i = 0; i < ids.Count; i++)
+            {
+                bool anonymousId = i > 0 || ownerIsVisitor;
+                await foreach (var d in s.Store.ReadPersonDecisionsAsync(point.Id, ids[i], anonymousId, ct))
+                    decided.Add(ExportedDecision.Of(d));
+            }
+        }
+        decided.Sort((a, b) => a.Timestamp.CompareTo(b.Timestamp));
         return TypedResults.Ok(new PersonExport(s.Time.GetUtcNow(), owner, ownerIsVisitor, user, profile, events,
             records.Recommendations.Select(r => new ExportedRecommendation(r.Id, r.PersonId, r.Anonymous, r.Scenario, r.Timestamp, r.ItemIds,
                 r.Recipe, r.Experiment, r.Variant, r.ModelVersion)).ToList(),
             records.Exposures.Select(x => new ExportedAssignment(x.ExperimentId, x.Variant, x.Phase, x.PersonId, x.Anonymous,
-                DateTimeOffset.FromUnixTimeMilliseconds(x.AtMs))).ToList()));
+                DateTimeOffset.FromUnixTimeMilliseconds(x.AtMs))).ToList(), decided));
     }
 
     /// <summary>A person's export: everything held, raw and derived.</summary>
@@ -163,8 +175,29 @@ public static class UsersApi
     /// <param name="Profile">Derived: event counts by type, channels, devices, tastes (top categories and brands), linked ids, consent.</param>
     /// <param name="Recommendations">Every answer served to them that the recommendation log keeps.</param>
     /// <param name="Experiments">Their experiment assignments (first exposure per experiment).</param>
+    /// <param name="Decisions">Every decision made for them at a decision point (what was chosen, with which context, its reward).</param>
     public sealed record PersonExport(DateTimeOffset ExportedAt, string Id, bool Anonymous, Attune.Model.User? User, Attune.Model.Profile Profile,
-        IReadOnlyList<ExportedEvent> Events, IReadOnlyList<ExportedRecommendation> Recommendations, IReadOnlyList<ExportedAssignment> Experiments);
+        IReadOnlyList<ExportedEvent> Events, IReadOnlyList<ExportedRecommendation> Recommendations, IReadOnlyList<ExportedAssignment> Experiments,
+        IReadOnlyList<ExportedDecision> Decisions);
+
+    /// <param name="Chosen">The action chosen per slot (<c>""</c> for a single decision).</param>
+    /// <param name="Context">The context it was decided in, as logged (profile attributes included).</param>
+    /// <param name="Rewards">The reward per slot, with its outcome when one was recorded (an offer's purchase).</param>
+    public sealed record ExportedDecision(string EventId, string Point, DateTimeOffset Timestamp, IReadOnlyDictionary<string, string> Chosen,
+        System.Text.Json.JsonElement Context, IReadOnlyDictionary<string, double> Rewards, IReadOnlyDictionary<string, string> Outcomes)
+    {
+        public static ExportedDecision Of(Attune.Storage.LoggedDecision logged)
+        {
+            var d = logged.Decision;
+            var chosen = new Dictionary<string, string>(StringComparer.Ordinal);
+            using (var slots = System.Text.Json.JsonDocument.Parse(d.Slots))
+            using (var actions = System.Text.Json.JsonDocument.Parse(d.ActionSet))
+                foreach (var slot in slots.RootElement.EnumerateArray())
+                    chosen[slot.GetProperty("id").GetString()!] = actions.RootElement[slot.GetProperty("chosen").GetInt32()].GetProperty("id").GetString()!;
+            return new ExportedDecision(d.EventId, d.Point, DateTimeOffset.FromUnixTimeMilliseconds(d.TimestampMs), chosen,
+                System.Text.Json.JsonDocument.Parse(d.Context).RootElement.Clone(), logged.Rewards.ToDictionary(r => r.Key, r => r.Value.Value), logged.Details);
+        }
+    }
 
     /// <param name="Context">The event's other fields as sent (session, channel, context, recommendationId…).</param>
     public sealed record ExportedEvent(string Type, string? ItemId, DateTimeOffset Timestamp, double? Value, System.Text.Json.JsonElement? Context);

@@ -199,6 +199,11 @@ public sealed class DecisionsApiTests
         Assert.Contains("\"tier\":\"gold\"", annaDecision!.Decision.Context); // the profile joined the context
         Assert.Null((await store.GetDecisionAsync(ben.GetProperty("eventId").GetString()!))!.Decision.PersonId);
 
+        // The person's export holds the decision; the erasure removes it.
+        var export = await HttpAssert.Ok(await client.GetAsync("/v1/users/anna/export"));
+        var exported = Assert.Single(export.GetProperty("decisions").EnumerateArray());
+        Assert.Equal("hero-banner", exported.GetProperty("point").GetString());
+        Assert.Equal(anna.GetProperty("chosen").GetString(), exported.GetProperty("chosen").GetProperty("").GetString());
         Assert.True((await client.DeleteAsync("/v1/users/anna")).IsSuccessStatusCode);
         Assert.Null(await store.GetDecisionAsync(anna.GetProperty("eventId").GetString()!));
     }

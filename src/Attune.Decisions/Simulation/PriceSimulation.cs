@@ -19,12 +19,12 @@ public sealed record PriceSimulationOutcome(double ShareOfOracle, double Revenue
 public static class PriceSimulation
 {
     public static PriceSimulationOutcome Run(ulong seed, PriceRule rule, double listPrice = 100, int sessions = 5_000, int sessionsPerDay = 500,
-        LearningSettings? learning = null)
+        LearningSettings? learning = null, ExplorationSettings? exploration = null)
     {
         var random = new SplitMix(seed);
         var willingness = new double[4];
         for (int s = 0; s < willingness.Length; s++) willingness[s] = listPrice * (0.7 + 0.3 * random.NextDouble());
-        var policy = new DecisionPolicy(new CbLearner(learning ?? LearningSettings.Default), ExplorationSettings.Default);
+        var policy = new DecisionPolicy(new CbLearner(learning ?? LearningSettings.Default), exploration ?? ExplorationSettings.Default);
         var (low, high) = PriceGuard.Bounds(rule, listPrice);
         double anchor = high;
         double[] points = PriceGuard.Points(rule, listPrice, anchor);

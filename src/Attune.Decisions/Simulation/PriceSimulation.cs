@@ -53,7 +53,7 @@ public static class PriceSimulation
                 dayMax = double.MinValue;
                 days++;
             }
-            for (int i = 0; i < points.Length; i++) actions[i] = PriceFeatures(points[i], listPrice, i);
+            for (int i = 0; i < points.Length; i++) actions[i] = PriceFeatures.Of(points[i], listPrice, i);
             int segment = (int)(random.Next() % (ulong)willingness.Length);
             context.Clear();
             Featurizer.AddIndicator(context, "user.segment", "s" + segment.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -83,21 +83,4 @@ public static class PriceSimulation
     /// <summary>Demand: half of the visitors who value the item at <paramref name="willingness"/> buy at that price, fewer above, more below.</summary>
     public static double BuyProbability(double price, double willingness, double listPrice) =>
         0.6 / (1 + Math.Exp((price - willingness) / (0.03 * listPrice)));
-
-    /// <summary>
-    /// A price point's features: its place among the day's points, its level relative to the list price as a 1 % bucket, and
-    /// the relative level and its square as numbers (so, crossed with the context, each segment's revenue curve can have its
-    /// top inside the range and carry over when the day's points move).
-    /// </summary>
-    public static FeatureSet PriceFeatures(double price, double listPrice, int level)
-    {
-        var f = new FeatureSet();
-        double relative = price / listPrice;
-        Featurizer.AddIndicator(f, "price.level", level.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Featurizer.AddIndicator(f, "price.bucket", Math.Round(relative * 100).ToString(System.Globalization.CultureInfo.InvariantCulture));
-        double x = (relative - 0.85) * 10;
-        f.Add(FeatureHash.Of("price.x"), (float)x);
-        f.Add(FeatureHash.Of("price.x2"), (float)(x * x));
-        return f;
-    }
 }

@@ -99,6 +99,9 @@ public static class AttuneHost
             time: sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<AttuneServices>();
         builder.Services.AddSingleton(_ => VariantModel.Create(options.Variants));
+        builder.Services.AddSingleton(sp => new Attune.Decisions.Prices.PriceDesk(sp.GetRequiredService<IAttuneStore>(),
+            sp.GetRequiredService<Attune.Decisions.Service.DecisionService>(), sp.GetRequiredService<TimeProvider>(),
+            new HashSet<string>(options.ProtectedAttributes, StringComparer.Ordinal)));
         builder.Services.AddSingleton(sp => new Attune.Decisions.Offers.OfferDesk(sp.GetRequiredService<IAttuneStore>(),
             sp.GetRequiredService<Attune.Decisions.Service.DecisionService>(), sp.GetRequiredService<TimeProvider>(),
             new HashSet<string>(options.ProtectedAttributes, StringComparer.Ordinal)));
@@ -263,6 +266,7 @@ public static class AttuneHost
         app.MapDecisionsApi();
         app.MapPersonalizerApi();
         app.MapOffersApi();
+        app.MapPricesApi();
         app.MapSdkApi();
         app.MapPrometheusScrapingEndpoint("/metrics").WithMetadata(new RequiredScope(Scope.Viewer)).ExcludeFromDescription();
         app.UseAttuneConsole();

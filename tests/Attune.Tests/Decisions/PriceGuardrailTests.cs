@@ -49,15 +49,18 @@ public sealed class PriceGuardrailTests(ITestOutputHelper output)
     [Fact]
     public void TheLearnerEarnsMostOfTheOracleRevenueUnderTheDefaultGuardrails()
     {
-        // Measured, not yet the issue's goal (95 % of the oracle within 5,000 sessions): see docs/notes/issue-13.md.
+        // The price point's own settings (PriceDesk): Thompson sampling, importance weight capped at 1. Measured, not yet the
+        // issue's goal (95 % of the oracle within 5,000 sessions): see docs/notes/issue-13.md.
+        var learning = LearningSettings.Default with { ImportanceWeightCap = 1 };
+        var exploration = new ExplorationSettings { Algorithm = ExplorationAlgorithm.Thompson };
         var shares = new List<double>();
         for (ulong seed = 1; seed <= 8; seed++)
         {
-            var r = PriceSimulation.Run(seed, new PriceRule { Id = "default" });
+            var r = PriceSimulation.Run(seed, new PriceRule { Id = "default" }, learning: learning, exploration: exploration);
             shares.Add(r.ShareOfOracle);
             Assert.Equal(0, r.Violations);
         }
         output.WriteLine($"share of the oracle's revenue: mean {shares.Average():P1}, lowest {shares.Min():P1}");
-        Assert.True(shares.Average() >= 0.75, $"mean {shares.Average():P1}");
+        Assert.True(shares.Average() >= 0.90 && shares.Min() >= 0.85, $"mean {shares.Average():P1}, lowest {shares.Min():P1}");
     }
 }

@@ -49,8 +49,8 @@ public sealed class PriceGuardrailTests(ITestOutputHelper output)
     [Fact]
     public void TheLearnerEarnsMostOfTheOracleRevenueUnderTheDefaultGuardrails()
     {
-        // The price point's own settings (PriceDesk): Thompson sampling, importance weight capped at 1. Measured, not yet the
-        // issue's goal (95 % of the oracle within 5,000 sessions): see docs/notes/issue-13.md.
+        // The price point's own settings (PriceDesk): Thompson sampling, importance weight capped at 1. On these seeds 95.1 %;
+        // on held-out seeds 94.9 %, just under the issue's 95 % (docs/notes/issue-13.md): the floor here guards against regressions.
         var learning = LearningSettings.Default with { ImportanceWeightCap = 1 };
         var exploration = new ExplorationSettings { Algorithm = ExplorationAlgorithm.Thompson };
         var shares = new List<double>();
@@ -61,6 +61,6 @@ public sealed class PriceGuardrailTests(ITestOutputHelper output)
             Assert.Equal(0, r.Violations);
         }
         output.WriteLine($"share of the oracle's revenue: mean {shares.Average():P1}, lowest {shares.Min():P1}");
-        Assert.True(shares.Average() >= 0.90 && shares.Min() >= 0.85, $"mean {shares.Average():P1}, lowest {shares.Min():P1}");
+        Assert.True(shares.Average() >= 0.93 && shares.Min() >= 0.88, $"mean {shares.Average():P1}, lowest {shares.Min():P1}");
     }
 }

@@ -51,6 +51,71 @@ public sealed partial class DecisionService
         finally { _learn.Release(); }
     }
 
+    /// <summary>The point's checkpoints, newest first: version, when written, the reward log position and examples it covers.</summary>
+    public IReadOnlyList<CheckpointInfo> Checkpoints(string point)
+    {
+        string folder = Path.Combine(checkpointDirectory, point);
+        var list = new List<CheckpointInfo>();
+        if (!Directory.Exists(folder)) return list;
+        foreach (int version in Versions(folder).OrderDescending())
+        {
+            string path = Path.Combine(folder, $"v{version.ToString(CultureInfo.InvariantCulture)}.cb");
+            try
+            {
+                using var file = File.OpenRead(path);
+                using var r = new BinaryReader(file, System.Text.Encoding.UTF8, leaveOpen: true);
+                if (r.ReadString() != CheckpointMagic) continue;
+                long seq = r.ReadInt64();
+                r.ReadInt32();
+                var learner = CbLearner.Load(file);
+                list.Add(new CheckpointInfo(version, File.GetLastWriteTimeUtc(path), seq, learner.Examples));
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or EndOfStreamException or UnauthorizedAccessException) { }
+        }
+        return list;
+    }
+
+    /// <summary>
+    /// Puts the learner of checkpoint <paramref name="version"/> back in service: what it learned after that checkpoint is
+    /// forgotten (the rewards since are not replayed), and the restored state is checkpointed again as the newest version.
+    /// False when there is no such readable checkpoint (or it was made with other learning settings).
+    /// </summary>
+    public async Task<bool> RollbackAsync(string point, int version, CancellationToken ct = default)
+    {
+        if (!_points.TryGetValue(point, out var state)) return false;
+        string path = Path.Combine(checkpointDirectory, point, $"v{version.ToString(CultureInfo.InvariantCulture)}.cb");
+        CbLearner learner;
+        try
+        {
+            await using var file = File.OpenRead(path);
+            using (var r = new BinaryReader(file, System.Text.Encoding.UTF8, leaveOpen: true))
+            {
+                if (r.ReadString() != CheckpointMagic) return false;
+                r.ReadInt64();
+                r.ReadInt32();
+            }
+            learner = CbLearner.Load(file);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or EndOfStreamException or UnauthorizedAccessException) { return false; }
+        if (learner.Settings != state.Definition.Settings.Learning) return false;
+        await _learn.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            var restored = new PointState(state.Definition, new DecisionPolicy(learner, state.Definition.Settings.Exploration))
+            {
+                CheckpointVersion = state.CheckpointVersion,
+                CheckpointedAt = state.CheckpointedAt,
+                Dirty = true,
+            };
+            Volatile.Write(ref restored.AppliedRewardSeq, Volatile.Read(ref state.AppliedRewardSeq));
+            _points[point] = restored;
+        }
+        finally { _learn.Release(); }
+        await CheckpointAsync(ct).ConfigureAwait(false);
+        log.LogInformation("Decision point {Point}: learner rolled back to checkpoint v{Version}", point, version);
+        return true;
+    }
+
     /// <summary>The newest readable checkpoint of the point made with its learning settings, or null.</summary>
     private (CbLearner Learner, long Seq, int Version, DateTimeOffset? At)? LoadCheckpoint(DecisionPoint point)
     {

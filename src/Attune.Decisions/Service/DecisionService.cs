@@ -401,5 +401,8 @@ public sealed partial class DecisionService(IAttuneStore store, string checkpoin
 /// <param name="Collect">Their consent allows analytics: the decision is logged under their id (else under none).</param>
 public sealed record PersonFacts(IReadOnlyDictionary<string, string> Attributes, bool Personalize, bool Collect);
 
+/// <summary>One learner checkpoint of a point: its version, when it was written, the reward log position and examples it covers.</summary>
+public sealed record CheckpointInfo(int Version, DateTime WrittenAt, long AppliedRewardSeq, long Examples);
+
 /// <summary>A point's learner: examples learned, the last reward applied, and its newest checkpoint.</summary>
 public sealed record LearnerStatus(long Examples, long AppliedRewardSeq, int CheckpointVersion, DateTimeOffset? CheckpointedAt);

@@ -47,6 +47,12 @@ public static class DecisionsApi
             .WithName("ApproveDecisionAction").WithSummary("Approve a drafted action: the bandit explores it from the next rank");
         admin.MapPost("/{point}/actions/{actionId}/retire", (string point, string actionId, DecisionService d, CancellationToken ct) => SetStatus(point, actionId, ActionStatus.Retired, d, ct))
             .WithName("RetireDecisionAction").WithSummary("Retire an action: no longer chosen (its log stays)");
+        admin.MapGet("/{point}/learner/versions", (string point, DecisionService d) =>
+                d.TryGet(point, out _) ? TypedResults.Ok(d.Checkpoints(point)) : Problems.NotFound("Decision point", point))
+            .WithName("ListDecisionLearnerVersions").WithSummary("The point's learner checkpoints, newest first (the newest five are kept)");
+        admin.MapPost("/{point}/learner/rollback", RollbackLearner).WithName("RollbackDecisionLearner")
+            .WithSummary("Put an earlier learner checkpoint back in service (?version=N): what was learned since is forgotten")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         admin.MapDelete("/{point}", Delete).WithName("DeleteDecisionPoint").WithSummary("Delete a decision point (its logged decisions stay)");
 
         var serve = app.MapGroup("/v1/decisions").WithTags("Decisions").WithMetadata(new RequiredScope(Scope.Serve));
@@ -256,6 +262,16 @@ public static class DecisionsApi
 
     /// <param name="Source">Where the drafts came from: <c>model:NAME</c> or <c>templates</c>.</param>
     public sealed record VariantsOutput(string Source, IReadOnlyList<DecisionAction> Drafts);
+
+    public static async Task<IResult> RollbackLearner(string point, string? version, DecisionService decisions, CancellationToken ct)
+    {
+        if (!decisions.TryGet(point, out var p)) return Problems.NotFound("Decision point", point);
+        if (!int.TryParse(version, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int v) || v < 1)
+            return Problems.BadField("version", "must be a checkpoint version, a whole number from 1 (GET .../learner/versions lists them)");
+        return await decisions.RollbackAsync(point, v, ct)
+            ? TypedResults.Ok(Output(decisions, p))
+            : Problems.NotFound("Learner checkpoint", $"{point}@v{v}");
+    }
 
     public static async Task<IResult> Delete(string point, DecisionService decisions, CancellationToken ct) =>
         await decisions.DeleteAsync(point, ct) ? TypedResults.NoContent() : Problems.NotFound("Decision point", point);

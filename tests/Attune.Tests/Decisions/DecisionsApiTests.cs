@@ -298,4 +298,39 @@ public sealed class DecisionsApiTests
         Assert.Equal(0, lines.Single(l => l.GetProperty("EventId").GetString() != id).GetProperty("_label_cost").GetDouble());
         await HttpAssert.ProblemNaming(await client.GetAsync("/v1/decisions/hero-banner/log?format=csv"), HttpStatusCode.BadRequest, "format");
     }
+
+    [Fact]
+    public async Task ALearnerRollsBackToAnEarlierCheckpoint()
+    {
+        await using var server = await TestServer.StartAsync();
+        var client = server.Client;
+        await PutBannerAsync(client);
+        var decisions = server.Services.GetRequiredService<DecisionService>();
+        async Task RewardedAsync(int n)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                var rank = await HttpAssert.Ok(await client.PostAsync("/v1/decisions/hero-banner/rank", Json("{}")));
+                await client.PostAsync($"/v1/decisions/events/{rank.GetProperty("eventId").GetString()}/reward", Json("""{"value": 1}"""));
+            }
+        }
+        await RewardedAsync(3);
+        await WaitForExamplesAsync(client, "hero-banner", 3);
+        await decisions.CheckpointAsync();
+        await RewardedAsync(4);
+        await WaitForExamplesAsync(client, "hero-banner", 7);
+
+        var versions = await HttpAssert.Ok(await client.GetAsync("/v1/decisions/hero-banner/learner/versions"));
+        var v1 = Assert.Single(versions.EnumerateArray());
+        Assert.Equal(3, v1.GetProperty("examples").GetInt64());
+        var rolled = await HttpAssert.Ok(await client.PostAsync($"/v1/decisions/hero-banner/learner/rollback?version={v1.GetProperty("version").GetInt32()}", null));
+        Assert.Equal(3, rolled.GetProperty("learner").GetProperty("examples").GetInt64());
+        // The rolled-back state is the newest checkpoint now, and later rewards build on it.
+        Assert.Equal(2, (await HttpAssert.Ok(await client.GetAsync("/v1/decisions/hero-banner/learner/versions"))).GetArrayLength());
+        await RewardedAsync(1);
+        await WaitForExamplesAsync(client, "hero-banner", 4);
+
+        await HttpAssert.ProblemNaming(await client.PostAsync("/v1/decisions/hero-banner/learner/rollback?version=x", null), HttpStatusCode.BadRequest, "version");
+        await HttpAssert.Problem(await client.PostAsync("/v1/decisions/hero-banner/learner/rollback?version=99", null), HttpStatusCode.NotFound);
+    }
 }

@@ -129,7 +129,7 @@ public sealed class TrackerBrowserTests(TrackerBrowserTests.Fixture fixture) : I
 
         // The click is attributed to the answer, at the position it was shown.
         LoggedRecommendation? logged = null;
-        for (int i = 0; i < 100 && (logged is null || logged.Events.Count == 0); i++)
+        for (int i = 0; i < 300 && (logged is null || logged.Events.Count == 0); i++) // up to 30 s: the whole suite loads the 2 cores
         {
             logged = await fixture.Admin.GetRecommendationAsync(recommended.RecommendationId);
             if (logged is null || logged.Events.Count == 0) await Task.Delay(100);

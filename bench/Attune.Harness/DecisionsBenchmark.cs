@@ -20,6 +20,7 @@ internal static class DecisionsBenchmark
         if (o.Get("no-sim") is null)
         {
             Simulation(o.Int("decisions", 20_000));
+            OffersAndPrices();
             InProcess(o.Int("ranks", 20_000));
         }
         if (o.Get("no-http") is not null) return 0;
@@ -51,6 +52,36 @@ internal static class DecisionsBenchmark
             for (ulong seed = 1; seed <= 10; seed++)
                 sum += BanditSimulation.Run(algorithm.ToString(), Policy(new ExplorationSettings { Algorithm = algorithm, Epsilon = 0.05 }), seed, decisions).ShareOfOracle;
             Console.WriteLine($"decisions simulation, seeds 1-10: {algorithm} (ε = 0.05 where it applies) {sum / 10:P1} of the oracle");
+        }
+    }
+
+    /// <summary>Offers' uplift (six seeds) and prices' revenue against the oracle under the default guardrails, per setting.</summary>
+    private static void OffersAndPrices()
+    {
+        for (ulong seed = 1; seed <= 6; seed++)
+        {
+            var r = OfferSimulation.Run(seed, 40_000);
+            Console.WriteLine($"decisions offers, seed {seed}, 40,000 decisions: discount shown to the persuadable {r.OfferShare["persuadable"]:P1}, " +
+                $"sure things {r.OfferShare["sure-thing"]:P1}, lost causes {r.OfferShare["lost-cause"]:P1}; redeemed by the persuadable {r.SpendShare["persuadable"]:P1}; " +
+                $"margin per visitor {r.Margin:F2} (always {r.AlwaysMargin:F2}, never {r.NeverMargin:F2})");
+        }
+        var rule = new Attune.Decisions.Prices.PriceRule { Id = "default" };
+        var capped = LearningSettings.Default with { ImportanceWeightCap = 1 };
+        var thompson = new ExplorationSettings { Algorithm = ExplorationAlgorithm.Thompson };
+        foreach (var (name, learning, exploration) in new (string, LearningSettings, ExplorationSettings)[]
+        {
+            ("the price point's settings (Thompson, scale 0.25, weight cap 1)", capped, thompson),
+            ("Thompson scale 0.5, weight cap 1", capped, thompson with { ThompsonScale = 0.5 }),
+            ("SquareCB defaults", LearningSettings.Default, ExplorationSettings.Default),
+            ("SquareCB gamma scale 10", LearningSettings.Default, ExplorationSettings.Default with { GammaScale = 10 }),
+        })
+        {
+            foreach (var (from, to) in new[] { (1UL, 12UL), (13UL, 40UL) })
+            {
+                var shares = new List<double>();
+                for (ulong seed = from; seed <= to; seed++) shares.Add(PriceSimulation.Run(seed, rule, learning: learning, exploration: exploration).ShareOfOracle);
+                Console.WriteLine($"decisions prices, {name}, seeds {from}-{to}: {shares.Average():P1} of the oracle's revenue (lowest {shares.Min():P1})");
+            }
         }
     }
 

@@ -36,6 +36,8 @@ public sealed class OfferDesk
     private readonly DecisionService _decisions;
     private readonly TimeProvider _time;
     private volatile IReadOnlyDictionary<string, Offer> _offers = new Dictionary<string, Offer>();
+    /// <summary>Each offer's eligibility, compiled when the offers are loaded (not per decision).</summary>
+    private volatile IReadOnlyDictionary<string, Condition> _eligibility = new Dictionary<string, Condition>();
     private readonly ConcurrentDictionary<string, (long Redemptions, double Spend)> _spent = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _counted = new(StringComparer.Ordinal);
 
@@ -69,9 +71,14 @@ public sealed class OfferDesk
     public async Task LoadAsync(CancellationToken ct = default)
     {
         var offers = new Dictionary<string, Offer>(StringComparer.Ordinal);
+        var eligibility = new Dictionary<string, Condition>(StringComparer.Ordinal);
         foreach (var doc in await _store.ListDocumentsAsync(Offer.DocumentKind, ct).ConfigureAwait(false))
-            if (JsonSerializer.Deserialize<Offer>(doc.Json, AttuneJson.Options) is { } o) offers[o.Id] = o;
-        _offers = offers;
+        {
+            if (JsonSerializer.Deserialize<Offer>(doc.Json, AttuneJson.Options) is not { } o) continue;
+            offers[o.Id] = o;
+            if (o.Eligibility is { } condition) eligibility[o.Id] = Condition.Compile(AttributeJson.FromElement(condition));
+        }
+        (_offers, _eligibility) = (offers, eligibility);
     }
 
     public async Task<Offer> PutAsync(Offer offer, CancellationToken ct = default)
@@ -120,10 +127,10 @@ public sealed class OfferDesk
             else if (offer.BudgetSpend is { } bs && spent.Spend + cost > bs) reason = "spend budget spent";
             else if (offer.MarginFloor is { } floor && (cart.Value <= 0 || (cart.Margin - cost) / cart.Value < floor)) reason = "below the margin floor";
             else if (StackingConflict(offer, cart) is { } conflict) reason = conflict;
-            else if (offer.Eligibility is { } condition)
+            else if (_eligibility.TryGetValue(offer.Id, out var condition))
             {
                 attributes ??= await AttributesAsync(userId, anonymousId, cart, context, ct).ConfigureAwait(false);
-                if (!Condition.Compile(AttributeJson.FromElement(condition)).Evaluate(attributes.Value)) reason = "not eligible";
+                if (!condition.Evaluate(attributes.Value)) reason = "not eligible";
             }
             if (reason is null && offer.PerPersonCap is { } cap && (userId ?? anonymousId) is { } person)
             {

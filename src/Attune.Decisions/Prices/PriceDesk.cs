@@ -31,30 +31,43 @@ public sealed class PriceDesk(IAttuneStore store, DecisionService decisions, Tim
     private readonly IReadOnlySet<string> _protected = protectedAttributes ?? new HashSet<string>(StringComparer.Ordinal);
     private readonly SemaphoreSlim _levels = new(1, 1);
 
-    public async Task<IReadOnlyList<PriceRule>> RulesAsync(CancellationToken ct = default)
+    /// <summary>The rules by id, loaded at start and after every change (<see cref="LoadRulesAsync"/>), not per decision.</summary>
+    private volatile IReadOnlyDictionary<string, PriceRule> _rules = new Dictionary<string, PriceRule>();
+    /// <summary>Each item's level for the day it was computed on: read from the store once per item and day.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, StoredLevel> _today = new(StringComparer.Ordinal);
+
+    public IReadOnlyList<PriceRule> Rules => [.. _rules.Values.OrderBy(r => r.Id, StringComparer.Ordinal)];
+
+    /// <summary>(Re)reads the rules (at start, after a change here, and when another writer changes them: the change feed).</summary>
+    public async Task LoadRulesAsync(CancellationToken ct = default)
     {
-        var rules = new List<PriceRule>();
+        var rules = new Dictionary<string, PriceRule>(StringComparer.Ordinal);
         foreach (var doc in await store.ListDocumentsAsync(PriceRule.DocumentKind, ct).ConfigureAwait(false))
-            if (JsonSerializer.Deserialize<PriceRule>(doc.Json, AttuneJson.Options) is { } r) rules.Add(r);
-        return rules;
+            if (JsonSerializer.Deserialize<PriceRule>(doc.Json, AttuneJson.Options) is { } r) rules[r.Id] = r;
+        _rules = rules;
     }
 
     public async Task<PriceRule> PutRuleAsync(PriceRule rule, CancellationToken ct = default)
     {
-        var existing = (await RulesAsync(ct).ConfigureAwait(false)).FirstOrDefault(r => r.Id == rule.Id);
-        var stored = rule with { Version = (existing?.Version ?? 0) + 1, UpdatedAt = time.GetUtcNow() };
+        var stored = rule with { Version = (_rules.GetValueOrDefault(rule.Id)?.Version ?? 0) + 1, UpdatedAt = time.GetUtcNow() };
         await store.PutDocumentAsync(PriceRule.DocumentKind, rule.Id, JsonSerializer.Serialize(stored, AttuneJson.Options), ct).ConfigureAwait(false);
+        await LoadRulesAsync(ct).ConfigureAwait(false);
         return stored;
     }
 
-    public Task<bool> DeleteRuleAsync(string id, CancellationToken ct = default) => store.DeleteDocumentAsync(PriceRule.DocumentKind, id, ct);
+    public async Task<bool> DeleteRuleAsync(string id, CancellationToken ct = default)
+    {
+        bool deleted = await store.DeleteDocumentAsync(PriceRule.DocumentKind, id, ct).ConfigureAwait(false);
+        await LoadRulesAsync(ct).ConfigureAwait(false);
+        return deleted;
+    }
 
     /// <summary>Chooses the price of <paramref name="itemId"/> for a person: one of the day's points, all inside the guardrails.</summary>
     /// <exception cref="DecisionException">The item has no list price (400, <c>itemId</c>).</exception>
     public async Task<PriceDecision> DecideAsync(string itemId, string? userId, string? anonymousId, JsonElement context, string? eventId, CancellationToken ct = default)
     {
-        var rules = await RulesAsync(ct).ConfigureAwait(false);
-        var rule = rules.FirstOrDefault(r => r.Id == itemId) ?? rules.FirstOrDefault(r => r.Id == PriceRule.Default) ?? new PriceRule { Id = PriceRule.Default };
+        var rules = _rules;
+        var rule = rules.GetValueOrDefault(itemId) ?? rules.GetValueOrDefault(PriceRule.Default) ?? new PriceRule { Id = PriceRule.Default };
         var item = await store.GetItemAsync(itemId, ct).ConfigureAwait(false);
         double list = rule.ListPrice ?? item?.Price ?? throw new DecisionException("itemId",
             $"item '{itemId}' has no list price: give the catalog item a price, or its price rule a listPrice");
@@ -123,12 +136,18 @@ public sealed class PriceDesk(IAttuneStore store, DecisionService decisions, Tim
     private async Task<double> LevelAsync(string itemId, PriceRule rule, double list, CancellationToken ct)
     {
         string today = time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        if (_today.TryGetValue(itemId, out var known) && known.Day == today) return known.Level;
         await _levels.WaitAsync(ct).ConfigureAwait(false);
         try
         {
+            if (_today.TryGetValue(itemId, out known) && known.Day == today) return known.Level;
             var docs = await store.ListDocumentsAsync(LevelKind, ct).ConfigureAwait(false);
             var stored = docs.FirstOrDefault(d => d.Id == itemId) is { } doc ? JsonSerializer.Deserialize<StoredLevel>(doc.Json, AttuneJson.Options) : null;
-            if (stored is not null && stored.Day == today) return stored.Level;
+            if (stored is not null && stored.Day == today)
+            {
+                _today[itemId] = stored;
+                return stored.Level;
+            }
             var (_, high) = PriceGuard.Bounds(rule, list);
             double level = high;
             if (stored is not null)
@@ -146,7 +165,9 @@ public sealed class PriceDesk(IAttuneStore store, DecisionService decisions, Tim
                 double target = earned.Count == 0 ? stored.Level : earned.MaxBy(e => e.Value.Sum / e.Value.Count).Key;
                 level = PriceGuard.NextAnchor(rule, list, stored.Level, target);
             }
-            await store.PutDocumentAsync(LevelKind, itemId, JsonSerializer.Serialize(new StoredLevel(today, level), AttuneJson.Options), ct).ConfigureAwait(false);
+            var next = new StoredLevel(today, level);
+            await store.PutDocumentAsync(LevelKind, itemId, JsonSerializer.Serialize(next, AttuneJson.Options), ct).ConfigureAwait(false);
+            _today[itemId] = next;
             return level;
         }
         finally { _levels.Release(); }

@@ -35,32 +35,19 @@ public sealed partial class DecisionService
             collect = facts.Collect;
         }
 
-        var shared = new FeatureSet();
-        if (Featurizer.Add(input.Context, shared, "context") is { } bad) throw new DecisionException(bad.Field, bad.Message);
-        if (profile is not null)
-            foreach (var (name, value) in profile) Featurizer.AddIndicator(shared, "profile." + name, value);
+        // The reader featurized the context while checking it; the profile joins a copy.
+        var shared = input.ContextFeatures ?? new FeatureSet();
+        if (input.ContextFeatures is null && Featurizer.Add(input.Context, shared, "context") is { } bad) throw new DecisionException(bad.Field, bad.Message);
+        if (profile is { Count: > 0 })
+        {
+            var joined = new FeatureSet(shared.Count + profile.Count);
+            joined.AddAll(shared);
+            foreach (var (name, value) in profile) Featurizer.AddIndicator(joined, "profile." + name, value);
+            shared = joined;
+        }
 
-        DecisionAction[] actions;
-        FeatureSet[] features;
-        Condition?[] eligibility;
-        string setJson, setKey;
-        if (input.Actions is { } own)
-        {
-            actions = [.. own];
-            features = new FeatureSet[actions.Length];
-            eligibility = new Condition?[actions.Length];
-            for (int i = 0; i < actions.Length; i++)
-            {
-                features[i] = Featurize(actions[i]);
-                if (actions[i].Eligibility is { } e) eligibility[i] = Condition.Compile(AttributeJson.FromElement(e));
-            }
-            setJson = ActionSetOf(actions);
-            setKey = HashKey(setJson);
-        }
-        else
-        {
-            (actions, features, eligibility, setJson, setKey) = (state.Actions, state.ActionFeatures, state.Eligibility, state.ActionSetJson, state.ActionSetKey);
-        }
+        var prepared = input.Actions is { } own ? PreparedActions.Of([.. own]) : state.Actions;
+        var (actions, features, eligibility, setJson, setKey) = (prepared.Actions, prepared.Features, prepared.Eligibility, prepared.SetJson, prepared.SetKey);
         if (actions.Length == 0)
             throw new DecisionException("actions", $"decision point '{input.Point}' has no approved actions: send actions, or store some with PUT /v1/decisions/{input.Point}");
 

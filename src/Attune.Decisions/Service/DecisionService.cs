@@ -322,17 +322,7 @@ public sealed partial class DecisionService(IAttuneStore store, string checkpoin
         {
             Definition = definition;
             Policy = policy;
-            var approved = definition.Actions.Where(a => a.Status == ActionStatus.Approved).ToArray();
-            Actions = approved;
-            ActionFeatures = new FeatureSet[approved.Length];
-            Eligibility = new Condition?[approved.Length];
-            for (int i = 0; i < approved.Length; i++)
-            {
-                ActionFeatures[i] = Featurize(approved[i]);
-                if (approved[i].Eligibility is { } e) Eligibility[i] = Condition.Compile(AttributeJson.FromElement(e));
-            }
-            ActionSetJson = ActionSetOf(approved);
-            ActionSetKey = HashKey(ActionSetJson);
+            Actions = PreparedActions.Of(definition.Actions.Where(a => a.Status == ActionStatus.Approved).ToArray());
             PolicyName = $"{JsonNamingPolicy.KebabCaseLower.ConvertName(definition.Settings.Exploration.Algorithm.ToString())} v{definition.Version}";
         }
 
@@ -341,11 +331,8 @@ public sealed partial class DecisionService(IAttuneStore store, string checkpoin
 
         public DecisionPoint Definition { get; }
         public DecisionPolicy Policy { get; }
-        public DecisionAction[] Actions { get; }
-        public FeatureSet[] ActionFeatures { get; }
-        public Condition?[] Eligibility { get; }
-        public string ActionSetJson { get; }
-        public string ActionSetKey { get; }
+        /// <summary>The approved actions, featurized and with their eligibility compiled, once per point version.</summary>
+        public PreparedActions Actions { get; }
         public long AppliedRewardSeq;
         public volatile bool Dirty;
         public int CheckpointVersion { get; set; }
@@ -365,12 +352,30 @@ public sealed partial class DecisionService(IAttuneStore store, string checkpoin
         }
     }
 
-    internal static FeatureSet Featurize(DecisionAction action)
+    /// <summary>An action's features: its own and the indicator of its id (so each action can learn a value of its own).</summary>
+    internal static FeatureSet Featurize(string id, JsonElement? features)
     {
         var f = new FeatureSet();
-        Featurizer.AddIndicator(f, "_id", action.Id);
-        if (action.Features is { } features) Featurizer.Add(features, f, "features");
+        Featurizer.AddIndicator(f, "_id", id);
+        if (features is { } json) Featurizer.Add(json, f, "features");
         return f;
+    }
+
+    /// <summary>Actions ready to rank: featurized, eligibility compiled, and the action set's JSON and key for the log.</summary>
+    internal sealed record PreparedActions(DecisionAction[] Actions, FeatureSet[] Features, Condition?[] Eligibility, string SetJson, string SetKey)
+    {
+        public static PreparedActions Of(DecisionAction[] actions)
+        {
+            var features = new FeatureSet[actions.Length];
+            var eligibility = new Condition?[actions.Length];
+            for (int i = 0; i < actions.Length; i++)
+            {
+                features[i] = Featurize(actions[i].Id, actions[i].Features);
+                if (actions[i].Eligibility is { } e) eligibility[i] = Condition.Compile(AttributeJson.FromElement(e));
+            }
+            string json = ActionSetOf(actions);
+            return new PreparedActions(actions, features, eligibility, json, HashKey(json));
+        }
     }
 
     internal static string ActionSetOf(IReadOnlyList<DecisionAction> actions)

@@ -61,12 +61,7 @@ internal sealed class PreparedDecision(string point, string[] slotIds, FeatureSe
             foreach (var a in p.EnumerateObject()) Featurizer.AddIndicator(into, "profile." + a.Name, a.Value.GetString() ?? "");
     }
 
-    /// <summary>An action's features: its own and the indicator of its id (so each action can learn a value of its own).</summary>
-    public static FeatureSet ActionFeatures(JsonElement action)
-    {
-        var f = new FeatureSet();
-        Featurizer.AddIndicator(f, "_id", action.GetProperty("id").GetString()!);
-        if (action.TryGetProperty("features", out var features)) Featurizer.Add(features, f, "features");
-        return f;
-    }
+    /// <summary>A logged action's features, as <see cref="DecisionService.Featurize"/> made them at rank time.</summary>
+    public static FeatureSet ActionFeatures(JsonElement action) =>
+        DecisionService.Featurize(action.GetProperty("id").GetString()!, action.TryGetProperty("features", out var features) ? features : null);
 }

@@ -23,6 +23,7 @@ public static class RankReader
             return null;
         }
         JsonElement context = default;
+        FeatureSet? contextFeatures = null;
         string? userId = null, anonymousId = null, eventId = null;
         IReadOnlyList<DecisionAction>? actions = null;
         IReadOnlySet<string> excluded = new HashSet<string>();
@@ -35,7 +36,8 @@ public static class RankReader
             {
                 case "context" or "contextFeatures":
                     if (context.ValueKind != JsonValueKind.Undefined) { errors.Add(new(p.Name, "give context or contextFeatures, not both")); break; }
-                    if (Featurizer.Add(v, new FeatureSet(), p.Name) is { } bad) errors.Add(bad);
+                    contextFeatures = new FeatureSet();
+                    if (Featurizer.Add(v, contextFeatures, p.Name) is { } bad) errors.Add(bad);
                     else context = v;
                     break;
                 case "userId" or "anonymousId":
@@ -74,7 +76,8 @@ public static class RankReader
                 if (!actions.Any(a => a.Id == id)) errors.Add(new("excludedActions", $"'{id}' is not one of the actions"));
             if (slots is not null && slots.Count > actions.Count) errors.Add(new("slots", $"{slots.Count} slots but only {actions.Count} actions"));
         }
-        return errors.Count > 0 ? null : new RankInput(point, context, userId, anonymousId, actions, excluded, eventId, defer, slots);
+        return errors.Count > 0 ? null : new RankInput(point, context, userId, anonymousId, actions, excluded, eventId, defer, slots,
+            ContextFeatures: contextFeatures);
     }
 
     private static List<SlotInput>? ReadSlots(JsonElement v, List<FieldError> errors)

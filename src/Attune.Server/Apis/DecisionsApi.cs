@@ -147,22 +147,16 @@ public static class DecisionsApi
         }
         catch (DecisionException e)
         {
-            return Problems.Result(e.Status, e.Status == 404 ? "Not found" : "Invalid input", $"{e.Field}: {e.Message}",
-                new Dictionary<string, string[]> { [e.Field] = [e.Message] });
+            return DecisionsApi.Problem(e);
         }
     }
 
     public static async Task Log(string point, string? from, string? to, string? format, HttpContext context, AttuneServices s, DecisionService decisions)
     {
-        IResult? problem = null;
-        var now = s.Time.GetUtcNow();
-        DateTimeOffset start = now.AddDays(-30), end = now.AddMinutes(1);
-        if (!decisions.TryGet(point, out _)) problem = Problems.NotFound("Decision point", point);
-        else if (format is not null and not "dsjson") problem = Problems.BadField("format", "must be dsjson (the only export format)");
-        else if (from is not null && !DateTimeOffset.TryParse(from, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out start))
-            problem = Problems.BadField("from", "must be an ISO 8601 time");
-        else if (to is not null && !DateTimeOffset.TryParse(to, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out end))
-            problem = Problems.BadField("to", "must be an ISO 8601 time");
+        long start = 0, end = 0;
+        IResult? problem = !decisions.TryGet(point, out _) ? Problems.NotFound("Decision point", point)
+            : format is not null and not "dsjson" ? Problems.BadField("format", "must be dsjson (the only export format)")
+            : Window(from, to, s.Time.GetUtcNow(), out start, out end);
         if (problem is not null)
         {
             await problem.ExecuteAsync(context);
@@ -170,7 +164,7 @@ public static class DecisionsApi
         }
         context.Response.ContentType = "application/x-ndjson";
         var writer = new StreamWriter(context.Response.Body, new System.Text.UTF8Encoding(false)) { NewLine = "\n" };
-        await foreach (var line in decisions.ExportDsJsonAsync(point, start.ToUnixTimeMilliseconds(), end.ToUnixTimeMilliseconds(), context.RequestAborted))
+        await foreach (var line in decisions.ExportDsJsonAsync(point, start, end, context.RequestAborted))
             await writer.WriteLineAsync(line);
         await writer.FlushAsync(context.RequestAborted);
     }
@@ -249,8 +243,7 @@ public static class DecisionsApi
         }
         catch (DecisionException e)
         {
-            return Problems.Result(e.Status, e.Status == 404 ? "Not found" : "Conflict", $"{e.Field}: {e.Message}",
-                new Dictionary<string, string[]> { [e.Field] = [e.Message] });
+            return DecisionsApi.Problem(e);
         }
     }
 
@@ -297,8 +290,7 @@ public static class DecisionsApi
             }
             catch (DecisionException e)
             {
-                return Problems.Result(e.Status, e.Status == 409 ? "Conflict" : e.Status == 404 ? "Not found" : "Invalid input",
-                    $"{e.Field}: {e.Message}", new Dictionary<string, string[]> { [e.Field] = [e.Message] });
+                return DecisionsApi.Problem(e);
             }
         }
     }
@@ -394,6 +386,25 @@ public static class DecisionsApi
     {
         if (PointReader.CheckId(eventId) is { } bad) return Problems.BadField("eventId", bad);
         return await decisions.ActivateAsync(eventId, ct) ? TypedResults.NoContent() : Problems.NotFound("Decision event", eventId);
+    }
+
+    /// <summary>A refused decision as a problem naming its field (400, 404 or 409 as the service said).</summary>
+    internal static IResult Problem(DecisionException e) =>
+        Problems.Result(e.Status, e.Status switch { 404 => "Not found", 409 => "Conflict", _ => "Invalid input" }, $"{e.Field}: {e.Message}",
+            new Dictionary<string, string[]> { [e.Field] = [e.Message] });
+
+    /// <summary>The <c>from</c>/<c>to</c> query window (ISO times; default the last 30 days), or the problem naming the bad one.</summary>
+    internal static IResult? Window(string? from, string? to, DateTimeOffset now, out long fromMs, out long toMs)
+    {
+        DateTimeOffset start = now.AddDays(-30), end = now.AddMinutes(1);
+        fromMs = toMs = 0;
+        const System.Globalization.DateTimeStyles Utc = System.Globalization.DateTimeStyles.AssumeUniversal;
+        if (from is not null && !DateTimeOffset.TryParse(from, System.Globalization.CultureInfo.InvariantCulture, Utc, out start))
+            return Problems.BadField("from", "must be an ISO 8601 time");
+        if (to is not null && !DateTimeOffset.TryParse(to, System.Globalization.CultureInfo.InvariantCulture, Utc, out end))
+            return Problems.BadField("to", "must be an ISO 8601 time");
+        (fromMs, toMs) = (start.ToUnixTimeMilliseconds(), end.ToUnixTimeMilliseconds());
+        return null;
     }
 
     /// <summary>Why a reward was refused: the status, the field and the message (shared with Personalizer's paths).</summary>

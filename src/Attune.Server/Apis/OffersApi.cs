@@ -116,8 +116,7 @@ public static class OffersApi
             }
             catch (DecisionException e)
             {
-                return Problems.Result(e.Status, e.Status == 409 ? "Conflict" : "Invalid input", $"{e.Field}: {e.Message}",
-                    new Dictionary<string, string[]> { [e.Field] = [e.Message] });
+                return DecisionsApi.Problem(e);
             }
         }
     }

@@ -20,7 +20,7 @@ public static class PricesApi
     public static IEndpointRouteBuilder MapPricesApi(this IEndpointRouteBuilder app)
     {
         var admin = app.MapGroup("/v1/prices").WithTags("Prices").WithMetadata(new RequiredScope(Scope.Admin));
-        admin.MapGet("/rules", async (PriceDesk prices, CancellationToken ct) => TypedResults.Ok(await prices.RulesAsync(ct))).WithName("ListPriceRules");
+        admin.MapGet("/rules", (PriceDesk prices) => TypedResults.Ok(prices.Rules)).WithName("ListPriceRules");
         admin.MapPut("/rules/{id}", PutRule).WithName("PutPriceRule")
             .WithSummary("An item's price guardrails (or 'default'): {\"listPrice\", \"floor\", \"ceiling\", \"maxDailyChange\", \"maxSpread\", \"levels\"}")
             .ProducesProblem(StatusCodes.Status400BadRequest);
@@ -110,8 +110,7 @@ public static class PricesApi
             try { return TypedResults.Ok(await prices.DecideAsync(itemId!, userId, anonymousId, ctx, eventId, context.RequestAborted)); }
             catch (DecisionException e)
             {
-                return Problems.Result(e.Status, e.Status == 409 ? "Conflict" : "Invalid input", $"{e.Field}: {e.Message}",
-                    new Dictionary<string, string[]> { [e.Field] = [e.Message] });
+                return DecisionsApi.Problem(e);
             }
         }
     }
@@ -143,12 +142,7 @@ public static class PricesApi
     public static async Task<IResult> Audit(string? itemId, string? from, string? to, AttuneServices s, PriceDesk prices, CancellationToken ct)
     {
         if (itemId is null || RecordReader.CheckId(itemId) is not null) return Problems.BadField("itemId", "is required: the item whose prices to audit");
-        var now = s.Time.GetUtcNow();
-        DateTimeOffset start = now.AddDays(-30), end = now.AddMinutes(1);
-        if (from is not null && !DateTimeOffset.TryParse(from, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out start))
-            return Problems.BadField("from", "must be an ISO 8601 time");
-        if (to is not null && !DateTimeOffset.TryParse(to, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out end))
-            return Problems.BadField("to", "must be an ISO 8601 time");
-        return TypedResults.Ok(await prices.AuditAsync(itemId, start.ToUnixTimeMilliseconds(), end.ToUnixTimeMilliseconds(), ct));
+        if (DecisionsApi.Window(from, to, s.Time.GetUtcNow(), out long start, out long end) is { } problem) return problem;
+        return TypedResults.Ok(await prices.AuditAsync(itemId, start, end, ct));
     }
 }

@@ -230,6 +230,9 @@ public static class AttuneHost
         offers.StartAsync().GetAwaiter().GetResult(); // subscribes to learned rewards before the decisions replay them
         decisions.StartAsync().GetAwaiter().GetResult();
         engine.FollowDocuments(Attune.Decisions.Offers.Offer.DocumentKind, offers.LoadAsync);
+        var prices = app.Services.GetRequiredService<Attune.Decisions.Prices.PriceDesk>();
+        prices.LoadRulesAsync().GetAwaiter().GetResult();
+        engine.FollowDocuments(Attune.Decisions.Prices.PriceRule.DocumentKind, prices.LoadRulesAsync);
         app.Lifetime.ApplicationStopping.Register(decisions.Stop);
         app.UseExceptionHandler(e => e.Run(context =>
         {

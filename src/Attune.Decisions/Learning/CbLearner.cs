@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using Attune.Decisions.Features;
 
@@ -53,6 +54,12 @@ public sealed class CbLearner
 
     /// <summary>The predicted reward of each action in <paramref name="context"/>.</summary>
     /// <param name="deviations">When not empty, also each prediction's posterior standard deviation (Thompson sampling), unscaled.</param>
+    /// <remarks>
+    /// The context × action part factors by action feature: Σᵢ Σⱼ xᵢ vⱼ w(cᵢ, aⱼ) = Σⱼ vⱼ · Σᵢ xᵢ w(cᵢ, aⱼ), and the inner sum depends
+    /// only on the action feature's hash, which actions share (a category, a colour, a discount level). Each distinct hash's inner
+    /// sum is computed once per call (a small table keyed by the hash), so 50 actions × 30 features that share most of their
+    /// features cost a few thousand weight reads instead of 45,000. Thompson sampling's variance factors the same way.
+    /// </remarks>
     [SkipLocalsInit]
     public void Score(FeatureSet context, ReadOnlySpan<FeatureSet> actions, Span<float> scores, Span<float> deviations = default)
     {
@@ -70,7 +77,13 @@ public sealed class CbLearner
             shared += w[k] * cv[i];
             if (thompson) sharedVariance += cv[i] * cv[i] / (prior + _evidence[k]);
         }
-        Span<uint> mixed = stackalloc uint[Featurizer.MaxFeatures];
+        ScoreTable? table = null;
+        if (_interactions)
+        {
+            int total = 0;
+            for (int a = 0; a < actions.Length; a++) total += actions[a].Count;
+            table = ScoreTable.For(total);
+        }
         for (int a = 0; a < actions.Length; a++)
         {
             var ah = actions[a].Hashes;
@@ -78,34 +91,92 @@ public sealed class CbLearner
             float s = shared, variance = sharedVariance;
             for (int j = 0; j < ah.Length; j++)
             {
-                int k = Index(ah[j]);
-                s += w[k] * av[j];
-                if (thompson) variance += av[j] * av[j] / (prior + _evidence[k]);
-                mixed[j] = ah[j] * CrossMultiplier;
-            }
-            if (_interactions)
-            {
-                for (int i = 0; i < ch.Length; i++)
+                uint h = ah[j];
+                int k = Index(h);
+                float v = av[j];
+                s += w[k] * v;
+                if (thompson) variance += v * v / (prior + _evidence[k]);
+                if (table is null) continue;
+                int slot = table.Find(h, out bool found);
+                if (!found)
                 {
-                    uint c = ch[i];
-                    float x = cv[i];
+                    uint mixed = h * CrossMultiplier;
                     float inner = 0, innerVariance = 0;
-                    for (int j = 0; j < ah.Length; j++)
+                    for (int i = 0; i < ch.Length; i++)
                     {
-                        int k = CrossIndex(c, mixed[j]);
-                        inner += w[k] * av[j];
-                        if (thompson)
-                        {
-                            float xv = x * av[j];
-                            innerVariance += xv * xv / (prior + _evidence[k]);
-                        }
+                        int c = CrossIndex(ch[i], mixed);
+                        inner += w[c] * cv[i];
+                        if (thompson) innerVariance += cv[i] * cv[i] / (prior + _evidence[c]);
                     }
-                    s += x * inner;
-                    variance += innerVariance;
+                    table.Inner[slot] = inner;
+                    table.InnerVariance[slot] = innerVariance;
                 }
+                s += v * table.Inner[slot];
+                if (thompson) variance += v * v * table.InnerVariance[slot];
             }
             scores[a] = s;
             if (thompson) deviations[a] = MathF.Sqrt(variance);
+        }
+    }
+
+    /// <summary>
+    /// One thread's scratch for <see cref="Score"/>: an open-addressing table from an action feature's hash to its inner sums,
+    /// emptied in O(1) by a generation stamp.
+    /// </summary>
+    private sealed class ScoreTable
+    {
+        [ThreadStatic] private static ScoreTable? t_table;
+
+        private uint[] _keys = new uint[256];
+        private int[] _stamps = new int[256];
+        public float[] Inner = new float[256];
+        public float[] InnerVariance = new float[256];
+        private int _generation;
+        private int _mask = 255;
+
+        /// <summary>This thread's table, emptied, with room for <paramref name="features"/> distinct hashes at half load.</summary>
+        public static ScoreTable For(int features)
+        {
+            var t = t_table ??= new ScoreTable();
+            int size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(256, features * 2));
+            if (size > t._keys.Length)
+            {
+                t._keys = new uint[size];
+                t._stamps = new int[size];
+                t.Inner = new float[size];
+                t.InnerVariance = new float[size];
+                t._generation = 0;
+            }
+            t._mask = t._keys.Length - 1;
+            if (++t._generation == int.MaxValue)
+            {
+                Array.Clear(t._stamps);
+                t._generation = 1;
+            }
+            return t;
+        }
+
+        /// <summary>The slot of <paramref name="hash"/>: its own when <paramref name="found"/>, else a free one now claimed for it.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int Find(uint hash, out bool found)
+        {
+            int slot = (int)BitOperations.RotateLeft(hash * 0x9E3779B1u, 16) & _mask;
+            while (true)
+            {
+                if (_stamps[slot] != _generation)
+                {
+                    _stamps[slot] = _generation;
+                    _keys[slot] = hash;
+                    found = false;
+                    return slot;
+                }
+                if (_keys[slot] == hash)
+                {
+                    found = true;
+                    return slot;
+                }
+                slot = (slot + 1) & _mask;
+            }
         }
     }
 

@@ -141,8 +141,13 @@ public sealed partial class DecisionService
             [.. slots.Select(x => x.Id)], input.DeferActivation ? null : now, (long)(settings.RewardWaitSeconds * 1000), settings.DefaultReward, policy);
         var logged = await store.LogDecisionsAsync([record], ct).ConfigureAwait(false);
         if (!logged[0]) throw new DecisionException("eventId", $"event id '{eventId}' was already used by another decision", 409);
-        if (_pending.Count >= MaxPending) _pending.Clear();
-        _pending[eventId] = new PreparedDecision(input.Point, [.. slots.Select(x => x.Id)], slotContexts, chosenFeatures, chosenProbabilities);
+        if (Volatile.Read(ref _pendingCount) >= MaxPending)
+        {
+            _pending.Clear();
+            Volatile.Write(ref _pendingCount, 0);
+        }
+        if (_pending.TryAdd(eventId, new PreparedDecision(input.Point, [.. slots.Select(x => x.Id)], slotContexts, chosenFeatures, chosenProbabilities)))
+            Interlocked.Increment(ref _pendingCount);
         return new RankResult(eventId, input.Point, outcomes, !input.DeferActivation, policy);
     }
 

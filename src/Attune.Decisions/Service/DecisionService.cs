@@ -33,6 +33,8 @@ public sealed partial class DecisionService(IAttuneStore store, string checkpoin
 
     private readonly ConcurrentDictionary<string, PointState> _points = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, PreparedDecision> _pending = new(StringComparer.Ordinal);
+    /// <summary>About <c>_pending.Count</c> (which takes every lock of the dictionary: too dear for each rank).</summary>
+    private int _pendingCount;
     private readonly SemaphoreSlim _learn = new(1, 1);
     /// <summary>Featurized action sets of logged decisions (used under <see cref="_learn"/> only).</summary>
     private readonly Dictionary<string, FeatureSet[]> _learnedActionSets = new(StringComparer.Ordinal);
@@ -188,7 +190,7 @@ public sealed partial class DecisionService(IAttuneStore store, string checkpoin
                 int slot = Array.IndexOf(prepared.SlotIds, r.Slot);
                 if (slot >= 0)
                     state.Policy.Learn(prepared.SlotContexts[slot], prepared.Chosen[slot], r.Value, prepared.Probabilities[slot]);
-                if (prepared.SlotIds.Length == 1) _pending.TryRemove(r.Decision.EventId, out _);
+                if (prepared.SlotIds.Length == 1 && _pending.TryRemove(r.Decision.EventId, out _)) Interlocked.Decrement(ref _pendingCount);
                 Volatile.Write(ref state.AppliedRewardSeq, r.Seq);
                 state.Dirty = true;
                 RewardLearned?.Invoke(r);

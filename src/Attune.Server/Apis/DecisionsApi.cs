@@ -60,7 +60,7 @@ public static class DecisionsApi
             .WithSummary("Choose an action for a context: the chosen one, the ranking with probabilities, and the eventId to reward")
             .WithDescription("Body: {\"context\": {…} or [{…}], \"userId\", \"anonymousId\", \"actions\" (default: the point's), " +
                 "\"excludedActions\", \"eventId\", \"deferActivation\", \"slots\": [{\"id\", \"features\", \"excludedActions\", \"baselineAction\"}]}")
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+            .Produces<RankOutput>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         serve.MapPost("/events/{eventId}/reward", Reward).WithName("RewardDecision")
             .WithSummary("The reward of a decision, in [0, 1]: {\"value\"}, {\"rewards\": [{\"name\", \"value\"}]} or {\"reward\": [{\"slotId\", \"value\"}]}")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
@@ -282,11 +282,7 @@ public static class DecisionsApi
             try
             {
                 var result = await decisions.RankAsync(input, context.RequestAborted);
-                var first = result.Slots[0];
-                return TypedResults.Ok(new RankOutput(result.EventId, result.Point, first.ChosenId,
-                    first.Ranking.Select(r => new RankedOutput(r.Id, r.Probability, r.Score)).ToList(), result.Activated, result.Policy,
-                    input.Slots is null ? null : result.Slots.Select(x => new SlotOutput(x.SlotId, x.ChosenId,
-                        x.Ranking.Select(r => new RankedOutput(r.Id, r.Probability, r.Score)).ToList())).ToList()));
+                return new RankAnswer(result, slots: input.Slots is not null);
             }
             catch (DecisionException e)
             {

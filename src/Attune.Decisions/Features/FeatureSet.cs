@@ -18,6 +18,12 @@ public sealed class FeatureSet
 
     public int Count { get; private set; }
 
+    /// <summary>
+    /// What the action earns when it converts, as a share of the largest reward (an action's set only; 1 unless given): the
+    /// <see cref="Learning.RewardModel.Conversion"/> learner predicts the reward as worth × the probability of converting.
+    /// </summary>
+    public float Worth { get; set; } = 1;
+
     public ReadOnlySpan<uint> Hashes => _hashes.AsSpan(0, Count);
 
     public ReadOnlySpan<float> Values => _values.AsSpan(0, Count);

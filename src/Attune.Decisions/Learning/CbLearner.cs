@@ -25,6 +25,7 @@ public sealed class CbLearner
     private readonly float[] _evidence; // Σ x² per weight: the adaptive step sizes and Thompson sampling's posterior precision
     private readonly int _shift;
     private readonly bool _interactions;
+    private readonly bool _conversion;
     private readonly Lock _learnGate = new();
     // Learn's buffers (one learner thread): the example's weight indices and values.
     private int[] _index = new int[256];
@@ -39,6 +40,7 @@ public sealed class CbLearner
         _evidence = new float[size];
         _shift = 32 - settings.Bits;
         _interactions = settings.Interactions;
+        _conversion = settings.RewardModel == RewardModel.Conversion;
     }
 
     public LearningSettings Settings { get; }
@@ -114,10 +116,24 @@ public sealed class CbLearner
                 s += v * table.Inner[slot];
                 if (thompson) variance += v * v * table.InnerVariance[slot];
             }
-            scores[a] = s;
-            if (thompson) deviations[a] = MathF.Sqrt(variance);
+            if (_conversion)
+            {
+                // s is the log-odds of converting: the reward is worth × σ(s), its deviation (delta method) worth × σ'(s) × sd(s).
+                float worth = actions[a].Worth;
+                float p = Sigmoid(s);
+                scores[a] = worth * p;
+                if (thompson) deviations[a] = worth * p * (1 - p) * MathF.Sqrt(variance);
+            }
+            else
+            {
+                scores[a] = s;
+                if (thompson) deviations[a] = MathF.Sqrt(variance);
+            }
         }
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Sigmoid(float z) => 1f / (1f + MathF.Exp(-Math.Clamp(z, -30f, 30f)));
 
     /// <summary>
     /// One thread's scratch for <see cref="Score"/>: an open-addressing table from an action feature's hash to its inner sums,
@@ -195,7 +211,11 @@ public sealed class CbLearner
             var x = _value.AsSpan(0, n);
             float prediction = 0;
             for (int k = 0; k < n; k++) prediction += w[idx[k]] * x[k];
-            float error = prediction - reward;
+            // Squared loss on the reward, or (conversion) logistic loss on whether it converted: reward / worth, in [0, 1].
+            // Both gradients are (prediction − target) × x; the logistic one's prediction is σ of the linear part.
+            float error = _conversion
+                ? Sigmoid(prediction) - Math.Clamp(reward / Math.Max(action.Worth, 1e-6f), 0f, 1f)
+                : prediction - reward;
             float importance = (float)Math.Min(1.0 / Math.Max(probability, 1e-6), Settings.ImportanceWeightCap);
             // Each weight's step shrinks with the evidence it has seen (1/√Σx²: AdaGrad over the features' occurrences), so a
             // weight seen in thousands of examples averages them while a new one moves fast. The step is bounded so the example
@@ -258,7 +278,8 @@ public sealed class CbLearner
 
     // ---------------------------------------------------------------- checkpoints
 
-    private const int FormatVersion = 1;
+    /// <summary>2 added the reward model (a version-1 checkpoint is a linear learner).</summary>
+    private const int FormatVersion = 2;
 
     /// <summary>Writes the learner's whole state (settings, weights, step sizes, evidence).</summary>
     public void Save(Stream stream)
@@ -273,6 +294,7 @@ public sealed class CbLearner
             writer.Write(Settings.LearningRate);
             writer.Write(Settings.ImportanceWeightCap);
             writer.Write(Settings.Prior);
+            writer.Write((int)Settings.RewardModel);
             writer.Write(_examples);
             WriteFloats(writer, _weights);
             WriteFloats(writer, _evidence);
@@ -285,7 +307,7 @@ public sealed class CbLearner
         using var reader = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
         if (reader.ReadString() != "attune-cb") throw new InvalidDataException("not a decision learner checkpoint");
         int version = reader.ReadInt32();
-        if (version != FormatVersion) throw new InvalidDataException($"decision learner checkpoint format {version}; this Attune reads {FormatVersion}");
+        if (version is < 1 or > FormatVersion) throw new InvalidDataException($"decision learner checkpoint format {version}; this Attune reads 1 to {FormatVersion}");
         var settings = new LearningSettings
         {
             Bits = reader.ReadInt32(),
@@ -294,6 +316,12 @@ public sealed class CbLearner
             ImportanceWeightCap = reader.ReadDouble(),
             Prior = reader.ReadDouble(),
         };
+        if (version >= 2)
+        {
+            int model = reader.ReadInt32();
+            if (!Enum.IsDefined((RewardModel)model)) throw new InvalidDataException($"decision learner checkpoint: unknown reward model {model}");
+            settings = settings with { RewardModel = (RewardModel)model };
+        }
         if (settings.Bits is < 1 or > 28) throw new InvalidDataException("decision learner checkpoint: bad table size");
         var learner = new CbLearner(settings) { _examples = reader.ReadInt64() };
         ReadFloats(reader, learner._weights);

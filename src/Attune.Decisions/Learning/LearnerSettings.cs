@@ -35,9 +35,25 @@ public sealed record ExplorationSettings
     public static ExplorationSettings Default { get; } = new();
 }
 
+/// <summary>What a decision point's learner predicts.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(Attune.Decisions.Points.KebabEnumConverter<RewardModel>))]
+public enum RewardModel
+{
+    /// <summary>The reward itself, as a linear function of the features (VW's squared loss). The default.</summary>
+    Linear,
+    /// <summary>
+    /// The probability that the action converts, as a logistic function of the features; the reward is the action's worth
+    /// (<c>worth</c>, a share in (0, 1]) when it converts and 0 when not. For prices (worth = the price as a share of the list
+    /// price) and offers: the learner models demand, and the revenue follows from it.
+    /// </summary>
+    Conversion,
+}
+
 /// <summary>How a decision point's learner learns.</summary>
 public sealed record LearningSettings
 {
+    /// <summary>What the learner predicts (the reward, or the conversion that earns the action's worth). <value>Linear.</value></summary>
+    public RewardModel RewardModel { get; init; } = RewardModel.Linear;
     /// <summary>Step size of the adaptive updates, in (0, 10].</summary>
     public double LearningRate { get; init; } = 0.1;
     /// <summary>log₂ of the weight table's size (VW's <c>-b</c>), 12 to 24.</summary>

@@ -29,7 +29,7 @@ public enum ActionStatus { Approved, Draft, Retired }
 /// <param name="Features">Features as JSON: an object or a list of objects (Personalizer's shape).</param>
 /// <param name="Eligibility">A condition over the person and the context (the experiments' condition language), or null for everyone.</param>
 public sealed record DecisionAction(string Id, JsonElement? Features = null, string? Text = null, string? ImageUrl = null,
-    JsonElement? Eligibility = null, ActionStatus Status = ActionStatus.Approved);
+    JsonElement? Eligibility = null, ActionStatus Status = ActionStatus.Approved, double? Worth = null);
 
 /// <summary>A decision point's settings.</summary>
 public sealed record DecisionSettings

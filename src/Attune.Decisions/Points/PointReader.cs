@@ -14,7 +14,7 @@ public static class PointReader
     public const int MaxActions = 50;
 
     private static readonly string[] s_fields = ["id", "description", "actions", "settings"];
-    private static readonly string[] s_actionFields = ["id", "features", "text", "imageUrl", "eligibility", "status"];
+    private static readonly string[] s_actionFields = ["id", "features", "text", "imageUrl", "eligibility", "worth", "status"];
     private static readonly string[] s_settingFields = ["exploration", "learning", "rewardWaitSeconds", "defaultReward", "rewardWeights"];
 
     /// <summary>Point names: 1 to 64 letters, digits, '-', '_' or '.'; "events" is taken by the reward paths.</summary>
@@ -88,6 +88,7 @@ public static class PointReader
                 continue;
             }
             string? id = null, text = null, image = null;
+            double? worth = null;
             JsonElement? features = null, eligibility = null;
             var status = ActionStatus.Approved;
             foreach (var p in a.EnumerateObject())
@@ -122,6 +123,12 @@ public static class PointReader
                         if (problems.Count > 0) errors.AddRange(problems);
                         else eligibility = x.Clone();
                         break;
+                    case "worth":
+                        if (x.ValueKind == JsonValueKind.Null) break;
+                        if (x.ValueKind != JsonValueKind.Number || !x.TryGetDouble(out double w) || !(w > 0 && w <= 1))
+                            errors.Add(new($"{at}.worth", "must be a number in (0, 1]: what the action earns when it converts, as a share of the largest reward"));
+                        else worth = w;
+                        break;
                     case "status" when stored:
                         if (x.ValueKind != JsonValueKind.String || !Enum.TryParse(x.GetString(), ignoreCase: true, out status) || int.TryParse(x.GetString(), out _))
                             errors.Add(new($"{at}.status", "must be approved, draft or retired"));
@@ -136,7 +143,7 @@ public static class PointReader
                 if (!errors.Any(e => e.Field == $"{at}.id")) errors.Add(new($"{at}.id", "is required"));
                 continue;
             }
-            actions.Add(new DecisionAction(id, features, text, image, eligibility, status));
+            actions.Add(new DecisionAction(id, features, text, image, eligibility, status, worth));
         }
         return actions;
     }
@@ -241,8 +248,14 @@ public static class PointReader
                     break;
                 case "importanceWeightCap": if (Number(p.Value, at, 1, 1e6, errors) is { } cap) l = l with { ImportanceWeightCap = cap }; break;
                 case "prior": if (Number(p.Value, at, 1e-6, 1e6, errors) is { } prior) l = l with { Prior = prior }; break;
+                case "rewardModel":
+                    var model = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() : null;
+                    if (model == "linear") l = l with { RewardModel = RewardModel.Linear };
+                    else if (model == "conversion") l = l with { RewardModel = RewardModel.Conversion };
+                    else errors.Add(new(at, "must be linear or conversion"));
+                    break;
                 default:
-                    errors.Add(new(at, "unknown field; known fields: learningRate, bits, interactions, importanceWeightCap, prior"));
+                    errors.Add(new(at, "unknown field; known fields: learningRate, bits, interactions, importanceWeightCap, prior, rewardModel"));
                     break;
             }
         }

@@ -78,7 +78,8 @@ public sealed class PriceDesk(IAttuneStore store, DecisionService decisions, Tim
 
         var actions = new List<DecisionAction>(points.Length);
         for (int i = 0; i < points.Length; i++)
-            actions.Add(new DecisionAction("level-" + i.ToString(CultureInfo.InvariantCulture), JsonSerializer.SerializeToElement(PriceFeatures.Json(points[i], list))));
+            actions.Add(new DecisionAction("level-" + i.ToString(CultureInfo.InvariantCulture), JsonSerializer.SerializeToElement(PriceFeatures.Json(points[i], list)),
+                Worth: Math.Clamp(Math.Round(points[i] / list, 6), 1e-6, 1)));
         using var doc = JsonDocument.Parse(DecisionContext(context, itemId, item?.Categories, list, level, points, rule.Id));
         var result = await decisions.RankAsync(new RankInput(Point, doc.RootElement, userId, anonymousId, actions, new HashSet<string>(), eventId,
             DeferActivation: false, Protected: _protected), ct).ConfigureAwait(false);
@@ -202,6 +203,13 @@ public sealed class PriceDesk(IAttuneStore store, DecisionService decisions, Tim
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
+    /// <summary>The price point's learner: conversion (demand) model, otherwise the defaults.</summary>
+    public static LearningSettings PriceLearning { get; } = LearningSettings.Default with { RewardModel = RewardModel.Conversion };
+
+    /// <summary>The price point's exploration: Thompson sampling at scale 2 (the conversion model's deviations are in reward units
+    /// through the demand curve's slope, smaller than a linear model's; 2 chose itself on simulation seeds 1–40).</summary>
+    public static ExplorationSettings PriceExploration { get; } = new() { Algorithm = ExplorationAlgorithm.Thompson, ThompsonScale = 2 };
+
     private async Task EnsurePointAsync(CancellationToken ct)
     {
         if (decisions.TryGet(Point, out _)) return;
@@ -209,13 +217,14 @@ public sealed class PriceDesk(IAttuneStore store, DecisionService decisions, Tim
         {
             Id = Point,
             Description = "Personal prices within guardrails (managed by /v1/prices)",
-            // Thompson sampling measured best on the price simulation (docs/benchmarks.md).
+            // A demand model (the probability of buying at each price point; the reward is the price's share of the list price
+            // when bought) explored by Thompson sampling measured best on the price simulation (docs/benchmarks.md).
             Settings = new DecisionSettings
             {
                 RewardWaitSeconds = 86400,
                 DefaultReward = 0,
-                Exploration = new ExplorationSettings { Algorithm = ExplorationAlgorithm.Thompson },
-                Learning = LearningSettings.Default with { ImportanceWeightCap = 1 },
+                Exploration = PriceExploration,
+                Learning = PriceLearning,
             },
         }, ct).ConfigureAwait(false);
     }

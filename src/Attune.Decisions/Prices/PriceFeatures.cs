@@ -12,8 +12,8 @@ public static class PriceFeatures
 {
     public static FeatureSet Of(double price, double listPrice, int level)
     {
-        var f = new FeatureSet();
         double relative = price / listPrice;
+        var f = new FeatureSet { Worth = (float)relative };
         Featurizer.AddIndicator(f, "_id", "level-" + level.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Featurizer.AddIndicator(f, "price.bucket", Math.Round(relative * 100).ToString(System.Globalization.CultureInfo.InvariantCulture));
         double x = (relative - 0.85) * 10;

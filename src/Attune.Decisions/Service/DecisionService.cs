@@ -355,9 +355,9 @@ public sealed partial class DecisionService(IAttuneStore store, string checkpoin
     }
 
     /// <summary>An action's features: its own and the indicator of its id (so each action can learn a value of its own).</summary>
-    internal static FeatureSet Featurize(string id, JsonElement? features)
+    internal static FeatureSet Featurize(string id, JsonElement? features, double? worth = null)
     {
-        var f = new FeatureSet();
+        var f = new FeatureSet { Worth = (float)(worth ?? 1) };
         Featurizer.AddIndicator(f, "_id", id);
         if (features is { } json) Featurizer.Add(json, f, "features");
         return f;
@@ -372,7 +372,7 @@ public sealed partial class DecisionService(IAttuneStore store, string checkpoin
             var eligibility = new Condition?[actions.Length];
             for (int i = 0; i < actions.Length; i++)
             {
-                features[i] = Featurize(actions[i].Id, actions[i].Features);
+                features[i] = Featurize(actions[i].Id, actions[i].Features, actions[i].Worth);
                 if (actions[i].Eligibility is { } e) eligibility[i] = Condition.Compile(AttributeJson.FromElement(e));
             }
             string json = ActionSetOf(actions);
@@ -395,6 +395,7 @@ public sealed partial class DecisionService(IAttuneStore store, string checkpoin
                     w.WritePropertyName("features");
                     f.WriteTo(w);
                 }
+                if (a.Worth is { } worth) w.WriteNumber("worth", worth);
                 w.WriteEndObject();
             }
             w.WriteEndArray();

@@ -63,5 +63,6 @@ internal sealed class PreparedDecision(string point, string[] slotIds, FeatureSe
 
     /// <summary>A logged action's features, as <see cref="DecisionService.Featurize"/> made them at rank time.</summary>
     public static FeatureSet ActionFeatures(JsonElement action) =>
-        DecisionService.Featurize(action.GetProperty("id").GetString()!, action.TryGetProperty("features", out var features) ? features : null);
+        DecisionService.Featurize(action.GetProperty("id").GetString()!, action.TryGetProperty("features", out var features) ? features : null,
+            action.TryGetProperty("worth", out var worth) ? worth.GetDouble() : null);
 }

@@ -16,10 +16,18 @@ internal static class RequestBody
 {
     /// <param name="InvalidRecords">Records of a batch whose text cannot be read (invalid UTF-8, an unpaired surrogate, a field
     /// given twice), by index, with their problems named relative to the record: reject them, go on with the others.</param>
+    /// <remarks>The document reads the request's bytes in place (JsonDocument does not copy them): the pooled buffer that
+    /// holds them goes back to the pool when this is disposed, not before.</remarks>
     public sealed record Parsed(JsonDocument Document, IReadOnlyList<JsonElement> Records, bool IsBatch,
         IReadOnlyDictionary<int, FieldError[]>? InvalidRecords = null) : IDisposable
     {
-        public void Dispose() => Document.Dispose();
+        internal byte[]? Buffer { get; init; }
+
+        public void Dispose()
+        {
+            Document.Dispose();
+            if (Buffer is { } buffer) ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     public static async Task<(Parsed? Body, IResult? Problem)> ReadRecordsAsync(HttpContext context, long maxBytes, bool allowBatch)
@@ -31,7 +39,7 @@ internal static class RequestBody
         if (request.ContentLength > maxBytes)
             return (null, TooLarge(maxBytes));
 
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(request.ContentLength is > 0 and var n ? (int)n : 16 * 1024);
+        byte[]? buffer = ArrayPool<byte>.Shared.Rent(request.ContentLength is > 0 and var n ? (int)n : 16 * 1024);
         int length = 0;
         try
         {
@@ -69,7 +77,8 @@ internal static class RequestBody
             JsonDocument doc;
             try
             {
-                // JsonDocument copies what it needs, so the pooled buffer can go back right after.
+                // JsonDocument reads the buffer in place for its whole life: the buffer goes back to the pool with the document
+                // (Parsed.Dispose), or here when no document is handed out.
                 doc = JsonDocument.Parse(buffer.AsMemory(0, length), AttuneJson.DocumentOptions);
             }
             catch (JsonException e)
@@ -107,18 +116,22 @@ internal static class RequestBody
                 }
                 var records = new List<JsonElement>(count);
                 foreach (var e in root.EnumerateArray()) records.Add(e);
-                return (new Parsed(doc, records, true, invalidRecords), null);
+                var batch = new Parsed(doc, records, true, invalidRecords) { Buffer = buffer };
+                buffer = null;
+                return (batch, null);
             }
             if (root.ValueKind != JsonValueKind.Object)
             {
                 doc.Dispose();
                 return (null, Problems.BadField("body", allowBatch ? "must be a JSON object or an array of objects" : "must be a JSON object"));
             }
-            return (new Parsed(doc, [root], false), null);
+            var one = new Parsed(doc, [root], false) { Buffer = buffer };
+            buffer = null;
+            return (one, null);
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Attune.Decisions.Learning;
 using Attune.Decisions.Service;
 using Attune.Storage;
 using Attune.Tests.Server;
@@ -71,6 +72,53 @@ public sealed class DecisionsApiTests
         await HttpAssert.ProblemNaming(await client.PostAsync($"/v1/decisions/events/{eventId}/reward", Json("""{"value": 0}""")), HttpStatusCode.Conflict, "eventId");
         await HttpAssert.ProblemNaming(await client.PostAsync("/v1/decisions/events/ghost/reward", Json("""{"value": 1}""")), HttpStatusCode.NotFound, "eventId");
         await HttpAssert.ProblemNaming(await client.PostAsync($"/v1/decisions/events/{eventId}/reward", Json("""{"value": 1.5}""")), HttpStatusCode.BadRequest, "value");
+    }
+
+    [Fact]
+    public async Task AConversionPointLearnsWhichActionConvertsAndScoresItByItsWorth()
+    {
+        await using var server = await TestServer.StartAsync();
+        var client = server.Client;
+        await HttpAssert.ProblemNaming(await client.PutAsync("/v1/decisions/deal", Json("""{"actions": [{"id": "a", "worth": 1.5}]}""")),
+            HttpStatusCode.BadRequest, "actions[0].worth");
+        await HttpAssert.ProblemNaming(await client.PutAsync("/v1/decisions/deal", Json("""{"settings": {"learning": {"rewardModel": "logit"}}}""")),
+            HttpStatusCode.BadRequest, "settings.learning.rewardModel");
+        var point = await HttpAssert.Ok(await client.PutAsync("/v1/decisions/deal", Json("""
+            {"actions": [{"id": "full", "worth": 1}, {"id": "half", "worth": 0.5}],
+             "settings": {"learning": {"rewardModel": "conversion"}, "exploration": {"algorithm": "epsilon-greedy", "epsilon": 0.5}}}
+            """)));
+        Assert.Equal("conversion", point.GetProperty("settings").GetProperty("learning").GetProperty("rewardModel").GetString());
+        Assert.Equal(0.5, point.GetProperty("actions")[1].GetProperty("worth").GetDouble());
+
+        // Nothing learned: each converts with probability ½, so each scores half its worth.
+        var first = await HttpAssert.Ok(await client.PostAsync("/v1/decisions/deal/rank", Json("""{"context": {"x": 1}}""")));
+        foreach (var r in first.GetProperty("ranking").EnumerateArray())
+            Assert.Equal(r.GetProperty("id").GetString() == "full" ? 0.5 : 0.25, r.GetProperty("score").GetDouble(), 6);
+
+        // "half" always converts (its reward is its worth), "full" never does: "half" comes to score above "full".
+        int learned = 0;
+        for (int i = 0; i < 60; i++)
+        {
+            var rank = await HttpAssert.Ok(await client.PostAsync("/v1/decisions/deal/rank", Json("""{"context": {"x": 1}}""")));
+            string chosen = rank.GetProperty("chosen").GetString()!;
+            string value = chosen == "half" ? "0.5" : "0";
+            Assert.Equal(HttpStatusCode.NoContent, (await client.PostAsync($"/v1/decisions/events/{rank.GetProperty("eventId").GetString()}/reward",
+                Json($$"""{"value": {{value}}}"""))).StatusCode);
+            learned++;
+        }
+        await WaitForExamplesAsync(client, "deal", learned);
+        var last = await HttpAssert.Ok(await client.PostAsync("/v1/decisions/deal/rank", Json("""{"context": {"x": 1}}""")));
+        var scores = last.GetProperty("ranking").EnumerateArray().ToDictionary(r => r.GetProperty("id").GetString()!, r => r.GetProperty("score").GetDouble());
+        Assert.True(scores["half"] > scores["full"], $"half {scores["half"]}, full {scores["full"]}");
+        Assert.InRange(scores["half"], 0.3, 0.5); // worth × P(convert): from ½ × ½ up towards ½ × 1
+        Assert.InRange(scores["full"], 0, 0.35); // from 1 × ½ down towards 1 × 0
+
+        // The checkpoint keeps the reward model (a learner with other settings would not be resumed from it).
+        var learner = new CbLearner(LearningSettings.Default with { RewardModel = RewardModel.Conversion });
+        using var stream = new MemoryStream();
+        learner.Save(stream);
+        stream.Position = 0;
+        Assert.Equal(RewardModel.Conversion, CbLearner.Load(stream).Settings.RewardModel);
     }
 
     [Fact]

@@ -47,20 +47,18 @@ public sealed class PriceGuardrailTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void TheLearnerEarnsMostOfTheOracleRevenueUnderTheDefaultGuardrails()
+    public void TheLearnerEarnsAtLeast95PercentOfTheOracleRevenueUnderTheDefaultGuardrails()
     {
-        // The price point's own settings (PriceDesk): Thompson sampling, importance weight capped at 1. On these seeds 95.1 %;
-        // on held-out seeds 94.9 %, just under the issue's 95 % (docs/notes/issue-13.md): the floor here guards against regressions.
-        var learning = LearningSettings.Default with { ImportanceWeightCap = 1 };
-        var exploration = new ExplorationSettings { Algorithm = ExplorationAlgorithm.Thompson };
+        // The price point's own settings (PriceDesk: a conversion model explored by Thompson sampling), sessions 4,001-5,000,
+        // the issue's goal (>= 95 % of the oracle within 5,000 sessions) over 40 seeds; 0 guardrail violations on each.
         var shares = new List<double>();
-        for (ulong seed = 1; seed <= 8; seed++)
+        for (ulong seed = 1; seed <= 40; seed++)
         {
-            var r = PriceSimulation.Run(seed, new PriceRule { Id = "default" }, learning: learning, exploration: exploration);
+            var r = PriceSimulation.Run(seed, new PriceRule { Id = "default" }, learning: PriceDesk.PriceLearning, exploration: PriceDesk.PriceExploration);
             shares.Add(r.ShareOfOracle);
             Assert.Equal(0, r.Violations);
         }
         output.WriteLine($"share of the oracle's revenue: mean {shares.Average():P1}, lowest {shares.Min():P1}");
-        Assert.True(shares.Average() >= 0.93 && shares.Min() >= 0.88, $"mean {shares.Average():P1}, lowest {shares.Min():P1}");
+        Assert.True(shares.Average() >= 0.95 && shares.Min() >= 0.85, $"mean {shares.Average():P1}, lowest {shares.Min():P1}");
     }
 }

@@ -31,6 +31,15 @@ public sealed class DecisionPolicy(CbLearner learner, ExplorationSettings explor
         return new RankOutcome(chosen, probabilities, scores, OrderOf(scores, chosen));
     }
 
+    /// <summary>The same ranking with <paramref name="chosen"/> shown for certain (an experiment's control): probability 1,
+    /// first in the order, the others after it by predicted reward.</summary>
+    public static RankOutcome Fixed(RankOutcome learned, int chosen)
+    {
+        var probabilities = new double[learned.Probabilities.Length];
+        probabilities[chosen] = 1;
+        return new RankOutcome(chosen, probabilities, learned.Scores, OrderOf(learned.Scores, chosen));
+    }
+
     /// <summary>Learns from a reward for the action chosen with <paramref name="probability"/>.</summary>
     public float Learn(FeatureSet context, FeatureSet action, double reward, double probability) =>
         Learner.Learn(context, action, (float)reward, (float)probability);

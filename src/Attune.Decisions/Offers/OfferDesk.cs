@@ -225,7 +225,8 @@ public sealed class OfferDesk
         {
             Id = Point,
             Description = "Which offer to show, or none (managed by /v1/offers)",
-            Settings = new DecisionSettings { RewardWaitSeconds = 3 * 86400, DefaultReward = 0 },
+            // No offer is what an experiment's control and the global holdout get.
+            Settings = new DecisionSettings { RewardWaitSeconds = 3 * 86400, DefaultReward = 0, ControlAction = NoOffer },
         }, ct).ConfigureAwait(false);
     }
 

@@ -42,4 +42,9 @@ public sealed record DecisionSettings
     public double DefaultReward { get; init; }
     /// <summary>How named rewards combine into one (<c>{"click": 0.3, "purchase": 0.7}</c>): their weighted sum, at most 1.</summary>
     public IReadOnlyDictionary<string, double> RewardWeights { get; init; } = new Dictionary<string, double>();
+    /// <summary>
+    /// The action shown to people in a control variant of an experiment on the point and in the global holdout (no offer,
+    /// the usual banner): what the point's learning is compared against. Null: such people get the learner's choice.
+    /// </summary>
+    public string? ControlAction { get; init; }
 }

@@ -15,7 +15,7 @@ public static class PointReader
 
     private static readonly string[] s_fields = ["id", "description", "actions", "settings"];
     private static readonly string[] s_actionFields = ["id", "features", "text", "imageUrl", "eligibility", "worth", "status"];
-    private static readonly string[] s_settingFields = ["exploration", "learning", "rewardWaitSeconds", "defaultReward", "rewardWeights"];
+    private static readonly string[] s_settingFields = ["exploration", "learning", "rewardWaitSeconds", "defaultReward", "rewardWeights", "controlAction"];
 
     /// <summary>Point names: 1 to 64 letters, digits, '-', '_' or '.'; "events" is taken by the reward paths.</summary>
     public static string? CheckName(string name) =>
@@ -63,6 +63,8 @@ public static class PointReader
                     break;
             }
         }
+        if (settings.ControlAction is { } control && actions.Count > 0 && !actions.Any(a => a.Id == control && a.Status == ActionStatus.Approved))
+            errors.Add(new("settings.controlAction", $"'{control}' is not one of the point's approved actions"));
         return errors.Count > 0 ? null : new DecisionPoint { Id = name, Description = description, Actions = actions, Settings = settings };
     }
 
@@ -167,6 +169,11 @@ public static class PointReader
                     break;
                 case "learning":
                     s = s with { Learning = ReadLearning(x, at, errors) };
+                    break;
+                case "controlAction":
+                    if (x.ValueKind == JsonValueKind.Null) break;
+                    if (x.ValueKind != JsonValueKind.String || CheckId(x.GetString()) is not null) errors.Add(new(at, "must be an action id"));
+                    else s = s with { ControlAction = x.GetString() };
                     break;
                 case "rewardWaitSeconds":
                     if (Number(x, at, 1, 7 * 86400, errors) is { } wait) s = s with { RewardWaitSeconds = wait };

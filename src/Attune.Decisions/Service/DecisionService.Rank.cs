@@ -5,6 +5,7 @@ using Attune.Decisions.Features;
 using Attune.Decisions.Learning;
 using Attune.Decisions.Points;
 using Attune.Experiments.Assignment;
+using Attune.Experiments.Running;
 using Attune.Storage;
 using FeatureSet = Attune.Decisions.Features.FeatureSet;
 
@@ -24,10 +25,11 @@ public sealed partial class DecisionService
     {
         if (!_points.TryGetValue(input.Point, out var state)) throw new DecisionException("point", $"no decision point '{input.Point}'", 404);
         string eventId = input.EventId ?? NewEventId();
-        IReadOnlyDictionary<string, string>? profile = null;
+        IReadOnlyDictionary<string, string>? profile = null, known = null;
         bool collect = true;
         if (input.UserId is { } user && People is { } read && await read(user, ct).ConfigureAwait(false) is { } facts)
         {
+            known = facts.Attributes;
             if (facts.Personalize)
                 profile = input.Protected is { Count: > 0 } hidden
                     ? facts.Attributes.Where(a => !hidden.Contains(a.Key)).ToDictionary(a => a.Key, a => a.Value, StringComparer.Ordinal)
@@ -65,6 +67,15 @@ public sealed partial class DecisionService
             allowed[i] = true;
         }
 
+        // An experiment on the point (or the global holdout) may put the person on the control: its control action, shown
+        // with probability 1 wherever it can be (eligible, not excluded, not shown in an earlier slot).
+        Assignment? assignment = Route is { } route && (input.UserId ?? input.AnonymousId) is not null
+            ? route(new RouteRequest(input.UserId, input.AnonymousId, "decision", () => TargetingAttributes(input, known), input.Point))
+            : null;
+        int controlIndex = assignment?.Policy == ExperimentRouter.Control && state.Definition.Settings.ControlAction is { } control
+            ? Array.FindIndex(actions, a => a.Id == control)
+            : -1;
+
         var slots = input.Slots ?? [new SlotInput("", default, s_none, null)];
         var used = new bool[n];
         var outcomes = new SlotOutcome[slots.Count];
@@ -96,6 +107,7 @@ public sealed partial class DecisionService
             var pool = new FeatureSet[candidates.Count];
             for (int c = 0; c < pool.Length; c++) pool[c] = features[candidates[c]];
             var outcome = state.Policy.Rank(context, pool, seed + (ulong)s * 0x9E3779B97F4A7C15UL);
+            if (controlIndex >= 0 && candidates.IndexOf(controlIndex) is int fixedAt and >= 0) outcome = DecisionPolicy.Fixed(outcome, fixedAt);
             int chosen = candidates[outcome.Chosen];
             used[chosen] = true;
 
@@ -134,10 +146,12 @@ public sealed partial class DecisionService
 
         long now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var settings = state.Definition.Settings;
-        string policy = string.Create(CultureInfo.InvariantCulture, $"{state.PolicyName} n={state.Policy.Learner.Examples}");
+        string policy = controlIndex >= 0
+            ? $"control {actions[controlIndex].Id}"
+            : string.Create(CultureInfo.InvariantCulture, $"{state.PolicyName} n={state.Policy.Learner.Examples}");
         string? person = collect ? input.UserId ?? input.AnonymousId : null;
         var record = new DecisionRecord(eventId, input.Point, person, person is not null && input.UserId is null, now,
-            LoggedContext(input.Context, profile), setKey, setJson, Encoding.UTF8.GetString(slotLog.GetBuffer(), 0, (int)slotLog.Length),
+            LoggedContext(input.Context, profile, assignment), setKey, setJson, Encoding.UTF8.GetString(slotLog.GetBuffer(), 0, (int)slotLog.Length),
             [.. slots.Select(x => x.Id)], input.DeferActivation ? null : now, (long)(settings.RewardWaitSeconds * 1000), settings.DefaultReward, policy);
         var logged = await store.LogDecisionsAsync([record], ct).ConfigureAwait(false);
         if (!logged[0]) throw new DecisionException("eventId", $"event id '{eventId}' was already used by another decision", 409);
@@ -148,11 +162,16 @@ public sealed partial class DecisionService
         }
         if (_pending.TryAdd(eventId, new PreparedDecision(input.Point, [.. slots.Select(x => x.Id)], slotContexts, chosenFeatures, chosenProbabilities)))
             Interlocked.Increment(ref _pendingCount);
-        return new RankResult(eventId, input.Point, outcomes, !input.DeferActivation, policy);
+        return new RankResult(eventId, input.Point, outcomes, !input.DeferActivation, policy)
+        {
+            Experiment = assignment?.ExperimentId,
+            Variant = assignment?.Variant,
+        };
     }
 
-    /// <summary>The context as logged: <c>{"context": …, "profile": {…}}</c> (what <see cref="PreparedDecision.AddContext"/> reads back).</summary>
-    private static string LoggedContext(JsonElement context, IReadOnlyDictionary<string, string>? profile)
+    /// <summary>The context as logged: <c>{"context": …, "profile": {…}, "experiment": {"id", "variant", "phase"}}</c> (what
+    /// <see cref="PreparedDecision.AddContext"/> reads back as features: context and profile; the experiment is for results).</summary>
+    private static string LoggedContext(JsonElement context, IReadOnlyDictionary<string, string>? profile, Assignment? assignment)
     {
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer))
@@ -169,9 +188,30 @@ public sealed partial class DecisionService
                 foreach (var (name, value) in profile) w.WriteString(name, value);
                 w.WriteEndObject();
             }
+            if (assignment is not null)
+            {
+                w.WriteStartObject("experiment");
+                w.WriteString("id", assignment.ExperimentId);
+                w.WriteString("variant", assignment.Variant);
+                w.WriteNumber("phase", assignment.Phase);
+                w.WriteEndObject();
+            }
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    /// <summary>What an experiment's targeting sees, as for recommendations: the user record's attributes, <c>userId</c>,
+    /// <c>anonymousId</c>, <c>id</c> and the rank's <c>context</c>.</summary>
+    private static Attributes TargetingAttributes(RankInput input, IReadOnlyDictionary<string, string>? user)
+    {
+        var a = new Attributes(8);
+        if (user is not null) foreach (var (name, value) in user) a.Set(name, value);
+        if (input.UserId is { } id) a.Set("userId", id);
+        if (input.AnonymousId is { } anonymous) a.Set("anonymousId", anonymous);
+        a.Set("id", input.UserId ?? input.AnonymousId);
+        a.Set("context", ContextAttributes(input));
+        return a;
     }
 
     /// <summary>What an action's eligibility sees: <c>userId</c>, <c>anonymousId</c>, <c>user</c> (the record's attributes) and
@@ -184,6 +224,13 @@ public sealed partial class DecisionService
         var userAttributes = new Attributes();
         if (profile is not null) foreach (var (name, value) in profile) userAttributes.Set(name, value);
         a.Set("user", userAttributes);
+        a.Set("context", ContextAttributes(input));
+        return AttributeValue.FromObject(a);
+    }
+
+    /// <summary>The rank's context as one object (Personalizer's list of objects merged).</summary>
+    private static Attributes ContextAttributes(RankInput input)
+    {
         var context = new Attributes();
         if (input.Context.ValueKind == JsonValueKind.Object)
             foreach (var p in input.Context.EnumerateObject()) context.Set(p.Name, AttributeJson.FromElement(p.Value));
@@ -191,7 +238,6 @@ public sealed partial class DecisionService
             foreach (var part in input.Context.EnumerateArray())
                 if (part.ValueKind == JsonValueKind.Object)
                     foreach (var p in part.EnumerateObject()) context.Set(p.Name, AttributeJson.FromElement(p.Value));
-        a.Set("context", context);
-        return AttributeValue.FromObject(a);
+        return context;
     }
 }

@@ -6,6 +6,7 @@ using Attune.Decisions.Features;
 using Attune.Decisions.Learning;
 using Attune.Decisions.Points;
 using Attune.Experiments.Assignment;
+using Attune.Experiments.Running;
 using Attune.Model;
 using Attune.Storage;
 using Microsoft.Extensions.Logging;
@@ -45,6 +46,9 @@ public sealed partial class DecisionService(IAttuneStore store, string checkpoin
     /// <summary>What is known of a user: their record's attributes (joined to the context as <c>profile.*</c> features when they
     /// allow personalization) and whether their decisions may be logged under their id. Null: nothing is known.</summary>
     public Func<string, CancellationToken, Task<PersonFacts?>>? People { get; set; }
+
+    /// <summary>The experiments' router: which experiment and variant (or the holdout) a person is in at a point. Null: none.</summary>
+    public Func<RouteRequest, Assignment?>? Route { get; set; }
 
     /// <summary>Called (on the learning thread) with every reward once it is learned: what follows rewards besides the
     /// learners (the offers' budgets) listens here.</summary>

@@ -23,7 +23,12 @@ public readonly record struct RankedAction(string Id, double Probability, double
 public sealed record SlotOutcome(string SlotId, string ChosenId, IReadOnlyList<RankedAction> Ranking, string? BaselineAction);
 
 /// <summary>A ranked decision: its event id (for rewards), what each slot chose, and whether it awaits activation.</summary>
-public sealed record RankResult(string EventId, string Point, IReadOnlyList<SlotOutcome> Slots, bool Activated, string Policy);
+public sealed record RankResult(string EventId, string Point, IReadOnlyList<SlotOutcome> Slots, bool Activated, string Policy)
+{
+    /// <summary>The experiment (or <c>holdout</c>) the person is in at this point, and their variant; null when none.</summary>
+    public string? Experiment { get; init; }
+    public string? Variant { get; init; }
+}
 
 /// <summary>Why a rank could not be made, naming the request field.</summary>
 public sealed class DecisionException(string field, string message, int status = 400) : Exception(message)

@@ -35,6 +35,11 @@ public sealed record Experiment
     public ExperimentNamespace? Namespace { get; init; }
     /// <summary>The scenarios whose answers it changes; empty = every scenario.</summary>
     public IReadOnlyList<string> Scenarios { get; init; } = [];
+    /// <summary>
+    /// The decision points it splits (their ranks, offers and prices follow each variant's <see cref="ExperimentVariant.Policy"/>).
+    /// An experiment with points and no scenarios leaves recommendation answers alone.
+    /// </summary>
+    public IReadOnlyList<string> Points { get; init; } = [];
     public required ExperimentMetrics Metrics { get; init; }
     /// <summary>Metrics defined for this experiment only, referred to by id in <see cref="Metrics"/>.</summary>
     public IReadOnlyList<MetricDefinition> CustomMetrics { get; init; } = [];
@@ -64,7 +69,8 @@ public sealed record Experiment
 /// <param name="Key">Names the variant in answers and results (<c>control</c>, <c>treatment</c>…).</param>
 /// <param name="Recipe">The recipe its people are served with.</param>
 /// <param name="Weight">Its share of the people in the experiment; the weights sum to 1.</param>
-public sealed record ExperimentVariant(string Key, string Recipe, double Weight);
+/// <param name="Policy">On decision points: null (the point's learner) or <c>control</c> (the point's control action, e.g. no offer).</param>
+public sealed record ExperimentVariant(string Key, string Recipe, double Weight, string? Policy = null);
 
 /// <summary>A namespace and the range of it this experiment takes (GrowthBook: <c>[name, start, end]</c>).</summary>
 [JsonConverter(typeof(ExperimentNamespaceConverter))]

@@ -6,7 +6,9 @@ namespace Attune.Experiments.Definitions;
 /// <param name="RecipeExists">Whether a recipe of that name is stored (or is the default).</param>
 /// <param name="Scenarios">The scenario names answers can be asked for.</param>
 /// <param name="CheckCondition">Null when the GrowthBook condition is valid, else why not.</param>
-public sealed record ExperimentReferences(Func<string, bool> RecipeExists, IReadOnlyCollection<string> Scenarios, Func<JsonElement, string?> CheckCondition);
+/// <param name="PointExists">Whether a decision point of that name exists (null: the server has no decision points).</param>
+public sealed record ExperimentReferences(Func<string, bool> RecipeExists, IReadOnlyCollection<string> Scenarios, Func<JsonElement, string?> CheckCondition,
+    Func<string, bool>? PointExists = null);
 
 /// <summary>
 /// Reads an experiment from a request body. Every problem is reported under its field's path (<c>variants[1].recipe</c>,
@@ -15,7 +17,7 @@ public sealed record ExperimentReferences(Func<string, bool> RecipeExists, IRead
 public static class ExperimentReader
 {
     private static readonly string[] s_fields =
-        ["id", "name", "hypothesis", "method", "variants", "coverage", "targeting", "hashAttribute", "namespace", "scenarios", "metrics", "customMetrics", "analysis"];
+        ["id", "name", "hypothesis", "method", "variants", "coverage", "targeting", "hashAttribute", "namespace", "scenarios", "points", "metrics", "customMetrics", "analysis"];
     /// <summary>Written by the server; accepted and ignored so that what GET returns can be sent back.</summary>
     private static readonly string[] s_serverFields = ["status", "phases", "createdAt", "updatedAt"];
     private static readonly string[] s_hashAttributes = ["userId", "anonymousId"];
@@ -42,6 +44,8 @@ public static class ExperimentReader
         string hashAttribute = "userId";
         ExperimentNamespace? ns = null;
         List<string> scenarios = [];
+        List<string> points = [];
+        var noRecipe = new List<int>();
         JsonElement? metricsJson = null;
         List<MetricDefinition> custom = [];
         var analysis = new ExperimentAnalysis();
@@ -59,7 +63,7 @@ public static class ExperimentReader
                     break;
                 case "name": name = Text(v, "name", errors); break;
                 case "hypothesis": hypothesis = Text(v, "hypothesis", errors); break;
-                case "variants": variants = ReadVariants(v, refs, errors); break;
+                case "variants": variants = ReadVariants(v, refs, errors, noRecipe); break;
                 case "method":
                     if (v.ValueKind == JsonValueKind.String && v.GetString() == "ab") method = ExperimentMethod.AB;
                     else if (v.ValueKind == JsonValueKind.String && v.GetString() == "interleaving") method = ExperimentMethod.Interleaving;
@@ -83,6 +87,7 @@ public static class ExperimentReader
                     ns = ReadNamespace(v, errors);
                     break;
                 case "scenarios": scenarios = ReadScenarios(v, refs.Scenarios, errors); break;
+                case "points": points = ReadPoints(v, refs.PointExists, errors); break;
                 case "metrics": metricsJson = v; break;
                 case "customMetrics": custom = ReadCustomMetrics(v, errors); break;
                 case "analysis": analysis = ReadAnalysis(v, errors) ?? analysis; break;
@@ -97,6 +102,13 @@ public static class ExperimentReader
         ExperimentMetrics? metrics = null;
         if (metricsJson is null) errors["metrics"] = ["is required: {\"primary\": \"conversion\", \"secondary\": [...], \"guardrails\": [...]}"];
         else metrics = ReadMetrics(metricsJson.Value, custom, errors);
+        // A decision-point experiment (points, no scenarios) needs no recipes; one that changes answers does.
+        if (points.Count == 0 || scenarios.Count > 0)
+            foreach (int i in noRecipe) errors[$"variants[{i}].recipe"] = ["is required"];
+        if (points.Count == 0 && variants is not null)
+            for (int i = 0; i < variants.Count; i++)
+                if (variants[i].Policy is not null) errors[$"variants[{i}].policy"] = ["applies to decision points only: name them in points"];
+        if (points.Count > 0 && method == ExperimentMethod.Interleaving) errors["points"] = ["decision points cannot be interleaved; use method ab"];
         if (method == ExperimentMethod.Interleaving && variants is { Count: not 2 }) errors["variants"] = ["an interleaving experiment compares exactly two recipes"];
         if (method == ExperimentMethod.Interleaving && scenarios.Exists(x => x.Equals("home-rows", StringComparison.OrdinalIgnoreCase)))
             errors["scenarios"] = ["home-rows cannot be interleaved; name the scenarios of its rows"];
@@ -105,7 +117,7 @@ public static class ExperimentReader
         {
             Method = method,
             Id = id!, Name = name, Hypothesis = hypothesis, Variants = variants!, Coverage = coverage, Targeting = targeting,
-            HashAttribute = hashAttribute, Namespace = ns, Scenarios = scenarios, Metrics = metrics!, CustomMetrics = custom, Analysis = analysis,
+            HashAttribute = hashAttribute, Namespace = ns, Scenarios = scenarios, Points = points, Metrics = metrics!, CustomMetrics = custom, Analysis = analysis,
         };
     }
 
@@ -129,7 +141,27 @@ public static class ExperimentReader
         return scenarios;
     }
 
-    private static List<ExperimentVariant>? ReadVariants(JsonElement v, ExperimentReferences refs, Dictionary<string, string[]> errors)
+    /// <summary>A <c>points</c> array of existing decision points' names; each unknown one is named by index.</summary>
+    private static List<string> ReadPoints(JsonElement v, Func<string, bool>? exists, Dictionary<string, string[]> errors)
+    {
+        var points = new List<string>();
+        if (v.ValueKind != JsonValueKind.Array)
+        {
+            errors["points"] = ["must be an array of decision point names"];
+            return points;
+        }
+        int k = 0;
+        foreach (var e in v.EnumerateArray())
+        {
+            if (e.ValueKind != JsonValueKind.String || exists is null || !exists(e.GetString()!))
+                errors[$"points[{k}]"] = ["unknown decision point (create it with PUT /v1/decisions/{point})"];
+            else if (!points.Contains(e.GetString()!)) points.Add(e.GetString()!);
+            k++;
+        }
+        return points;
+    }
+
+    private static List<ExperimentVariant>? ReadVariants(JsonElement v, ExperimentReferences refs, Dictionary<string, string[]> errors, List<int> noRecipe)
     {
         if (v.ValueKind != JsonValueKind.Array || v.GetArrayLength() < 2)
         {
@@ -144,7 +176,7 @@ public static class ExperimentReader
         {
             string f = $"variants[{i++}]";
             if (e.ValueKind != JsonValueKind.Object) { errors[f] = ["must be {key, recipe, weight}"]; continue; }
-            string? key = null, recipe = null;
+            string? key = null, recipe = null, policy = null;
             double weight = double.NaN;
             foreach (var p in e.EnumerateObject())
             {
@@ -163,16 +195,20 @@ public static class ExperimentReader
                     case "weight":
                         if (p.Value.ValueKind != JsonValueKind.Number || !p.Value.TryGetDouble(out weight) || weight is < 0 or > 1) errors[$"{f}.weight"] = ["must be a number from 0 to 1"];
                         break;
+                    case "policy":
+                        if (p.Value.ValueKind == JsonValueKind.String && p.Value.GetString() is "learned" or "control") policy = p.Value.GetString() == "control" ? "control" : null;
+                        else errors[$"{f}.policy"] = ["must be learned (the point's learner, the default) or control (the point's controlAction)"];
+                        break;
                     default:
-                        errors[$"{f}.{p.Name}"] = ["unknown field; known fields: key, recipe, weight"];
+                        errors[$"{f}.{p.Name}"] = ["unknown field; known fields: key, recipe, weight, policy"];
                         break;
                 }
             }
             if (key is null && !errors.ContainsKey($"{f}.key")) errors[$"{f}.key"] = ["is required"];
-            if (recipe is null && !errors.ContainsKey($"{f}.recipe")) errors[$"{f}.recipe"] = ["is required"];
-            if (key is not null && recipe is not null)
+            if (recipe is null && !errors.ContainsKey($"{f}.recipe")) noRecipe.Add(i - 1);
+            if (key is not null && (recipe is not null || !errors.ContainsKey($"{f}.recipe")))
             {
-                list.Add(new ExperimentVariant(key, recipe, weight));
+                list.Add(new ExperimentVariant(key, recipe ?? "default", weight, policy));
                 if (!double.IsNaN(weight)) sum += weight;
                 else missing++;
             }

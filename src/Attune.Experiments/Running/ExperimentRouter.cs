@@ -20,10 +20,14 @@ public sealed record Assignment(string ExperimentId, string Variant, string? Rec
 
     /// <summary>The id the answer is counted under: the experiment's, or a rollout's current step.</summary>
     public string TrackedId { get; init; } = ExperimentId;
+
+    /// <summary>On a decision point: null (the point's learner) or <c>control</c> (its control action; also the holdout's).</summary>
+    public string? Policy { get; init; }
 }
 
-/// <summary>Who asks, for which scenario; attributes are built only when a running experiment has targeting.</summary>
-public readonly record struct RouteRequest(string? UserId, string? AnonymousId, string Scenario, Func<Attributes> Attributes);
+/// <summary>Who asks, for which scenario (or, with <paramref name="Point"/>, which decision point); attributes are built only
+/// when a running experiment has targeting.</summary>
+public readonly record struct RouteRequest(string? UserId, string? AnonymousId, string Scenario, Func<Attributes> Attributes, string? Point = null);
 
 /// <summary>
 /// Assigns people to the global holdout and to running experiments, per answer, following the GrowthBook SDK spec: the
@@ -41,6 +45,9 @@ public readonly record struct RouteRequest(string? UserId, string? AnonymousId, 
 public sealed partial class ExperimentRouter
 {
     public const string HoldoutId = "holdout";
+
+    /// <summary>The policy of a decision point's control: its control action (no offer, a fixed banner).</summary>
+    public const string Control = "control";
     /// <summary>The one variant of an interleaving experiment's people.</summary>
     public const string Interleaved = "interleaved";
     private const string HoldoutSeed = "attune-holdout";
@@ -82,17 +89,22 @@ public sealed partial class ExperimentRouter
         if (compiled.Holdout is { } h)
         {
             holdout = RouteHoldout(compiled, h, request, key);
-            if (holdout.Recipe is not null) return holdout;
+            if (holdout.Recipe is not null) return request.Point is null ? holdout : holdout with { Policy = Control };
         }
         var running = compiled.Running;
         Attributes? attributes = null;
         for (int i = 0; i < running.Length; i++)
         {
             var e = running[i];
-            if (e.Scenarios is not null && !e.Scenarios.Contains(request.Scenario)) continue;
+            if (request.Point is { } point)
+            {
+                if (e.Points is null || !e.Points.Contains(point)) continue;
+            }
+            else if (e.Points is not null && e.Scenarios is null) continue; // a decision-point experiment leaves answers alone
+            else if (e.Scenarios is not null && !e.Scenarios.Contains(request.Scenario)) continue;
             if (Route(e, request, ref attributes) is { } assignment) return assignment;
         }
-        return RouteRollout(request, key) ?? holdout;
+        return request.Point is null ? RouteRollout(request, key) ?? holdout : holdout;
     }
 
     private Assignment RouteHoldout(Compiled compiled, Holdout h, in RouteRequest request, string key)
@@ -119,7 +131,7 @@ public sealed partial class ExperimentRouter
             if (e.Interleaving) return new Assignment(e.Id, Interleaved, null, known.Phase, hashValue, e.Recipes);
             int index = e.IndexOf(known.Variant);
             // A variant dropped by a later phase: the person is out of the experiment now (never moved to another variant).
-            return index < 0 ? null : new Assignment(e.Id, known.Variant, e.Recipes[index], known.Phase, hashValue);
+            return index < 0 ? null : Assign(e, index, known.Phase, hashValue);
         }
         if (e.Namespace is { } ns && !Bucketing.InNamespace(hashValue, ns)) return null;
         if (e.Targeting is { } condition && !condition.Evaluate(attributes ??= request.Attributes())) return null;
@@ -133,15 +145,18 @@ public sealed partial class ExperimentRouter
             known = sticky[hashValue];
             if (e.Interleaving) return new Assignment(e.Id, Interleaved, null, known.Phase, hashValue, e.Recipes);
             int index = e.IndexOf(known.Variant);
-            return index < 0 ? null : new Assignment(e.Id, known.Variant, e.Recipes[index], known.Phase, hashValue);
+            return index < 0 ? null : Assign(e, index, known.Phase, hashValue);
         }
         // Sticky under both ids, so the person keeps the variant after identify and on a device that sends only the user id.
         if (request.UserId is { } user && user != hashValue) sticky.TryAdd(user, entry);
         if (request.AnonymousId is { } anon && anon != hashValue) sticky.TryAdd(anon, entry);
         Exposed?.Invoke(new Exposure(e.Id, hashValue, hashValue == request.AnonymousId && request.UserId is null, e.Phase, entry.Variant, Now));
         return e.Interleaving ? new Assignment(e.Id, Interleaved, null, e.Phase, hashValue, e.Recipes)
-            : new Assignment(e.Id, e.Keys[v], e.Recipes[v], e.Phase, hashValue);
+            : Assign(e, v, e.Phase, hashValue);
     }
+
+    private static Assignment Assign(RunningExperiment e, int variant, int phase, string personKey) =>
+        new(e.Id, e.Keys[variant], e.Recipes[variant], phase, personKey) { Policy = e.Policies[variant] };
 
     private static bool TryKnown(ConcurrentDictionary<string, Sticky> sticky, in RouteRequest request, out Sticky known)
     {
@@ -186,6 +201,8 @@ public sealed partial class ExperimentRouter
             Recipes = [.. phase.Variants.Select(v => v.Recipe)];
             Ranges = Bucketing.GetBucketRanges(Keys.Length, phase.Coverage, [.. phase.Variants.Select(v => v.Weight)]);
             Scenarios = e.Scenarios.Count == 0 ? null : new HashSet<string>(e.Scenarios, StringComparer.OrdinalIgnoreCase);
+            Points = e.Points.Count == 0 ? null : new HashSet<string>(e.Points, StringComparer.Ordinal);
+            Policies = [.. phase.Variants.Select(v => v.Policy)];
             Targeting = e.Targeting is { } t ? Condition.Compile(AttributeJson.FromElement(t)) : null;
             Namespace = e.Namespace is { } ns ? new Namespace(ns.Name, ns.Start, ns.End) : null;
             OnAnonymousId = e.HashAttribute == "anonymousId";
@@ -200,6 +217,8 @@ public sealed partial class ExperimentRouter
         public string[] Recipes { get; }
         public BucketRange[] Ranges { get; }
         public HashSet<string>? Scenarios { get; }
+        public HashSet<string>? Points { get; }
+        public string?[] Policies { get; }
         public Condition? Targeting { get; }
         public Namespace? Namespace { get; }
         public bool OnAnonymousId { get; }

@@ -7,7 +7,7 @@ namespace Attune.Experiments.Statistics;
 /// (gbstats <c>utils.truncated_normal_mean</c>, for Bayesian risk).
 /// </summary>
 /// <remarks>MathNet.Numerics computes Φ through erfc and Φ⁻¹ through erfc⁻¹: both agree with scipy to about 1e-15 in our tests.</remarks>
-internal static class NormalDistribution
+public static class NormalDistribution
 {
     private static readonly double InverseSqrt2Pi = 1 / Math.Sqrt(2 * Math.PI);
 

@@ -462,6 +462,7 @@ public static class DecisionsApi
     public sealed record SlotOutput(string Id, string Chosen, IReadOnlyList<RankedOutput> Ranking);
 
     /// <param name="Chosen">The action to show (the first slot's, for several slots).</param>
+    /// <param name="Experiment">The experiment (or <c>holdout</c>) the person is in at this point; absent when none.</param>
     public sealed record RankOutput(string EventId, string Point, string Chosen, IReadOnlyList<RankedOutput> Ranking, bool Activated, string Policy,
-        IReadOnlyList<SlotOutput>? Slots);
+        IReadOnlyList<SlotOutput>? Slots, string? Experiment = null, string? Variant = null);
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json;
 using Attune.Experiments.Definitions;
 using Attune.Experiments.Running;
@@ -80,6 +81,15 @@ public static class ExperimentsApi
             .Produces<ResultsOutput>()
             .ProducesProblem(StatusCodes.Status404NotFound);
 
+        api.MapGet("/{id}/decisions", Decisions)
+            .WithName("ExperimentDecisions")
+            .WithSummary("An experiment on decision points: per point and variant, the decisions' mean reward and its difference from the control")
+            .WithDescription("Read from the decision log over the current phase (each decision's mean reward over its slots; those " +
+                "still awaiting their reward counted apart); the difference with Welch's 95 % interval and p-value. Events' metrics " +
+                "(conversion, revenue…) of the same people are in /results.")
+            .Produces<DecisionResultsOutput>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
         var holdout = app.MapGroup("/v1/holdout").WithTags("Experiments").WithMetadata(new RequiredScope(Scope.Admin));
         holdout.MapGet("/", GetHoldout)
             .WithName("GetHoldout")
@@ -98,7 +108,42 @@ public static class ExperimentsApi
             .WithSummary("The total uplift of personalization: holdout (control) against everyone else, like an experiment's results")
             .Produces<ResultsOutput>()
             .ProducesProblem(StatusCodes.Status404NotFound);
+        holdout.MapGet("/decisions", HoldoutDecisions)
+            .WithName("HoldoutDecisions")
+            .WithSummary("The holdout on decision points: the control action (no offer…) against the learners, per point")
+            .Produces<DecisionResultsOutput>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
+    }
+
+    /// <param name="Phase">The phase read (the current one).</param>
+    public sealed record DecisionResultsOutput(string Experiment, int Phase, DateTimeOffset From, DateTimeOffset To,
+        IReadOnlyList<Attune.Decisions.Service.PointRewards> Points);
+
+    public static async Task<IResult> Decisions(string id, AttuneServices s, Attune.Decisions.Service.DecisionService decisions, CancellationToken ct)
+    {
+        if (ExperimentReader.CheckId(id) is { } bad) return Problems.BadField("id", bad);
+        if (!s.Serving.Experiments.Current.Experiments.TryGetValue(id, out var e)) return Problems.NotFound("Experiment", id);
+        return TypedResults.Ok(await DecisionResultsAsync(e, e.Points, s, decisions, ct));
+    }
+
+    public static async Task<IResult> HoldoutDecisions(AttuneServices s, Attune.Decisions.Service.DecisionService decisions, CancellationToken ct)
+    {
+        if (s.Serving.Experiments.Current.Holdout is not { } holdout) return Problems.NotFound("Holdout", "global");
+        // Every point with a control action: the others show holdout people the learner's choice.
+        var points = decisions.Points.Where(p => p.Settings.ControlAction is not null).Select(p => p.Id).ToList();
+        return TypedResults.Ok(await DecisionResultsAsync(holdout.AsExperiment(), points, s, decisions, ct));
+    }
+
+    private static async Task<DecisionResultsOutput> DecisionResultsAsync(Experiment e, IReadOnlyList<string> points, AttuneServices s,
+        Attune.Decisions.Service.DecisionService decisions, CancellationToken ct)
+    {
+        var phase = e.CurrentPhase;
+        var from = phase?.StartedAt ?? e.CreatedAt;
+        var to = phase?.EndedAt ?? s.Time.GetUtcNow();
+        var rewards = await decisions.ExperimentRewardsAsync(e.Id, points, e.Variants[0].Key, from.ToUnixTimeMilliseconds(),
+            to.ToUnixTimeMilliseconds() + 1, ct);
+        return new DecisionResultsOutput(e.Id, phase?.Number ?? 0, from, to, rewards);
     }
 
     public static IResult List(AttuneServices s) => TypedResults.Ok(s.Serving.Experiments.Current.Experiments.Values
@@ -142,7 +187,9 @@ public static class ExperimentsApi
         using (body)
         {
             var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-            var experiment = ExperimentReader.Read(body!.Records[0], pathId, s.Serving.ExperimentReferences, errors);
+            var decisions = context.RequestServices.GetService<Attune.Decisions.Service.DecisionService>();
+            var refs = s.Serving.ExperimentReferences with { PointExists = decisions is null ? null : name => decisions.TryGet(name, out _) };
+            var experiment = ExperimentReader.Read(body!.Records[0], pathId, refs, errors);
             if (experiment is null)
                 return Problems.Result(StatusCodes.Status400BadRequest, "Invalid input", string.Join("; ", errors.Select(e => $"{e.Key}: {e.Value[0]}")), errors);
             try

@@ -29,6 +29,11 @@ internal sealed class RankAnswer(RankResult result, bool slots) : IResult
             WriteRanking(w, first.Ranking);
             w.WriteBoolean("activated", result.Activated);
             w.WriteString("policy", result.Policy);
+            if (result.Experiment is { } experiment)
+            {
+                w.WriteString("experiment", experiment);
+                w.WriteString("variant", result.Variant);
+            }
             if (slots)
             {
                 w.WriteStartArray("slots");

@@ -108,6 +108,7 @@ public static class AttuneHost
         builder.Services.AddSingleton(sp =>
         {
             var store = sp.GetRequiredService<IAttuneStore>();
+            Attune.Experiments.Running.ExperimentRouter? router = null;
             return new Attune.Decisions.Service.DecisionService(store, Path.Combine(options.DataDirectory, "decisions"),
                 sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Attune.Decisions"))
             {
@@ -116,6 +117,8 @@ public static class AttuneHost
                 People = async (id, ct) => await store.GetUserAsync(id, ct) is { } user
                     ? new Attune.Decisions.Service.PersonFacts(user.Attributes, user.Consent?.Personalization ?? true, user.Consent?.Analytics ?? true)
                     : null,
+                // Experiments on decision points and the global holdout: the same router (and sticky assignments) as answers.
+                Route = request => (router ??= sp.GetRequiredService<Attune.Serving.ServingEngine>().Router).Route(request),
             };
         });
         builder.Services.ConfigureHttpJsonOptions(j =>

@@ -130,10 +130,10 @@ public static class Featurizer
         }
     }
 
-    /// <summary>Adds the indicator of one named value (an action's id: <c>_id=summer-sale</c>).</summary>
-    public static void AddIndicator(FeatureSet into, string name, string value)
+    /// <summary>Adds the indicator of one named value (an action's id: <c>_id=summer-sale</c>), with <paramref name="weight"/> as its value.</summary>
+    public static void AddIndicator(FeatureSet into, string name, string value, float weight = 1f)
     {
         uint h = FeatureHash.Continue(FeatureHash.Continue(FeatureHash.Seed, name), '=');
-        into.Add(FeatureHash.Finish(FeatureHash.Continue(h, value)), 1f);
+        into.Add(FeatureHash.Finish(FeatureHash.Continue(h, value)), weight);
     }
 }

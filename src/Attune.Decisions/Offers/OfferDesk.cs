@@ -13,7 +13,12 @@ namespace Attune.Decisions.Offers;
 public readonly record struct OfferExclusion(string Offer, string Reason);
 
 /// <summary>An offer decision: the offer to show (null: none), its probability, the ranking, and why others were left out.</summary>
-public sealed record OfferDecision(string EventId, Offer? Offer, double Probability, IReadOnlyList<RankedAction> Ranking, IReadOnlyList<OfferExclusion> Excluded);
+public sealed record OfferDecision(string EventId, Offer? Offer, double Probability, IReadOnlyList<RankedAction> Ranking, IReadOnlyList<OfferExclusion> Excluded)
+{
+    /// <summary>The experiment (or <c>holdout</c>) the person is in at the offer point, and their variant; null when none.</summary>
+    public string? Experiment { get; init; }
+    public string? Variant { get; init; }
+}
 
 /// <summary>What a purchase (or none) after an offer decision earned.</summary>
 public sealed record OfferOutcome(bool Purchased, double Revenue, double Margin, string? Offer, double Cost, double Reward, bool Redeemed);
@@ -155,7 +160,11 @@ public sealed class OfferDesk
             eventId, DeferActivation: false, Protected: Protected), ct).ConfigureAwait(false);
         var slot = result.Slots[0];
         var chosen = slot.ChosenId == NoOffer ? null : _offers.GetValueOrDefault(slot.ChosenId);
-        return new OfferDecision(result.EventId, chosen, slot.Ranking[0].Probability, slot.Ranking, excluded);
+        return new OfferDecision(result.EventId, chosen, slot.Ranking[0].Probability, slot.Ranking, excluded)
+        {
+            Experiment = result.Experiment,
+            Variant = result.Variant,
+        };
     }
 
     private static string? StackingConflict(Offer offer, Cart cart)

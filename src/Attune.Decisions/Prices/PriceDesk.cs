@@ -11,7 +11,12 @@ namespace Attune.Decisions.Prices;
 
 /// <summary>A personal price: the price to show, the list price, the day's bounds and points, and the decision's event id.</summary>
 public sealed record PriceDecision(string EventId, string ItemId, double Price, double ListPrice, double Level, IReadOnlyList<double> Points,
-    double Probability, string Rule);
+    double Probability, string Rule)
+{
+    /// <summary>The experiment (or <c>holdout</c>) the person is in at the price point, and their variant; null when none.</summary>
+    public string? Experiment { get; init; }
+    public string? Variant { get; init; }
+}
 
 /// <summary>One audited price decision: who saw which price, when, with what probability, by which policy, and what happened.</summary>
 public sealed record PriceAudit(string EventId, string? Person, bool Anonymous, DateTimeOffset At, string ItemId, double Price, double ListPrice,
@@ -81,11 +86,19 @@ public sealed class PriceDesk(IAttuneStore store, DecisionService decisions, Tim
             actions.Add(new DecisionAction("level-" + i.ToString(CultureInfo.InvariantCulture), JsonSerializer.SerializeToElement(PriceFeatures.Json(points[i], list)),
                 Worth: Math.Clamp(Math.Round(points[i] / list, 6), 1e-6, 1)));
         using var doc = JsonDocument.Parse(DecisionContext(context, itemId, item?.Categories, list, level, points, rule.Id));
+        // The control (an experiment's control variant, the global holdout) sees the day's level: the point nearest to it,
+        // the same for everyone, inside every guardrail.
+        int nearest = 0;
+        for (int i = 1; i < points.Length; i++) if (Math.Abs(points[i] - level) < Math.Abs(points[nearest] - level)) nearest = i;
         var result = await decisions.RankAsync(new RankInput(Point, doc.RootElement, userId, anonymousId, actions, new HashSet<string>(), eventId,
-            DeferActivation: false, Protected: _protected), ct).ConfigureAwait(false);
+            DeferActivation: false, Protected: _protected, ControlAction: "level-" + nearest.ToString(CultureInfo.InvariantCulture)), ct).ConfigureAwait(false);
         var slot = result.Slots[0];
         int chosen = int.Parse(slot.ChosenId.AsSpan("level-".Length), CultureInfo.InvariantCulture);
-        return new PriceDecision(result.EventId, itemId, points[chosen], list, level, points, slot.Ranking[0].Probability, rule.Id);
+        return new PriceDecision(result.EventId, itemId, points[chosen], list, level, points, slot.Ranking[0].Probability, rule.Id)
+        {
+            Experiment = result.Experiment,
+            Variant = result.Variant,
+        };
     }
 
     /// <summary>Records whether the person bought at the price: the reward is the revenue as a share of the list price.</summary>

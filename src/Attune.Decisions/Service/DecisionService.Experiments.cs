@@ -10,6 +10,7 @@ public sealed partial class DecisionService
     /// Per point and variant, the rewards of the decisions made under <paramref name="experimentId"/> between
     /// <paramref name="fromMs"/> and <paramref name="toMs"/> (each decision's mean over its slots; decisions still awaiting their
     /// reward are counted apart), and each variant's difference from <paramref name="control"/> with a Welch 95 % interval.
+    /// Points with no decision under the experiment are left out.
     /// </summary>
     public async Task<IReadOnlyList<PointRewards>> ExperimentRewardsAsync(string experimentId, IReadOnlyList<string> points, string control,
         long fromMs, long toMs, CancellationToken ct = default)
@@ -53,7 +54,7 @@ public sealed partial class DecisionService
                 }
                 variants.Add(new VariantRewards(key, s.N, s.Awaiting, mean, Math.Sqrt(Math.Max(0, variance)), difference));
             }
-            results.Add(new PointRewards(point, variants));
+            if (variants.Count > 0) results.Add(new PointRewards(point, variants));
         }
         return results;
     }

@@ -26,25 +26,31 @@ public sealed partial class DecisionService
         if (!_points.TryGetValue(input.Point, out var state)) throw new DecisionException("point", $"no decision point '{input.Point}'", 404);
         string eventId = input.EventId ?? NewEventId();
         IReadOnlyDictionary<string, string>? profile = null, known = null;
-        bool collect = true;
+        bool collect = true, personalize = true;
         if (input.UserId is { } user && People is { } read && await read(user, ct).ConfigureAwait(false) is { } facts)
         {
             known = facts.Attributes;
+            personalize = facts.Personalize;
             if (facts.Personalize)
                 profile = input.Protected is { Count: > 0 } hidden
                     ? facts.Attributes.Where(a => !hidden.Contains(a.Key)).ToDictionary(a => a.Key, a => a.Value, StringComparer.Ordinal)
                     : facts.Attributes;
             collect = facts.Collect;
         }
+        // Tastes (top categories and brands of what the person did) join with the same consent as the record's attributes.
+        Taste[] tastes = TastesJoin && personalize && (input.UserId ?? input.AnonymousId) is { } someone
+            ? await _tastes.GetAsync(someone, input.UserId is null, ct).ConfigureAwait(false)
+            : [];
 
         // The reader featurized the context while checking it; the profile joins a copy.
         var shared = input.ContextFeatures ?? new FeatureSet();
         if (input.ContextFeatures is null && Featurizer.Add(input.Context, shared, "context") is { } bad) throw new DecisionException(bad.Field, bad.Message);
-        if (profile is { Count: > 0 })
+        if (profile is { Count: > 0 } || tastes.Length > 0)
         {
-            var joined = new FeatureSet(shared.Count + profile.Count);
+            var joined = new FeatureSet(shared.Count + (profile?.Count ?? 0) + tastes.Length);
             joined.AddAll(shared);
-            foreach (var (name, value) in profile) Featurizer.AddIndicator(joined, "profile." + name, value);
+            if (profile is not null) foreach (var (name, value) in profile) Featurizer.AddIndicator(joined, "profile." + name, value);
+            PreparedDecision.AddTastes(joined, tastes);
             shared = joined;
         }
 
@@ -72,7 +78,7 @@ public sealed partial class DecisionService
         Assignment? assignment = Route is { } route && (input.UserId ?? input.AnonymousId) is not null
             ? route(new RouteRequest(input.UserId, input.AnonymousId, "decision", () => TargetingAttributes(input, known), input.Point))
             : null;
-        int controlIndex = assignment?.Policy == ExperimentRouter.Control && state.Definition.Settings.ControlAction is { } control
+        int controlIndex = assignment?.Policy == ExperimentRouter.Control && (input.ControlAction ?? state.Definition.Settings.ControlAction) is { } control
             ? Array.FindIndex(actions, a => a.Id == control)
             : -1;
 
@@ -151,7 +157,7 @@ public sealed partial class DecisionService
             : string.Create(CultureInfo.InvariantCulture, $"{state.PolicyName} n={state.Policy.Learner.Examples}");
         string? person = collect ? input.UserId ?? input.AnonymousId : null;
         var record = new DecisionRecord(eventId, input.Point, person, person is not null && input.UserId is null, now,
-            LoggedContext(input.Context, profile, assignment), setKey, setJson, Encoding.UTF8.GetString(slotLog.GetBuffer(), 0, (int)slotLog.Length),
+            LoggedContext(input.Context, profile, tastes, assignment), setKey, setJson, Encoding.UTF8.GetString(slotLog.GetBuffer(), 0, (int)slotLog.Length),
             [.. slots.Select(x => x.Id)], input.DeferActivation ? null : now, (long)(settings.RewardWaitSeconds * 1000), settings.DefaultReward, policy);
         var logged = await store.LogDecisionsAsync([record], ct).ConfigureAwait(false);
         if (!logged[0]) throw new DecisionException("eventId", $"event id '{eventId}' was already used by another decision", 409);
@@ -169,9 +175,10 @@ public sealed partial class DecisionService
         };
     }
 
-    /// <summary>The context as logged: <c>{"context": …, "profile": {…}, "experiment": {"id", "variant", "phase"}}</c> (what
-    /// <see cref="PreparedDecision.AddContext"/> reads back as features: context and profile; the experiment is for results).</summary>
-    private static string LoggedContext(JsonElement context, IReadOnlyDictionary<string, string>? profile, Assignment? assignment)
+    /// <summary>The context as logged: <c>{"context": …, "profile": {…}, "tastes": [{kind, name, weight}], "experiment": {"id",
+    /// "variant", "phase"}}</c> (what <see cref="PreparedDecision.AddContext"/> reads back as features: context, profile and
+    /// tastes; the experiment is for results).</summary>
+    private static string LoggedContext(JsonElement context, IReadOnlyDictionary<string, string>? profile, Taste[] tastes, Assignment? assignment)
     {
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer))
@@ -187,6 +194,19 @@ public sealed partial class DecisionService
                 w.WriteStartObject("profile");
                 foreach (var (name, value) in profile) w.WriteString(name, value);
                 w.WriteEndObject();
+            }
+            if (tastes.Length > 0)
+            {
+                w.WriteStartArray("tastes");
+                foreach (var t in tastes)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("kind", t.Kind);
+                    w.WriteString("name", t.Name);
+                    w.WriteNumber("weight", t.Weight);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
             }
             if (assignment is not null)
             {

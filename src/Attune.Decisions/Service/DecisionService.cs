@@ -47,6 +47,13 @@ public sealed partial class DecisionService(IAttuneStore store, string checkpoin
     /// allow personalization) and whether their decisions may be logged under their id. Null: nothing is known.</summary>
     public Func<string, CancellationToken, Task<PersonFacts?>>? People { get; set; }
 
+    /// <summary>Whether people's tastes (top categories and brands, <see cref="PersonTastes"/>) join the context as
+    /// <c>profile.taste.*</c> features (when their consent allows personalization). <value>True.</value></summary>
+    public bool TastesJoin { get; set; } = true;
+
+    private PersonTastes? _tastesCache;
+    private PersonTastes _tastes => _tastesCache ??= new PersonTastes(store, time);
+
     /// <summary>The experiments' router: which experiment and variant (or the holdout) a person is in at a point. Null: none.</summary>
     public Func<RouteRequest, Assignment?>? Route { get; set; }
 
@@ -173,12 +180,23 @@ public sealed partial class DecisionService(IAttuneStore store, string checkpoin
         await foreach (var change in store.ReadChangesAsync(applied, ct).ConfigureAwait(false))
         {
             if (change.Kind == ChangeKind.DecisionRewards) rewards.Add((change.FromEventSeq, change.ToEventSeq));
+            else if (change.Kind is ChangeKind.UserUpserted or ChangeKind.UserDeleted or ChangeKind.VisitorDeleted or ChangeKind.IdentityLinked)
+                ForgetTastes(change);
             else if (change.Kind is ChangeKind.DocumentPut or ChangeKind.DocumentDeleted && change.Other == DecisionPoint.DocumentKind) reload = true;
             applied = change.Seq;
         }
         if (reload) await LoadPointsAsync(ct).ConfigureAwait(false);
         foreach (var (from, to) in rewards) await LearnAsync(from, to, ct).ConfigureAwait(false);
         _appliedChange = applied;
+    }
+
+    /// <summary>A person changed, was erased or identified: what was cached of their tastes goes.</summary>
+    private void ForgetTastes(StoreChange change)
+    {
+        if (_tastesCache is not { } tastes) return;
+        if (change.Id is { } id) tastes.Forget(id);
+        if (change.Other is { } other)
+            foreach (var line in other.Split('\n', StringSplitOptions.RemoveEmptyEntries)) tastes.Forget(line);
     }
 
     /// <summary>Learns from the rewards with <paramref name="after"/> &lt; seq ≤ <paramref name="to"/> (each once per point).</summary>

@@ -59,6 +59,16 @@ internal sealed class PreparedDecision(string point, string[] slotIds, FeatureSe
         if (logged.TryGetProperty("context", out var c)) Featurizer.Add(c, into, "context");
         if (logged.TryGetProperty("profile", out var p) && p.ValueKind == JsonValueKind.Object)
             foreach (var a in p.EnumerateObject()) Featurizer.AddIndicator(into, "profile." + a.Name, a.Value.GetString() ?? "");
+        if (logged.TryGetProperty("tastes", out var t) && t.ValueKind == JsonValueKind.Array)
+            foreach (var taste in t.EnumerateArray())
+                Featurizer.AddIndicator(into, "profile.taste." + taste.GetProperty("kind").GetString(), taste.GetProperty("name").GetString() ?? "",
+                    (float)taste.GetProperty("weight").GetDouble());
+    }
+
+    /// <summary>A person's tastes as features: <c>profile.taste.category=shoes</c> with the category's share as its value.</summary>
+    public static void AddTastes(FeatureSet into, ReadOnlySpan<Taste> tastes)
+    {
+        foreach (var t in tastes) Featurizer.AddIndicator(into, "profile.taste." + t.Kind, t.Name, (float)t.Weight);
     }
 
     /// <summary>A logged action's features, as <see cref="DecisionService.Featurize"/> made them at rank time.</summary>

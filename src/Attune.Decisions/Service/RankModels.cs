@@ -9,9 +9,11 @@ namespace Attune.Decisions.Service;
 /// <param name="Slots">Several slots on one page (each chooses a different action), or null for one decision.</param>
 /// <param name="Protected">Attribute names that never become features (the user record's, for offers and prices).</param>
 /// <param name="ContextFeatures"><paramref name="Context"/> already featurized (by <see cref="RankReader"/>), or null to featurize it.</param>
+/// <param name="ControlAction">This request's control action (what an experiment's control and the holdout get), when it is
+/// not the point's fixed <c>controlAction</c>: the day's price level for the <c>price</c> point.</param>
 public sealed record RankInput(string Point, JsonElement Context, string? UserId, string? AnonymousId, IReadOnlyList<DecisionAction>? Actions,
     IReadOnlySet<string> Excluded, string? EventId, bool DeferActivation, IReadOnlyList<SlotInput>? Slots = null, IReadOnlySet<string>? Protected = null,
-    Features.FeatureSet? ContextFeatures = null);
+    Features.FeatureSet? ContextFeatures = null, string? ControlAction = null);
 
 /// <summary>One slot of a multi-slot rank: its features, the actions it may not show, and the action it shows today (for comparison).</summary>
 public sealed record SlotInput(string Id, JsonElement Features, IReadOnlySet<string> Excluded, string? BaselineAction);

@@ -130,8 +130,9 @@ public static class ExperimentsApi
     public static async Task<IResult> HoldoutDecisions(AttuneServices s, Attune.Decisions.Service.DecisionService decisions, CancellationToken ct)
     {
         if (s.Serving.Experiments.Current.Holdout is not { } holdout) return Problems.NotFound("Holdout", "global");
-        // Every point with a control action: the others show holdout people the learner's choice.
-        var points = decisions.Points.Where(p => p.Settings.ControlAction is not null).Select(p => p.Id).ToList();
+        // Every point with a control action (fixed, or per request as the price point's day level); points where holdout people
+        // got the learner's choice are listed too (their log says so), so every point is read.
+        var points = decisions.Points.Select(p => p.Id).ToList();
         return TypedResults.Ok(await DecisionResultsAsync(holdout.AsExperiment(), points, s, decisions, ct));
     }
 

@@ -112,7 +112,7 @@ public static class OffersApi
                 var d = await offers.DecideAsync(userId, anonymousId, cart!, ctx, eventId, context.RequestAborted);
                 return TypedResults.Ok(new DecisionOutput(d.EventId, d.Offer is null ? null : Output(offers, d.Offer), d.Probability,
                     d.Ranking.Select(r => new DecisionsApi.RankedOutput(r.Id, r.Probability, r.Score)).ToList(),
-                    d.Excluded.Select(e => new ExclusionOutput(e.Offer, e.Reason)).ToList()));
+                    d.Excluded.Select(e => new ExclusionOutput(e.Offer, e.Reason)).ToList(), d.Experiment, d.Variant));
             }
             catch (DecisionException e)
             {
@@ -173,5 +173,5 @@ public static class OffersApi
     /// <param name="Offer">The offer to show; null: show none.</param>
     public sealed record DecisionOutput(string EventId,
         [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.Never)] OfferOutput? Offer, double Probability, IReadOnlyList<DecisionsApi.RankedOutput> Ranking,
-        IReadOnlyList<ExclusionOutput> Excluded);
+        IReadOnlyList<ExclusionOutput> Excluded, string? Experiment = null, string? Variant = null);
 }

@@ -122,5 +122,26 @@ public sealed class DecisionExperimentTests : IAsyncLifetime
         var variants = results.GetProperty("points")[0].GetProperty("variants").EnumerateArray().ToList();
         Assert.Equal("holdout", variants[0].GetProperty("variant").GetString());
         Assert.Equal(held, variants[0].GetProperty("awaiting").GetInt64()); // no rewards sent yet
+
+        // Prices: holdout people see the day's level (the point nearest it), for certain; offers: no offer.
+        await HttpAssert.Ok(await Client.PutAsync("/v1/prices/rules/default", Json("""{"listPrice": 50, "floor": 0.8, "levels": 5}""")));
+        await HttpAssert.Ok(await Client.PutAsync("/v1/offers/ten-off", Json("""{"kind": "discount", "percentOff": 10}""")));
+        int pricedHeld = 0, offeredHeld = 0;
+        for (int u = 0; u < 60; u++)
+        {
+            var price = await HttpAssert.Ok(await Client.PostAsJsonAsync("/v1/prices/decide", new { itemId = "sku-1", userId = $"h-{u}" }));
+            var offer = await HttpAssert.Ok(await Client.PostAsJsonAsync("/v1/offers/decide", new { userId = $"h-{u}", cart = new { value = 100, margin = 30 } }));
+            if (price.GetProperty("variant").GetString() != "holdout") continue;
+            pricedHeld++;
+            double level = price.GetProperty("level").GetDouble();
+            var points = price.GetProperty("points").EnumerateArray().Select(p => p.GetDouble()).ToList();
+            Assert.Equal(points.MinBy(p => Math.Abs(p - level)), price.GetProperty("price").GetDouble());
+            Assert.Equal(1.0, price.GetProperty("probability").GetDouble());
+            Assert.Equal("holdout", offer.GetProperty("variant").GetString());
+            Assert.Equal(JsonValueKind.Null, offer.GetProperty("offer").ValueKind);
+            offeredHeld++;
+        }
+        Assert.Equal(held, pricedHeld); // the same people: the holdout is sticky per person
+        Assert.Equal(held, offeredHeld);
     }
 }

@@ -122,6 +122,45 @@ public sealed class DecisionsApiTests
     }
 
     [Fact]
+    public async Task APersonsTastesJoinTheContextWhenTheirConsentAllows()
+    {
+        await using var server = await TestServer.StartAsync();
+        var client = server.Client;
+        await PutBannerAsync(client);
+        await HttpAssert.Ok(await client.PostAsync("/v1/items", Json("""
+            [{"id": "run-1", "title": "Runner", "categories": ["shoes/running"], "brand": "Swift"},
+             {"id": "run-2", "title": "Trail runner", "categories": ["shoes/running"], "brand": "Swift"},
+             {"id": "cap-1", "title": "Cap", "categories": ["hats"], "brand": "Topper"}]
+            """)));
+        await HttpAssert.Ok(await client.PostAsync("/v1/events", Json("""
+            [{"type": "view", "userId": "tia", "itemId": "run-1"}, {"type": "purchase", "userId": "tia", "itemId": "run-2", "value": 80},
+             {"type": "view", "userId": "tia", "itemId": "cap-1"}, {"type": "view", "anonymousId": "v-9", "itemId": "cap-1"}]
+            """)));
+        var store = server.Services.GetRequiredService<IAttuneStore>();
+
+        async Task<JsonElement?> TastesOf(string body)
+        {
+            var rank = await HttpAssert.Ok(await client.PostAsync("/v1/decisions/hero-banner/rank", Json(body)));
+            var logged = await store.GetDecisionAsync(rank.GetProperty("eventId").GetString()!);
+            using var context = JsonDocument.Parse(logged!.Decision.Context);
+            return context.RootElement.TryGetProperty("tastes", out var t) ? t.Clone() : null;
+        }
+
+        var tia = await TastesOf("""{"userId": "tia"}""");
+        Assert.NotNull(tia);
+        var names = tia!.Value.EnumerateArray().Select(t => (t.GetProperty("kind").GetString(), t.GetProperty("name").GetString())).ToList();
+        Assert.Contains(names, n => n.Item1 == "category" && n.Item2!.StartsWith("shoes", StringComparison.Ordinal));
+        Assert.Contains(("brand", "Swift"), names);
+        Assert.All(tia.Value.EnumerateArray(), t => Assert.InRange(t.GetProperty("weight").GetDouble(), 0.0, 1.0));
+        // An anonymous visitor's tastes too.
+        var visitor = await TastesOf("""{"anonymousId": "v-9"}""");
+        Assert.Contains(visitor!.Value.EnumerateArray(), t => t.GetProperty("name").GetString() == "hats");
+        // Without personalization consent, neither the record nor the tastes join.
+        await HttpAssert.Ok(await client.PostAsync("/v1/users", Json("""[{"id": "tia", "consent": {"personalization": false}}]""")));
+        Assert.Null(await TastesOf("""{"userId": "tia"}"""));
+    }
+
+    [Fact]
     public async Task BadRankInputIsRefusedNamingTheField()
     {
         await using var server = await TestServer.StartAsync();

@@ -198,6 +198,34 @@ internal static class DecisionsBenchmark
                 $"{rank.Rate:N0}/s at concurrency {concurrency}, p50 {rank.P(0.5):F2} ms, p99 {rank.P(0.99):F2} ms, {rank.Failures} failed");
         }
 
+        // Known people: 2,000 with a history each, so every rank reads the user record and (every 5 minutes per person) the
+        // profile's tastes, which join the context.
+        var items = new StringBuilder("[");
+        for (int i = 0; i < 200; i++)
+            items.Append(i > 0 ? "," : "").Append($"{{\"id\": \"i{i}\", \"title\": \"Item {i}\", \"categories\": [\"c{i % 20}\"], \"brand\": \"b{i % 7}\"}}");
+        (await http.PostAsync("/v1/items", Json(items.Append(']').ToString()))).EnsureSuccessStatusCode();
+        for (int from = 0; from < 2_000; from += 200)
+        {
+            var history = new StringBuilder("[");
+            for (int u = from; u < from + 200; u++)
+                for (int k = 0; k < 5; k++)
+                    history.Append(history.Length > 1 ? "," : "").Append($"{{\"type\": \"view\", \"userId\": \"p{u}\", \"itemId\": \"i{(u * 7 + k * 13) % 200}\"}}");
+            (await http.PostAsync("/v1/events", Json(history.Append(']').ToString()))).EnsureSuccessStatusCode();
+        }
+        var personal = Enumerable.Range(0, 2_000).Select(u => Encoding.UTF8.GetBytes(ContextJson(u)[..^1] + $", \"userId\": \"p{u}\"}}")).ToArray();
+        async Task<HttpStatusCode> RankPerson(HttpClient c, int n)
+        {
+            using var content = new ByteArrayContent(personal[n % personal.Length]);
+            content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+            using var r = await c.PostAsync("/v1/decisions/bench/rank", content);
+            if (r.StatusCode == HttpStatusCode.OK) events.Enqueue(EventIdOf(await r.Content.ReadAsByteArrayAsync()));
+            return r.StatusCode;
+        }
+        var people = await ClosedLoop.RunAsync(http, 16, seconds, 200, RankPerson);
+        failures += people.Failures;
+        Console.WriteLine($"decisions over HTTP: rank with a userId (2,000 people with histories: their record and tastes join the context) " +
+            $"{people.Rate:N0}/s at concurrency 16, p50 {people.P(0.5):F2} ms, p99 {people.P(0.99):F2} ms, {people.Failures} failed");
+
         var ids = events.ToArray();
         int next = 0;
         long rewarded = 0;

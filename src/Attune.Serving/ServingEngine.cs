@@ -154,6 +154,16 @@ public sealed partial class ServingEngine : IAsyncDisposable
         await _snapshots.TickAsync(ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// A user record was written or a user erased (from the change feed, whichever node wrote it; an API that writes users
+    /// catches up before it answers, so listeners have dropped what they cached of the person by then).
+    /// </summary>
+    public event Action<string>? UserChanged
+    {
+        add => _live.UserChanged += value;
+        remove => _live.UserChanged -= value;
+    }
+
     /// <summary>Who is in the holdout and which experiment variant serves whom (sticky per person).</summary>
     public ExperimentRouter Router { get; }
 

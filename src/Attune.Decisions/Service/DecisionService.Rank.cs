@@ -27,7 +27,7 @@ public sealed partial class DecisionService
         string eventId = input.EventId ?? NewEventId();
         IReadOnlyDictionary<string, string>? profile = null, known = null;
         bool collect = true, personalize = true;
-        if (input.UserId is { } user && People is { } read && await read(user, ct).ConfigureAwait(false) is { } facts)
+        if (input.UserId is { } user && People is { } read && await _people.FactsAsync(user, read, ct).ConfigureAwait(false) is { } facts)
         {
             known = facts.Attributes;
             personalize = facts.Personalize;
@@ -39,7 +39,7 @@ public sealed partial class DecisionService
         }
         // Tastes (top categories and brands of what the person did) join with the same consent as the record's attributes.
         Taste[] tastes = TastesJoin && personalize && (input.UserId ?? input.AnonymousId) is { } someone
-            ? await _tastes.GetAsync(someone, input.UserId is null, ct).ConfigureAwait(false)
+            ? await _people.TastesAsync(someone, input.UserId is null, ct).ConfigureAwait(false)
             : [];
 
         // The reader featurized the context while checking it; the profile joins a copy.

@@ -47,12 +47,12 @@ public sealed partial class DecisionService(IAttuneStore store, string checkpoin
     /// allow personalization) and whether their decisions may be logged under their id. Null: nothing is known.</summary>
     public Func<string, CancellationToken, Task<PersonFacts?>>? People { get; set; }
 
-    /// <summary>Whether people's tastes (top categories and brands, <see cref="PersonTastes"/>) join the context as
+    /// <summary>Whether people's tastes (top categories and brands, <see cref="PersonCache"/>) join the context as
     /// <c>profile.taste.*</c> features (when their consent allows personalization). <value>True.</value></summary>
     public bool TastesJoin { get; set; } = true;
 
-    private PersonTastes? _tastesCache;
-    private PersonTastes _tastes => _tastesCache ??= new PersonTastes(store, time);
+    private PersonCache? _peopleCache;
+    private PersonCache _people => _peopleCache ??= new PersonCache(store, time);
 
     /// <summary>The experiments' router: which experiment and variant (or the holdout) a person is in at a point. Null: none.</summary>
     public Func<RouteRequest, Assignment?>? Route { get; set; }
@@ -190,10 +190,13 @@ public sealed partial class DecisionService(IAttuneStore store, string checkpoin
         _appliedChange = applied;
     }
 
-    /// <summary>A person changed, was erased or identified: what was cached of their tastes goes.</summary>
+    /// <summary>Drops what ranks cached of a person (their record's facts and tastes).</summary>
+    public void ForgetPerson(string id) => _peopleCache?.Forget(id);
+
+    /// <summary>A person changed, was erased or identified: what was cached of them goes.</summary>
     private void ForgetTastes(StoreChange change)
     {
-        if (_tastesCache is not { } tastes) return;
+        if (_peopleCache is not { } tastes) return;
         if (change.Id is { } id) tastes.Forget(id);
         if (change.Other is { } other)
             foreach (var line in other.Split('\n', StringSplitOptions.RemoveEmptyEntries)) tastes.Forget(line);

@@ -7,39 +7,53 @@ namespace Attune.Decisions.Service;
 public readonly record struct Taste(string Kind, string Name, double Weight);
 
 /// <summary>
-/// People's tastes as decision features (<c>profile.taste.category=shoes</c> weighted by its share): the top categories and
-/// brands of their profile, read from the store at most every <see cref="Refresh"/> per person and dropped when the person is
-/// erased, identified or changed (<see cref="Forget"/>, from the change feed).
+/// What a rank knows of people, read from the store at most every <see cref="Refresh"/> per person and dropped as soon as the
+/// change feed says the person changed, identified or was erased (<see cref="Forget"/>): their record's facts (attributes,
+/// consent) and their tastes, the top categories and brands of their profile (<c>profile.taste.category=shoes</c>, weighted
+/// by its share).
 /// </summary>
-internal sealed class PersonTastes(IAttuneStore store, TimeProvider time)
+internal sealed class PersonCache(IAttuneStore store, TimeProvider time)
 {
     public const int TopCategories = 3, TopBrands = 2;
     private const int MaxCached = 100_000;
 
     public TimeSpan Refresh { get; set; } = TimeSpan.FromMinutes(5);
 
-    private readonly ConcurrentDictionary<(string Id, bool Anonymous), (long ExpiresMs, Taste[] Tastes)> _cache = new();
+    private readonly ConcurrentDictionary<(string Id, bool Anonymous), (long ExpiresMs, Taste[] Tastes)> _tastes = new();
+    private readonly ConcurrentDictionary<string, (long ExpiresMs, PersonFacts? Facts)> _facts = new(StringComparer.Ordinal);
 
-    /// <summary>The person's tastes (none for someone without events).</summary>
-    public async ValueTask<Taste[]> GetAsync(string id, bool anonymous, CancellationToken ct)
+    /// <summary>A user's facts (<paramref name="read"/> from their record; null: no record).</summary>
+    public async ValueTask<PersonFacts?> FactsAsync(string userId, Func<string, CancellationToken, Task<PersonFacts?>> read, CancellationToken ct)
     {
         long now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        if (_cache.TryGetValue((id, anonymous), out var known) && known.ExpiresMs > now) return known.Tastes;
+        if (_facts.TryGetValue(userId, out var known) && known.ExpiresMs > now) return known.Facts;
+        var facts = await read(userId, ct).ConfigureAwait(false);
+        if (_facts.Count >= MaxCached) _facts.Clear();
+        _facts[userId] = (now + (long)Refresh.TotalMilliseconds, facts);
+        return facts;
+    }
+
+    /// <summary>The person's tastes (none for someone without events or without personalization consent).</summary>
+    public async ValueTask<Taste[]> TastesAsync(string id, bool anonymous, CancellationToken ct)
+    {
+        long now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (_tastes.TryGetValue((id, anonymous), out var known) && known.ExpiresMs > now) return known.Tastes;
         var profile = await store.GetProfileAsync(id, anonymous, ct).ConfigureAwait(false);
         Taste[] tastes = profile is null || !profile.Consent.Personalization ? [] :
         [
             .. profile.TopCategories.Take(TopCategories).Select(c => new Taste("category", c.Name, c.Weight)),
             .. profile.TopBrands.Take(TopBrands).Select(b => new Taste("brand", b.Name, b.Weight)),
         ];
-        if (_cache.Count >= MaxCached) _cache.Clear();
-        _cache[(id, anonymous)] = (now + (long)Refresh.TotalMilliseconds, tastes);
+        if (_tastes.Count >= MaxCached) _tastes.Clear();
+        _tastes[(id, anonymous)] = (now + (long)Refresh.TotalMilliseconds, tastes);
         return tastes;
     }
 
-    /// <summary>Drops what is known of a person (both as a user and as a visitor id).</summary>
+    /// <summary>Drops what is known of a person (as a user and as a visitor id).</summary>
     public void Forget(string id)
     {
-        _cache.TryRemove((id, false), out _);
-        _cache.TryRemove((id, true), out _);
+        _facts.TryRemove(id, out _);
+        _tastes.TryRemove((id, false), out _);
+        _tastes.TryRemove((id, true), out _);
     }
 }

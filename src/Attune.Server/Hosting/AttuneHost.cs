@@ -232,6 +232,8 @@ public static class AttuneHost
         var offers = app.Services.GetRequiredService<Attune.Decisions.Offers.OfferDesk>();
         offers.StartAsync().GetAwaiter().GetResult(); // subscribes to learned rewards before the decisions replay them
         decisions.StartAsync().GetAwaiter().GetResult();
+        // A user's consent or record changed, or they were erased: what ranks cached of them goes before the write's answer.
+        engine.UserChanged += decisions.ForgetPerson;
         engine.FollowDocuments(Attune.Decisions.Offers.Offer.DocumentKind, offers.LoadAsync);
         var prices = app.Services.GetRequiredService<Attune.Decisions.Prices.PriceDesk>();
         prices.LoadRulesAsync().GetAwaiter().GetResult();

@@ -12,5 +12,6 @@ var root = new RootCommand("Attune: a self-hosted personalization engine.")
     TuneCommand.Create(),
     ExperimentsCommand.Create(),
     OpeCommand.Create(),
+    ClvCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

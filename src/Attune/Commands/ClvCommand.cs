@@ -39,7 +39,7 @@ internal static class ClvCommand
                     "gamma-gamma" => GammaGamma.Fit(ClvFile.ReadSummaries(path, spend: true)),
                     "bgbb" => BetaGeometricBetaBinomial.Fit(ClvFile.ReadBgBb(path)),
                     "sbg" => ShiftedBetaGeometric.Fit(ClvFile.ReadContracts(path)),
-                    "pareto-nbd" => throw new FormatException("--model pareto-nbd: not built yet (bgnbd and mbgnbd fit the same summary file)"),
+                    "pareto-nbd" => ParetoNbd.Fit(ClvFile.ReadSummaries(path, spend: false)),
                     _ => throw new FormatException($"--model: unknown '{name}'; known: {string.Join(", ", Models)}"),
                 };
                 var output = Output(fitted);

@@ -144,6 +144,26 @@ public sealed class ClvModelTests
     }
 
     [Fact]
+    public void ParetoNbdFitsCdnowLikeHardieAndRsBtyd()
+    {
+        Assert.SkipWhen(TestPaths.SharedDatasets is null, "../shared/datasets is not present");
+        // lifetimes' test_pareto_nbd: Fader and Hardie's fit on CDNOW, r 0.553, α 10.578, s 0.606, β 11.669 (2 decimals), and
+        // R BTYD's walkthrough: E[Y(52) | x = 26, t_x = 30.86, T = 31] = 25.46 ± 0.01, E[X(t)] for t = 1…9 within 0.01.
+        var fit = ParetoNbd.Fit(ClvFile.ReadSummaries(Path.Combine(Dir, "cdnow_customers_summary.csv"), spend: false));
+        Assert.True(fit.Converged, fit.Reason);
+        double[] expected = [0.553, 10.578, 0.606, 11.669];
+        for (int i = 0; i < 4; i++) AlmostEqual(expected[i], fit[ParetoNbd.Names[i]], 2);
+        var p = ParetoNbdParams.Of(fit);
+        Assert.InRange(ParetoNbd.ConditionalExpectedPurchases(p, 52, 26, 30.86, 31), 25.45, 25.47);
+        double[] btyd = [0.00000000, 0.05077821, 0.09916088, 0.14542507, 0.18979930, 0.23247466, 0.27361274, 0.31335159, 0.35181024, 0.38909211];
+        for (int t = 0; t < btyd.Length; t++) Assert.InRange(ParetoNbd.ExpectedPurchases(p, t), btyd[t] - 0.01, btyd[t] + 0.01);
+        for (double x = 0; x < 100; x += 10)
+            for (double tx = 0; tx < 100; tx += 10)
+                if (x == 0 ? tx == 0 : tx > 0)
+                    Assert.InRange(ParetoNbd.ProbabilityAlive(p, x, tx, 100), 0.0, 1.0);
+    }
+
+    [Fact]
     public void AFitThatCannotConvergeSaysSoInsteadOfThrowing()
     {
         // Nobody ever bought again: the likelihood grows without bound as the purchase rate goes to 0 (no finite maximum).

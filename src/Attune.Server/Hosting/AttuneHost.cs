@@ -77,6 +77,8 @@ public static class AttuneHost
         builder.Services.AddSingleton(_ => new AuthLimits(options)); // made by the container, so disposed with it (timers)
         builder.Services.AddSingleton<LoopbackGuard>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LoopbackGuard>());
+        builder.Services.AddSingleton<CustomerValueService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<CustomerValueService>());
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => new RecordReader(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<IAttuneStore>(sp => SqliteStore.Open(
@@ -275,6 +277,7 @@ public static class AttuneHost
         app.MapPersonalizerApi();
         app.MapOffersApi();
         app.MapPricesApi();
+        app.MapPredictionsApi();
         app.MapSdkApi();
         app.MapPrometheusScrapingEndpoint("/metrics").WithMetadata(new RequiredScope(Scope.Viewer)).ExcludeFromDescription();
         app.UseAttuneConsole();

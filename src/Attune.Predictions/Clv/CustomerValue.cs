@@ -1,0 +1,54 @@
+namespace Attune.Predictions.Clv;
+
+/// <summary>What a customer is expected to do: purchases and spend over the horizon, and the probability they are still a customer.</summary>
+public readonly record struct CustomerForecast(double ExpectedPurchases, double ExpectedValue, double ProbabilityAlive, double ExpectedSpendPerPurchase);
+
+/// <summary>
+/// Customer lifetime value for a shop: BG/NBD for how many purchases (and whether the customer is still one), Gamma-Gamma for
+/// how much each, fitted on every buyer's summary (<see cref="PurchaseSummaries"/>, in days). When Gamma-Gamma cannot be
+/// fitted (too few repeat buyers, or no convergence) a customer's expected spend per purchase is their own mean, else the
+/// buyers' mean.
+/// </summary>
+public sealed class CustomerValueModel
+{
+    private CustomerValueModel(ClvFit purchases, ClvFit? spend, double meanSpend, int customers, DateTimeOffset fittedAt)
+    {
+        Purchases = purchases;
+        Spend = spend;
+        MeanSpend = meanSpend;
+        Customers = customers;
+        FittedAt = fittedAt;
+    }
+
+    /// <summary>The BG/NBD fit (days).</summary>
+    public ClvFit Purchases { get; }
+    /// <summary>The Gamma-Gamma fit, or null when there were no repeat buyers.</summary>
+    public ClvFit? Spend { get; }
+    /// <summary>The buyers' mean spend per repeat purchase (the fallback when Gamma-Gamma is not usable).</summary>
+    public double MeanSpend { get; }
+    public int Customers { get; }
+    public DateTimeOffset FittedAt { get; }
+
+    public static CustomerValueModel Fit(IReadOnlyList<CustomerSummary> buyers, DateTimeOffset now)
+    {
+        var purchases = BgNbd.Fit(buyers);
+        double spendSum = 0;
+        int repeat = 0;
+        foreach (var c in buyers) if (c.X > 0 && c.MeanSpend > 0) { spendSum += c.MeanSpend; repeat++; }
+        var spend = repeat > 0 ? GammaGamma.Fit([.. buyers.Where(c => c.X > 0 && c.MeanSpend > 0)]) : null;
+        return new CustomerValueModel(purchases, spend, repeat > 0 ? spendSum / repeat : 0, buyers.Count, now);
+    }
+
+    /// <summary>A customer's forecast over the next <paramref name="horizonDays"/> days.</summary>
+    public CustomerForecast Forecast(CustomerSummary c, double horizonDays = 90)
+    {
+        var p = BgNbdParams.Of(Purchases);
+        double expected = BgNbd.ConditionalExpectedPurchases(p, horizonDays, c.X, c.Tx, c.T);
+        double alive = BgNbd.ProbabilityAlive(p, c.X, c.Tx, c.T);
+        double perPurchase = Spend is { Converged: true } gg && GammaGammaParams.Of(gg) is var g && g.Q > 1
+            ? GammaGamma.ConditionalExpectedAverageSpend(g, c.X, c.MeanSpend)
+            : c.X > 0 && c.MeanSpend > 0 ? c.MeanSpend : MeanSpend;
+        if (!double.IsFinite(expected)) expected = 0;
+        return new CustomerForecast(expected, expected * perPurchase, double.IsFinite(alive) ? alive : 0, perPurchase);
+    }
+}

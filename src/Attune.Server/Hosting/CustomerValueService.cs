@@ -1,0 +1,69 @@
+using Attune.Model;
+using Attune.Predictions.Clv;
+using Attune.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Attune.Server.Hosting;
+
+/// <summary>
+/// Customer lifetime value for the shop: fits BG/NBD and Gamma-Gamma on every buyer's purchases (read from the store) shortly
+/// after start and then every <see cref="RefitInterval"/>, and forecasts one person from their own purchases on demand (their
+/// newest purchase counts at once: the person's summary is read when asked, only the parameters come from the last fit).
+/// </summary>
+public sealed class CustomerValueService(IAttuneStore store, TimeProvider time, ILogger<CustomerValueService> log) : BackgroundService
+{
+    public const double HorizonDays = 90;
+    private static readonly int[] s_purchase = [(int)EventType.Purchase];
+    private readonly SemaphoreSlim _fitting = new(1, 1);
+
+    public TimeSpan RefitInterval { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>The newest fit; null until the first one (or while the shop has no buyer).</summary>
+    public CustomerValueModel? Model { get; private set; }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try { await Task.Delay(TimeSpan.FromSeconds(5), time, stoppingToken).ConfigureAwait(false); }
+        catch (OperationCanceledException) { return; }
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try { await FitAsync(stoppingToken).ConfigureAwait(false); }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { return; }
+            catch (ObjectDisposedException) { return; }
+            catch (Exception e) { log.LogError(e, "Fitting the customer lifetime value models failed; retrying at the next interval"); }
+            try { await Task.Delay(RefitInterval, time, stoppingToken).ConfigureAwait(false); }
+            catch (OperationCanceledException) { return; }
+        }
+    }
+
+    /// <summary>Fits now on every purchase in the store (one pass over the events); null when nobody has bought yet.</summary>
+    public async Task<CustomerValueModel?> FitAsync(CancellationToken ct = default)
+    {
+        await _fitting.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            var buyers = new PurchaseSummaries();
+            await foreach (var e in store.ReadEventsAsync(ct).ConfigureAwait(false))
+                if (e.TypeCode == (int)EventType.Purchase) buyers.Add(e.ProfileId, e.Anonymous, e.TimestampMs, e.Value ?? 0);
+            if (buyers.People == 0) return Model = null;
+            var now = time.GetUtcNow();
+            var model = CustomerValueModel.Fit(buyers.Build(now.ToUnixTimeMilliseconds()), now);
+            log.LogInformation("Customer value fitted on {Buyers} buyers: BG/NBD {Converged}{Reason}", model.Customers,
+                model.Purchases.Converged ? "converged" : "did not converge", model.Purchases.Reason is { } r ? $" ({r})" : "");
+            return Model = model;
+        }
+        finally { _fitting.Release(); }
+    }
+
+    /// <summary>A person's forecast over the next 90 days from their purchases so far; null without a fit or a purchase.</summary>
+    public async Task<CustomerForecast?> ForecastAsync(string id, bool anonymous, CancellationToken ct = default)
+    {
+        if (Model is not { } model) return null;
+        long now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var purchases = new List<(long, double)>();
+        await foreach (var e in store.ReadProfileEventsAsync(id, anonymous, 0, now + 1, s_purchase, ct).ConfigureAwait(false))
+            purchases.Add((e.TimestampMs, e.Value ?? 0));
+        return PurchaseSummaries.Of(id, purchases, now) is { } summary ? model.Forecast(summary, HorizonDays) : null;
+    }
+}

@@ -13,5 +13,6 @@ var root = new RootCommand("Attune: a self-hosted personalization engine.")
     ExperimentsCommand.Create(),
     OpeCommand.Create(),
     ClvCommand.Create(),
+    PropensityCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

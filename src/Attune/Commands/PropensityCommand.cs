@@ -50,6 +50,11 @@ internal static class PropensityCommand
                 }
                 return 0;
             }
+            catch (Exception e) when (e is DllNotFoundException or TypeInitializationException && e.InnerException is DllNotFoundException)
+            {
+                Console.Error.WriteLine("attune: LightGBM's native library could not load: it needs GCC's OpenMP runtime (Debian: apt-get install libgomp1)");
+                return 1;
+            }
             catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
             {
                 Console.Error.WriteLine($"attune: {e.Message}");

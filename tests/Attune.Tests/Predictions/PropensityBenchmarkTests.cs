@@ -21,10 +21,14 @@ public sealed class PropensityBenchmarkTests
         Assert.InRange(Auc("BounceRates", -1), 0.6130299777 - 1e-9, 0.6130299777 + 1e-9);
     }
 
+    /// <summary>LightGBM's native library needs GCC's OpenMP runtime (Debian: libgomp1, which .ci/run installs when missing).</summary>
+    private static bool LightGbmLoads => System.Runtime.InteropServices.NativeLibrary.TryLoad("libgomp.so.1", out _) || !OperatingSystem.IsLinux();
+
     [Fact]
     public void CalibratedGradientBoostingRanksAndCalibratesUnderTheProtocol()
     {
         Assert.SkipWhen(TestPaths.SharedDatasets is null, "../shared/datasets is not present");
+        Assert.SkipUnless(LightGbmLoads, "libgomp.so.1 (Debian: apt-get install libgomp1) is missing: LightGBM cannot load");
         // Stratified 5-fold, seed 42. Measured: ROC-AUC 0.9345, PR-AUC 0.7526, ECE 0.0123 (docs/benchmarks.md). The issue's goal
         // is ROC-AUC >= 0.935 (not met yet: docs/notes/issue-14.md); the floors guard what is reached.
         var cv = CrossValidation.Run(TabularData.ReadCsv(Csv, "Revenue"));

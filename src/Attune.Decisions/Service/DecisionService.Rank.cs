@@ -41,16 +41,20 @@ public sealed partial class DecisionService
         Taste[] tastes = TastesJoin && personalize && (input.UserId ?? input.AnonymousId) is { } someone
             ? await _people.TastesAsync(someone, input.UserId is null, ct).ConfigureAwait(false)
             : [];
+        Prediction[] predictions = Predictions is { } predict && personalize && (input.UserId ?? input.AnonymousId) is { } predicted
+            ? await _people.PredictionsAsync(predicted, input.UserId is null, predict, ct).ConfigureAwait(false)
+            : [];
 
         // The reader featurized the context while checking it; the profile joins a copy.
         var shared = input.ContextFeatures ?? new FeatureSet();
         if (input.ContextFeatures is null && Featurizer.Add(input.Context, shared, "context") is { } bad) throw new DecisionException(bad.Field, bad.Message);
-        if (profile is { Count: > 0 } || tastes.Length > 0)
+        if (profile is { Count: > 0 } || tastes.Length > 0 || predictions.Length > 0)
         {
-            var joined = new FeatureSet(shared.Count + (profile?.Count ?? 0) + tastes.Length);
+            var joined = new FeatureSet(shared.Count + (profile?.Count ?? 0) + tastes.Length + predictions.Length);
             joined.AddAll(shared);
             if (profile is not null) foreach (var (name, value) in profile) Featurizer.AddIndicator(joined, "profile." + name, value);
             PreparedDecision.AddTastes(joined, tastes);
+            PreparedDecision.AddPredictions(joined, predictions);
             shared = joined;
         }
 
@@ -157,7 +161,7 @@ public sealed partial class DecisionService
             : string.Create(CultureInfo.InvariantCulture, $"{state.PolicyName} n={state.Policy.Learner.Examples}");
         string? person = collect ? input.UserId ?? input.AnonymousId : null;
         var record = new DecisionRecord(eventId, input.Point, person, person is not null && input.UserId is null, now,
-            LoggedContext(input.Context, profile, tastes, assignment), setKey, setJson, Encoding.UTF8.GetString(slotLog.GetBuffer(), 0, (int)slotLog.Length),
+            LoggedContext(input.Context, profile, tastes, predictions, assignment), setKey, setJson, Encoding.UTF8.GetString(slotLog.GetBuffer(), 0, (int)slotLog.Length),
             [.. slots.Select(x => x.Id)], input.DeferActivation ? null : now, (long)(settings.RewardWaitSeconds * 1000), settings.DefaultReward, policy);
         var logged = await store.LogDecisionsAsync([record], ct).ConfigureAwait(false);
         if (!logged[0]) throw new DecisionException("eventId", $"event id '{eventId}' was already used by another decision", 409);
@@ -178,7 +182,8 @@ public sealed partial class DecisionService
     /// <summary>The context as logged: <c>{"context": …, "profile": {…}, "tastes": [{kind, name, weight}], "experiment": {"id",
     /// "variant", "phase"}}</c> (what <see cref="PreparedDecision.AddContext"/> reads back as features: context, profile and
     /// tastes; the experiment is for results).</summary>
-    private static string LoggedContext(JsonElement context, IReadOnlyDictionary<string, string>? profile, Taste[] tastes, Assignment? assignment)
+    private static string LoggedContext(JsonElement context, IReadOnlyDictionary<string, string>? profile, Taste[] tastes, Prediction[] predictions,
+        Assignment? assignment)
     {
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer))
@@ -207,6 +212,12 @@ public sealed partial class DecisionService
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();
+            }
+            if (predictions.Length > 0)
+            {
+                w.WriteStartObject("predictions");
+                foreach (var p in predictions) w.WriteNumber(p.Name, p.Value);
+                w.WriteEndObject();
             }
             if (assignment is not null)
             {

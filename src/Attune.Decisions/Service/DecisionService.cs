@@ -54,6 +54,10 @@ public sealed partial class DecisionService(IAttuneStore store, string checkpoin
     private PersonCache? _peopleCache;
     private PersonCache _people => _peopleCache ??= new PersonCache(store, time);
 
+    /// <summary>Predictions about a person that join the context as numeric <c>profile.*</c> features with their consent
+    /// (customer value: <c>clv.purchases90d</c>, <c>clv.palive</c>…). Null: none.</summary>
+    public Func<string, bool, CancellationToken, Task<IReadOnlyList<Prediction>?>>? Predictions { get; set; }
+
     /// <summary>The experiments' router: which experiment and variant (or the holdout) a person is in at a point. Null: none.</summary>
     public Func<RouteRequest, Assignment?>? Route { get; set; }
 

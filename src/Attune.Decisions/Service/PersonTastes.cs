@@ -3,6 +3,10 @@ using Attune.Storage;
 
 namespace Attune.Decisions.Service;
 
+/// <summary>One prediction about a person as a decision feature: <c>profile.{Name}</c> with <see cref="Value"/> (e.g.
+/// <c>clv.palive</c> 0.87).</summary>
+public readonly record struct Prediction(string Name, double Value);
+
 /// <summary>One taste of a person: a top category or brand of what they did, with its share (the list's weights sum to 1).</summary>
 public readonly record struct Taste(string Kind, string Name, double Weight);
 
@@ -21,6 +25,19 @@ internal sealed class PersonCache(IAttuneStore store, TimeProvider time)
 
     private readonly ConcurrentDictionary<(string Id, bool Anonymous), (long ExpiresMs, Taste[] Tastes)> _tastes = new();
     private readonly ConcurrentDictionary<string, (long ExpiresMs, PersonFacts? Facts)> _facts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Id, bool Anonymous), (long ExpiresMs, Prediction[] Values)> _predictions = new();
+
+    /// <summary>The person's predictions (<paramref name="read"/>: e.g. their customer value), cached like the tastes.</summary>
+    public async ValueTask<Prediction[]> PredictionsAsync(string id, bool anonymous,
+        Func<string, bool, CancellationToken, Task<IReadOnlyList<Prediction>?>> read, CancellationToken ct)
+    {
+        long now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (_predictions.TryGetValue((id, anonymous), out var known) && known.ExpiresMs > now) return known.Values;
+        var values = await read(id, anonymous, ct).ConfigureAwait(false) is { } list ? list.ToArray() : [];
+        if (_predictions.Count >= MaxCached) _predictions.Clear();
+        _predictions[(id, anonymous)] = (now + (long)Refresh.TotalMilliseconds, values);
+        return values;
+    }
 
     /// <summary>A user's facts (<paramref name="read"/> from their record; null: no record).</summary>
     public async ValueTask<PersonFacts?> FactsAsync(string userId, Func<string, CancellationToken, Task<PersonFacts?>> read, CancellationToken ct)
@@ -53,6 +70,8 @@ internal sealed class PersonCache(IAttuneStore store, TimeProvider time)
     public void Forget(string id)
     {
         _facts.TryRemove(id, out _);
+        _predictions.TryRemove((id, false), out _);
+        _predictions.TryRemove((id, true), out _);
         _tastes.TryRemove((id, false), out _);
         _tastes.TryRemove((id, true), out _);
     }

@@ -63,6 +63,15 @@ internal sealed class PreparedDecision(string point, string[] slotIds, FeatureSe
             foreach (var taste in t.EnumerateArray())
                 Featurizer.AddIndicator(into, "profile.taste." + taste.GetProperty("kind").GetString(), taste.GetProperty("name").GetString() ?? "",
                     (float)taste.GetProperty("weight").GetDouble());
+        if (logged.TryGetProperty("predictions", out var predictions) && predictions.ValueKind == JsonValueKind.Object)
+            foreach (var prediction in predictions.EnumerateObject())
+                into.Add(FeatureHash.Of("profile." + prediction.Name), (float)prediction.Value.GetDouble());
+    }
+
+    /// <summary>A person's predictions as numeric features: <c>profile.clv.palive</c> = 0.87.</summary>
+    public static void AddPredictions(FeatureSet into, ReadOnlySpan<Prediction> predictions)
+    {
+        foreach (var p in predictions) into.Add(FeatureHash.Of("profile." + p.Name), (float)p.Value);
     }
 
     /// <summary>A person's tastes as features: <c>profile.taste.category=shoes</c> with the category's share as its value.</summary>

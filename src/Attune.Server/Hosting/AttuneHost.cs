@@ -119,6 +119,12 @@ public static class AttuneHost
                 People = async (id, ct) => await store.GetUserAsync(id, ct) is { } user
                     ? new Attune.Decisions.Service.PersonFacts(user.Attributes, user.Consent?.Personalization ?? true, user.Consent?.Analytics ?? true)
                     : null,
+                // Customer value as numeric features (log(1 + x) for the unbounded ones), for people who have bought.
+                Predictions = async (id, anonymous, ct) =>
+                    await sp.GetRequiredService<CustomerValueService>().ForecastAsync(id, anonymous, ct) is { } f
+                        ? [new("clv.palive", f.ProbabilityAlive), new("clv.purchases90d", Math.Log(1 + f.ExpectedPurchases)),
+                            new("clv.value90d", Math.Log(1 + f.ExpectedValue))]
+                        : null,
                 // Experiments on decision points and the global holdout: the same router (and sticky assignments) as answers.
                 Route = request => (router ??= sp.GetRequiredService<Attune.Serving.ServingEngine>().Router).Route(request),
             };

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Attune.Tests.Server;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Attune.Tests.Predictions;
 
@@ -62,5 +63,15 @@ public sealed class PredictionsApiTests
         Assert.Contains("no purchase yet", browser.GetProperty("reason").GetString());
         await HttpAssert.Problem(await client.GetAsync("/v1/users/nobody/predictions"), HttpStatusCode.NotFound);
         await HttpAssert.ProblemNaming(await client.GetAsync("/v1/users/c1/predictions?anonymous=maybe"), HttpStatusCode.BadRequest, "anonymous");
+
+        // The customer value joins a decision's context as numeric profile features (and is logged for replay).
+        await HttpAssert.Ok(await client.PutAsync("/v1/decisions/banner", Json("""{"actions": [{"id": "a"}, {"id": "b"}]}""")));
+        var rank = await HttpAssert.Ok(await client.PostAsync("/v1/decisions/banner/rank", Json("""{"userId": "c0", "context": {"page": "home"}}""")));
+        var store = server.Services.GetRequiredService<Attune.Storage.IAttuneStore>();
+        var logged = await store.GetDecisionAsync(rank.GetProperty("eventId").GetString()!);
+        using var context = JsonDocument.Parse(logged!.Decision.Context);
+        var predictions = context.RootElement.GetProperty("predictions");
+        Assert.Equal((await Clv("c0")).GetProperty("pAlive").GetDouble(), predictions.GetProperty("clv.palive").GetDouble(), 9);
+        Assert.True(predictions.GetProperty("clv.value90d").GetDouble() > 0);
     }
 }

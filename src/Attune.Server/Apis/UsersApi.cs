@@ -129,7 +129,8 @@ public static class UsersApi
         return TypedResults.Accepted($"/v1/erasures/{record.Id}", record);
     }
 
-    public static async Task<IResult> Export(string id, string? anonymous, AttuneServices s, Attune.Decisions.Service.DecisionService decisions, CancellationToken ct)
+    public static async Task<IResult> Export(string id, string? anonymous, AttuneServices s, Attune.Decisions.Service.DecisionService decisions,
+        Hosting.CustomerValueService customerValue, CancellationToken ct)
     {
         if (RecordReader.CheckId(id) is { } bad) return Problems.BadField("id", bad);
         if (anonymous is not (null or "true" or "false")) return Problems.BadField("anonymous", "must be true or false");
@@ -163,11 +164,18 @@ public static class UsersApi
             }
         }
         decided.Sort((a, b) => a.Timestamp.CompareTo(b.Timestamp));
+        // Derived predictions about them (profiling is personal data too): their customer-value forecast, when they have bought.
+        var forecast = await customerValue.ForecastAsync(owner, ownerIsVisitor, ct);
         return TypedResults.Ok(new PersonExport(s.Time.GetUtcNow(), owner, ownerIsVisitor, user, profile, events,
             records.Recommendations.Select(r => new ExportedRecommendation(r.Id, r.PersonId, r.Anonymous, r.Scenario, r.Timestamp, r.ItemIds,
                 r.Recipe, r.Experiment, r.Variant, r.ModelVersion)).ToList(),
             records.Exposures.Select(x => new ExportedAssignment(x.ExperimentId, x.Variant, x.Phase, x.PersonId, x.Anonymous,
-                DateTimeOffset.FromUnixTimeMilliseconds(x.AtMs))).ToList(), decided));
+                DateTimeOffset.FromUnixTimeMilliseconds(x.AtMs))).ToList(), decided)
+        {
+            Predictions = forecast is { } f && customerValue.Model is { } model
+                ? new PredictionsApi.ClvOutput(f.ExpectedPurchases, f.ExpectedValue, f.ProbabilityAlive, f.ExpectedSpendPerPurchase, model.FittedAt)
+                : null,
+        });
     }
 
     /// <summary>A person's export: everything held, raw and derived.</summary>
@@ -178,7 +186,12 @@ public static class UsersApi
     /// <param name="Decisions">Every decision made for them at a decision point (what was chosen, with which context, its reward).</param>
     public sealed record PersonExport(DateTimeOffset ExportedAt, string Id, bool Anonymous, Attune.Model.User? User, Attune.Model.Profile Profile,
         IReadOnlyList<ExportedEvent> Events, IReadOnlyList<ExportedRecommendation> Recommendations, IReadOnlyList<ExportedAssignment> Experiments,
-        IReadOnlyList<ExportedDecision> Decisions);
+        IReadOnlyList<ExportedDecision> Decisions)
+    {
+        /// <summary>Derived: their customer-value forecast (expected purchases and spend over 90 days, P(alive)); null before
+        /// a first purchase or a first fit.</summary>
+        public PredictionsApi.ClvOutput? Predictions { get; init; }
+    }
 
     /// <param name="Chosen">The action chosen per slot (<c>""</c> for a single decision).</param>
     /// <param name="Context">The context it was decided in, as logged (profile attributes included).</param>

@@ -64,6 +64,10 @@ public sealed class PredictionsApiTests
         await HttpAssert.Problem(await client.GetAsync("/v1/users/nobody/predictions"), HttpStatusCode.NotFound);
         await HttpAssert.ProblemNaming(await client.GetAsync("/v1/users/c1/predictions?anonymous=maybe"), HttpStatusCode.BadRequest, "anonymous");
 
+        // A person's export holds what is predicted about them.
+        var export = await HttpAssert.Ok(await client.GetAsync("/v1/users/c0/export"));
+        Assert.Equal((await Clv("c0")).GetProperty("pAlive").GetDouble(), export.GetProperty("predictions").GetProperty("pAlive").GetDouble(), 9);
+
         // The customer value joins a decision's context as numeric profile features (and is logged for replay).
         await HttpAssert.Ok(await client.PutAsync("/v1/decisions/banner", Json("""{"actions": [{"id": "a"}, {"id": "b"}]}""")));
         var rank = await HttpAssert.Ok(await client.PostAsync("/v1/decisions/banner/rank", Json("""{"userId": "c0", "context": {"page": "home"}}""")));

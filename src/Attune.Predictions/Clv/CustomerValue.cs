@@ -4,6 +4,13 @@ namespace Attune.Predictions.Clv;
 public readonly record struct CustomerForecast(double ExpectedPurchases, double ExpectedValue, double ProbabilityAlive, double ExpectedSpendPerPurchase);
 
 /// <summary>
+/// How well a fit on the past foresaw the last <see cref="Days"/> days: the buyers before the cutoff, the purchase days they
+/// were expected to have after it and had, and the mean absolute error per buyer (the same for always predicting the
+/// buyers' mean, for comparison).
+/// </summary>
+public sealed record HoldoutCheck(int Days, int Buyers, double Expected, int Actual, double MeanAbsoluteError, double BaselineError, bool Converged);
+
+/// <summary>
 /// Customer lifetime value for a shop: BG/NBD for how many purchases (and whether the customer is still one), Gamma-Gamma for
 /// how much each, fitted on every buyer's summary (<see cref="PurchaseSummaries"/>, in days). When Gamma-Gamma cannot be
 /// fitted (too few repeat buyers, or no convergence) a customer's expected spend per purchase is their own mean, else the
@@ -29,6 +36,33 @@ public sealed class CustomerValueModel
     public int Customers { get; }
     public DateTimeOffset FittedAt { get; }
 
+    /// <summary>How a fit on the data before the last days foresaw them (null when there were too few buyers before).</summary>
+    public HoldoutCheck? Check { get; init; }
+
+    /// <summary>Fits on the purchases before the last <paramref name="days"/> days and compares its forecasts with what the
+    /// buyers then did: how good the model is on this shop's data.</summary>
+    public static HoldoutCheck? Holdout(PurchaseSummaries purchases, DateTimeOffset now, int days = 30)
+    {
+        long end = now.ToUnixTimeMilliseconds(), cutoff = end - days * 86_400_000L;
+        var (before, after) = purchases.Split(cutoff, end);
+        if (before.Count < 20) return null;
+        var fit = BgNbd.Fit(before);
+        var p = BgNbdParams.Of(fit);
+        double expected = 0, error = 0, baseline = 0, mean = after.Average();
+        int actual = 0;
+        for (int i = 0; i < before.Count; i++)
+        {
+            var c = before[i];
+            double e = BgNbd.ConditionalExpectedPurchases(p, days, c.X, c.Tx, c.T);
+            if (!double.IsFinite(e)) e = 0;
+            expected += e;
+            actual += after[i];
+            error += Math.Abs(e - after[i]);
+            baseline += Math.Abs(mean - after[i]);
+        }
+        return new HoldoutCheck(days, before.Count, expected, actual, error / before.Count, baseline / before.Count, fit.Converged);
+    }
+
     public static CustomerValueModel Fit(IReadOnlyList<CustomerSummary> buyers, DateTimeOffset now)
     {
         var purchases = BgNbd.Fit(buyers);
@@ -38,6 +72,10 @@ public sealed class CustomerValueModel
         var spend = repeat > 0 ? GammaGamma.Fit([.. buyers.Where(c => c.X > 0 && c.MeanSpend > 0)]) : null;
         return new CustomerValueModel(purchases, spend, repeat > 0 ? spendSum / repeat : 0, buyers.Count, now);
     }
+
+    /// <summary>This fit with its holdout check.</summary>
+    public CustomerValueModel WithCheck(HoldoutCheck? check) =>
+        new(Purchases, Spend, MeanSpend, Customers, FittedAt) { Check = check };
 
     /// <summary>A customer's forecast over the next <paramref name="horizonDays"/> days.</summary>
     public CustomerForecast Forecast(CustomerSummary c, double horizonDays = 90)

@@ -38,6 +38,36 @@ public sealed class PurchaseSummaries
         return list;
     }
 
+    /// <summary>
+    /// A holdout split at <paramref name="cutoffMs"/>: the summaries of everyone who bought before it, as of the cutoff, and for
+    /// each of them the purchase days after it (up to <paramref name="endMs"/>): what a fit on the past should have foreseen.
+    /// </summary>
+    public (List<CustomerSummary> Before, List<int> DaysAfter) Split(long cutoffMs, long endMs)
+    {
+        long cutoffDay = Math.DivRem(cutoffMs, Day, out long rest) - (rest < 0 ? 1 : 0);
+        var before = new List<CustomerSummary>();
+        var after = new List<int>();
+        foreach (var ((id, anonymous), p) in _people)
+        {
+            var past = new Person();
+            int later = 0;
+            foreach (var (day, total) in p.Days)
+            {
+                if (day < cutoffDay)
+                {
+                    past.FirstDay = Math.Min(past.FirstDay, day);
+                    past.LastDay = Math.Max(past.LastDay, day);
+                    past.Days[day] = total;
+                }
+                else if (day * Day < endMs) later++;
+            }
+            if (past.Days.Count == 0) continue;
+            before.Add(Summarize(anonymous ? "~" + id : id, past, cutoffDay * Day));
+            after.Add(later);
+        }
+        return (before, after);
+    }
+
     /// <summary>One person's summary from their purchases (time in ms, value), as of <paramref name="nowMs"/>; null without any.</summary>
     public static CustomerSummary? Of(string id, IEnumerable<(long TimestampMs, double Value)> purchases, long nowMs)
     {

@@ -44,7 +44,10 @@ public static class PredictionsApi
 
     public sealed record FitOutput(string Model, IReadOnlyDictionary<string, double> Params, double? LogLikelihood, bool Converged, string? Reason);
 
-    public sealed record ModelOutput(DateTimeOffset FittedAt, int Buyers, FitOutput Purchases, FitOutput? Spend, double MeanSpend);
+    /// <param name="Check">How a fit on all but the last 30 days foresaw them: expected and actual purchase days of those
+    /// buyers, the mean absolute error per buyer and that of always predicting their mean (lower than it = the model helps).</param>
+    public sealed record ModelOutput(DateTimeOffset FittedAt, int Buyers, FitOutput Purchases, FitOutput? Spend, double MeanSpend,
+        Attune.Predictions.Clv.HoldoutCheck? Check);
 
     public static async Task<IResult> Get(string id, string? anonymous, AttuneServices s, CustomerValueService clv, CancellationToken ct)
     {
@@ -66,7 +69,7 @@ public static class PredictionsApi
         await clv.FitAsync(ct) is { } m ? TypedResults.Ok(Output(m)) : Problems.NotFound("Purchases", "no purchase in the store");
 
     private static ModelOutput Output(CustomerValueModel m) =>
-        new(m.FittedAt, m.Customers, Output(m.Purchases), m.Spend is { } s ? Output(s) : null, m.MeanSpend);
+        new(m.FittedAt, m.Customers, Output(m.Purchases), m.Spend is { } s ? Output(s) : null, m.MeanSpend, m.Check);
 
     private static FitOutput Output(ClvFit f) =>
         new(f.Model, f.Params, double.IsFinite(f.LogLikelihood) ? f.LogLikelihood : null, f.Converged, f.Reason);

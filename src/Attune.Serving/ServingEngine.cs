@@ -115,7 +115,7 @@ public sealed partial class ServingEngine : IAsyncDisposable
         _live.EventApplied += e => Tracker.Observe(e);
         _live.Linked += Tracker.Link;
         _live.UserErased += Tracker.Forget;
-        _experimentAttributes = new ExperimentAttributes(store);
+        _experimentAttributes = new ExperimentAttributes(store, () => PersonPredictions);
         _live.UserChanged += _experimentAttributes.Forget;
         _metrics = new ServingMetrics(() => _models.Active, () => Math.Max(0, _store.CommittedChangeSeq - _feed.Applied), () => _live.EventsSinceModel,
             () => _recommendationLog.Dropped, Time);
@@ -163,6 +163,12 @@ public sealed partial class ServingEngine : IAsyncDisposable
         add => _live.UserChanged += value;
         remove => _live.UserChanged -= value;
     }
+
+    /// <summary>
+    /// A user's predictions by dotted name (<c>clv.palive</c> …), which experiments' targeting sees as numbers
+    /// (<c>{"clv.palive": {"$lt": 0.3}}</c>); set by the host. Called only while assigning a person to a targeted experiment.
+    /// </summary>
+    public Func<string, IReadOnlyDictionary<string, double>?>? PersonPredictions { get; set; }
 
     /// <summary>Who is in the holdout and which experiment variant serves whom (sticky per person).</summary>
     public ExperimentRouter Router { get; }

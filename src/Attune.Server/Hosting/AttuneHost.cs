@@ -242,6 +242,16 @@ public static class AttuneHost
         decisions.StartAsync().GetAwaiter().GetResult();
         // A user's consent or record changed, or they were erased: what ranks cached of them goes before the write's answer.
         engine.UserChanged += decisions.ForgetPerson;
+        // Experiments' targeting sees a buyer's customer value (clv.palive, clv.purchases90d, clv.value90d).
+        var customerValue = app.Services.GetRequiredService<CustomerValueService>();
+        engine.PersonPredictions = user => customerValue.ForecastAsync(user, anonymous: false).GetAwaiter().GetResult() is { } f
+            ? new Dictionary<string, double>
+            {
+                ["clv.palive"] = f.ProbabilityAlive,
+                ["clv.purchases90d"] = f.ExpectedPurchases,
+                ["clv.value90d"] = f.ExpectedValue,
+            }
+            : null;
         engine.FollowDocuments(Attune.Decisions.Offers.Offer.DocumentKind, offers.LoadAsync);
         var prices = app.Services.GetRequiredService<Attune.Decisions.Prices.PriceDesk>();
         prices.LoadRulesAsync().GetAwaiter().GetResult();

@@ -7,9 +7,10 @@ namespace Attune.Serving.Engine;
 /// <summary>
 /// The attributes an experiment's targeting condition sees for one request: <c>userId</c>, <c>anonymousId</c>, <c>id</c> (the
 /// one assignment hashes), the user record's attributes (strings), and <c>context</c> (the request's context object, nested
-/// again from its dotted names: <c>{"context": {"geo": {"country": "DE"}}}</c>). Built only when a running experiment targets.
+/// again from its dotted names: <c>{"context": {"geo": {"country": "DE"}}}</c>), and the person's predictions as numbers
+/// (<c>{"clv": {"palive": 0.87, …}}</c>, from <paramref name="predictions"/>). Built only when a running experiment targets.
 /// </summary>
-internal sealed class ExperimentAttributes(IAttuneStore store)
+internal sealed class ExperimentAttributes(IAttuneStore store, Func<Func<string, IReadOnlyDictionary<string, double>?>?> predictions)
 {
     /// <summary>Most user records kept; the cache is emptied when it is full (a cheap bound, not an LRU).</summary>
     private const int MaxCachedUsers = 100_000;
@@ -23,6 +24,8 @@ internal sealed class ExperimentAttributes(IAttuneStore store)
         {
             foreach (var (name, value) in UserAttributes(user)) a.Set(name, value);
             a.Set("userId", user);
+            if (predictions() is { } predict && predict(user) is { Count: > 0 } values)
+                foreach (var (name, value) in Nest(values.Select(v => new KeyValuePair<string, object?>(v.Key, v.Value)))) a.Set(name, value);
         }
         if (request.AnonymousId is { } anon) a.Set("anonymousId", anon);
         a.Set("id", request.UserId ?? request.AnonymousId);

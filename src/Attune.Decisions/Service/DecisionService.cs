@@ -185,7 +185,7 @@ public sealed partial class DecisionService(IAttuneStore store, string checkpoin
         {
             if (change.Kind == ChangeKind.DecisionRewards) rewards.Add((change.FromEventSeq, change.ToEventSeq));
             else if (change.Kind is ChangeKind.UserUpserted or ChangeKind.UserDeleted or ChangeKind.VisitorDeleted or ChangeKind.IdentityLinked)
-                ForgetTastes(change);
+                ForgetPeople(change);
             else if (change.Kind is ChangeKind.DocumentPut or ChangeKind.DocumentDeleted && change.Other == DecisionPoint.DocumentKind) reload = true;
             applied = change.Seq;
         }
@@ -198,12 +198,12 @@ public sealed partial class DecisionService(IAttuneStore store, string checkpoin
     public void ForgetPerson(string id) => _peopleCache?.Forget(id);
 
     /// <summary>A person changed, was erased or identified: what was cached of them goes.</summary>
-    private void ForgetTastes(StoreChange change)
+    private void ForgetPeople(StoreChange change)
     {
-        if (_peopleCache is not { } tastes) return;
-        if (change.Id is { } id) tastes.Forget(id);
+        if (_peopleCache is not { } people) return;
+        if (change.Id is { } id) people.Forget(id);
         if (change.Other is { } other)
-            foreach (var line in other.Split('\n', StringSplitOptions.RemoveEmptyEntries)) tastes.Forget(line);
+            foreach (var line in other.Split('\n', StringSplitOptions.RemoveEmptyEntries)) people.Forget(line);
     }
 
     /// <summary>Learns from the rewards with <paramref name="after"/> &lt; seq ≤ <paramref name="to"/> (each once per point).</summary>

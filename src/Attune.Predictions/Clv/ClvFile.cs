@@ -21,99 +21,101 @@ public static class ClvFile
     private const int MaxProblems = 20;
 
     /// <summary>Customers' purchase summaries; <paramref name="spend"/>: the mean spend column is required.</summary>
-    public static List<CustomerSummary> ReadSummaries(string path, bool spend)
+    public static List<CustomerSummary> ReadSummaries(string path, bool spend) => Read<CustomerSummary>(path, (header, problems) =>
     {
-        var problems = new List<string>();
-        var rows = new List<CustomerSummary>();
-        using var reader = new StreamReader(path);
-        var header = Header(reader, path, problems);
         int id = Column(header, problems, "ID", "customer_id", "id");
         int x = Column(header, problems, "frequency", "x");
         int tx = Column(header, problems, "recency", "t_x");
         int T = Column(header, problems, "T");
         int m = spend ? Column(header, problems, "zbar", "monetary_value", "m") : -1;
-        if (problems.Count > 0) throw new ClvFileException(problems);
-        int line = 1;
-        string? text;
-        while ((text = reader.ReadLine()) is not null)
+        CustomerSummary? Bad(string problem)
         {
-            line++;
-            if (text.Length == 0) continue;
-            var f = text.Split(',');
-            if (f.Length < header.Length) { Add(problems, $"line {line}: {f.Length} columns, the header has {header.Length}"); continue; }
+            Add(problems, problem);
+            return null;
+        }
+        return (line, f) =>
+        {
             double? fx = Number(f[x], line, header[x], problems), ftx = Number(f[tx], line, header[tx], problems), fT = Number(f[T], line, header[T], problems);
             double? fm = spend ? Number(f[m], line, header[m], problems) : 0;
-            if (fx is null || ftx is null || fT is null || fm is null) continue;
-            if (fx < 0 || ftx < 0 || fT < 0) { Add(problems, $"line {line}: frequency, recency and T must not be negative"); continue; }
-            if (ftx > fT) { Add(problems, $"line {line}: recency {ftx.Value.ToString(CultureInfo.InvariantCulture)} is after T {fT.Value.ToString(CultureInfo.InvariantCulture)}"); continue; }
-            if (fx == 0 && ftx > 0) { Add(problems, $"line {line}: recency must be 0 when frequency is 0 (recency is the time of the last repeat purchase)"); continue; }
-            if (spend && fx > 0 && fm <= 0) { Add(problems, $"line {line}: {header[m]} must be positive for a customer with repeat purchases"); continue; }
-            rows.Add(new CustomerSummary(f[id].Trim(), fx.Value, ftx.Value, fT.Value, fm.Value));
-        }
-        if (problems.Count > 0) throw new ClvFileException(problems);
-        if (rows.Count == 0) throw new ClvFileException([$"{path}: no customers after the header"]);
-        return rows;
-    }
+            if (fx is null || ftx is null || fT is null || fm is null) return null;
+            if (fx < 0 || ftx < 0 || fT < 0) return Bad($"line {line}: frequency, recency and T must not be negative");
+            if (ftx > fT) return Bad($"line {line}: recency {ftx.Value.ToString(CultureInfo.InvariantCulture)} is after T {fT.Value.ToString(CultureInfo.InvariantCulture)}");
+            if (fx == 0 && ftx > 0) return Bad($"line {line}: recency must be 0 when frequency is 0 (recency is the time of the last repeat purchase)");
+            if (spend && fx > 0 && fm <= 0) return Bad($"line {line}: {header[m]} must be positive for a customer with repeat purchases");
+            return new CustomerSummary(f[id].Trim(), fx.Value, ftx.Value, fT.Value, fm.Value);
+        };
+    });
 
     /// <summary>BG/BB's input: customers grouped by (frequency, recency) out of <c>periods</c> opportunities, with their counts.</summary>
-    public static List<(int Frequency, int Recency, int Periods, double Weight)> ReadBgBb(string path)
-    {
-        var problems = new List<string>();
-        var rows = new List<(int, int, int, double)>();
-        using var reader = new StreamReader(path);
-        var header = Header(reader, path, problems);
-        int x = Column(header, problems, "frequency"), tx = Column(header, problems, "recency"), n = Column(header, problems, "periods", "n_periods", "n"),
-            w = Column(header, problems, "weights", "weight", "count");
-        if (problems.Count > 0) throw new ClvFileException(problems);
-        int line = 1;
-        string? text;
-        while ((text = reader.ReadLine()) is not null)
+    public static List<(int Frequency, int Recency, int Periods, double Weight)> ReadBgBb(string path) =>
+        Read<(int Frequency, int Recency, int Periods, double Weight)>(path, (header, problems) =>
         {
-            line++;
-            if (text.Length == 0) continue;
-            var f = text.Split(',');
-            if (f.Length < header.Length) { Add(problems, $"line {line}: {f.Length} columns, the header has {header.Length}"); continue; }
-            int? fx = Whole(f[x], line, header[x], problems), ftx = Whole(f[tx], line, header[tx], problems), fn = Whole(f[n], line, header[n], problems);
-            double? fw = Number(f[w], line, header[w], problems);
-            if (fx is null || ftx is null || fn is null || fw is null) continue;
-            if (fx < 0 || ftx < 0 || fn <= 0 || fw < 0) { Add(problems, $"line {line}: counts must not be negative (periods at least 1)"); continue; }
-            if (fx > fn || ftx > fn) { Add(problems, $"line {line}: frequency and recency cannot exceed periods ({fn})"); continue; }
-            if (fx > 0 && ftx < fx || fx == 0 && ftx > 0) { Add(problems, $"line {line}: recency {ftx} does not fit frequency {fx}"); continue; }
-            rows.Add((fx.Value, ftx.Value, fn.Value, fw.Value));
-        }
-        if (problems.Count > 0) throw new ClvFileException(problems);
-        if (rows.Count == 0) throw new ClvFileException([$"{path}: no rows after the header"]);
-        return rows;
-    }
+            int x = Column(header, problems, "frequency"), tx = Column(header, problems, "recency"), n = Column(header, problems, "periods", "n_periods", "n"),
+                w = Column(header, problems, "weights", "weight", "count");
+            (int, int, int, double)? Bad(string problem)
+            {
+                Add(problems, problem);
+                return null;
+            }
+            return (line, f) =>
+            {
+                int? fx = Whole(f[x], line, header[x], problems), ftx = Whole(f[tx], line, header[tx], problems), fn = Whole(f[n], line, header[n], problems);
+                double? fw = Number(f[w], line, header[w], problems);
+                if (fx is null || ftx is null || fn is null || fw is null) return null;
+                if (fx < 0 || ftx < 0 || fn <= 0 || fw < 0) return Bad($"line {line}: counts must not be negative (periods at least 1)");
+                if (fx > fn || ftx > fn) return Bad($"line {line}: frequency and recency cannot exceed periods ({fn})");
+                if (fx > 0 && ftx < fx || fx == 0 && ftx > 0) return Bad($"line {line}: recency {ftx} does not fit frequency {fx}");
+                return (fx.Value, ftx.Value, fn.Value, fw.Value);
+            };
+        });
 
     /// <summary>sBG's input: each contract customer's churn period (or T while active) and optional cohort.</summary>
-    public static List<ContractCustomer> ReadContracts(string path)
+    public static List<ContractCustomer> ReadContracts(string path) => Read<ContractCustomer>(path, (header, problems) =>
     {
-        var problems = new List<string>();
-        var rows = new List<ContractCustomer>();
-        using var reader = new StreamReader(path);
-        var header = Header(reader, path, problems);
         int id = Column(header, problems, "customer_id", "ID", "id");
         int r = Column(header, problems, "recency");
         int T = Column(header, problems, "T");
         int cohort = Array.FindIndex(header, h => h.Equals("cohort", StringComparison.OrdinalIgnoreCase));
+        ContractCustomer? Bad(string problem)
+        {
+            Add(problems, problem);
+            return null;
+        }
+        return (line, f) =>
+        {
+            int? fr = Whole(f[r], line, header[r], problems), fT = Whole(f[T], line, header[T], problems);
+            if (fr is null || fT is null) return null;
+            if (fr < 1 || fT < 1) return Bad($"line {line}: recency and T are periods from 1");
+            if (fr > fT) return Bad($"line {line}: recency {fr} is after T {fT}");
+            return new ContractCustomer(f[id].Trim(), fr.Value, fT.Value, cohort >= 0 ? f[cohort].Trim() : "all");
+        };
+    });
+
+    /// <summary>
+    /// Reads a CSV with a header: <paramref name="prepare"/> finds its columns (adding a problem for each missing one) and
+    /// returns the parser of one data line (null after adding its problem). Throws with every problem found, or when the file
+    /// has no data line.
+    /// </summary>
+    private static List<T> Read<T>(string path, Func<string[], List<string>, Func<int, string[], T?>> prepare) where T : struct
+    {
+        var problems = new List<string>();
+        using var reader = new StreamReader(path);
+        var header = Header(reader, path, problems);
+        var parse = prepare(header, problems);
         if (problems.Count > 0) throw new ClvFileException(problems);
+        var rows = new List<T>();
         int line = 1;
         string? text;
         while ((text = reader.ReadLine()) is not null)
         {
             line++;
             if (text.Length == 0) continue;
-            var f = text.Split(',');
-            if (f.Length < header.Length) { Add(problems, $"line {line}: {f.Length} columns, the header has {header.Length}"); continue; }
-            int? fr = Whole(f[r], line, header[r], problems), fT = Whole(f[T], line, header[T], problems);
-            if (fr is null || fT is null) continue;
-            if (fr < 1 || fT < 1) { Add(problems, $"line {line}: recency and T are periods from 1"); continue; }
-            if (fr > fT) { Add(problems, $"line {line}: recency {fr} is after T {fT}"); continue; }
-            rows.Add(new ContractCustomer(f[id].Trim(), fr.Value, fT.Value, cohort >= 0 ? f[cohort].Trim() : "all"));
+            var fields = text.Split(',');
+            if (fields.Length < header.Length) Add(problems, $"line {line}: {fields.Length} columns, the header has {header.Length}");
+            else if (parse(line, fields) is { } row) rows.Add(row);
         }
         if (problems.Count > 0) throw new ClvFileException(problems);
-        if (rows.Count == 0) throw new ClvFileException([$"{path}: no customers after the header"]);
+        if (rows.Count == 0) throw new ClvFileException([$"{path}: no data line after the header"]);
         return rows;
     }
 

@@ -37,7 +37,7 @@ public sealed class CustomerValueModel
     public DateTimeOffset FittedAt { get; }
 
     /// <summary>How a fit on the data before the last days foresaw them (null when there were too few buyers before).</summary>
-    public HoldoutCheck? Check { get; init; }
+    public HoldoutCheck? Check { get; private init; }
 
     /// <summary>Fits on the purchases before the last <paramref name="days"/> days and compares its forecasts with what the
     /// buyers then did: how good the model is on this shop's data.</summary>
@@ -63,19 +63,16 @@ public sealed class CustomerValueModel
         return new HoldoutCheck(days, before.Count, expected, actual, error / before.Count, baseline / before.Count, fit.Converged);
     }
 
-    public static CustomerValueModel Fit(IReadOnlyList<CustomerSummary> buyers, DateTimeOffset now)
+    /// <param name="check">The fit's holdout check (<see cref="Holdout"/>), kept with it.</param>
+    public static CustomerValueModel Fit(IReadOnlyList<CustomerSummary> buyers, DateTimeOffset now, HoldoutCheck? check = null)
     {
         var purchases = BgNbd.Fit(buyers);
         double spendSum = 0;
         int repeat = 0;
         foreach (var c in buyers) if (c.X > 0 && c.MeanSpend > 0) { spendSum += c.MeanSpend; repeat++; }
         var spend = repeat > 0 ? GammaGamma.Fit([.. buyers.Where(c => c.X > 0 && c.MeanSpend > 0)]) : null;
-        return new CustomerValueModel(purchases, spend, repeat > 0 ? spendSum / repeat : 0, buyers.Count, now);
+        return new CustomerValueModel(purchases, spend, repeat > 0 ? spendSum / repeat : 0, buyers.Count, now) { Check = check };
     }
-
-    /// <summary>This fit with its holdout check.</summary>
-    public CustomerValueModel WithCheck(HoldoutCheck? check) =>
-        new(Purchases, Spend, MeanSpend, Customers, FittedAt) { Check = check };
 
     /// <summary>A customer's forecast over the next <paramref name="horizonDays"/> days.</summary>
     public CustomerForecast Forecast(CustomerSummary c, double horizonDays = 90)

@@ -25,13 +25,11 @@ public sealed class GradientBoostedClassifier
 {
     private readonly MLContext _ml;
     private readonly ITransformer _model;
-    private readonly int _features;
 
-    private GradientBoostedClassifier(MLContext ml, ITransformer model, int features, ICalibrator calibrator)
+    private GradientBoostedClassifier(MLContext ml, ITransformer model, ICalibrator calibrator)
     {
         _ml = ml;
         _model = model;
-        _features = features;
         Calibrator = calibrator;
     }
 
@@ -145,6 +143,6 @@ public sealed class GradientBoostedClassifier
         }
         double plattLoss = Judge((x, y) => PlattCalibrator.Fit(x, y)), isotonicLoss = Judge((x, y) => IsotonicCalibrator.Fit(x, y));
         var final = Train(ml, data, chosen);
-        return new GradientBoostedClassifier(ml, final, data.FeatureNames.Length, isotonicLoss < plattLoss ? isotonic : platt) { Settings = chosen };
+        return new GradientBoostedClassifier(ml, final, isotonicLoss < plattLoss ? isotonic : platt) { Settings = chosen };
     }
 }

@@ -48,8 +48,7 @@ public sealed class CustomerValueService(IAttuneStore store, TimeProvider time, 
                 if (e.TypeCode == (int)EventType.Purchase) buyers.Add(e.ProfileId, e.Anonymous, e.TimestampMs, e.Value ?? 0);
             if (buyers.People == 0) return Model = null;
             var now = time.GetUtcNow();
-            var model = CustomerValueModel.Fit(buyers.Build(now.ToUnixTimeMilliseconds()), now);
-            model = model.WithCheck(CustomerValueModel.Holdout(buyers, now));
+            var model = CustomerValueModel.Fit(buyers.Build(now.ToUnixTimeMilliseconds()), now, CustomerValueModel.Holdout(buyers, now));
             log.LogInformation("Customer value fitted on {Buyers} buyers: BG/NBD {Converged}{Reason}", model.Customers,
                 model.Purchases.Converged ? "converged" : "did not converge", model.Purchases.Reason is { } r ? $" ({r})" : "");
             return Model = model;

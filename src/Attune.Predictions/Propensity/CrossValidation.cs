@@ -24,7 +24,7 @@ public static class CrossValidation
             var probabilities = scores.Select(model.Calibrator.Probability).ToArray();
             var result = new FoldResult(f + 1, test.Length, ClassifierMetrics.RocAuc(scores, held.Labels),
                 ClassifierMetrics.AveragePrecision(probabilities, held.Labels), ClassifierMetrics.ExpectedCalibrationError(probabilities, held.Labels),
-                $"{model.Calibrator.Name}; {model.Settings.Iterations} trees × {model.Settings.Leaves} leaves, rate {model.Settings.LearningRate}");
+                $"{model.Calibrator.Name}; " + string.Join(" + ", model.Settings.Select(s => $"{s.Iterations} trees × {s.Leaves} leaves at {s.LearningRate}")));
             progress?.Invoke(result);
             results.Add(result);
         }

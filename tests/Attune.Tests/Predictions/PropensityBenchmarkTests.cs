@@ -29,10 +29,10 @@ public sealed class PropensityBenchmarkTests
     {
         Assert.SkipWhen(TestPaths.SharedDatasets is null, "../shared/datasets is not present");
         Assert.SkipUnless(LightGbmLoads, "libgomp.so.1 (Debian: apt-get install libgomp1) is missing: LightGBM cannot load");
-        // Stratified 5-fold, seed 42. Measured: ROC-AUC 0.9345, PR-AUC 0.7526, ECE 0.0123 (docs/benchmarks.md). The issue's goal
-        // is ROC-AUC >= 0.935 (not met yet: docs/notes/issue-14.md); the floors guard what is reached.
+        // Stratified 5-fold, seed 42. Measured: ROC-AUC 0.93501, PR-AUC 0.7555, ECE 0.0128 (docs/benchmarks.md; the same
+        // figures on every run). The issue's goals: ROC-AUC >= 0.935, ECE <= 0.02.
         var cv = CrossValidation.Run(TabularData.ReadCsv(Csv, "Revenue"));
-        Assert.True(cv.RocAuc >= 0.933, $"ROC-AUC {cv.RocAuc:0.0000}");
+        Assert.True(cv.RocAuc >= 0.935, $"ROC-AUC {cv.RocAuc:0.0000}");
         Assert.True(cv.PrAuc >= 0.74, $"PR-AUC {cv.PrAuc:0.0000}");
         Assert.True(cv.Ece <= 0.02, $"ECE {cv.Ece:0.0000}");
     }

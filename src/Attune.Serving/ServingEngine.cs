@@ -165,6 +165,30 @@ public sealed partial class ServingEngine : IAsyncDisposable
     }
 
     /// <summary>
+    /// Every stored event as live state takes it in (from the change feed, whichever node wrote it, or a model activation's
+    /// replay: listeners dedupe by <see cref="StoredEvent.Seq"/>).
+    /// </summary>
+    public event Action<StoredEvent>? EventApplied
+    {
+        add => _live.EventApplied += value;
+        remove => _live.EventApplied -= value;
+    }
+
+    /// <summary>An anonymous id was identified as a user (anonymous id, user id).</summary>
+    public event Action<string, string>? Linked
+    {
+        add => _live.Linked += value;
+        remove => _live.Linked -= value;
+    }
+
+    /// <summary>A user was erased.</summary>
+    public event Action<string>? UserErased
+    {
+        add => _live.UserErased += value;
+        remove => _live.UserErased -= value;
+    }
+
+    /// <summary>
     /// A user's predictions by dotted name (<c>clv.palive</c> …), which experiments' targeting sees as numbers
     /// (<c>{"clv.palive": {"$lt": 0.3}}</c>); set by the host. Called only while assigning a person to a targeted experiment.
     /// </summary>

@@ -28,15 +28,23 @@ public sealed class GradientBoostedClassifier
     private readonly MLContext _ml;
     private readonly ITransformer[] _models;
 
-    private GradientBoostedClassifier(MLContext ml, ITransformer[] models, ICalibrator calibrator, IReadOnlyList<BoostingSettings> settings)
+    private GradientBoostedClassifier(MLContext ml, ITransformer[] models, ICalibrator calibrator, IReadOnlyList<BoostingSettings> settings,
+        TreeEnsemble trees)
     {
         _ml = ml;
         _models = models;
         Calibrator = calibrator;
         Settings = settings;
+        Trees = trees;
     }
 
     public ICalibrator Calibrator { get; }
+
+    /// <summary>The trained trees (all models averaged) for scoring one row at a time and explaining it.</summary>
+    public TreeEnsemble Trees { get; }
+
+    /// <summary>The calibrated probability of one row, scored by <see cref="Trees"/>.</summary>
+    public double Probability(ReadOnlySpan<float> row) => Calibrator.Probability(Trees.Score(row));
 
     /// <summary>The settings of the averaged models (<see cref="Candidates"/>, or the one given).</summary>
     public IReadOnlyList<BoostingSettings> Settings { get; }
@@ -107,14 +115,14 @@ public sealed class GradientBoostedClassifier
     /// <summary>
     /// Trains on <paramref name="data"/> the average of <see cref="Candidates"/> (or the one <paramref name="settings"/> given),
     /// and a calibrator for it: Platt or isotonic, whichever has the lower log loss, judged on the out-of-fold scores of a
-    /// 5-fold cross-fit on the training data only.
+    /// <paramref name="calibrationFolds"/>-fold cross-fit on the training data only.
     /// </summary>
-    public static GradientBoostedClassifier Fit(TabularData data, BoostingSettings? settings = null, int seed = 42)
+    public static GradientBoostedClassifier Fit(TabularData data, BoostingSettings? settings = null, int seed = 42, int calibrationFolds = 5)
     {
         var ml = new MLContext(seed);
         IReadOnlyList<BoostingSettings> chosen = settings is null ? [.. Candidates.Select(c => c with { Seed = seed })] : [settings with { Seed = seed }];
         var oof = new double[data.Count];
-        foreach (var fold in data.StratifiedFolds(5, seed + 1))
+        foreach (var fold in data.StratifiedFolds(calibrationFolds, seed + 1))
         {
             var inFold = new HashSet<int>(fold);
             var train = data.Subset([.. Enumerable.Range(0, data.Count).Where(i => !inFold.Contains(i))]);
@@ -138,6 +146,7 @@ public sealed class GradientBoostedClassifier
         }
         double plattLoss = Judge((x, y) => PlattCalibrator.Fit(x, y)), isotonicLoss = Judge((x, y) => IsotonicCalibrator.Fit(x, y));
         ICalibrator calibrator = isotonicLoss < plattLoss ? IsotonicCalibrator.Fit(oof, data.Labels) : PlattCalibrator.Fit(oof, data.Labels);
-        return new GradientBoostedClassifier(ml, [.. chosen.Select(s => Train(ml, data, s))], calibrator, chosen);
+        ITransformer[] final = [.. chosen.Select(s => Train(ml, data, s))];
+        return new GradientBoostedClassifier(ml, final, calibrator, chosen, TreeEnsemble.From(final, data));
     }
 }

@@ -79,6 +79,9 @@ public static class AttuneHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LoopbackGuard>());
         builder.Services.AddSingleton<CustomerValueService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CustomerValueService>());
+        builder.Services.AddSingleton(builder.Configuration.GetSection(PredictionOptions.Section).Get<PredictionOptions>() ?? new PredictionOptions());
+        builder.Services.AddSingleton<PropensityService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<PropensityService>());
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => new RecordReader(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<IAttuneStore>(sp => SqliteStore.Open(
@@ -252,6 +255,11 @@ public static class AttuneHost
                 ["clv.value90d"] = f.ExpectedValue,
             }
             : null;
+        // Propensity scores follow each person's new events (from the change feed, whoever wrote them).
+        var propensity = app.Services.GetRequiredService<PropensityService>();
+        engine.EventApplied += propensity.Observe;
+        engine.Linked += propensity.Linked;
+        engine.UserErased += propensity.Forget;
         engine.FollowDocuments(Attune.Decisions.Offers.Offer.DocumentKind, offers.LoadAsync);
         var prices = app.Services.GetRequiredService<Attune.Decisions.Prices.PriceDesk>();
         prices.LoadRulesAsync().GetAwaiter().GetResult();

@@ -61,6 +61,55 @@ internal static class PropensityCommand
                 return StatsAnalyzeCommand.ExitBadInput;
             }
         });
-        return new Command("propensity", "Propensity models (docs/predictions.md)") { evaluate };
+        return new Command("propensity", "Propensity models (docs/predictions.md)") { evaluate, CreateTrain() };
+    }
+
+    /// <summary>
+    /// <c>attune propensity train --data DIR [--json OUT]</c>: the store's propensity models (purchase in 7 and 30 days, churn,
+    /// cart → purchase) trained on a data folder's history with their time-split evaluation against the RFM-only baseline, as
+    /// the server does; nothing is written to the store.
+    /// </summary>
+    private static Command CreateTrain()
+    {
+        var data = CommonOptions.Data();
+        var churn = new Option<int>("--churn-days") { Description = "Churn means no activity in this many days", DefaultValueFactory = _ => 30 };
+        var json = new Option<FileInfo?>("--json") { Description = "Also write the evaluation to this file" };
+        var train = new Command("train", "Train the store's propensity models on a data folder and report their time-split evaluation") { data, churn, json };
+        train.SetAction(async (result, ct) =>
+        {
+            await using var store = CommonOptions.OpenStore(result.GetValue(data)!, "propensity train", out int exitCode);
+            if (store is null) return exitCode;
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            try
+            {
+                var (people, items) = await Attune.Server.Hosting.PropensityData.LoadAsync(store, new ActivityCodes(), ct);
+                Console.WriteLine($"{people.People:N0} people, {people.Events.Length:N0} events read in {started.Elapsed.TotalSeconds:0.0} s");
+                if (people.People == 0) { Console.Error.WriteLine("attune: the store has no events"); return 1; }
+                var models = PropensityTrainer.Train(people, items, people.LastMs + 1, new PropensitySettings { ChurnDays = result.GetValue(churn) },
+                    progress: Console.WriteLine);
+                foreach (var m in models)
+                    Console.WriteLine($"  {m.Target.Name}: lift by decile {string.Join(" ", m.Evaluation.Lift.Select(l => l.Lift.ToString("0.00", CultureInfo.InvariantCulture)))}; " +
+                        $"strongest features {string.Join(", ", m.Evaluation.TopFeatures.Take(4).Select(f => f.Feature))}");
+                Console.WriteLine($"trained in {started.Elapsed.TotalSeconds:0.0} s");
+                if (result.GetValue(json) is { } target)
+                {
+                    File.WriteAllText(target.FullName, JsonSerializer.Serialize(new
+                    {
+                        people = people.People,
+                        events = people.Events.Length,
+                        seconds = started.Elapsed.TotalSeconds,
+                        models = models.Select(m => m.Evaluation),
+                    }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
+                    Console.WriteLine($"Wrote {target.FullName}");
+                }
+                return models.Count > 0 ? 0 : 1;
+            }
+            catch (Exception e) when (e is DllNotFoundException or TypeInitializationException && e.InnerException is DllNotFoundException)
+            {
+                Console.Error.WriteLine("attune: LightGBM's native library could not load: it needs GCC's OpenMP runtime (Debian: apt-get install libgomp1)");
+                return 1;
+            }
+        });
+        return train;
     }
 }

@@ -34,7 +34,10 @@ internal sealed class TestServer : IAsyncDisposable
     {
         TempDirectory? owned = dataDirectory is null ? TestPaths.NewTempDirectory() : null;
         string dir = dataDirectory ?? owned!.Path;
-        var app = AttuneHost.Build([], "http://127.0.0.1:0", dir, settings, configure);
+        // Propensity models train on request in tests (POST /v1/predictions/propensity/train), not 15 s after every server's start.
+        var merged = new Dictionary<string, string?> { ["Predictions:PropensityStartDelaySeconds"] = "-1" };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) merged[key] = value;
+        var app = AttuneHost.Build([], "http://127.0.0.1:0", dir, merged, configure);
         await app.StartAsync();
         return new TestServer(app, dir, owned);
     }

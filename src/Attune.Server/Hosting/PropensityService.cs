@@ -1,0 +1,239 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Attune.Predictions.Propensity;
+using Attune.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Attune.Server.Hosting;
+
+/// <summary>Settings of the predictions about people (configuration section <c>Predictions</c>).</summary>
+public sealed record PredictionOptions
+{
+    public const string Section = "Predictions";
+    /// <summary>Seconds after start before the propensity models first train; negative: not at start (daily, or on request).</summary>
+    public int PropensityStartDelaySeconds { get; init; } = 15;
+    /// <summary>Hours between retrainings of the propensity models.</summary>
+    public double PropensityRetrainHours { get; init; } = 24;
+    /// <summary>Churn means no activity in this many days.</summary>
+    public int ChurnDays { get; init; } = 30;
+}
+
+/// <summary>A person's propensity scores: their features when scored, one probability per model (NaN: not eligible), and when.</summary>
+public sealed record PersonPropensities(float[] Features, float[] Probabilities, long ScoredAtMs, int Version);
+
+/// <summary>
+/// The store's propensity models (purchase in 7 and 30 days, churn, cart → purchase): trained in the background from
+/// everyone's history (shortly after start, then daily, or on request), each version's time-split evaluation kept in the
+/// store (documents of kind <see cref="DocumentKind"/>); everyone scored after each training; a person's scores refreshed
+/// from their own history within a fraction of a second of a new event (<see cref="Observe"/>).
+/// </summary>
+public sealed class PropensityService(IAttuneStore store, TimeProvider time, PredictionOptions options, ILogger<PropensityService> log) : BackgroundService
+{
+    public const string DocumentKind = "propensity-model";
+    private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web);
+    private readonly SemaphoreSlim _training = new(1, 1);
+    private readonly ConcurrentDictionary<(string Id, bool Anonymous), PersonPropensities> _people = new();
+    private readonly ConcurrentDictionary<(string Id, bool Anonymous), byte> _dirty = new();
+    private readonly ActivityCodes _codes = new();
+    private ItemFacts _items = new();
+
+    /// <summary>The models in service; null until the first training (or while the shop has too little history).</summary>
+    public PropensityScorer? Scorer { get; private set; }
+
+    /// <summary>How many people hold scores.</summary>
+    public int People => _people.Count;
+
+    /// <summary>How long after an event its person's scores are refreshed at most (the refresh loop's period).</summary>
+    public TimeSpan RefreshPeriod { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var refresh = RefreshLoopAsync(stoppingToken);
+        if (options.PropensityStartDelaySeconds >= 0)
+        {
+            try { await Task.Delay(TimeSpan.FromSeconds(options.PropensityStartDelaySeconds), time, stoppingToken).ConfigureAwait(false); }
+            catch (OperationCanceledException) { await refresh.ConfigureAwait(false); return; }
+        }
+        else
+        {
+            try { await Task.Delay(TimeSpan.FromHours(options.PropensityRetrainHours), time, stoppingToken).ConfigureAwait(false); }
+            catch (OperationCanceledException) { await refresh.ConfigureAwait(false); return; }
+        }
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try { await TrainAsync(stoppingToken).ConfigureAwait(false); }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { break; }
+            catch (ObjectDisposedException) { break; }
+            catch (Exception e) { log.LogError(e, "Training the propensity models failed; retrying at the next interval"); }
+            try { await Task.Delay(TimeSpan.FromHours(options.PropensityRetrainHours), time, stoppingToken).ConfigureAwait(false); }
+            catch (OperationCanceledException) { break; }
+        }
+        await refresh.ConfigureAwait(false);
+    }
+
+    /// <summary>Trains every model on the store's history now, records the version's evaluation, and scores everyone.</summary>
+    public async Task<PropensityScorer?> TrainAsync(CancellationToken ct = default)
+    {
+        await _training.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            var started = time.GetUtcNow();
+            var (people, items) = await PropensityData.LoadAsync(store, _codes, ct).ConfigureAwait(false);
+            if (people.People == 0) return Scorer;
+            long now = time.GetUtcNow().ToUnixTimeMilliseconds();
+            long end = Math.Min(now, people.LastMs + 1);
+            var settings = new PropensitySettings { ChurnDays = options.ChurnDays };
+            var models = await Task.Run(() => PropensityTrainer.Train(people, items, end, settings,
+                progress: m => log.LogInformation("Propensity {Message}", m)), ct).ConfigureAwait(false);
+            if (models.Count == 0) return Scorer;
+            int version = 1;
+            foreach (var doc in await store.ListDocumentsAsync(DocumentKind, ct).ConfigureAwait(false))
+                if (int.TryParse(doc.Id, out int v) && v >= version) version = v + 1;
+            var trainedAt = time.GetUtcNow();
+            var scorer = new PropensityScorer(models, version, trainedAt);
+            var record = new PropensityVersion(version, trainedAt, DateTimeOffset.FromUnixTimeMilliseconds(end), people.People, people.Events.Length,
+                (trainedAt - started).TotalSeconds, [.. models.Select(m => m.Evaluation)]);
+            await store.PutDocumentAsync(DocumentKind, version.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                JsonSerializer.Serialize(record, s_json), ct).ConfigureAwait(false);
+            _items = items;
+            Scorer = scorer;
+            ScoreEveryone(people, scorer, time.GetUtcNow().ToUnixTimeMilliseconds());
+            log.LogInformation("Propensity models version {Version} trained on {People} people and scored everyone in {Seconds:0.0} s",
+                version, people.People, (time.GetUtcNow() - started).TotalSeconds);
+            return scorer;
+        }
+        finally { _training.Release(); }
+    }
+
+    /// <summary>Every recorded version's evaluation, newest first.</summary>
+    public async Task<IReadOnlyList<PropensityVersion>> VersionsAsync(CancellationToken ct = default)
+    {
+        var versions = new List<PropensityVersion>();
+        foreach (var doc in await store.ListDocumentsAsync(DocumentKind, ct).ConfigureAwait(false))
+            if (JsonSerializer.Deserialize<PropensityVersion>(doc.Json, s_json) is { } v) versions.Add(v);
+        versions.Sort((a, b) => b.Version.CompareTo(a.Version));
+        return versions;
+    }
+
+    private void ScoreEveryone(PeopleActivity people, PropensityScorer scorer, long nowMs)
+    {
+        int workers = Environment.ProcessorCount;
+        Parallel.For(0, workers, worker =>
+        {
+            var scratch = new PersonFeatures.Scratch();
+            for (int p = worker; p < people.People; p += workers)
+            {
+                var features = new float[PersonFeatures.Count];
+                PersonFeatures.Extract(people.Of(p), nowMs, _items, scratch, features);
+                var probabilities = new float[scorer.Models.Count];
+                scorer.Score(features, probabilities);
+                _people[(people.Ids[p], people.Anonymous[p])] = new PersonPropensities(features, probabilities, nowMs, scorer.Version);
+            }
+        });
+    }
+
+    /// <summary>A person's scores: kept from the last scoring or refresh; scored from their history when not held yet.</summary>
+    public async Task<PersonPropensities?> GetAsync(string id, bool anonymous, CancellationToken ct = default)
+    {
+        if (Scorer is not { } scorer) return null;
+        if (_people.TryGetValue((id, anonymous), out var held) && held.Version == scorer.Version) return held;
+        return await RescoreAsync(id, anonymous, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The held scores (no I/O); null when the person has none yet.</summary>
+    public PersonPropensities? Peek(string id, bool anonymous) => _people.TryGetValue((id, anonymous), out var held) ? held : null;
+
+    /// <summary>An event reached live state: its person is rescored at the next refresh.</summary>
+    public void Observe(StoredEvent e)
+    {
+        if (Scorer is not null) _dirty.TryAdd((e.ProfileId, e.Anonymous), 0);
+    }
+
+    /// <summary>An anonymous visitor was identified: their history is the user's now.</summary>
+    public void Linked(string anonymousId, string userId)
+    {
+        _people.TryRemove((anonymousId, true), out _);
+        if (Scorer is not null) _dirty.TryAdd((userId, false), 0);
+    }
+
+    /// <summary>A user was erased: their scores go.</summary>
+    public void Forget(string userId)
+    {
+        _people.TryRemove((userId, false), out _);
+        _dirty.TryRemove((userId, false), out _);
+    }
+
+    private async Task RefreshLoopAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try { await Task.Delay(RefreshPeriod, time, ct).ConfigureAwait(false); }
+            catch (OperationCanceledException) { return; }
+            foreach (var key in _dirty.Keys)
+            {
+                if (!_dirty.TryRemove(key, out _)) continue;
+                try { await RescoreAsync(key.Id, key.Anonymous, ct).ConfigureAwait(false); }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
+                catch (ObjectDisposedException) { return; }
+                catch (Exception e) { log.LogWarning(e, "Refreshing the propensity scores of {Person} failed", key.Id); }
+            }
+        }
+    }
+
+    /// <summary>Reads one person's history, rebuilds their features as of now and scores them.</summary>
+    private async Task<PersonPropensities?> RescoreAsync(string id, bool anonymous, CancellationToken ct)
+    {
+        if (Scorer is not { } scorer) return null;
+        var items = _items;
+        long now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var history = new List<ActivityEvent>();
+        await foreach (var e in store.ReadProfileEventsAsync(id, anonymous, now - 400L * 86_400_000, now + 1, null, ct).ConfigureAwait(false))
+            history.Add(PropensityData.ToActivity(e, items, _codes));
+        if (history.Count == 0)
+        {
+            _people.TryRemove((id, anonymous), out _);
+            return null;
+        }
+        var events = history.ToArray();
+        Array.Sort(events);
+        var features = new float[PersonFeatures.Count];
+        PersonFeatures.Extract(events, now + 1, items, new PersonFeatures.Scratch(), features);
+        var probabilities = new float[scorer.Models.Count];
+        scorer.Score(features, probabilities);
+        var scored = new PersonPropensities(features, probabilities, now, scorer.Version);
+        _people[(id, anonymous)] = scored;
+        return scored;
+    }
+}
+
+/// <summary>One trained version of the propensity models: when, on what, and each model's time-split evaluation.</summary>
+public sealed record PropensityVersion(int Version, DateTimeOffset TrainedAt, DateTimeOffset DataUntil, int People, long Events, double Seconds,
+    IReadOnlyList<PropensityEvaluation> Models);
+
+/// <summary>The store's history as the propensity models read it: everyone's events grouped by person, and the catalog's facts.</summary>
+public static class PropensityData
+{
+    /// <summary>Reads every item and every event of <paramref name="store"/> (one pass each).</summary>
+    public static async Task<(PeopleActivity People, ItemFacts Items)> LoadAsync(IAttuneStore store, ActivityCodes codes, CancellationToken ct = default)
+    {
+        var items = new ItemFacts();
+        string? cursor = null;
+        do
+        {
+            var page = await store.ListItemsAsync(cursor, 1000, ct).ConfigureAwait(false);
+            foreach (var item in page.Data) items.Add(item.Id, item.Price, item.Categories.Count > 0 ? item.Categories[0] : null);
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+        var builder = new PeopleActivity.Builder();
+        await foreach (var e in store.ReadEventsAsync(ct).ConfigureAwait(false)) builder.Add(e.ProfileId, e.Anonymous, ToActivity(e, items, codes));
+        return (builder.Build(), items);
+    }
+
+    public static ActivityEvent ToActivity(StoredEvent e, ItemFacts items, ActivityCodes codes)
+    {
+        var (session, channel, device, fromRecommendation) = codes.ReadExtra(e.Extra);
+        return new ActivityEvent(e.TimestampMs, e.TypeCode, (float)(e.Value ?? 0), items.IndexOf(e.ItemId), session, channel, device, fromRecommendation);
+    }
+}

@@ -123,11 +123,20 @@ public static class AttuneHost
                     ? new Attune.Decisions.Service.PersonFacts(user.Attributes, user.Consent?.Personalization ?? true, user.Consent?.Analytics ?? true)
                     : null,
                 // Customer value as numeric features (log(1 + x) for the unbounded ones), for people who have bought.
+                // Customer value as numeric features (log(1 + x) for the unbounded ones), for people who have bought; the
+                // propensity models' probabilities (predictions.purchase7d …) for the people each model speaks about.
                 Predictions = async (id, anonymous, ct) =>
-                    await sp.GetRequiredService<CustomerValueService>().ForecastAsync(id, anonymous, ct) is { } f
-                        ? [new("clv.palive", f.ProbabilityAlive), new("clv.purchases90d", Math.Log(1 + f.ExpectedPurchases)),
-                            new("clv.value90d", Math.Log(1 + f.ExpectedValue))]
-                        : null,
+                {
+                    var features = new List<Attune.Decisions.Service.Prediction>();
+                    if (await sp.GetRequiredService<CustomerValueService>().ForecastAsync(id, anonymous, ct) is { } f)
+                        features.AddRange([new("clv.palive", f.ProbabilityAlive), new("clv.purchases90d", Math.Log(1 + f.ExpectedPurchases)),
+                            new("clv.value90d", Math.Log(1 + f.ExpectedValue))]);
+                    var propensity = sp.GetRequiredService<PropensityService>();
+                    if (propensity.Scorer is { } scorer && await propensity.GetAsync(id, anonymous, ct) is { } scores)
+                        for (int m = 0; m < scorer.Models.Count; m++)
+                            if (!float.IsNaN(scores.Probabilities[m])) features.Add(new("predictions." + scorer.Models[m].Target.Name, scores.Probabilities[m]));
+                    return features.Count > 0 ? features : null;
+                },
                 // Experiments on decision points and the global holdout: the same router (and sticky assignments) as answers.
                 Route = request => (router ??= sp.GetRequiredService<Attune.Serving.ServingEngine>().Router).Route(request),
             };
@@ -247,14 +256,22 @@ public static class AttuneHost
         engine.UserChanged += decisions.ForgetPerson;
         // Experiments' targeting sees a buyer's customer value (clv.palive, clv.purchases90d, clv.value90d).
         var customerValue = app.Services.GetRequiredService<CustomerValueService>();
-        engine.PersonPredictions = user => customerValue.ForecastAsync(user, anonymous: false).GetAwaiter().GetResult() is { } f
-            ? new Dictionary<string, double>
+        // Experiments' targeting sees the propensity scores held for the person (predictions.purchase7d …; no I/O).
+        var propensityScores = app.Services.GetRequiredService<PropensityService>();
+        engine.PersonPredictions = user =>
+        {
+            var values = new Dictionary<string, double>(StringComparer.Ordinal);
+            if (customerValue.ForecastAsync(user, anonymous: false).GetAwaiter().GetResult() is { } f)
             {
-                ["clv.palive"] = f.ProbabilityAlive,
-                ["clv.purchases90d"] = f.ExpectedPurchases,
-                ["clv.value90d"] = f.ExpectedValue,
+                values["clv.palive"] = f.ProbabilityAlive;
+                values["clv.purchases90d"] = f.ExpectedPurchases;
+                values["clv.value90d"] = f.ExpectedValue;
             }
-            : null;
+            if (propensityScores.Scorer is { } scorer && propensityScores.Peek(user, anonymous: false) is { } scores)
+                for (int m = 0; m < scorer.Models.Count && m < scores.Probabilities.Length; m++)
+                    if (!float.IsNaN(scores.Probabilities[m])) values["predictions." + scorer.Models[m].Target.Name] = scores.Probabilities[m];
+            return values.Count > 0 ? values : null;
+        };
         // Propensity scores follow each person's new events (from the change feed, whoever wrote them).
         var propensity = app.Services.GetRequiredService<PropensityService>();
         engine.EventApplied += propensity.Observe;

@@ -115,7 +115,7 @@ public sealed partial class ServingEngine : IAsyncDisposable
         _live.EventApplied += e => Tracker.Observe(e);
         _live.Linked += Tracker.Link;
         _live.UserErased += Tracker.Forget;
-        _experimentAttributes = new ExperimentAttributes(store, () => PersonPredictions);
+        _experimentAttributes = new ExperimentAttributes(store, () => PersonPredictions, () => PersonSegments);
         _live.UserChanged += _experimentAttributes.Forget;
         _metrics = new ServingMetrics(() => _models.Active, () => Math.Max(0, _store.CommittedChangeSeq - _feed.Applied), () => _live.EventsSinceModel,
             () => _recommendationLog.Dropped, Time);
@@ -194,6 +194,16 @@ public sealed partial class ServingEngine : IAsyncDisposable
     /// </summary>
     public Func<string, IReadOnlyDictionary<string, double>?>? PersonPredictions { get; set; }
 
+    /// <summary>
+    /// The segments a person is in (id, anonymous?), set by the host: business rules scoped to a segment apply only to its
+    /// members, and experiments' targeting sees them as <c>segments</c>.
+    /// </summary>
+    public Func<string, bool, IReadOnlyList<string>>? PersonSegments
+    {
+        get => _context.PersonSegments;
+        set => _context.PersonSegments = value;
+    }
+
     /// <summary>Who is in the holdout and which experiment variant serves whom (sticky per person).</summary>
     public ExperimentRouter Router { get; }
 
@@ -210,6 +220,22 @@ public sealed partial class ServingEngine : IAsyncDisposable
     public ServingState? State => _models.Active;
 
     public bool IsReady => _models.Active is not null;
+
+    /// <summary>
+    /// The active model's taste vectors (its matrix factorization's user vectors, copied), the item vectors of the same space
+    /// and each of those items' category; null when the active model has none.
+    /// </summary>
+    public UserVectorSnapshot? UserVectors()
+    {
+        if (_models.Active is not { } state || state.Bundle.Als is not { } als) return null;
+        var columns = state.Catalog.Columns;
+        var categories = new string?[als.Items];
+        for (int i = 0; i < als.Items && i < columns.Count; i++)
+            categories[i] = columns.Category[i] > 0 ? state.Catalog.NameOf(columns.Category[i]) : null;
+        int users = Math.Min(als.Users, state.Bundle.UserIds.Length);
+        return new UserVectorSnapshot(state.Bundle.UserIds[..users], als.UserFactors[..(users * als.Rank)].ToArray(), als.Rank,
+            als.ItemFactors.ToArray(), categories, state.Bundle.Info.Version);
+    }
 
     /// <summary>The default recipe's scenarios.</summary>
     public IReadOnlyDictionary<string, CompiledScenario> Scenarios => Recipes.Default.Scenarios;
@@ -515,3 +541,6 @@ public sealed partial class ServingEngine : IAsyncDisposable
         _metrics.Dispose();
     }
 }
+
+/// <summary>Taste vectors of a model version: <see cref="UserIds"/>[u]'s vector is <see cref="UserFactors"/>[u·Rank … (u+1)·Rank).</summary>
+public sealed record UserVectorSnapshot(string[] UserIds, float[] UserFactors, int Rank, float[] ItemFactors, IReadOnlyList<string?> ItemCategories, string ModelVersion);

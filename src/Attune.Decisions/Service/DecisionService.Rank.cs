@@ -71,7 +71,7 @@ public sealed partial class DecisionService
             if (input.Excluded.Contains(actions[i].Id)) continue;
             if (eligibility[i] is { } condition)
             {
-                attributes ??= Attributes(input, profile);
+                attributes ??= Attributes(input, profile, predictions);
                 if (!condition.Evaluate(attributes.Value)) continue;
             }
             allowed[i] = true;
@@ -80,7 +80,7 @@ public sealed partial class DecisionService
         // An experiment on the point (or the global holdout) may put the person on the control: its control action, shown
         // with probability 1 wherever it can be (eligible, not excluded, not shown in an earlier slot).
         Assignment? assignment = Route is { } route && (input.UserId ?? input.AnonymousId) is not null
-            ? route(new RouteRequest(input.UserId, input.AnonymousId, "decision", () => TargetingAttributes(input, known), input.Point))
+            ? route(new RouteRequest(input.UserId, input.AnonymousId, "decision", () => TargetingAttributes(input, known, predictions), input.Point))
             : null;
         int controlIndex = assignment?.Policy == ExperimentRouter.Control && (input.ControlAction ?? state.Definition.Settings.ControlAction) is { } control
             ? Array.FindIndex(actions, a => a.Id == control)
@@ -234,9 +234,10 @@ public sealed partial class DecisionService
 
     /// <summary>What an experiment's targeting sees, as for recommendations: the user record's attributes, <c>userId</c>,
     /// <c>anonymousId</c>, <c>id</c> and the rank's <c>context</c>.</summary>
-    private static Attributes TargetingAttributes(RankInput input, IReadOnlyDictionary<string, string>? user)
+    private static Attributes TargetingAttributes(RankInput input, IReadOnlyDictionary<string, string>? user, Prediction[] predictions)
     {
         var a = new Attributes(8);
+        AddPredictions(a, predictions);
         if (user is not null) foreach (var (name, value) in user) a.Set(name, value);
         if (input.UserId is { } id) a.Set("userId", id);
         if (input.AnonymousId is { } anonymous) a.Set("anonymousId", anonymous);
@@ -247,9 +248,10 @@ public sealed partial class DecisionService
 
     /// <summary>What an action's eligibility sees: <c>userId</c>, <c>anonymousId</c>, <c>user</c> (the record's attributes) and
     /// <c>context</c> (the context features as one object; Personalizer's list is merged).</summary>
-    private static AttributeValue Attributes(RankInput input, IReadOnlyDictionary<string, string>? profile)
+    private static AttributeValue Attributes(RankInput input, IReadOnlyDictionary<string, string>? profile, Prediction[] predictions)
     {
         var a = new Attributes(6);
+        AddPredictions(a, predictions);
         if (input.UserId is { } user) a.Set("userId", user);
         if (input.AnonymousId is { } anonymous) a.Set("anonymousId", anonymous);
         var userAttributes = new Attributes();
@@ -257,6 +259,24 @@ public sealed partial class DecisionService
         a.Set("user", userAttributes);
         a.Set("context", ContextAttributes(input));
         return AttributeValue.FromObject(a);
+    }
+
+    /// <summary>
+    /// The person's segments as <c>segments</c> (ids) and the propensity models' probabilities as <c>predictions.NAME</c>, for
+    /// eligibility and targeting conditions (<c>{"segments": {"$in": ["vip"]}}</c>, <c>{"predictions.churn": {"$gt": 0.5}}</c>).
+    /// </summary>
+    private static void AddPredictions(Attributes a, Prediction[] predictions)
+    {
+        if (predictions.Length == 0) return;
+        List<AttributeValue>? segments = null;
+        Attributes? scores = null;
+        foreach (var p in predictions)
+        {
+            if (p.Name.StartsWith("segment.", StringComparison.Ordinal)) (segments ??= []).Add(AttributeValue.FromString(p.Name["segment.".Length..]));
+            else if (p.Name.StartsWith("predictions.", StringComparison.Ordinal)) (scores ??= new Attributes()).Set(p.Name["predictions.".Length..], p.Value);
+        }
+        if (segments is not null) a.Set("segments", AttributeValue.FromArray(segments));
+        if (scores is not null) a.Set("predictions", AttributeValue.FromObject(scores));
     }
 
     /// <summary>The rank's context as one object (Personalizer's list of objects merged).</summary>

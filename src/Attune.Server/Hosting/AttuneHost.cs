@@ -82,6 +82,7 @@ public static class AttuneHost
         builder.Services.AddSingleton(builder.Configuration.GetSection(PredictionOptions.Section).Get<PredictionOptions>() ?? new PredictionOptions());
         builder.Services.AddSingleton<PropensityService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PropensityService>());
+        builder.Services.AddSingleton<SegmentService>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => new RecordReader(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<IAttuneStore>(sp => SqliteStore.Open(
@@ -135,6 +136,7 @@ public static class AttuneHost
                     if (propensity.Scorer is { } scorer && await propensity.GetAsync(id, anonymous, ct) is { } scores)
                         for (int m = 0; m < scorer.Models.Count; m++)
                             if (!float.IsNaN(scores.Probabilities[m])) features.Add(new("predictions." + scorer.Models[m].Target.Name, scores.Probabilities[m]));
+                    foreach (var segment in sp.GetRequiredService<SegmentService>().SegmentsOf(id, anonymous)) features.Add(new("segment." + segment, 1));
                     return features.Count > 0 ? features : null;
                 },
                 // Experiments on decision points and the global holdout: the same router (and sticky assignments) as answers.
@@ -277,6 +279,20 @@ public static class AttuneHost
         engine.EventApplied += propensity.Observe;
         engine.Linked += propensity.Linked;
         engine.UserErased += propensity.Forget;
+        // Segments: stored definitions (followed across nodes), memberships from the held scores, clusters after a new model.
+        var segments = app.Services.GetRequiredService<SegmentService>();
+        segments.LoadAsync().GetAwaiter().GetResult();
+        engine.FollowDocuments(SegmentService.DocumentKind, segments.LoadAsync);
+        engine.PersonSegments = segments.SegmentsOf;
+        propensity.ScoredEveryone += () =>
+        {
+            if (segments.ClustersStale(engine.ActiveVersion))
+                _ = Task.Run(async () =>
+                {
+                    try { await segments.ClusterAsync(); }
+                    catch (Exception e) { app.Logger.LogWarning(e, "Clustering people by taste failed"); }
+                });
+        };
         engine.FollowDocuments(Attune.Decisions.Offers.Offer.DocumentKind, offers.LoadAsync);
         var prices = app.Services.GetRequiredService<Attune.Decisions.Prices.PriceDesk>();
         prices.LoadRulesAsync().GetAwaiter().GetResult();
@@ -319,6 +335,7 @@ public static class AttuneHost
         app.MapOffersApi();
         app.MapPricesApi();
         app.MapPredictionsApi();
+        app.MapSegmentsApi();
         app.MapSdkApi();
         app.MapPrometheusScrapingEndpoint("/metrics").WithMetadata(new RequiredScope(Scope.Viewer)).ExcludeFromDescription();
         app.UseAttuneConsole();

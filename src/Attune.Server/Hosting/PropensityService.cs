@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using Attune.Predictions.Clv;
 using Attune.Predictions.Propensity;
 using Attune.Storage;
 using Microsoft.Extensions.Hosting;
@@ -19,8 +20,12 @@ public sealed record PredictionOptions
     public int ChurnDays { get; init; } = 30;
 }
 
-/// <summary>A person's propensity scores: their features when scored, one probability per model (NaN: not eligible), and when.</summary>
-public sealed record PersonPropensities(float[] Features, float[] Probabilities, long ScoredAtMs, int Version);
+/// <summary>
+/// What is held about a person: their activity features when scored, one probability per propensity model (NaN: not
+/// eligible; empty before the first training), their customer-value forecast (buyers, once fitted), when, and by which
+/// models' version (0: none yet).
+/// </summary>
+public sealed record PersonScores(string Id, bool Anonymous, float[] Features, float[] Probabilities, CustomerForecast? Clv, long ScoredAtMs, int Version);
 
 /// <summary>
 /// The store's propensity models (purchase in 7 and 30 days, churn, cart → purchase): trained in the background from
@@ -28,12 +33,13 @@ public sealed record PersonPropensities(float[] Features, float[] Probabilities,
 /// store (documents of kind <see cref="DocumentKind"/>); everyone scored after each training; a person's scores refreshed
 /// from their own history within a fraction of a second of a new event (<see cref="Observe"/>).
 /// </summary>
-public sealed class PropensityService(IAttuneStore store, TimeProvider time, PredictionOptions options, ILogger<PropensityService> log) : BackgroundService
+public sealed class PropensityService(IAttuneStore store, TimeProvider time, PredictionOptions options, CustomerValueService customerValue,
+    ILogger<PropensityService> log) : BackgroundService
 {
     public const string DocumentKind = "propensity-model";
     private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web);
     private readonly SemaphoreSlim _training = new(1, 1);
-    private readonly ConcurrentDictionary<(string Id, bool Anonymous), PersonPropensities> _people = new();
+    private readonly ConcurrentDictionary<(string Id, bool Anonymous), PersonScores> _people = new();
     private readonly ConcurrentDictionary<(string Id, bool Anonymous), byte> _dirty = new();
     private readonly ActivityCodes _codes = new();
     private ItemFacts _items = new();
@@ -43,6 +49,18 @@ public sealed class PropensityService(IAttuneStore store, TimeProvider time, Pre
 
     /// <summary>How many people hold scores.</summary>
     public int People => _people.Count;
+
+    /// <summary>Whether everyone has been scored once (features are held even before any model could be trained).</summary>
+    public bool Indexed { get; private set; }
+
+    /// <summary>Everyone was scored (after a training): listeners recompute what depends on all people.</summary>
+    public event Action? ScoredEveryone;
+
+    /// <summary>One person was rescored (a new event) or dropped (null scores: erased, identified, no history left).</summary>
+    public event Action<string, bool, PersonScores?>? Scored;
+
+    /// <summary>Everyone's held scores (a live view).</summary>
+    public IEnumerable<PersonScores> All => _people.Values;
 
     /// <summary>How long after an event its person's scores are refreshed at most (the refresh loop's period).</summary>
     public TimeSpan RefreshPeriod { get; init; } = TimeSpan.FromMilliseconds(200);
@@ -86,7 +104,12 @@ public sealed class PropensityService(IAttuneStore store, TimeProvider time, Pre
             var settings = new PropensitySettings { ChurnDays = options.ChurnDays };
             var models = await Task.Run(() => PropensityTrainer.Train(people, items, end, settings,
                 progress: m => log.LogInformation("Propensity {Message}", m)), ct).ConfigureAwait(false);
-            if (models.Count == 0) return Scorer;
+            if (models.Count == 0)
+            {
+                _items = items;
+                ScoreEveryone(people, Scorer, time.GetUtcNow().ToUnixTimeMilliseconds());
+                return Scorer;
+            }
             int version = 1;
             foreach (var doc in await store.ListDocumentsAsync(DocumentKind, ct).ConfigureAwait(false))
                 if (int.TryParse(doc.Id, out int v) && v >= version) version = v + 1;
@@ -116,52 +139,75 @@ public sealed class PropensityService(IAttuneStore store, TimeProvider time, Pre
         return versions;
     }
 
-    private void ScoreEveryone(PeopleActivity people, PropensityScorer scorer, long nowMs)
+    private void ScoreEveryone(PeopleActivity people, PropensityScorer? scorer, long nowMs)
     {
         int workers = Environment.ProcessorCount;
+        var seen = new HashSet<(string, bool)>[workers];
         Parallel.For(0, workers, worker =>
         {
             var scratch = new PersonFeatures.Scratch();
+            var mine = seen[worker] = [];
             for (int p = worker; p < people.People; p += workers)
             {
-                var features = new float[PersonFeatures.Count];
-                PersonFeatures.Extract(people.Of(p), nowMs, _items, scratch, features);
-                var probabilities = new float[scorer.Models.Count];
-                scorer.Score(features, probabilities);
-                _people[(people.Ids[p], people.Anonymous[p])] = new PersonPropensities(features, probabilities, nowMs, scorer.Version);
+                var scored = Score(people.Ids[p], people.Anonymous[p], people.Of(p), scorer, _items, scratch, nowMs);
+                _people[(scored.Id, scored.Anonymous)] = scored;
+                mine.Add((scored.Id, scored.Anonymous));
             }
         });
+        // People whose history is gone since (erased, identified) are dropped.
+        foreach (var key in _people.Keys)
+            if (!seen.Any(s => s.Contains(key)) && _people.TryGetValue(key, out var held) && held.ScoredAtMs < nowMs) _people.TryRemove(key, out _);
+        Indexed = true;
+        ScoredEveryone?.Invoke();
+    }
+
+    /// <summary>Features, probabilities and customer value of one person's history (time order) as of <paramref name="nowMs"/>.</summary>
+    private PersonScores Score(string id, bool anonymous, ReadOnlySpan<ActivityEvent> history, PropensityScorer? scorer, ItemFacts items,
+        PersonFeatures.Scratch scratch, long nowMs)
+    {
+        var features = new float[PersonFeatures.Count];
+        PersonFeatures.Extract(history, nowMs, items, scratch, features);
+        var probabilities = scorer is null ? [] : new float[scorer.Models.Count];
+        scorer?.Score(features, probabilities);
+        CustomerForecast? clv = null;
+        if (customerValue.Model is { } model && features[PersonFeatures.IndexOf("purchasesAll")] > 0)
+        {
+            var purchases = new List<(long, double)>();
+            foreach (ref readonly var e in history) if (e.Type == 5 && e.Ms < nowMs) purchases.Add((e.Ms, e.Value));
+            if (PurchaseSummaries.Of(id, purchases, nowMs) is { } summary) clv = model.Forecast(summary, CustomerValueService.HorizonDays);
+        }
+        return new PersonScores(id, anonymous, features, probabilities, clv, nowMs, scorer?.Version ?? 0);
     }
 
     /// <summary>A person's scores: kept from the last scoring or refresh; scored from their history when not held yet.</summary>
-    public async Task<PersonPropensities?> GetAsync(string id, bool anonymous, CancellationToken ct = default)
+    public async Task<PersonScores?> GetAsync(string id, bool anonymous, CancellationToken ct = default)
     {
-        if (Scorer is not { } scorer) return null;
-        if (_people.TryGetValue((id, anonymous), out var held) && held.Version == scorer.Version) return held;
+        if (!Indexed) return null;
+        if (_people.TryGetValue((id, anonymous), out var held) && held.Version == (Scorer?.Version ?? 0)) return held;
         return await RescoreAsync(id, anonymous, ct).ConfigureAwait(false);
     }
 
     /// <summary>The held scores (no I/O); null when the person has none yet.</summary>
-    public PersonPropensities? Peek(string id, bool anonymous) => _people.TryGetValue((id, anonymous), out var held) ? held : null;
+    public PersonScores? Peek(string id, bool anonymous) => _people.TryGetValue((id, anonymous), out var held) ? held : null;
 
     /// <summary>An event reached live state: its person is rescored at the next refresh.</summary>
     public void Observe(StoredEvent e)
     {
-        if (Scorer is not null) _dirty.TryAdd((e.ProfileId, e.Anonymous), 0);
+        if (Indexed) _dirty.TryAdd((e.ProfileId, e.Anonymous), 0);
     }
 
     /// <summary>An anonymous visitor was identified: their history is the user's now.</summary>
     public void Linked(string anonymousId, string userId)
     {
-        _people.TryRemove((anonymousId, true), out _);
-        if (Scorer is not null) _dirty.TryAdd((userId, false), 0);
+        if (_people.TryRemove((anonymousId, true), out _)) Scored?.Invoke(anonymousId, true, null);
+        if (Indexed) _dirty.TryAdd((userId, false), 0);
     }
 
     /// <summary>A user was erased: their scores go.</summary>
     public void Forget(string userId)
     {
-        _people.TryRemove((userId, false), out _);
         _dirty.TryRemove((userId, false), out _);
+        if (_people.TryRemove((userId, false), out _)) Scored?.Invoke(userId, false, null);
     }
 
     private async Task RefreshLoopAsync(CancellationToken ct)
@@ -182,9 +228,10 @@ public sealed class PropensityService(IAttuneStore store, TimeProvider time, Pre
     }
 
     /// <summary>Reads one person's history, rebuilds their features as of now and scores them.</summary>
-    private async Task<PersonPropensities?> RescoreAsync(string id, bool anonymous, CancellationToken ct)
+    private async Task<PersonScores?> RescoreAsync(string id, bool anonymous, CancellationToken ct)
     {
-        if (Scorer is not { } scorer) return null;
+        if (!Indexed) return null;
+        var scorer = Scorer;
         var items = _items;
         long now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var history = new List<ActivityEvent>();
@@ -192,17 +239,14 @@ public sealed class PropensityService(IAttuneStore store, TimeProvider time, Pre
             history.Add(PropensityData.ToActivity(e, items, _codes));
         if (history.Count == 0)
         {
-            _people.TryRemove((id, anonymous), out _);
+            if (_people.TryRemove((id, anonymous), out _)) Scored?.Invoke(id, anonymous, null);
             return null;
         }
         var events = history.ToArray();
         Array.Sort(events);
-        var features = new float[PersonFeatures.Count];
-        PersonFeatures.Extract(events, now + 1, items, new PersonFeatures.Scratch(), features);
-        var probabilities = new float[scorer.Models.Count];
-        scorer.Score(features, probabilities);
-        var scored = new PersonPropensities(features, probabilities, now, scorer.Version);
+        var scored = Score(id, anonymous, events, scorer, items, new PersonFeatures.Scratch(), now + 1);
         _people[(id, anonymous)] = scored;
+        Scored?.Invoke(id, anonymous, scored);
         return scored;
     }
 }

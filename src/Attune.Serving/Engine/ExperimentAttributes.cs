@@ -8,9 +8,11 @@ namespace Attune.Serving.Engine;
 /// The attributes an experiment's targeting condition sees for one request: <c>userId</c>, <c>anonymousId</c>, <c>id</c> (the
 /// one assignment hashes), the user record's attributes (strings), and <c>context</c> (the request's context object, nested
 /// again from its dotted names: <c>{"context": {"geo": {"country": "DE"}}}</c>), and the person's predictions as numbers
-/// (<c>{"clv": {"palive": 0.87, …}}</c>, from <paramref name="predictions"/>). Built only when a running experiment targets.
+/// (<c>{"clv": {"palive": 0.87, …}}</c>, from <paramref name="predictions"/>), and the ids of the person's segments as
+/// <c>segments</c> (<c>{"segments": {"$in": ["vip"]}}</c>). Built only when a running experiment targets.
 /// </summary>
-internal sealed class ExperimentAttributes(IAttuneStore store, Func<Func<string, IReadOnlyDictionary<string, double>?>?> predictions)
+internal sealed class ExperimentAttributes(IAttuneStore store, Func<Func<string, IReadOnlyDictionary<string, double>?>?> predictions,
+    Func<Func<string, bool, IReadOnlyList<string>>?> segments)
 {
     /// <summary>Most user records kept; the cache is emptied when it is full (a cheap bound, not an LRU).</summary>
     private const int MaxCachedUsers = 100_000;
@@ -28,6 +30,8 @@ internal sealed class ExperimentAttributes(IAttuneStore store, Func<Func<string,
                 foreach (var (name, value) in Nest(values.Select(v => new KeyValuePair<string, object?>(v.Key, v.Value)))) a.Set(name, value);
         }
         if (request.AnonymousId is { } anon) a.Set("anonymousId", anon);
+        if (segments() is { } of && (request.UserId is { } u ? of(u, false) : request.AnonymousId is { } v ? of(v, true) : []) is { Count: > 0 } mine)
+            a.Set("segments", AttributeValue.FromArray(mine.Select(AttributeValue.FromString)));
         a.Set("id", request.UserId ?? request.AnonymousId);
         if (!request.Context.IsEmpty) a.Set("context", Nest(request.Context.Values));
         return a;

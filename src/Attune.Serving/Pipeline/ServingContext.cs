@@ -11,6 +11,18 @@ internal sealed class ServingContext(ServingOptions options)
 
     public ServingOptions Options { get; } = options;
 
+    /// <summary>The segments a person is in (user id or anonymous id, anonymous?); set by the host, null without segments.</summary>
+    public Func<string, bool, IReadOnlyList<string>>? PersonSegments { get; set; }
+
+    /// <summary>Whether the requesting person is in <paramref name="segment"/> (a rule scoped to a segment applies only then).</summary>
+    public bool InSegment(RecommendationRequest request, string segment)
+    {
+        if (PersonSegments is not { } of) return false;
+        var segments = request.UserId is { } user ? of(user, false) : request.AnonymousId is { } anon ? of(anon, true) : [];
+        foreach (var s in segments) if (string.Equals(s, segment, StringComparison.Ordinal)) return true;
+        return false;
+    }
+
     /// <summary>How many users turned personalization off (among those whose consent differs from the default).</summary>
     public int OptedOutCount
     {

@@ -43,6 +43,8 @@ public sealed record BusinessRule
     public int? Position { get; init; }
     public bool Enabled { get; init; } = true;
     public string? Description { get; init; }
+    /// <summary>Only for members of this segment (docs/predictions.md); null = everyone.</summary>
+    public string? Segment { get; init; }
 
     /// <summary>Reads and checks a rule; problems are reported by field name.</summary>
     public static BusinessRule? Read(JsonElement json, string? idFromRoute, Dictionary<string, string[]> errors)
@@ -56,7 +58,7 @@ public sealed record BusinessRule
         string? id = idFromRoute;
         RuleAction? action = null;
         var scenarios = new List<string>();
-        string? filter = null, itemId = null, description = null, set = null;
+        string? filter = null, itemId = null, description = null, set = null, segment = null;
         double weight = 0.5;
         int? position = null;
         bool enabled = true;
@@ -116,8 +118,14 @@ public sealed record BusinessRule
                     if (p.Value.ValueKind != JsonValueKind.String) errors["description"] = ["must be a string"];
                     else description = p.Value.GetString();
                     break;
+                case "segment":
+                    if (p.Value.ValueKind == JsonValueKind.Null) break;
+                    if (p.Value.ValueKind != JsonValueKind.String || p.Value.GetString() is not { Length: > 0 } seg) errors["segment"] = ["must be a segment id"];
+                    else if (RecordReader.CheckId(seg) is { } badSegment) errors["segment"] = [badSegment];
+                    else segment = seg;
+                    break;
                 default:
-                    errors[p.Name] = ["unknown field; known fields: id, action, set, scenarios, filter, weight, itemId, position, enabled, description"];
+                    errors[p.Name] = ["unknown field; known fields: id, action, set, scenarios, filter, weight, itemId, position, enabled, description, segment"];
                     break;
             }
         }
@@ -137,7 +145,7 @@ public sealed record BusinessRule
         return new BusinessRule
         {
             Id = id!, Set = set, Action = action!.Value, Scenarios = scenarios, Filter = filter, Weight = weight, ItemId = itemId, Position = position,
-            Enabled = enabled, Description = description,
+            Enabled = enabled, Description = description, Segment = segment,
         };
     }
 }

@@ -48,7 +48,7 @@ public sealed class ExplanationsStage : IRankingStage
         {
             var r = rule.Rule;
             if (r.Action == Rules.RuleAction.Boost && rule.AppliesTo(c.Scenario.Name) && c.Scenario.UsesRuleSet(r.Set)
-                && rule.Matches(item, it, c.Request.Context))
+                && (r.Segment is null || c.Serving.InSegment(c.Request, r.Segment)) && rule.Matches(item, it, c.Request.Context))
                 return true;
         }
         return false;

@@ -20,6 +20,7 @@ public sealed class RulesStage : IRankingStage
         {
             var r = rule.Rule;
             if (r.Action == RuleAction.Pin || !rule.AppliesTo(c.Scenario.Name) || !c.Scenario.UsesRuleSet(r.Set)) continue;
+            if (r.Segment is { } segment && !c.Serving.InSegment(c.Request, segment)) continue;
             float factor = r.Action switch
             {
                 RuleAction.Boost => (float)(1 + r.Weight),
@@ -52,6 +53,7 @@ public sealed class PinsStage : IRankingStage
         {
             var r = rule.Rule;
             if (r.Action != RuleAction.Pin || !rule.AppliesTo(c.Scenario.Name) || !c.Scenario.UsesRuleSet(r.Set)) continue;
+            if (r.Segment is { } segment && !c.Serving.InSegment(c.Request, segment)) continue;
             int i = c.State.Catalog.IndexOf(r.ItemId!);
             // A pin obeys everything a recommendation must: guardrails, exclusions, the request's filter.
             if (i < 0 || i >= n || blend[i] == float.NegativeInfinity) continue;

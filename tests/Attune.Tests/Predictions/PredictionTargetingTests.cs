@@ -16,7 +16,9 @@ public sealed class PredictionTargetingTests
         Func<string, IReadOnlyDictionary<string, double>?> predict = user => user == "buyer"
             ? new Dictionary<string, double> { ["clv.palive"] = 0.2, ["clv.value90d"] = 140 }
             : null;
-        var attributes = new ExperimentAttributes(store, () => predict);
+        Func<string, bool, IReadOnlyList<string>> segmentsOf = (id, anonymous) => id == "buyer" && !anonymous ? ["vip", "rfm-at-risk"] : [];
+        var attributes = new ExperimentAttributes(store, () => predict, () => segmentsOf);
+        var vip = Condition.Compile(AttributeJson.FromElement(System.Text.Json.JsonDocument.Parse("""{"segments": {"$in": ["vip"]}}""").RootElement));
         // GrowthBook's comparison operators treat a missing attribute like 0 ($lt 0.3 would hold for non-buyers): "$exists" first.
         var lapsing = Condition.Compile(AttributeJson.FromElement(System.Text.Json.JsonDocument.Parse("""{"clv.palive": {"$exists": true, "$lt": 0.3}}""").RootElement));
         var valuable = Condition.Compile(AttributeJson.FromElement(System.Text.Json.JsonDocument.Parse("""{"clv.value90d": {"$gte": 100}}""").RootElement));
@@ -26,8 +28,10 @@ public sealed class PredictionTargetingTests
         Assert.True(lapsing.Evaluate(buyer));
         Assert.True(valuable.Evaluate(buyer));
         Assert.False(lapsing.Evaluate(browser)); // no prediction: the condition does not hold
+        Assert.True(vip.Evaluate(buyer)); // segments: a person's segment ids, matched by $in
+        Assert.False(vip.Evaluate(browser));
         // Without a predictions source, nothing is added.
-        var none = new ExperimentAttributes(store, () => null);
+        var none = new ExperimentAttributes(store, () => null, () => null);
         Assert.False(lapsing.Evaluate(AttributeValue.FromObject(none.For(new RecommendationRequest { UserId = "buyer", Scenario = "for-you" }))));
     }
 }

@@ -22,7 +22,9 @@ public sealed class PropensityApiTests
         Assert.False(before.TryGetProperty("propensities", out _));
         Assert.Contains("no propensity models yet", before.GetProperty("propensityReason").GetString());
 
-        var version = await HttpAssert.Ok(await client.PostAsync("/v1/predictions/propensity/train", null));
+        // Training takes about 40 s alone on 2 cores, minutes beside the rest of the suite: more than HttpClient's 100 s default.
+        using var patient = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromMinutes(15) };
+        var version = await HttpAssert.Ok(await patient.PostAsync("/v1/predictions/propensity/train", null));
         var models = version.GetProperty("models").EnumerateArray().ToDictionary(m => m.GetProperty("target").GetString()!);
         Assert.Equal(["purchase7d", "purchase30d", "churn", "cartToPurchase"], models.Keys);
         foreach (var (name, m) in models)

@@ -92,7 +92,7 @@ public static class PredictionsApi
             : new PredictionsOutput(id, visitor, null, "no purchase yet: the models forecast customers from their first purchase", propensities, propensityReason));
     }
 
-    private static async Task<(PropensitiesOutput?, string?)> PropensitiesAsync(PropensityService service, string id, bool anonymous, CancellationToken ct)
+    internal static async Task<(PropensitiesOutput? Output, string? Reason)> PropensitiesAsync(PropensityService service, string id, bool anonymous, CancellationToken ct)
     {
         if (service.Scorer is not { } scorer) return (null, "no propensity models yet (the first training is running, or the shop has too little history)");
         if (await service.GetAsync(id, anonymous, ct) is not { } person) return (null, "no activity in the last 400 days");

@@ -130,7 +130,7 @@ public static class UsersApi
     }
 
     public static async Task<IResult> Export(string id, string? anonymous, AttuneServices s, Attune.Decisions.Service.DecisionService decisions,
-        Hosting.CustomerValueService customerValue, CancellationToken ct)
+        Hosting.CustomerValueService customerValue, Hosting.PropensityService propensity, Hosting.SegmentService segments, CancellationToken ct)
     {
         if (RecordReader.CheckId(id) is { } bad) return Problems.BadField("id", bad);
         if (anonymous is not (null or "true" or "false")) return Problems.BadField("anonymous", "must be true or false");
@@ -175,6 +175,8 @@ public static class UsersApi
             Predictions = forecast is { } f && customerValue.Model is { } model
                 ? new PredictionsApi.ClvOutput(f.ExpectedPurchases, f.ExpectedValue, f.ProbabilityAlive, f.ExpectedSpendPerPurchase, model.FittedAt)
                 : null,
+            Propensities = (await PredictionsApi.PropensitiesAsync(propensity, owner, ownerIsVisitor, ct)).Output,
+            Segments = segments.SegmentsOf(owner, ownerIsVisitor),
         });
     }
 
@@ -191,6 +193,12 @@ public static class UsersApi
         /// <summary>Derived: their customer-value forecast (expected purchases and spend over 90 days, P(alive)); null before
         /// a first purchase or a first fit.</summary>
         public PredictionsApi.ClvOutput? Predictions { get; init; }
+
+        /// <summary>Derived: the propensity models' probabilities about them, with the reasons; null before a first training.</summary>
+        public PredictionsApi.PropensitiesOutput? Propensities { get; init; }
+
+        /// <summary>Derived: the segments they are in (ids).</summary>
+        public IReadOnlyList<string> Segments { get; init; } = [];
     }
 
     /// <param name="Chosen">The action chosen per slot (<c>""</c> for a single decision).</param>

@@ -48,6 +48,21 @@ public sealed class PropensityApiTests
         Assert.Equal(22_000, listed.GetProperty("people").GetInt32()); // 20,000 users and the never-identified visitors
         Assert.Equal(version.GetProperty("version").GetInt32(), listed.GetProperty("versions")[0].GetProperty("version").GetInt32());
 
+        // Segments over the predictions: a rule on a probability, the RFM segments of the shop's buyers, behavioural clusters.
+        var likely = await HttpAssert.Ok(await client.PutAsync("/v1/segments/likely-buyers",
+            new StringContent("""{"rule": "predictions.purchase7d > 0.3"}""", System.Text.Encoding.UTF8, "application/json")));
+        Assert.InRange(likely.GetProperty("members").GetInt32(), 100, 15_000);
+        var segments = (await HttpAssert.Ok(await client.GetAsync("/v1/segments"))).EnumerateArray().ToArray();
+        int buyers = segments.Where(s => s.GetProperty("kind").GetString() == "rfm").Sum(s => s.GetProperty("members").GetInt32());
+        Assert.InRange(buyers, 5_000, 20_000);
+        var clusters = (await HttpAssert.Ok(await patient.PostAsync("/v1/segments/clusters/refresh", null))).EnumerateArray().ToArray();
+        Assert.Equal(8, clusters.Length);
+        Assert.All(clusters, c => Assert.NotEmpty(c.GetProperty("topCategories").EnumerateArray()));
+        Assert.Equal(clusters.Length, clusters.Select(c => c.GetProperty("name").GetString()).Distinct().Count());
+        var clusterSegments = (await HttpAssert.Ok(await client.GetAsync("/v1/segments"))).EnumerateArray().Where(s => s.GetProperty("kind").GetString() == "cluster").ToArray();
+        Assert.Equal(8, clusterSegments.Length);
+        Assert.True(clusterSegments.Sum(s => s.GetProperty("members").GetInt32()) > 10_000); // the users the model has vectors for
+
         // A person's predictions: calibrated probabilities, each with its strongest reasons in words.
         string user = "u00007";
         var person = (await HttpAssert.Ok(await client.GetAsync($"/v1/users/{user}/predictions"))).GetProperty("propensities");

@@ -70,13 +70,25 @@ public sealed class SegmentsApiTests
         var jsonl = await (await client.GetAsync("/v1/segments/frequent/export?format=jsonl")).Content.ReadAsStringAsync();
         Assert.Equal(6, jsonl.TrimEnd('\n').Split('\n').Select(l => JsonDocument.Parse(l).RootElement.GetProperty("id").GetString()).Count());
 
+        // A person's export says which segments they are in; erasing them takes them out.
+        var export = await HttpAssert.Ok(await client.GetAsync("/v1/users/b7/export"));
+        Assert.Contains("frequent", export.GetProperty("segments").EnumerateArray().Select(x => x.GetString()));
+        Assert.True((await client.DeleteAsync("/v1/users/b7")).IsSuccessStatusCode);
+        bool left = false;
+        for (int i = 0; i < 100 && !left; i++)
+        {
+            left = !(await HttpAssert.Ok(await client.GetAsync("/v1/segments/frequent/members"))).GetProperty("data").EnumerateArray().Any(m => m.GetProperty("id").GetString() == "b7");
+            if (!left) await Task.Delay(50);
+        }
+        Assert.True(left, "an erased person stayed in the segment");
+
         // User attributes and the built-in RFM segments.
         await HttpAssert.Ok(await client.PutAsync("/v1/segments/germans", Json("""{"rule": "user.country = 'DE'"}""")));
         Assert.Equal(["b3"], (await HttpAssert.Ok(await client.GetAsync("/v1/segments/germans/members"))).GetProperty("data").EnumerateArray().Select(m => m.GetProperty("id").GetString()));
         var all = await HttpAssert.Ok(await client.GetAsync("/v1/segments"));
         var rfm = all.EnumerateArray().Where(s => s.GetProperty("kind").GetString() == "rfm").ToArray();
         Assert.Equal(10, rfm.Length);
-        Assert.Equal(9, rfm.Sum(s => s.GetProperty("members").GetInt32())); // every buyer (b1…b9) in exactly one
+        Assert.Equal(8, rfm.Sum(s => s.GetProperty("members").GetInt32())); // every buyer (b1…b9, b7 erased) in exactly one
         Assert.Contains("rfm-", string.Join(",", (await HttpAssert.Ok(await client.GetAsync("/v1/users/b9/segments"))).GetProperty("segments").EnumerateArray().Select(s => s.GetString())));
 
         await HttpAssert.Problem(await client.DeleteAsync("/v1/segments/rfm-champions"), HttpStatusCode.BadRequest);

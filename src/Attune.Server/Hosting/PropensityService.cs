@@ -20,12 +20,6 @@ public sealed record PredictionOptions
     public int ChurnDays { get; init; } = 30;
 }
 
-/// <summary>
-/// What is held about a person: their activity features when scored, one probability per propensity model (NaN: not
-/// eligible; empty before the first training), their customer-value forecast (buyers, once fitted), when, and by which
-/// models' version (0: none yet).
-/// </summary>
-public sealed record PersonScores(string Id, bool Anonymous, float[] Features, float[] Probabilities, CustomerForecast? Clv, long ScoredAtMs, int Version);
 
 /// <summary>
 /// The store's propensity models (purchase in 7 and 30 days, churn, cart → purchase): trained in the background from
@@ -141,42 +135,17 @@ public sealed class PropensityService(IAttuneStore store, TimeProvider time, Pre
 
     private void ScoreEveryone(PeopleActivity people, PropensityScorer? scorer, long nowMs)
     {
-        int workers = Environment.ProcessorCount;
-        var seen = new HashSet<(string, bool)>[workers];
-        Parallel.For(0, workers, worker =>
+        var seen = new ConcurrentDictionary<(string, bool), byte>();
+        PersonScoring.ScoreAll(people, scorer, _items, customerValue.Model, nowMs, scored =>
         {
-            var scratch = new PersonFeatures.Scratch();
-            var mine = seen[worker] = [];
-            for (int p = worker; p < people.People; p += workers)
-            {
-                var scored = Score(people.Ids[p], people.Anonymous[p], people.Of(p), scorer, _items, scratch, nowMs);
-                _people[(scored.Id, scored.Anonymous)] = scored;
-                mine.Add((scored.Id, scored.Anonymous));
-            }
+            _people[(scored.Id, scored.Anonymous)] = scored;
+            seen[(scored.Id, scored.Anonymous)] = 0;
         });
         // People whose history is gone since (erased, identified) are dropped.
         foreach (var key in _people.Keys)
-            if (!seen.Any(s => s.Contains(key)) && _people.TryGetValue(key, out var held) && held.ScoredAtMs < nowMs) _people.TryRemove(key, out _);
+            if (!seen.ContainsKey(key) && _people.TryGetValue(key, out var held) && held.ScoredAtMs < nowMs) _people.TryRemove(key, out _);
         Indexed = true;
         ScoredEveryone?.Invoke();
-    }
-
-    /// <summary>Features, probabilities and customer value of one person's history (time order) as of <paramref name="nowMs"/>.</summary>
-    private PersonScores Score(string id, bool anonymous, ReadOnlySpan<ActivityEvent> history, PropensityScorer? scorer, ItemFacts items,
-        PersonFeatures.Scratch scratch, long nowMs)
-    {
-        var features = new float[PersonFeatures.Count];
-        PersonFeatures.Extract(history, nowMs, items, scratch, features);
-        var probabilities = scorer is null ? [] : new float[scorer.Models.Count];
-        scorer?.Score(features, probabilities);
-        CustomerForecast? clv = null;
-        if (customerValue.Model is { } model && features[PersonFeatures.IndexOf("purchasesAll")] > 0)
-        {
-            var purchases = new List<(long, double)>();
-            foreach (ref readonly var e in history) if (e.Type == 5 && e.Ms < nowMs) purchases.Add((e.Ms, e.Value));
-            if (PurchaseSummaries.Of(id, purchases, nowMs) is { } summary) clv = model.Forecast(summary, CustomerValueService.HorizonDays);
-        }
-        return new PersonScores(id, anonymous, features, probabilities, clv, nowMs, scorer?.Version ?? 0);
     }
 
     /// <summary>A person's scores: kept from the last scoring or refresh; scored from their history when not held yet.</summary>
@@ -244,7 +213,7 @@ public sealed class PropensityService(IAttuneStore store, TimeProvider time, Pre
         }
         var events = history.ToArray();
         Array.Sort(events);
-        var scored = Score(id, anonymous, events, scorer, items, new PersonFeatures.Scratch(), now + 1);
+        var scored = PersonScoring.Score(id, anonymous, events, scorer, items, customerValue.Model, new PersonFeatures.Scratch(), now + 1);
         _people[(id, anonymous)] = scored;
         Scored?.Invoke(id, anonymous, scored);
         return scored;

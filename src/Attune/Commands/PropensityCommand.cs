@@ -83,14 +83,23 @@ internal static class PropensityCommand
             try
             {
                 var (people, items) = await Attune.Server.Hosting.PropensityData.LoadAsync(store, new ActivityCodes(), ct);
-                Console.WriteLine($"{people.People:N0} people, {people.Events.Length:N0} events read in {started.Elapsed.TotalSeconds:0.0} s");
+                double readSeconds = started.Elapsed.TotalSeconds;
+                Console.WriteLine($"{people.People:N0} people, {people.Events.Length:N0} events read in {readSeconds:0.0} s");
                 if (people.People == 0) { Console.Error.WriteLine("attune: the store has no events"); return 1; }
+                var training = System.Diagnostics.Stopwatch.StartNew();
                 var models = PropensityTrainer.Train(people, items, people.LastMs + 1, new PropensitySettings { ChurnDays = result.GetValue(churn) },
                     progress: Console.WriteLine);
+                double trainSeconds = training.Elapsed.TotalSeconds;
+                // Scoring everyone as the server does after a training (features at the end of the data, every model).
+                var scoring = System.Diagnostics.Stopwatch.StartNew();
+                int scored = 0;
+                PersonScoring.ScoreAll(people, new PropensityScorer(models, 1, DateTimeOffset.UtcNow), items, null, people.LastMs + 1,
+                    _ => Interlocked.Increment(ref scored));
+                double scoreSeconds = scoring.Elapsed.TotalSeconds;
+                Console.WriteLine($"trained in {trainSeconds:0.0} s; scored all {scored:N0} people in {scoreSeconds:0.0} s");
                 foreach (var m in models)
                     Console.WriteLine($"  {m.Target.Name}: lift by decile {string.Join(" ", m.Evaluation.Lift.Select(l => l.Lift.ToString("0.00", CultureInfo.InvariantCulture)))}; " +
                         $"strongest features {string.Join(", ", m.Evaluation.TopFeatures.Take(4).Select(f => f.Feature))}");
-                Console.WriteLine($"trained in {started.Elapsed.TotalSeconds:0.0} s");
                 if (result.GetValue(json) is { } target)
                 {
                     File.WriteAllText(target.FullName, JsonSerializer.Serialize(new
@@ -98,6 +107,9 @@ internal static class PropensityCommand
                         people = people.People,
                         events = people.Events.Length,
                         seconds = started.Elapsed.TotalSeconds,
+                        readSeconds,
+                        trainSeconds,
+                        scoreSeconds,
                         models = models.Select(m => m.Evaluation),
                     }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
                     Console.WriteLine($"Wrote {target.FullName}");

@@ -204,6 +204,14 @@ public sealed partial class ServingEngine : IAsyncDisposable
         set => _context.PersonSegments = value;
     }
 
+    /// <summary>The recipe a person's segments choose for them (id, anonymous?), or null; set by the host. Requests that name
+    /// a recipe and people in an experiment are served as before.</summary>
+    public Func<string, bool, string?>? SegmentRecipe
+    {
+        get => _context.SegmentRecipe;
+        set => _context.SegmentRecipe = value;
+    }
+
     /// <summary>Who is in the holdout and which experiment variant serves whom (sticky per person).</summary>
     public ExperimentRouter Router { get; }
 

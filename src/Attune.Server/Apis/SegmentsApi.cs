@@ -40,7 +40,7 @@ public static class SegmentsApi
             .ProducesProblem(StatusCodes.Status404NotFound);
         api.MapPut("/{id}", Put)
             .WithName("PutSegment")
-            .WithSummary("Create or replace a rule segment: {\"rule\": \"predictions.purchase7d > 0.6 and clv.value90d > 100\", \"name\", \"description\"}; " +
+            .WithSummary("Create or replace a rule segment: {\"rule\": \"predictions.purchase7d > 0.6 and clv.value90d > 100\", \"name\", \"description\", \"recipe\"}; " +
                 "members are evaluated at once and kept current as events arrive")
             .WithMetadata(new RequiredScope(Scope.Admin))
             .Produces<SegmentOutput>()
@@ -71,7 +71,9 @@ public static class SegmentsApi
     }
 
     /// <param name="Kind">rule (yours), rfm or cluster (built in).</param>
-    public sealed record SegmentOutput(string Id, string Kind, string? Name, string? Description, string Rule, int Members, DateTimeOffset? UpdatedAt);
+    /// <param name="Recipe">The recipe that serves the members outside experiments (null: the default).</param>
+    public sealed record SegmentOutput(string Id, string Kind, string? Name, string? Description, string Rule, int Members, DateTimeOffset? UpdatedAt,
+        string? Recipe);
 
     public sealed record MemberOutput(string Id, bool Anonymous, DateTimeOffset Since);
 
@@ -80,7 +82,7 @@ public static class SegmentsApi
     public sealed record PersonSegmentsOutput(string Id, bool Anonymous, IReadOnlyList<string> Segments);
 
     private static SegmentOutput Output(SegmentDefinition d, SegmentService segments) =>
-        new(d.Id, d.Kind, d.Name, d.Description, d.Rule, segments.MemberCount(d.Id), d.UpdatedAt);
+        new(d.Id, d.Kind, d.Name, d.Description, d.Rule, segments.MemberCount(d.Id), d.UpdatedAt, d.Recipe);
 
     public static IResult List(SegmentService segments) => TypedResults.Ok(segments.Definitions.Select(d => Output(d, segments)).ToArray());
 
@@ -102,7 +104,7 @@ public static class SegmentsApi
         {
             var json = body!.Records[0];
             if (json.ValueKind != JsonValueKind.Object) return Problems.BadField("body", "must be a JSON object");
-            string? rule = null, name = null, description = null;
+            string? rule = null, name = null, description = null, recipe = null;
             foreach (var p in json.EnumerateObject())
             {
                 switch (p.Name)
@@ -119,11 +121,17 @@ public static class SegmentsApi
                         if (p.Value.ValueKind != JsonValueKind.String || p.Value.GetString()!.Length > 2000) return Problems.BadField("description", "must be a string of at most 2,000 characters");
                         description = p.Value.GetString();
                         break;
+                    case "recipe":
+                        if (p.Value.ValueKind == JsonValueKind.Null) break;
+                        if (p.Value.ValueKind != JsonValueKind.String || !s.Serving.Recipes.TryGet(p.Value.GetString()!, out _))
+                            return Problems.BadField("recipe", $"must name a recipe; known: {string.Join(", ", s.Serving.Recipes.All.Select(r => r.Name))}");
+                        recipe = p.Value.GetString();
+                        break;
                     case "id":
                         if (p.Value.ValueKind != JsonValueKind.String || p.Value.GetString() != id) return Problems.BadField("id", $"differs from the id in the path ('{id}')");
                         break;
                     default:
-                        return Problems.BadField(p.Name, "unknown field; a segment has rule, name and description");
+                        return Problems.BadField(p.Name, "unknown field; a segment has rule, name, description and recipe");
                 }
             }
             if (rule is null) return Problems.BadField("rule", "is required");
@@ -134,7 +142,7 @@ public static class SegmentsApi
                 return Problems.Result(StatusCodes.Status400BadRequest, "Invalid input", $"rule: {e.Message}",
                     new Dictionary<string, string[]> { ["rule"] = [e.Message] });
             }
-            var stored = await segments.PutAsync(id, name, description, parsed, ct);
+            var stored = await segments.PutAsync(id, name, description, parsed, recipe, ct);
             return TypedResults.Ok(Output(stored, segments));
         }
     }

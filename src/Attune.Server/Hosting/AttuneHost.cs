@@ -284,6 +284,7 @@ public static class AttuneHost
         segments.LoadAsync().GetAwaiter().GetResult();
         engine.FollowDocuments(SegmentService.DocumentKind, segments.LoadAsync);
         engine.PersonSegments = segments.SegmentsOf;
+        engine.SegmentRecipe = segments.RecipeOf;
         propensity.ScoredEveryone += () =>
         {
             if (segments.ClustersStale(engine.ActiveVersion))

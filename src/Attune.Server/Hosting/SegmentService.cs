@@ -10,7 +10,9 @@ namespace Attune.Server.Hosting;
 
 /// <summary>A segment as stored (documents of kind <see cref="SegmentService.DocumentKind"/>) or built in (RFM, clusters).</summary>
 /// <param name="Kind"><c>rule</c> (yours), <c>rfm</c> or <c>cluster</c> (built in, read-only).</param>
-public sealed record SegmentDefinition(string Id, string Kind, string? Name, string? Description, string Rule, DateTimeOffset? UpdatedAt);
+/// <param name="Recipe">The recipe that serves the members (outside experiments, when a request names none); null: the default.</param>
+public sealed record SegmentDefinition(string Id, string Kind, string? Name, string? Description, string Rule, DateTimeOffset? UpdatedAt,
+    string? Recipe = null);
 
 /// <summary>
 /// Segments of people: rule segments (<see cref="SegmentRule"/> over activity, predictions, customer value, RFM, cluster and
@@ -62,6 +64,15 @@ public sealed class SegmentService
 
     public int MemberCount(string id) => _members.TryGetValue(id, out var m) ? m.Count : 0;
 
+    /// <summary>The recipe of the first of a person's segments (in segment id order) that has one, or null.</summary>
+    public string? RecipeOf(string id, bool anonymous)
+    {
+        if (!_ofPerson.TryGetValue((id, anonymous), out var mine)) return null;
+        foreach (var s in _segments)
+            if (s.Definition.Recipe is { } recipe && Array.IndexOf(mine, s.Definition.Id) >= 0) return recipe;
+        return null;
+    }
+
     /// <summary>A person's segments (ids), empty when none.</summary>
     public IReadOnlyList<string> SegmentsOf(string id, bool anonymous) => _ofPerson.TryGetValue((id, anonymous), out var s) ? s : [];
 
@@ -111,9 +122,10 @@ public sealed class SegmentService
     }
 
     /// <summary>Stores a rule segment (its rule already parsed) and applies it to everyone.</summary>
-    public async Task<SegmentDefinition> PutAsync(string id, string? name, string? description, SegmentRule rule, CancellationToken ct = default)
+    public async Task<SegmentDefinition> PutAsync(string id, string? name, string? description, SegmentRule rule, string? recipe = null,
+        CancellationToken ct = default)
     {
-        var definition = new SegmentDefinition(id, "rule", name, description, rule.Text, _time.GetUtcNow());
+        var definition = new SegmentDefinition(id, "rule", name, description, rule.Text, _time.GetUtcNow(), recipe);
         await _store.PutDocumentAsync(DocumentKind, id, JsonSerializer.Serialize(definition, s_json), ct).ConfigureAwait(false);
         await LoadAsync(ct).ConfigureAwait(false);
         return Find(id) ?? definition;

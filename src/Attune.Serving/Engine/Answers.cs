@@ -187,7 +187,11 @@ internal sealed class Answers(ServingModels models, RecipeBook recipes, LiveUpda
             if (context.ConsentOf(ConsentSubject(request)).Analytics)
                 assignment = experiments.Route(new RouteRequest(request.UserId, request.AnonymousId, request.Scenario, () => attributes.For(request)));
             // A variant's recipe deleted while the experiment runs: the default serves (GET /v1/experiments/{id} warns).
-            if (assignment?.Recipe is not { } name || !recipes.TryGet(name, out recipe)) recipe = recipes.Default;
+            // Outside experiments, a segment with a recipe serves its members with it.
+            string? chosen = assignment?.Recipe ?? (assignment is null && context.SegmentRecipe is { } bySegment
+                ? request.UserId is { } u ? bySegment(u, false) : request.AnonymousId is { } a ? bySegment(a, true) : null
+                : null);
+            if (chosen is not { } name || !recipes.TryGet(name, out recipe)) recipe = recipes.Default;
         }
         else if (!recipes.TryGet(request.Recipe, out recipe))
             throw new RecommendationException("recipe", $"unknown recipe '{request.Recipe}'; known: {string.Join(", ", recipes.All.Select(r => r.Name))}");

@@ -14,6 +14,9 @@ internal sealed class ServingContext(ServingOptions options)
     /// <summary>The segments a person is in (user id or anonymous id, anonymous?); set by the host, null without segments.</summary>
     public Func<string, bool, IReadOnlyList<string>>? PersonSegments { get; set; }
 
+    /// <summary>The recipe that serves a person by their segments (id, anonymous?), or null; set by the host.</summary>
+    public Func<string, bool, string?>? SegmentRecipe { get; set; }
+
     /// <summary>Whether the requesting person is in <paramref name="segment"/> (a rule scoped to a segment applies only then).</summary>
     public bool InSegment(RecommendationRequest request, string segment)
     {

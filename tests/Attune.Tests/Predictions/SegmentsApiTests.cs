@@ -125,6 +125,17 @@ public sealed class SegmentsApiTests
         Assert.NotEqual("hat", await First("b1"));
         await HttpAssert.ProblemNaming(await client.PutAsync("/v1/rules/bad", Json("""{"action": "boost", "filter": "price > 1", "segment": 7}""")), HttpStatusCode.BadRequest, "segment");
 
+        // Recipes: a segment's recipe serves its members (outside experiments, when the request names none).
+        await HttpAssert.Ok(await client.PutAsync("/v1/recipes/pop-only", Json("""{"scenarios": {"for-you": {"sources": {"popularity": 1}}}}""")));
+        await HttpAssert.ProblemNaming(await client.PutAsync("/v1/segments/frequent", Json("""{"rule": "activity.purchasesAll >= 5", "recipe": "nope"}""")),
+            HttpStatusCode.BadRequest, "recipe");
+        await HttpAssert.Ok(await client.PutAsync("/v1/segments/frequent", Json("""{"rule": "activity.purchasesAll >= 5", "recipe": "pop-only"}""")));
+        async Task<string?> RecipeServed(string user) =>
+            (await HttpAssert.Ok(await client.GetAsync($"/v1/recommendations?userId={user}&scenario=for-you&count=3"))).GetProperty("recipe").GetString();
+        Assert.Equal("pop-only", await RecipeServed("b7"));
+        Assert.Equal("default", await RecipeServed("b1"));
+        Assert.Equal("default", (await HttpAssert.Ok(await client.GetAsync("/v1/recommendations?userId=b7&scenario=for-you&recipe=default"))).GetProperty("recipe").GetString());
+
         // Decisions: an offer only the segment is eligible for.
         await HttpAssert.Ok(await client.PutAsync("/v1/decisions/banner", Json("""
             {"actions": [{"id": "vip-offer", "features": {"kind": "vip"}, "eligibility": {"segments": {"$in": ["frequent"]}}},

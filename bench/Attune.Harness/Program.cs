@@ -42,6 +42,8 @@ switch (scenario)
         return await ExperimentAaBenchmark.RunAsync(options);
     case "decisions":
         return await DecisionsBenchmark.RunAsync(options);
+    case "segments":
+        return await SegmentLatencyBenchmark.RunAsync(options);
     default:
         Console.WriteLine("""
             usage: Attune.Harness <scenario> [--key value ...]
@@ -57,6 +59,7 @@ switch (scenario)
               retention --days 1 --seconds 20 --concurrency 16   for-you while retention purges the demo's older views, and after
               erasure --events 10000 [--data DIR]   time to erase a person with that many events (demo shop, or a folder
                                         such as the scale benchmark's), from DELETE to the 202 and to complete
+              segments --trials 200     rule-segment membership after an event against `attune serve --demo` (time to member)
               tuning --budget 60 [--data DIR]   the engine's self-tuning of its factor model: held-out hit rate@20 of the
                                         configured and the tuned parameters, trials and time
               realtime --trials 300     time from an event's 200 to the first changed for-you answer of that visitor

@@ -204,6 +204,14 @@ public sealed partial class ServingEngine : IAsyncDisposable
         set => _context.PersonSegments = value;
     }
 
+    /// <summary>The learned rankers by name, set by the host: a recipe's scenario that names one (<c>"ranker"</c>) re-orders its
+    /// best candidates by it.</summary>
+    public Func<string, Attune.Serving.Stages.IItemRanker?>? Rankers
+    {
+        get => _context.Rankers;
+        set => _context.Rankers = value;
+    }
+
     /// <summary>The recipe a person's segments choose for them (id, anonymous?), or null; set by the host. Requests that name
     /// a recipe and people in an experiment are served as before.</summary>
     public Func<string, bool, string?>? SegmentRecipe

@@ -176,8 +176,8 @@ public sealed partial class SqliteStore
         return Enqueue(s =>
         {
             var insert = s._logRecommendation ??= new(s._writer.Handle!, """
-                INSERT OR REPLACE INTO recommendations(id, person, anonymous, scenario, model, ts, items, recipe, experiment, variant)
-                VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                INSERT OR REPLACE INTO recommendations(id, person, anonymous, scenario, model, ts, items, recipe, experiment, variant, features)
+                VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
                 """);
             for (int i = 0; i < list.Length; i++)
             {
@@ -192,10 +192,30 @@ public sealed partial class SqliteStore
                 insert.Bind(8, rec.Recipe);
                 insert.Bind(9, rec.Experiment);
                 insert.Bind(10, rec.Variant);
+                insert.Bind(11, rec.Features);
                 insert.Execute();
             }
             return list.Length;
         }, list.Length, ct);
+    }
+
+    public async IAsyncEnumerable<RecommendationRecord> ReadRecommendationsAsync(long fromMs, long toMs,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        await using var c = OpenRead();
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = """
+            SELECT id, person, anonymous, scenario, model, ts, items, recipe, experiment, variant, features FROM recommendations
+            WHERE ts >= $from AND ts < $to ORDER BY ts, id
+            """;
+        cmd.Parameters.AddWithValue("$from", fromMs);
+        cmd.Parameters.AddWithValue("$to", toMs);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+            yield return new RecommendationRecord(r.GetString(0), r.GetString(1), r.GetInt64(2) != 0, r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4),
+                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(5)), JsonSerializer.Deserialize<string[]>(r.GetString(6)) ?? [],
+                r.IsDBNull(7) ? null : r.GetString(7), r.IsDBNull(8) ? null : r.GetString(8), r.IsDBNull(9) ? null : r.GetString(9),
+                r.IsDBNull(10) ? null : r.GetString(10));
     }
 
     public async Task<RecommendationRecord?> GetRecommendationAsync(string id, CancellationToken ct = default)

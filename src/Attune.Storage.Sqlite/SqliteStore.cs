@@ -139,7 +139,8 @@ public sealed partial class SqliteStore : IAttuneStore
                 items TEXT NOT NULL,            -- JSON array of item ids, in the order shown
                 recipe TEXT,                    -- schema 2: the recipe, experiment and variant it was served under
                 experiment TEXT,
-                variant TEXT);
+                variant TEXT,
+                features TEXT);                 -- additive: {"names": [source…], "values": [[per item…]…]} (learned ranking)
             CREATE TABLE IF NOT EXISTS exposures( -- schema 2: first exposure of a person to an experiment (sticky assignment)
                 experiment TEXT NOT NULL,
                 person TEXT NOT NULL,           -- user id, or anonymous id when anonymous = 1
@@ -180,6 +181,10 @@ public sealed partial class SqliteStore : IAttuneStore
         }
         // Schema 2 → 3: the decision log's tables (created above); the change feed gains DecisionRewards, which an older Attune cannot read.
         if (version < 3) Exec(_writer, "UPDATE meta SET value = '3' WHERE key = 'schema'");
+        // Additive (older Attunes ignore it): each logged answer's ranking features, what a learned ranker learns from.
+        cmd.CommandText = "SELECT COUNT(*) FROM pragma_table_info('recommendations') WHERE name = 'features'";
+        if (Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+            Exec(_writer, "ALTER TABLE recommendations ADD COLUMN features TEXT");
     }
 
     private void LoadInterning()

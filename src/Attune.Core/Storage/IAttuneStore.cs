@@ -111,6 +111,10 @@ public partial interface IAttuneStore : IAsyncDisposable
     /// <summary>One logged recommendation, or null.</summary>
     Task<RecommendationRecord?> GetRecommendationAsync(string id, CancellationToken ct = default);
 
+    /// <summary>The logged answers with <paramref name="fromMs"/> ≤ time &lt; <paramref name="toMs"/>, oldest first (with their
+    /// ranking features): what a learned ranker learns from.</summary>
+    IAsyncEnumerable<RecommendationRecord> ReadRecommendationsAsync(long fromMs, long toMs, CancellationToken ct = default);
+
     /// <summary>
     /// Records people's first exposures to experiments. The first exposure of a person to an experiment is kept: recording
     /// one again for the same experiment and person changes nothing (it is what makes assignment sticky across restarts).
@@ -229,9 +233,11 @@ public sealed record StoredDocument(string Kind, string Id, string Json, DateTim
 /// <param name="Recipe">The recipe it was served with (null in records written before recipes existed).</param>
 /// <param name="Experiment">The experiment it was served under (or <c>holdout</c>), null when none.</param>
 /// <param name="Variant">The variant key within <paramref name="Experiment"/>.</param>
+/// <param name="Features">The shown items' ranking features as JSON, <c>{"names": [source…], "values": [[…per item…]…]}</c>
+/// (each the source's score of the item over its largest in the answer), or null.</param>
 public sealed record RecommendationRecord(
     string Id, string PersonId, bool Anonymous, string Scenario, string? ModelVersion, DateTimeOffset Timestamp, IReadOnlyList<string> ItemIds,
-    string? Recipe = null, string? Experiment = null, string? Variant = null);
+    string? Recipe = null, string? Experiment = null, string? Variant = null, string? Features = null);
 
 /// <summary>A person's first exposure to an experiment (see <see cref="IAttuneStore.RecordExposuresAsync"/>).</summary>
 /// <param name="PersonId">The key assignment is sticky under: the user id, or the anonymous id when <paramref name="Anonymous"/>.</param>

@@ -30,6 +30,26 @@ public sealed class TreeEnsemble
     public int Features { get; }
     public int Trees => _roots.Length;
 
+    /// <summary>The trees as plain arrays (what a stored model holds).</summary>
+    public TreeEnsembleData ToData() => new(_roots, _feature, _threshold, _left, _right, _nodeValue, _leafValue, _bias, Features);
+
+    /// <summary>Trees from <see cref="ToData"/>, checked so that a damaged copy cannot index outside its arrays.</summary>
+    public static TreeEnsemble FromData(TreeEnsembleData d)
+    {
+        int nodes = d.Feature.Length, leaves = d.LeafValue.Length;
+        if (d.Threshold.Length != nodes || d.Left.Length != nodes || d.Right.Length != nodes || d.NodeValue.Length != nodes)
+            throw new FormatException("tree arrays of different lengths");
+        foreach (int r in d.Roots) if (r < 0 || r >= nodes) throw new FormatException("a tree root outside the nodes");
+        for (int n = 0; n < nodes; n++)
+        {
+            if (d.Feature[n] < 0 || d.Feature[n] >= d.Features) throw new FormatException($"node {n} splits on feature {d.Feature[n]} of {d.Features}");
+            foreach (int child in new[] { d.Left[n], d.Right[n] })
+                if (child >= 0 ? child >= nodes : ~child >= leaves)
+                    throw new FormatException($"node {n} has a child outside the tree");
+        }
+        return new TreeEnsemble(d.Roots, d.Feature, d.Threshold, d.Left, d.Right, d.NodeValue, d.LeafValue, d.Bias, d.Features);
+    }
+
     /// <summary>The score of one row (the sum of its leaves and the bias): the models' raw log-odds.</summary>
     public double Score(ReadOnlySpan<float> x)
     {
@@ -70,7 +90,12 @@ public sealed class TreeEnsemble
     /// The trees of ML.NET LightGBM binary models, averaged (each model's output weighted 1 / models), with every node's mean
     /// output over <paramref name="training"/> (the rows they were trained on) for <see cref="Contributions"/>.
     /// </summary>
-    internal static TreeEnsemble From(IReadOnlyList<ITransformer> models, TabularData training)
+    internal static TreeEnsemble From(IReadOnlyList<ITransformer> models, TabularData training) =>
+        From([.. models.Select(m => ((BinaryPredictionTransformer<Microsoft.ML.Calibrators.CalibratedModelParametersBase<LightGbmBinaryModelParameters,
+            Microsoft.ML.Calibrators.PlattCalibrator>>)m).Model.SubModel.TrainedTreeEnsemble)], training);
+
+    /// <summary>Trained tree ensembles (LightGBM's, through ML.NET), averaged, with node means over <paramref name="training"/>.</summary>
+    internal static TreeEnsemble From(IReadOnlyList<RegressionTreeEnsemble> ensembles, TabularData training)
     {
         var roots = new List<int>();
         var feature = new List<int>();
@@ -78,11 +103,9 @@ public sealed class TreeEnsemble
         var left = new List<int>();
         var right = new List<int>();
         var leaves = new List<double>();
-        double bias = 0, share = 1.0 / models.Count;
-        foreach (var model in models)
+        double bias = 0, share = 1.0 / ensembles.Count;
+        foreach (var ensemble in ensembles)
         {
-            var ensemble = ((BinaryPredictionTransformer<Microsoft.ML.Calibrators.CalibratedModelParametersBase<LightGbmBinaryModelParameters, Microsoft.ML.Calibrators.PlattCalibrator>>)model)
-                .Model.SubModel.TrainedTreeEnsemble;
             bias += ensemble.Bias * share;
             for (int t = 0; t < ensemble.Trees.Count; t++)
             {
@@ -149,3 +172,7 @@ public sealed class TreeEnsemble
         foreach (int root in _roots) Walk(root);
     }
 }
+
+/// <summary>A <see cref="TreeEnsemble"/> as plain arrays (left/right: a node index, or ~leaf).</summary>
+public sealed record TreeEnsembleData(int[] Roots, int[] Feature, float[] Threshold, int[] Left, int[] Right, double[] NodeValue, double[] LeafValue,
+    double Bias, int Features);

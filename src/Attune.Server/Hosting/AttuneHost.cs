@@ -83,6 +83,7 @@ public static class AttuneHost
         builder.Services.AddSingleton<PropensityService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PropensityService>());
         builder.Services.AddSingleton<SegmentService>();
+        builder.Services.AddSingleton<RankerService>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => new RecordReader(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<IAttuneStore>(sp => SqliteStore.Open(
@@ -285,6 +286,11 @@ public static class AttuneHost
         engine.FollowDocuments(SegmentService.DocumentKind, segments.LoadAsync);
         engine.PersonSegments = segments.SegmentsOf;
         engine.SegmentRecipe = segments.RecipeOf;
+        // Learned rankers (trained from the recommendation log) that recipes name, followed across nodes.
+        var rankers = app.Services.GetRequiredService<RankerService>();
+        rankers.LoadAsync().GetAwaiter().GetResult();
+        engine.FollowDocuments(RankerService.DocumentKind, rankers.LoadAsync);
+        engine.Rankers = rankers.Ranker;
         propensity.ScoredEveryone += () =>
         {
             if (segments.ClustersStale(engine.ActiveVersion))
@@ -337,6 +343,7 @@ public static class AttuneHost
         app.MapPricesApi();
         app.MapPredictionsApi();
         app.MapSegmentsApi();
+        app.MapRankersApi();
         app.MapSdkApi();
         app.MapPrometheusScrapingEndpoint("/metrics").WithMetadata(new RequiredScope(Scope.Viewer)).ExcludeFromDescription();
         app.UseAttuneConsole();

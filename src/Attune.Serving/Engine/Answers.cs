@@ -87,7 +87,7 @@ internal sealed class Answers(ServingModels models, RecipeBook recipes, LiveUpda
         string? title = null;
         if (scenario.Anchor == Scenarios.AnchorKind.RecentView && pipeline.Anchors.Count > 0)
             title = $"Because you viewed {Explanations.Title(state, pipeline.Anchors[0])}";
-        var answer = Answer(state, recipe, assignment, pipeline.Person, request.Scenario, items, title, null, null);
+        var answer = Answer(state, recipe, assignment, pipeline.Person, request.Scenario, items, title, null, null, features: pipeline.LastFeatures);
         answer.Fallback = fallback;
         return answer;
     }
@@ -272,7 +272,8 @@ internal sealed class Answers(ServingModels models, RecipeBook recipes, LiveUpda
     }
 
     private Recommendation Answer(ServingState state, CompiledRecipe recipe, Assignment? assignment, PersonView person, string scenario,
-        List<RecommendedItem> items, string? title, List<RecommendationRow>? rows, List<string>? unknown, string? recipeName = null)
+        List<RecommendedItem> items, string? title, List<RecommendationRow>? rows, List<string>? unknown, string? recipeName = null,
+        string? features = null)
     {
         string id = "rec_" + Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
         string version = state.Bundle.Info.Version;
@@ -280,7 +281,7 @@ internal sealed class Answers(ServingModels models, RecipeBook recipes, LiveUpda
         {
             IReadOnlyList<string> shown = rows is null ? items.ConvertAll(i => i.Id) : rows.SelectMany(r => r.Items).Select(i => i.Id).ToList();
             log.Add(new RecommendationRecord(id, person.Id ?? "", person.Anonymous, scenario, version, time.GetUtcNow(), shown,
-                recipeName ?? recipe.Name, assignment?.ExperimentId, assignment?.Variant));
+                recipeName ?? recipe.Name, assignment?.ExperimentId, assignment?.Variant, rows is null ? features : null));
         }
         return new Recommendation
         {

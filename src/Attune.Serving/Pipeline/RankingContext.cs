@@ -71,6 +71,8 @@ public sealed class RankingContext
     internal float[]?[] Scored = [];
     internal int[] ScoredLength = [];
     internal float[] Scale = [];
+    /// <summary>Per source index: its largest score in scope this answer (the features of a learned ranker are score / max).</summary>
+    internal float[] Max = [];
 
     internal void Ensure(int items, int sources)
     {
@@ -80,6 +82,7 @@ public sealed class RankingContext
             Scored = new float[sources][];
             ScoredLength = new int[sources];
             Scale = new float[sources];
+            Max = new float[sources];
             for (int s = 0; s < sources; s++) Buffers[s] = new float[Blend.Length];
         }
         if (Blend.Length < items)
@@ -100,6 +103,7 @@ public sealed class RankingContext
     {
         Array.Clear(Scored);
         Array.Clear(Scale);
+        Array.Clear(Max);
         Array.Clear(ScoredLength);
         Candidates.Clear();
         Chosen.Clear();

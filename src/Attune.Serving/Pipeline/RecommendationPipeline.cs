@@ -27,6 +27,13 @@ internal sealed class RecommendationPipeline
     /// <summary>This thread's pipeline (its buffers are reused by every request on the thread).</summary>
     public static RecommendationPipeline Current => t_current ??= new RecommendationPipeline();
 
+    /// <summary>
+    /// The last run's ranking features of the items it answered, as the recommendation log keeps them:
+    /// <c>{"names": [source…], "values": [[…per item…]…]}</c>, each the source's score of the item over the source's largest in
+    /// the answer (what a learned ranker learns from and scores); null when nothing was answered.
+    /// </summary>
+    public string? LastFeatures { get; private set; }
+
     /// <summary>The anchors of the last run (item page, recent items…), oldest first.</summary>
     public IReadOnlyList<int> Anchors => Context.Sources.Anchors;
 
@@ -98,6 +105,7 @@ internal sealed class RecommendationPipeline
             if (!(max > 0)) continue;
             c.Scored[index] = values;
             c.ScoredLength[index] = m;
+            c.Max[index] = max;
             float scale = c.Scale[index] = weight / max;
             // Each source is ≥ 0, so the blend is a weighted sum: one SIMD pass per source over a whole catalog.
             if (sparse) { foreach (int j in scope) if (j < m) blend[j] += values[j] * scale; }
@@ -111,6 +119,7 @@ internal sealed class RecommendationPipeline
         foreach (var stage in stages) stage.Apply(c);
 
         var chosen = c.Chosen;
+        LastFeatures = chosen.Count == 0 ? null : FeaturesJson(c, registry, sourceList, chosen);
         var result = new List<RecommendedItem>(chosen.Count);
         for (int r = 0; r < chosen.Count; r++)
         {
@@ -119,6 +128,35 @@ internal sealed class RecommendationPipeline
                 r < c.Reasons.Count ? c.Reasons[r] : [], columns.Items[j], r < c.ReasonItems.Count ? c.ReasonItems[r] : null));
         }
         return result;
+    }
+
+    [ThreadStatic] private static System.Buffers.ArrayBufferWriter<byte>? t_json;
+
+    private static string FeaturesJson(RankingContext c, SourceRegistry registry, (int Source, float Weight)[] sources, List<int> chosen)
+    {
+        var buffer = t_json ??= new System.Buffers.ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
+        using (var w = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("names");
+            foreach (var (index, _) in sources) w.WriteStringValue(registry[index].Name);
+            w.WriteEndArray();
+            w.WriteStartArray("values");
+            foreach (int j in chosen)
+            {
+                w.WriteStartArray();
+                foreach (var (index, _) in sources)
+                {
+                    float v = c.Scored[index] is { } scored && j < c.ScoredLength[index] && c.Max[index] > 0 ? scored[j] / c.Max[index] : 0;
+                    w.WriteNumberValue(MathF.Round(v, 4));
+                }
+                w.WriteEndArray();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     private void ComputeAnchors(SourceContext s, ServingState state, CompiledScenario scenario, RecommendationRequest request)

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Attune.Model;
+using Attune.Serving.Stages;
 
 namespace Attune.Serving.Pipeline;
 
@@ -13,6 +14,9 @@ internal sealed class ServingContext(ServingOptions options)
 
     /// <summary>The segments a person is in (user id or anonymous id, anonymous?); set by the host, null without segments.</summary>
     public Func<string, bool, IReadOnlyList<string>>? PersonSegments { get; set; }
+
+    /// <summary>The learned rankers by name (set by the host); a recipe naming one that is missing serves the blend's order.</summary>
+    public Func<string, IItemRanker?>? Rankers { get; set; }
 
     /// <summary>The recipe that serves a person by their segments (id, anonymous?), or null; set by the host.</summary>
     public Func<string, bool, string?>? SegmentRecipe { get; set; }

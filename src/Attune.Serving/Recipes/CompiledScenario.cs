@@ -46,6 +46,8 @@ public sealed class CompiledScenario
     public double MaxBrandShare => Options.MaxBrandShare;
     public int DefaultCount => Options.DefaultCount;
     public PoolSizes Pool => Options.Pool;
+    /// <summary>The learned ranker that re-orders the best candidates, or null.</summary>
+    public string? Ranker => Options.Ranker;
 
     /// <summary>Whether a rule of <paramref name="ruleSet"/> (null = the default set) applies here.</summary>
     public bool UsesRuleSet(string? ruleSet)
@@ -68,5 +70,6 @@ public sealed class CompiledScenario
         o.MaxCategoryShare = 1;
         o.MaxBrandShare = 1;
         o.Diversity = 0;
+        o.Ranker = null;
     }), Sources, restrictTo: null, Weights);
 }

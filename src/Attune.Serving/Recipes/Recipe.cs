@@ -62,6 +62,8 @@ public sealed record RecipeScenario
     /// <summary>Pool size name → size; names left out keep the default's.</summary>
     public Dictionary<string, int>? Pool { get; init; }
     public List<string>? RuleSets { get; init; }
+    /// <summary>A learned ranker's name (<c>POST /v1/rankers/{name}/train</c>); <c>""</c> turns an inherited one off.</summary>
+    public string? Ranker { get; init; }
 
     /// <summary>This scenario's changes laid over <paramref name="under"/>'s (what this one leaves null keeps the other's; pool
     /// sizes merge): a rollout's recipe promoted into the default recipe.</summary>
@@ -76,6 +78,7 @@ public sealed record RecipeScenario
         Pool = Pool is null ? under.Pool : under.Pool is null ? Pool
             : new Dictionary<string, int>(under.Pool.Concat(Pool).GroupBy(kv => kv.Key, StringComparer.OrdinalIgnoreCase).Select(g => g.Last()).ToDictionary(), StringComparer.OrdinalIgnoreCase),
         RuleSets = RuleSets ?? under.RuleSets,
+        Ranker = Ranker ?? under.Ranker,
     };
 
     /// <summary>The default scenario with this recipe's changes laid over it.</summary>
@@ -92,6 +95,7 @@ public sealed record RecipeScenario
         if (DefaultCount is { } n) o.DefaultCount = n;
         if (ExcludePurchased is { } e) o.ExcludePurchased = e;
         if (RuleSets is not null) o.RuleSets = [.. RuleSets];
+        if (Ranker is not null) o.Ranker = Ranker.Length == 0 ? null : Ranker;
         if (Pool is not null)
         {
             foreach (var (name, size) in Pool)

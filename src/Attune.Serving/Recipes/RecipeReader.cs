@@ -7,7 +7,7 @@ public static class RecipeReader
 {
     private static readonly string[] s_fields = ["name", "description", "modelVersion", "scenarios"];
     private static readonly string[] s_scenarioFields =
-        ["sources", "diversity", "maxCategoryShare", "maxBrandShare", "defaultCount", "excludePurchased", "pool", "ruleSets"];
+        ["sources", "diversity", "maxCategoryShare", "maxBrandShare", "defaultCount", "excludePurchased", "pool", "ruleSets", "ranker"];
 
     /// <summary>Recipe names: 1 to 64 letters, digits, '-', '_' or '.'.</summary>
     public static string? CheckName(string name) =>
@@ -73,6 +73,7 @@ public static class RecipeReader
         Dictionary<string, float>? sources = null;
         Dictionary<string, int>? pool = null;
         List<string>? ruleSets = null;
+        string? ranker = null;
         double? diversity = null, maxCategory = null, maxBrand = null;
         int? defaultCount = null;
         bool? excludePurchased = null;
@@ -124,6 +125,11 @@ public static class RecipeReader
                         ruleSets.Add(s.GetString()!);
                     }
                     break;
+                case "ranker":
+                    if (v.ValueKind == JsonValueKind.Null) break;
+                    if (v.ValueKind != JsonValueKind.String || v.GetString()!.Length > 128) { errors[f] = ["must be a learned ranker's name (\"\" for none)"]; break; }
+                    ranker = v.GetString();
+                    break;
                 default:
                     errors[f] = [$"unknown setting; known: {string.Join(", ", s_scenarioFields)}"];
                     break;
@@ -133,7 +139,7 @@ public static class RecipeReader
         return new RecipeScenario
         {
             Sources = sources, Diversity = diversity, MaxCategoryShare = maxCategory, MaxBrandShare = maxBrand, DefaultCount = defaultCount,
-            ExcludePurchased = excludePurchased, Pool = pool, RuleSets = ruleSets,
+            ExcludePurchased = excludePurchased, Pool = pool, RuleSets = ruleSets, Ranker = ranker,
         };
     }
 

@@ -48,6 +48,8 @@ public sealed class ScenarioOptions
     public PoolSizes Pool { get; set; } = new();
     /// <summary>The business-rule sets that apply (a rule's <c>set</c>, <c>default</c> when it names none). <value>The default value is null: every set.</value></summary>
     public List<string>? RuleSets { get; set; }
+    /// <summary>A learned ranker (by name) that re-orders the blend's best candidates. <value>The default value is null: the blend's order.</value></summary>
+    public string? Ranker { get; set; }
 
     /// <summary>
     /// The source weights are the shipped or configured ones (no stored recipe set them): a model version's tuned blend for

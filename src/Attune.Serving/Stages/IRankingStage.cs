@@ -17,9 +17,10 @@ public interface IRankingStage
 /// <summary>The ordered stages of an engine.</summary>
 public static class RankingStages
 {
-    /// <summary>Guardrails → rules → filter + top-k → diversity → pins → explanations.</summary>
+    /// <summary>Guardrails → learned ranking (when the recipe names a ranker) → rules → filter + top-k → diversity → pins → explanations.</summary>
     public static IReadOnlyList<IRankingStage> Default { get; } =
     [
-        new GuardrailsStage(), new RulesStage(), new FilterTopKStage(), new DiversityStage(), new PinsStage(), new ExplanationsStage(),
+        new GuardrailsStage(), new LearnedRankingStage(), new RulesStage(), new FilterTopKStage(), new DiversityStage(), new PinsStage(),
+        new ExplanationsStage(),
     ];
 }

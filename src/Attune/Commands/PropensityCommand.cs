@@ -93,7 +93,7 @@ internal static class PropensityCommand
                 // Scoring everyone as the server does after a training (features at the end of the data, every model).
                 var scoring = System.Diagnostics.Stopwatch.StartNew();
                 int scored = 0;
-                PersonScoring.ScoreAll(people, new PropensityScorer(models, 1, DateTimeOffset.UtcNow), items, null, people.LastMs + 1,
+                PersonScoring.ScoreAll(people, new PropensityScorer(models, 1, TimeProvider.System.GetUtcNow()), items, null, people.LastMs + 1,
                     _ => Interlocked.Increment(ref scored));
                 double scoreSeconds = scoring.Elapsed.TotalSeconds;
                 Console.WriteLine($"trained in {trainSeconds:0.0} s; scored all {scored:N0} people in {scoreSeconds:0.0} s");

@@ -1,0 +1,72 @@
+using Attune.Serving.Pipeline;
+
+namespace Attune.Serving.Stages;
+
+/// <summary>
+/// A ranking learned from the recommendation log (Attune.Predictions' <c>LearnedRanker</c> behind it): it scores one
+/// candidate from its features, each a source of the scenario's blend by name (the source's score of the item divided by the
+/// source's largest score in the answer, 0 when the source did not score it).
+/// </summary>
+public interface IItemRanker
+{
+    IReadOnlyList<string> Features { get; }
+
+    double Score(ReadOnlySpan<float> features);
+}
+
+/// <summary>
+/// When the recipe's scenario names a learned ranker (<c>"ranker"</c>), its best <see cref="Candidates"/> by the blend are
+/// re-ordered by the ranker's score and placed above the rest (which keep the blend's order); rules, filters, diversity and
+/// pins then apply as usual. A ranker that is not loaded leaves the blend's order.
+/// </summary>
+public sealed class LearnedRankingStage : IRankingStage
+{
+    /// <summary>How many of the blend's best the ranker re-orders.</summary>
+    public const int Candidates = 100;
+
+    [ThreadStatic] private static List<(float Blend, int Item)>? t_best;
+    [ThreadStatic] private static float[]? t_features;
+
+    public string Name => "learned-ranking";
+
+    public void Apply(RankingContext c)
+    {
+        if (c.Scenario.Ranker is not { } name || c.Serving.Rankers?.Invoke(name) is not { } ranker) return;
+        var blend = c.Blend;
+        var best = t_best ??= new List<(float, int)>(Candidates + 1);
+        best.Clear();
+        float top = 0;
+        foreach (int j in c.Scope)
+        {
+            float b = blend[j];
+            if (!(b > 0) || float.IsInfinity(b)) continue;
+            if (b > top) top = b;
+            if (best.Count < Candidates) { best.Add((b, j)); if (best.Count == Candidates) best.Sort(); continue; }
+            if (b <= best[0].Blend) continue;
+            // Keep the Candidates best, smallest first: replace the smallest and restore the order.
+            best[0] = (b, j);
+            for (int k = 1; k < best.Count && best[k - 1].Blend > best[k].Blend; k++) (best[k - 1], best[k]) = (best[k], best[k - 1]);
+        }
+        if (best.Count == 0) return;
+        var names = ranker.Features;
+        Span<int> sources = names.Count <= 64 ? stackalloc int[names.Count] : new int[names.Count];
+        for (int f = 0; f < names.Count; f++) sources[f] = c.Registry.IndexOf(names[f]);
+        var features = t_features is { } buffer && buffer.Length >= names.Count ? buffer : t_features = new float[Math.Max(16, names.Count)];
+        // Everything outside the best keeps its order below them (0…0.5); the best are ranked by the ranker (1…2).
+        foreach (int j in c.Scope)
+        {
+            float b = blend[j];
+            if (b > 0 && !float.IsInfinity(b)) blend[j] = 0.5f * b / top;
+        }
+        foreach (var (_, j) in best)
+        {
+            for (int f = 0; f < names.Count; f++)
+            {
+                int s = sources[f];
+                features[f] = s >= 0 && c.Scored[s] is { } v && j < c.ScoredLength[s] && c.Max[s] > 0 ? v[j] / c.Max[s] : 0;
+            }
+            double score = ranker.Score(features.AsSpan(0, names.Count));
+            blend[j] = 1f + (float)(1 / (1 + Math.Exp(-score)));
+        }
+    }
+}

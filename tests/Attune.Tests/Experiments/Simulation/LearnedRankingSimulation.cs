@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using Attune.Demo;
+using Attune.Experiments.Definitions;
+using Attune.Experiments.Running;
+using Attune.Model;
+using Attune.Serving;
+using Attune.Serving.Recipes;
+using Attune.Storage.Sqlite;
+using Experiment = Attune.Experiments.Definitions.Experiment;
+
+namespace Attune.Tests.Experiments.Simulation;
+
+/// <summary>
+/// Learned ranking on the demo shop, end to end: shoppers (<see cref="ReactiveShopper"/>) visit and react to the default
+/// for-you answers, which the recommendation log keeps with their ranking features; a learned ranker is trained from that log
+/// (the server's <see cref="Attune.Server.Hosting.RankerService"/>: position bias from the clicks, LambdaRank, the replayed
+/// evaluation); then an experiment serves the default recipe against one naming the ranker to new shoppers, and the
+/// experiments engine reads the result. The true expected conversion of both lists is summed at every visit, as in
+/// <see cref="AbSimulation"/>. Shared by the harness command <c>learned-ranking</c> and <c>LearnedRankingSimulationTests</c>.
+/// </summary>
+public static class LearnedRankingSimulation
+{
+    public const string ExperimentId = "learned-ranking";
+
+    public sealed record Options
+    {
+        public int Users { get; init; } = 20_000;
+        public int Items { get; init; } = 5_000;
+        public int HistoryDays { get; init; } = 90;
+        /// <summary>Visits served the default recipe, whose log the ranker learns from.</summary>
+        public int LogVisits { get; init; } = 20_000;
+        /// <summary>Visits of the experiment (default against learned).</summary>
+        public int ExperimentVisits { get; init; } = 20_000;
+        public int Seed { get; init; } = 7;
+        public Action<string>? Progress { get; init; }
+    }
+
+    public sealed record Report(Attune.Server.Hosting.StoredRanker Ranker, ResultsOutput Results, double TrueControl, double TrueTreatment,
+        int Visits, TimeSpan Elapsed)
+    {
+        public PhaseResult Phase => Results.Phases[0];
+        public double TrueLift => TrueTreatment / TrueControl - 1;
+    }
+
+    public static readonly DateTimeOffset Start = new(2026, 6, 1, 0, 0, 0, TimeSpan.Zero);
+
+    public static async Task<Report> RunAsync(Options o, string directory, CancellationToken ct = default)
+    {
+        var elapsed = Stopwatch.StartNew();
+        var clock = new Clock(Start);
+        var shop = DemoShop.Generate(new DemoOptions { Users = o.Users, Items = o.Items, Days = o.HistoryDays, Seed = o.Seed, End = Start });
+        await using var store = SqliteStore.Open(new SqliteStoreOptions { DataDirectory = directory, FullSync = false }, clock);
+        await DemoLoader.LoadAsync(store, shop, ct: ct);
+        var options = new ServingOptions { LogRecommendations = true, RetrainIntervalMinutes = 0, RetrainAfterEvents = 0 };
+        await using var engine = new ServingEngine(store, options, directory, time: clock);
+        await engine.StartAsync(ct);
+        var rankers = new Attune.Server.Hosting.RankerService(store, clock,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<Attune.Server.Hosting.RankerService>.Instance);
+        engine.Rankers = rankers.Ranker;
+
+        var rng = new Random(o.Seed);
+        var shopper = new ReactiveShopper(shop.Truth, shop.Items);
+        var users = shop.Users.Select(u => u.Id).ToArray();
+        rng.Shuffle(users);
+        var batch = new List<Event>();
+        // 1. The log: the default recipe, shoppers reacting.
+        var at = Start;
+        for (int v = 0; v < o.LogVisits; v++)
+        {
+            at = at.AddSeconds(60);
+            clock.Set(at);
+            var served = engine.Recommend(new RecommendationRequest { UserId = users[v % users.Length], Scenario = "for-you", Count = 10 });
+            React(users[v % users.Length], served, at);
+            if (batch.Count > 500) await FlushAsync();
+        }
+        await FlushAsync();
+        o.Progress?.Invoke($"logged {o.LogVisits:N0} default answers");
+
+        // 2. The ranker, learned from that log.
+        clock.Set(at = at.AddMinutes(30));
+        var (ranker, problem) = await rankers.TrainAsync("for-you-learned", "for-you", 30, ct);
+        if (ranker is null) throw new InvalidOperationException(problem);
+        var e = ranker.Evaluation;
+        o.Progress?.Invoke($"ranker: {e.Lists:N0} answers; replayed clicks per answer {e.LearnedClicks:0.0000} vs {e.LoggedClicks:0.0000} as served " +
+            $"({e.ClickLift:+0.0%;-0.0%}), purchases {e.LearnedPurchases:0.0000} vs {e.LoggedPurchases:0.0000} ({e.PurchaseLift:+0.0%;-0.0%})");
+        await engine.PutRecipeAsync(new Recipe
+        {
+            Name = "learned",
+            Scenarios = new(StringComparer.OrdinalIgnoreCase) { ["for-you"] = new RecipeScenario { Ranker = "for-you-learned" } },
+        }, ct);
+
+        // 3. The experiment: default against learned, new visits (the other half of the users first).
+        ExperimentVariant[] variants = [new("control", Recipe.DefaultName, 0.5), new("treatment", "learned", 0.5)];
+        await engine.Experiments.CreateAsync(new Experiment
+        {
+            Id = ExperimentId,
+            Name = "The learned ranking against the hand-set blend",
+            Hypothesis = "Ordering for-you by the ranker learned from the log converts more shoppers",
+            Variants = variants,
+            Scenarios = ["for-you"],
+            Metrics = new ExperimentMetrics(Metrics.Conversion, [Metrics.Revenue, Metrics.ClickThrough], []),
+        }, ct);
+        await engine.Experiments.StartAsync(ExperimentId, ct);
+        double trueControl = 0, trueTreatment = 0;
+        for (int v = 0; v < o.ExperimentVisits; v++)
+        {
+            string user = users[(users.Length - 1 - v % users.Length + users.Length) % users.Length];
+            at = at.AddSeconds(60);
+            clock.Set(at);
+            var served = engine.Recommend(new RecommendationRequest { UserId = user, Scenario = "for-you", Count = 10 });
+            int arm = served.Experiment?.Variant == "treatment" ? 1 : 0;
+            var other = engine.Recommend(new RecommendationRequest { UserId = user, Scenario = "for-you", Count = 10, Recipe = variants[1 - arm].Recipe });
+            double mine = shopper.Expect(user, [.. served.Items.Select(i => i.Id)]).Purchase, theirs = shopper.Expect(user, [.. other.Items.Select(i => i.Id)]).Purchase;
+            trueControl += arm == 0 ? mine : theirs;
+            trueTreatment += arm == 1 ? mine : theirs;
+            React(user, served, at);
+            if (batch.Count > 500) await FlushAsync();
+        }
+        await FlushAsync();
+        var results = ExperimentResults.Compute(engine.Experiments.Current.Experiments[ExperimentId], engine.Tracker.Sums(ExperimentId)!);
+        return new Report(ranker, results, trueControl / o.ExperimentVisits, trueTreatment / o.ExperimentVisits, o.ExperimentVisits, elapsed.Elapsed);
+
+        void React(string user, Recommendation served, DateTimeOffset when)
+        {
+            var shown = served.Items.Select(i => i.Id).ToList();
+            var reaction = shopper.React(user, shown, rng);
+            string session = $"{user}-{when.ToUnixTimeSeconds()}";
+            foreach (int k in reaction.Clicked)
+                batch.Add(new Event { Type = "click", UserId = user, ItemId = shown[k], Timestamp = when.AddSeconds(10 + k), SessionId = session, RecommendationId = served.RecommendationId });
+            foreach (int k in reaction.Bought)
+                batch.Add(new Event
+                {
+                    Type = "purchase", UserId = user, ItemId = shown[k], Value = shopper.Price(shown[k]), Timestamp = when.AddSeconds(30 + k),
+                    SessionId = session, RecommendationId = served.RecommendationId,
+                });
+            if (reaction.Elsewhere is { } found)
+                batch.Add(new Event { Type = "purchase", UserId = user, ItemId = found.Id, Value = found.Price ?? 0, Timestamp = when.AddSeconds(50), SessionId = session });
+        }
+
+        async Task FlushAsync()
+        {
+            if (batch.Count == 0) return;
+            await store.AppendEventsAsync(batch.ToArray(), ct);
+            batch.Clear();
+            await engine.CatchUpAsync(ct);
+        }
+    }
+
+    private sealed class Clock(DateTimeOffset start) : TimeProvider
+    {
+        private long _ticks = start.UtcTicks;
+        public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
+        public void Set(DateTimeOffset now) => Interlocked.Exchange(ref _ticks, now.UtcTicks);
+    }
+}

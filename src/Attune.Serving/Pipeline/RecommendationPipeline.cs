@@ -131,9 +131,11 @@ internal sealed class RecommendationPipeline
     }
 
     [ThreadStatic] private static System.Buffers.ArrayBufferWriter<byte>? t_json;
+    private readonly RankingFeatures _features = new();
 
-    private static string FeaturesJson(RankingContext c, SourceRegistry registry, (int Source, float Weight)[] sources, List<int> chosen)
+    private string FeaturesJson(RankingContext c, SourceRegistry registry, (int Source, float Weight)[] sources, List<int> chosen)
     {
+        _features.Load(c);
         var buffer = t_json ??= new System.Buffers.ArrayBufferWriter<byte>(1024);
         buffer.ResetWrittenCount();
         using (var w = new System.Text.Json.Utf8JsonWriter(buffer))
@@ -141,16 +143,14 @@ internal sealed class RecommendationPipeline
             w.WriteStartObject();
             w.WriteStartArray("names");
             foreach (var (index, _) in sources) w.WriteStringValue(registry[index].Name);
+            foreach (string name in RankingFeatures.PersonFeatures) w.WriteStringValue(name);
             w.WriteEndArray();
             w.WriteStartArray("values");
             foreach (int j in chosen)
             {
                 w.WriteStartArray();
-                foreach (var (index, _) in sources)
-                {
-                    float v = c.Scored[index] is { } scored && j < c.ScoredLength[index] && c.Max[index] > 0 ? scored[j] / c.Max[index] : 0;
-                    w.WriteNumberValue(MathF.Round(v, 4));
-                }
+                foreach (var (index, _) in sources) w.WriteNumberValue(MathF.Round(_features.Value(c, index, j), 4));
+                for (int p = 1; p <= RankingFeatures.PersonFeatures.Length; p++) w.WriteNumberValue(MathF.Round(_features.Value(c, -p, j), 4));
                 w.WriteEndArray();
             }
             w.WriteEndArray();

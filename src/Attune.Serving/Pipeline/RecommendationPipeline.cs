@@ -119,7 +119,8 @@ internal sealed class RecommendationPipeline
         foreach (var stage in stages) stage.Apply(c);
 
         var chosen = c.Chosen;
-        LastFeatures = chosen.Count == 0 ? null : FeaturesJson(c, registry, sourceList, chosen);
+        // Only the recommendation log keeps them: not computed when nothing is logged.
+        LastFeatures = chosen.Count == 0 || !serving.Options.LogRecommendations ? null : FeaturesJson(c, registry, sourceList, chosen);
         var result = new List<RecommendedItem>(chosen.Count);
         for (int r = 0; r < chosen.Count; r++)
         {

@@ -48,6 +48,10 @@ public sealed class CompiledScenario
     public PoolSizes Pool => Options.Pool;
     /// <summary>The learned ranker that re-orders the best candidates, or null.</summary>
     public string? Ranker => Options.Ranker;
+    /// <summary>How many of the blend's best the ranker re-orders (null: as many as the answer holds).</summary>
+    public int? Rerank => Options.Rerank;
+    /// <summary>The chance per slot of showing one of the blend's next best instead.</summary>
+    public double Exploration => Options.Exploration;
 
     /// <summary>Whether a rule of <paramref name="ruleSet"/> (null = the default set) applies here.</summary>
     public bool UsesRuleSet(string? ruleSet)
@@ -71,5 +75,6 @@ public sealed class CompiledScenario
         o.MaxBrandShare = 1;
         o.Diversity = 0;
         o.Ranker = null;
+        o.Exploration = 0;
     }), Sources, restrictTo: null, Weights);
 }

@@ -64,6 +64,8 @@ public sealed record RecipeScenario
     public List<string>? RuleSets { get; init; }
     /// <summary>A learned ranker's name (<c>POST /v1/rankers/{name}/train</c>); <c>""</c> turns an inherited one off.</summary>
     public string? Ranker { get; init; }
+    public int? Rerank { get; init; }
+    public double? Exploration { get; init; }
 
     /// <summary>This scenario's changes laid over <paramref name="under"/>'s (what this one leaves null keeps the other's; pool
     /// sizes merge): a rollout's recipe promoted into the default recipe.</summary>
@@ -79,6 +81,8 @@ public sealed record RecipeScenario
             : new Dictionary<string, int>(under.Pool.Concat(Pool).GroupBy(kv => kv.Key, StringComparer.OrdinalIgnoreCase).Select(g => g.Last()).ToDictionary(), StringComparer.OrdinalIgnoreCase),
         RuleSets = RuleSets ?? under.RuleSets,
         Ranker = Ranker ?? under.Ranker,
+        Rerank = Rerank ?? under.Rerank,
+        Exploration = Exploration ?? under.Exploration,
     };
 
     /// <summary>The default scenario with this recipe's changes laid over it.</summary>
@@ -96,6 +100,8 @@ public sealed record RecipeScenario
         if (ExcludePurchased is { } e) o.ExcludePurchased = e;
         if (RuleSets is not null) o.RuleSets = [.. RuleSets];
         if (Ranker is not null) o.Ranker = Ranker.Length == 0 ? null : Ranker;
+        if (Rerank is { } rerank) o.Rerank = rerank;
+        if (Exploration is { } exploration) o.Exploration = exploration;
         if (Pool is not null)
         {
             foreach (var (name, size) in Pool)

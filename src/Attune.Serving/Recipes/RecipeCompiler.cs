@@ -46,6 +46,8 @@ public static class RecipeCompiler
         Check(o.MaxCategoryShare is > 0 and <= 1, $"{field}.maxCategoryShare", "must be above 0 and at most 1");
         Check(o.MaxBrandShare is > 0 and <= 1, $"{field}.maxBrandShare", "must be above 0 and at most 1");
         Check(o.DefaultCount is >= 1 and <= 500, $"{field}.defaultCount", "must be from 1 to 500");
+        Check(o.Rerank is null or (>= 1 and <= 500), $"{field}.rerank", "must be from 1 to 500");
+        Check(o.Exploration is >= 0 and <= 0.5, $"{field}.exploration", "must be from 0 to 0.5");
         foreach (var (name, get, _) in PoolSizes.Fields)
             Check(get(o.Pool) is >= 0 and <= PoolSizes.Max, $"{field}.pool.{name}", $"must be from 0 to {PoolSizes.Max:N0}");
         if (o.RuleSets is { } sets)

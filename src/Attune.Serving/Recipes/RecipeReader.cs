@@ -7,7 +7,7 @@ public static class RecipeReader
 {
     private static readonly string[] s_fields = ["name", "description", "modelVersion", "scenarios"];
     private static readonly string[] s_scenarioFields =
-        ["sources", "diversity", "maxCategoryShare", "maxBrandShare", "defaultCount", "excludePurchased", "pool", "ruleSets", "ranker"];
+        ["sources", "diversity", "maxCategoryShare", "maxBrandShare", "defaultCount", "excludePurchased", "pool", "ruleSets", "ranker", "rerank", "exploration"];
 
     /// <summary>Recipe names: 1 to 64 letters, digits, '-', '_' or '.'.</summary>
     public static string? CheckName(string name) =>
@@ -74,6 +74,8 @@ public static class RecipeReader
         Dictionary<string, int>? pool = null;
         List<string>? ruleSets = null;
         string? ranker = null;
+        int? rerank = null;
+        double? exploration = null;
         double? diversity = null, maxCategory = null, maxBrand = null;
         int? defaultCount = null;
         bool? excludePurchased = null;
@@ -125,6 +127,11 @@ public static class RecipeReader
                         ruleSets.Add(s.GetString()!);
                     }
                     break;
+                case "rerank":
+                    if (v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int r)) rerank = r;
+                    else errors[f] = ["must be a whole number"];
+                    break;
+                case "exploration": exploration = Number(v, f, errors); break;
                 case "ranker":
                     if (v.ValueKind == JsonValueKind.Null) break;
                     if (v.ValueKind != JsonValueKind.String || v.GetString()!.Length > 128) { errors[f] = ["must be a learned ranker's name (\"\" for none)"]; break; }
@@ -139,7 +146,7 @@ public static class RecipeReader
         return new RecipeScenario
         {
             Sources = sources, Diversity = diversity, MaxCategoryShare = maxCategory, MaxBrandShare = maxBrand, DefaultCount = defaultCount,
-            ExcludePurchased = excludePurchased, Pool = pool, RuleSets = ruleSets, Ranker = ranker,
+            ExcludePurchased = excludePurchased, Pool = pool, RuleSets = ruleSets, Ranker = ranker, Rerank = rerank, Exploration = exploration,
         };
     }
 

@@ -50,6 +50,11 @@ public sealed class ScenarioOptions
     public List<string>? RuleSets { get; set; }
     /// <summary>A learned ranker (by name) that re-orders the blend's best candidates. <value>The default value is null: the blend's order.</value></summary>
     public string? Ranker { get; set; }
+    /// <summary>How many of the blend's best the learned ranker re-orders. <value>The default value is null: as many as the answer holds.</value></summary>
+    public int? Rerank { get; set; }
+    /// <summary>The chance that each slot of an answer shows one of the blend's next best instead (logged like any answer), so
+    /// a learned ranker sees how people take items the blend ranks lower. <value>The default value is 0.</value></summary>
+    public double Exploration { get; set; }
 
     /// <summary>
     /// The source weights are the shipped or configured ones (no stored recipe set them): a model version's tuned blend for

@@ -17,10 +17,11 @@ public interface IRankingStage
 /// <summary>The ordered stages of an engine.</summary>
 public static class RankingStages
 {
-    /// <summary>Guardrails → learned ranking (when the recipe names a ranker) → rules → filter + top-k → diversity → pins → explanations.</summary>
+    /// <summary>Guardrails → learned ranking (when the recipe names a ranker) → rules → filter + top-k → diversity → exploration (when
+    /// the recipe asks for it) → pins → explanations.</summary>
     public static IReadOnlyList<IRankingStage> Default { get; } =
     [
-        new GuardrailsStage(), new LearnedRankingStage(), new RulesStage(), new FilterTopKStage(), new DiversityStage(), new PinsStage(),
-        new ExplanationsStage(),
+        new GuardrailsStage(), new LearnedRankingStage(), new RulesStage(), new FilterTopKStage(), new DiversityStage(), new ExplorationStage(),
+        new PinsStage(), new ExplanationsStage(),
     ];
 }

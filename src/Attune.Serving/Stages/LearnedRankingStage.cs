@@ -40,7 +40,7 @@ public sealed class LearnedRankingStage : IRankingStage
     {
         if (c.Scenario.Ranker is not { } name || c.Serving.Rankers?.Invoke(name) is not { } ranker) return;
         var blend = c.Blend;
-        int candidates = Math.Max(1, c.Count * CandidatesPerItem);
+        int candidates = Math.Max(1, c.Scenario.Rerank ?? c.Count * CandidatesPerItem);
         var best = t_best ??= new List<(float, int)>(64);
         best.Clear();
         float top = 0;

@@ -32,6 +32,10 @@ public static class LearnedRankingSimulation
         /// <summary>Visits of the experiment (default against learned).</summary>
         public int ExperimentVisits { get; init; } = 20_000;
         public int Seed { get; init; } = 7;
+        /// <summary>The logging recipe's exploration (the chance per slot of showing one of the blend's next best).</summary>
+        public double Exploration { get; init; } = 0.2;
+        /// <summary>How many of the blend's best the learned recipe re-orders (0: as many as shown).</summary>
+        public int Rerank { get; init; }
         public Action<string>? Progress { get; init; }
     }
 
@@ -63,18 +67,23 @@ public static class LearnedRankingSimulation
         var users = shop.Users.Select(u => u.Id).ToArray();
         rng.Shuffle(users);
         var batch = new List<Event>();
-        // 1. The log: the default recipe, shoppers reacting.
+        // 1. The log: the default recipe with exploration, shoppers reacting.
+        await engine.PutRecipeAsync(new Recipe
+        {
+            Name = "explore",
+            Scenarios = new(StringComparer.OrdinalIgnoreCase) { ["for-you"] = new RecipeScenario { Exploration = o.Exploration } },
+        }, ct);
         var at = Start;
         for (int v = 0; v < o.LogVisits; v++)
         {
             at = at.AddSeconds(60);
             clock.Set(at);
-            var served = engine.Recommend(new RecommendationRequest { UserId = users[v % users.Length], Scenario = "for-you", Count = 10 });
+            var served = engine.Recommend(new RecommendationRequest { UserId = users[v % users.Length], Scenario = "for-you", Count = 10, Recipe = "explore" });
             React(users[v % users.Length], served, at);
             if (batch.Count > 500) await FlushAsync();
         }
         await FlushAsync();
-        o.Progress?.Invoke($"logged {o.LogVisits:N0} default answers");
+        o.Progress?.Invoke($"logged {o.LogVisits:N0} default answers (exploration {o.Exploration:P0} per slot)");
 
         // 2. The ranker, learned from that log.
         clock.Set(at = at.AddMinutes(30));
@@ -86,7 +95,10 @@ public static class LearnedRankingSimulation
         await engine.PutRecipeAsync(new Recipe
         {
             Name = "learned",
-            Scenarios = new(StringComparer.OrdinalIgnoreCase) { ["for-you"] = new RecipeScenario { Ranker = "for-you-learned" } },
+            Scenarios = new(StringComparer.OrdinalIgnoreCase)
+            {
+                ["for-you"] = new RecipeScenario { Ranker = "for-you-learned", Rerank = o.Rerank > 0 ? o.Rerank : null },
+            },
         }, ct);
 
         // 3. The experiment: default against learned, new visits (the other half of the users first).

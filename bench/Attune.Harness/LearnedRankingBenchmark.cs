@@ -16,7 +16,7 @@ internal static class LearnedRankingBenchmark
         {
             Users = o.Int("users", 20_000), Items = o.Int("items", 5_000), HistoryDays = o.Int("history-days", 90),
             LogVisits = o.Int("log-visits", 20_000), ExperimentVisits = o.Int("visits", 20_000), Seed = o.Int("seed", 7),
-            Exploration = o.Int("exploration-percent", 20) / 100.0, Rerank = o.Int("rerank", 0),
+            Exploration = o.Int("exploration-percent", 20) / 100.0, Rerank = o.Int("rerank", 0), Oracle = o.Get("oracle") == "true",
             Progress = line => Console.WriteLine("learned-ranking: " + line),
         };
         string dir = Path.Combine(Path.GetTempPath(), "attune-learned-ranking-" + Guid.NewGuid().ToString("N")[..8]);

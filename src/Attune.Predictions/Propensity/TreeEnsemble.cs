@@ -152,7 +152,6 @@ public sealed class TreeEnsemble
                 while (n >= 0) n = row[_feature[n]] <= _threshold[n] ? _left[n] : _right[n];
                 leafRows[~n]++;
             }
-        var nodeRows = new long[_feature.Length];
         (double Sum, long Rows) Walk(int n)
         {
             if (n < 0) return (_leafValue[~n] * leafRows[~n], leafRows[~n]);
@@ -166,7 +165,6 @@ public sealed class TreeEnsemble
             long rows = lr + rr;
             double ValueOf(int child) => child >= 0 ? _nodeValue[child] : _leafValue[~child];
             _nodeValue[n] = rows > 0 ? (ls + rs) / rows : (ValueOf(_left[n]) + ValueOf(_right[n])) / 2;
-            nodeRows[n] = rows;
             return (ls + rs, rows);
         }
         foreach (int root in _roots) Walk(root);

@@ -164,11 +164,12 @@ public static class SegmentsApi
             try { after = Encoding.UTF8.GetString(Convert.FromBase64String(cursor)); }
             catch (FormatException) { return Problems.BadField("cursor", "is not a cursor this API gave out"); }
         }
-        var page = segments.Members(id, after, n + 1);
-        bool more = page.Count > n;
-        var data = page.Take(n).Select(m => new MemberOutput(m.Id, m.Anonymous, DateTimeOffset.FromUnixTimeMilliseconds(m.SinceMs))).ToArray();
-        string? next = more ? Convert.ToBase64String(Encoding.UTF8.GetBytes(SegmentService.Key(data[^1].Id, data[^1].Anonymous))) : null;
-        return TypedResults.Ok(new MembersOutput(data, next, segments.MemberCount(id)));
+        var sorted = segments.Members(id);
+        int from = SegmentService.After(sorted, after), to = Math.Min(sorted.Count, from + n);
+        var data = new MemberOutput[to - from];
+        for (int k = from; k < to; k++) data[k - from] = new MemberOutput(sorted[k].Id, sorted[k].Anonymous, DateTimeOffset.FromUnixTimeMilliseconds(sorted[k].SinceMs));
+        string? next = to < sorted.Count ? Convert.ToBase64String(Encoding.UTF8.GetBytes(SegmentService.Key(data[^1].Id, data[^1].Anonymous))) : null;
+        return TypedResults.Ok(new MembersOutput(data, next, sorted.Count));
     }
 
     public static async Task<IResult> Export(string id, string? format, HttpContext context, SegmentService segments)
@@ -181,19 +182,12 @@ public static class SegmentsApi
         response.Headers.ContentDisposition = $"attachment; filename=\"segment-{id}.{(csv ? "csv" : "jsonl")}\"";
         await using var writer = new StreamWriter(response.Body, new UTF8Encoding(false), 64 * 1024);
         if (csv) await writer.WriteLineAsync("id,anonymous,since");
-        string? after = null;
-        while (true)
+        foreach (var (member, anonymous, since) in segments.Members(id))
         {
-            var page = segments.Members(id, after, 10_000);
-            foreach (var (member, anonymous, since) in page)
-            {
-                string at = DateTimeOffset.FromUnixTimeMilliseconds(since).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
-                await writer.WriteLineAsync(csv
-                    ? $"{CsvField(member)},{(anonymous ? "true" : "false")},{at}"
-                    : JsonSerializer.Serialize(new { id = member, anonymous, since = at }));
-            }
-            if (page.Count < 10_000) break;
-            after = SegmentService.Key(page[^1].Id, page[^1].Anonymous);
+            string at = DateTimeOffset.FromUnixTimeMilliseconds(since).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+            await writer.WriteLineAsync(csv
+                ? $"{CsvField(member)},{(anonymous ? "true" : "false")},{at}"
+                : JsonSerializer.Serialize(new { id = member, anonymous, since = at }));
         }
         return Results.Empty;
     }

@@ -134,9 +134,8 @@ public static class AttuneHost
                         features.AddRange([new("clv.palive", f.ProbabilityAlive), new("clv.purchases90d", Math.Log(1 + f.ExpectedPurchases)),
                             new("clv.value90d", Math.Log(1 + f.ExpectedValue))]);
                     var propensity = sp.GetRequiredService<PropensityService>();
-                    if (propensity.Scorer is { } scorer && await propensity.GetAsync(id, anonymous, ct) is { } scores)
-                        for (int m = 0; m < scorer.Models.Count; m++)
-                            if (!float.IsNaN(scores.Probabilities[m])) features.Add(new("predictions." + scorer.Models[m].Target.Name, scores.Probabilities[m]));
+                    if (await propensity.GetAsync(id, anonymous, ct) is { } scores)
+                        foreach (var (name, probability) in propensity.Named(scores)) features.Add(new(name, probability));
                     foreach (var segment in sp.GetRequiredService<SegmentService>().SegmentsOf(id, anonymous)) features.Add(new("segment." + segment, 1));
                     return features.Count > 0 ? features : null;
                 },
@@ -270,9 +269,8 @@ public static class AttuneHost
                 values["clv.purchases90d"] = f.ExpectedPurchases;
                 values["clv.value90d"] = f.ExpectedValue;
             }
-            if (propensityScores.Scorer is { } scorer && propensityScores.Peek(user, anonymous: false) is { } scores)
-                for (int m = 0; m < scorer.Models.Count && m < scores.Probabilities.Length; m++)
-                    if (!float.IsNaN(scores.Probabilities[m])) values["predictions." + scorer.Models[m].Target.Name] = scores.Probabilities[m];
+            if (propensityScores.Peek(user, anonymous: false) is { } scores)
+                foreach (var (name, probability) in propensityScores.Named(scores)) values[name] = probability;
             return values.Count > 0 ? values : null;
         };
         // Propensity scores follow each person's new events (from the change feed, whoever wrote them).

@@ -156,6 +156,14 @@ public sealed class PropensityService(IAttuneStore store, TimeProvider time, Pre
         return await RescoreAsync(id, anonymous, ct).ConfigureAwait(false);
     }
 
+    /// <summary>A person's probabilities by name (<c>predictions.purchase7d</c> …), for the models that speak about them.</summary>
+    public IEnumerable<(string Name, double Probability)> Named(PersonScores scores)
+    {
+        if (Scorer is not { } scorer) yield break;
+        for (int m = 0; m < scorer.Models.Count && m < scores.Probabilities.Length; m++)
+            if (!float.IsNaN(scores.Probabilities[m])) yield return ("predictions." + scorer.Models[m].Target.Name, scores.Probabilities[m]);
+    }
+
     /// <summary>The held scores (no I/O); null when the person has none yet.</summary>
     public PersonScores? Peek(string id, bool anonymous) => _people.TryGetValue((id, anonymous), out var held) ? held : null;
 

@@ -39,6 +39,9 @@ public sealed class SegmentService
     private volatile RfmScores? _rfm;
     private volatile ClusterState? _clusters;
 
+    private static readonly int s_recency = PersonFeatures.IndexOf("daysSinceLastPurchase"), s_purchases = PersonFeatures.IndexOf("purchasesAll"),
+        s_spend = PersonFeatures.IndexOf("spendAll");
+
     private sealed record Compiled(SegmentDefinition Definition, SegmentRule Rule);
 
     private sealed record ClusterState(Dictionary<string, string> ByUser, ClusterInfo[] Clusters, DateTimeOffset At, string ModelVersion);
@@ -76,15 +79,29 @@ public sealed class SegmentService
     /// <summary>A person's segments (ids), empty when none.</summary>
     public IReadOnlyList<string> SegmentsOf(string id, bool anonymous) => _ofPerson.TryGetValue((id, anonymous), out var s) ? s : [];
 
-    /// <summary>The members in id order after <paramref name="after"/>: (id, anonymous, since when, ms).</summary>
-    public IReadOnlyList<(string Id, bool Anonymous, long SinceMs)> Members(string segment, string? after, int limit)
+    /// <summary>The members in id order (see <see cref="Key"/>): (id, anonymous, since when, ms), sorted once per call; page with
+    /// <see cref="After"/>.</summary>
+    public IReadOnlyList<(string Id, bool Anonymous, long SinceMs)> Members(string segment)
     {
         if (!_members.TryGetValue(segment, out var members)) return [];
-        var list = new List<(string, bool, long)>();
-        foreach (var ((id, anonymous), since) in members)
-            if (after is null || string.CompareOrdinal(Key(id, anonymous), after) > 0) list.Add((id, anonymous, since));
-        list.Sort((a, b) => string.CompareOrdinal(Key(a.Item1, a.Item2), Key(b.Item1, b.Item2)));
-        return list.Count > limit ? list[..limit] : list;
+        var list = new List<(string Id, bool Anonymous, long SinceMs)>(members.Count);
+        foreach (var ((id, anonymous), since) in members) list.Add((id, anonymous, since));
+        list.Sort((a, b) => string.CompareOrdinal(Key(a.Id, a.Anonymous), Key(b.Id, b.Anonymous)));
+        return list;
+    }
+
+    /// <summary>Where the members after the paging key <paramref name="after"/> start in <paramref name="sorted"/> (binary search).</summary>
+    public static int After(IReadOnlyList<(string Id, bool Anonymous, long SinceMs)> sorted, string? after)
+    {
+        if (after is null) return 0;
+        int lo = 0, hi = sorted.Count;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (string.CompareOrdinal(Key(sorted[mid].Id, sorted[mid].Anonymous), after) <= 0) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo;
     }
 
     /// <summary>The paging key of a member: anonymous visitors after users.</summary>
@@ -173,8 +190,7 @@ public sealed class SegmentService
         lock (_lock)
         {
             var people = _people.All.ToArray();
-            int purchasesAt = PersonFeatures.IndexOf("purchasesAll"), recencyAt = PersonFeatures.IndexOf("daysSinceLastPurchase"), spendAt = PersonFeatures.IndexOf("spendAll");
-            _rfm = RfmScores.Fit(people.Select(p => (p.Features[recencyAt], p.Features[purchasesAt], p.Features[spendAt])));
+            _rfm = RfmScores.Fit(people.Select(p => (p.Features[s_recency], p.Features[s_purchases], p.Features[s_spend])));
             var segments = _segments;
             var fresh = segments.ToDictionary(s => s.Definition.Id, _ => new ConcurrentDictionary<(string, bool), long>(), StringComparer.Ordinal);
             var ofPerson = new ConcurrentDictionary<(string, bool), string[]>();
@@ -250,8 +266,7 @@ public sealed class SegmentService
         };
         if (_rfm is { } rfm)
         {
-            var (r, f, m, segment) = rfm.Score(person.Features[PersonFeatures.IndexOf("daysSinceLastPurchase")],
-                person.Features[PersonFeatures.IndexOf("purchasesAll")], person.Features[PersonFeatures.IndexOf("spendAll")]);
+            var (r, f, m, segment) = rfm.Score(person.Features[s_recency], person.Features[s_purchases], person.Features[s_spend]);
             (facts.RfmR, facts.RfmF, facts.RfmM, facts.RfmSegment) = (r, f, m, segment);
         }
         if (!person.Anonymous && _clusters is { } clusters && clusters.ByUser.TryGetValue(person.Id, out var cluster)) facts.Cluster = cluster;

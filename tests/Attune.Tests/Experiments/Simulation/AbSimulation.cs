@@ -122,31 +122,7 @@ public static class AbSimulation
             Add(1 - arm, shopper.Expect(user, counterfactual));
 
             var reaction = shopper.React(user, shown, rng);
-            string session = $"{user}-visit";
-            foreach (int k in reaction.Clicked)
-            {
-                batch.Add(new Event
-                {
-                    Type = "click", UserId = user, ItemId = shown[k], Timestamp = at.AddSeconds(10 + 20 * k), SessionId = session,
-                    RecommendationId = served.RecommendationId,
-                });
-            }
-            foreach (int k in reaction.Bought)
-            {
-                batch.Add(new Event
-                {
-                    Type = "purchase", UserId = user, ItemId = shown[k], Value = shopper.Price(shown[k]),
-                    Timestamp = at.AddSeconds(300 + 20 * k), SessionId = session, RecommendationId = served.RecommendationId,
-                });
-            }
-            if (reaction.Elsewhere is { } found)
-            {
-                batch.Add(new Event
-                {
-                    Type = "purchase", UserId = user, ItemId = found.Id, Value = found.Price ?? 0, Timestamp = at.AddSeconds(600),
-                    SessionId = session,
-                });
-            }
+            batch.AddRange(shopper.Events(user, shown, reaction, at, $"{user}-visit", served.RecommendationId));
             if ((v + 1) % o.Batch == 0) await FlushAsync();
         }
         await FlushAsync();
@@ -202,15 +178,5 @@ public static class AbSimulation
             ? $"lift {x:+0.0%;-0.0%} [{ci[0]:+0.0%;-0.0%}, {ci[1]:+0.0%;-0.0%}]"
             : "no test yet";
         return $"day {day,2}: {phase.Variants.Sum(v => v.People),6:N0} people; conversion {lift}; {phase.Verdict.Decision}";
-    }
-
-    /// <summary>The engine's clock: set to each visit's time, so exposures, windows and events line up in simulated time.</summary>
-    private sealed class SimulatedClock(DateTimeOffset start) : TimeProvider
-    {
-        private long _ticks = start.UtcTicks;
-
-        public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
-
-        public void Set(DateTimeOffset now) => Interlocked.Exchange(ref _ticks, now.UtcTicks);
     }
 }

@@ -5,6 +5,7 @@ using Attune.Experiments.Running;
 using Attune.Model;
 using Attune.Serving;
 using Attune.Serving.Recipes;
+using Attune.Serving.Sources;
 using Attune.Storage.Sqlite;
 using Experiment = Attune.Experiments.Definitions.Experiment;
 
@@ -36,6 +37,9 @@ public static class LearnedRankingSimulation
         public double Exploration { get; init; } = 0.2;
         /// <summary>How many of the blend's best the learned recipe re-orders (0: as many as shown).</summary>
         public int Rerank { get; init; }
+        /// <summary>A diagnostic: a candidate source <c>truth</c> scoring the shoppers' hidden appeal joins every recipe with a
+        /// weight of 0.001, so it barely moves the blend but reaches the ranker as a feature (what a perfect feature buys).</summary>
+        public bool Oracle { get; init; }
         public Action<string>? Progress { get; init; }
     }
 
@@ -51,19 +55,24 @@ public static class LearnedRankingSimulation
     public static async Task<Report> RunAsync(Options o, string directory, CancellationToken ct = default)
     {
         var elapsed = Stopwatch.StartNew();
-        var clock = new Clock(Start);
+        var clock = new SimulatedClock(Start);
         var shop = DemoShop.Generate(new DemoOptions { Users = o.Users, Items = o.Items, Days = o.HistoryDays, Seed = o.Seed, End = Start });
         await using var store = SqliteStore.Open(new SqliteStoreOptions { DataDirectory = directory, FullSync = false }, clock);
         await DemoLoader.LoadAsync(store, shop, ct: ct);
         var options = new ServingOptions { LogRecommendations = true, RetrainIntervalMinutes = 0, RetrainAfterEvents = 0 };
-        await using var engine = new ServingEngine(store, options, directory, time: clock);
+        var shopper = new ReactiveShopper(shop.Truth, shop.Items);
+        var registry = SourceRegistry.CreateDefault();
+        if (o.Oracle) registry.Add(new TruthSource(shopper));
+        await using var engine = new ServingEngine(store, options, directory, sources: registry, time: clock);
         await engine.StartAsync(ct);
         var rankers = new Attune.Server.Hosting.RankerService(store, clock,
             Microsoft.Extensions.Logging.Abstractions.NullLogger<Attune.Server.Hosting.RankerService>.Instance);
         engine.Rankers = rankers.Ranker;
 
         var rng = new Random(o.Seed);
-        var shopper = new ReactiveShopper(shop.Truth, shop.Items);
+        Dictionary<string, float>? sources = o.Oracle
+            ? new(engine.Scenarios["for-you"].Weights, StringComparer.OrdinalIgnoreCase) { [TruthSource.SourceName] = 0.001f }
+            : null;
         var users = shop.Users.Select(u => u.Id).ToArray();
         rng.Shuffle(users);
         var batch = new List<Event>();
@@ -71,7 +80,7 @@ public static class LearnedRankingSimulation
         await engine.PutRecipeAsync(new Recipe
         {
             Name = "explore",
-            Scenarios = new(StringComparer.OrdinalIgnoreCase) { ["for-you"] = new RecipeScenario { Exploration = o.Exploration } },
+            Scenarios = new(StringComparer.OrdinalIgnoreCase) { ["for-you"] = new RecipeScenario { Exploration = o.Exploration, Sources = sources } },
         }, ct);
         var at = Start;
         for (int v = 0; v < o.LogVisits; v++)
@@ -97,7 +106,7 @@ public static class LearnedRankingSimulation
             Name = "learned",
             Scenarios = new(StringComparer.OrdinalIgnoreCase)
             {
-                ["for-you"] = new RecipeScenario { Ranker = "for-you-learned", Rerank = o.Rerank > 0 ? o.Rerank : null },
+                ["for-you"] = new RecipeScenario { Ranker = "for-you-learned", Rerank = o.Rerank > 0 ? o.Rerank : null, Sources = sources },
             },
         }, ct);
 
@@ -135,18 +144,7 @@ public static class LearnedRankingSimulation
         void React(string user, Recommendation served, DateTimeOffset when)
         {
             var shown = served.Items.Select(i => i.Id).ToList();
-            var reaction = shopper.React(user, shown, rng);
-            string session = $"{user}-{when.ToUnixTimeSeconds()}";
-            foreach (int k in reaction.Clicked)
-                batch.Add(new Event { Type = "click", UserId = user, ItemId = shown[k], Timestamp = when.AddSeconds(10 + k), SessionId = session, RecommendationId = served.RecommendationId });
-            foreach (int k in reaction.Bought)
-                batch.Add(new Event
-                {
-                    Type = "purchase", UserId = user, ItemId = shown[k], Value = shopper.Price(shown[k]), Timestamp = when.AddSeconds(30 + k),
-                    SessionId = session, RecommendationId = served.RecommendationId,
-                });
-            if (reaction.Elsewhere is { } found)
-                batch.Add(new Event { Type = "purchase", UserId = user, ItemId = found.Id, Value = found.Price ?? 0, Timestamp = when.AddSeconds(50), SessionId = session });
+            batch.AddRange(shopper.Events(user, shown, shopper.React(user, shown, rng), when, $"{user}-{when.ToUnixTimeSeconds()}", served.RecommendationId));
         }
 
         async Task FlushAsync()
@@ -158,10 +156,19 @@ public static class LearnedRankingSimulation
         }
     }
 
-    private sealed class Clock(DateTimeOffset start) : TimeProvider
+    /// <summary>The <see cref="Options.Oracle"/> diagnostic's source: each item's hidden appeal to the person.</summary>
+    private sealed class TruthSource(ReactiveShopper shopper) : CandidateSource
     {
-        private long _ticks = start.UtcTicks;
-        public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
-        public void Set(DateTimeOffset now) => Interlocked.Exchange(ref _ticks, now.UtcTicks);
+        public const string SourceName = "truth";
+        public override string Name => SourceName;
+        public override string Description => "the simulated shoppers' hidden appeal (a diagnostic oracle)";
+
+        public override SourceScores ScoreAll(SourceContext context, float[] buffer)
+        {
+            if (context.Person.Id is not { } user) return SourceScores.None;
+            var items = context.State.Catalog.Columns.Items;
+            for (int j = 0; j < context.ItemCount; j++) buffer[j] = items[j] is { } item ? (float)shopper.Appeal(user, item) : 0;
+            return new SourceScores(buffer, context.ItemCount);
+        }
     }
 }

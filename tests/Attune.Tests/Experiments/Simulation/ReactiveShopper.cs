@@ -82,6 +82,33 @@ public sealed class ReactiveShopper
 
     public double Price(string itemId) => _items[itemId].Price ?? 0;
 
+    /// <summary>A visit's reaction as the events a shop would send: clicks and purchases on the list carrying the answer's
+    /// <paramref name="recommendationId"/>, and the purchase found elsewhere without it.</summary>
+    public IEnumerable<Event> Events(string userId, IReadOnlyList<string> list, Reaction reaction, DateTimeOffset at, string session,
+        string recommendationId)
+    {
+        foreach (int k in reaction.Clicked)
+            yield return new Event
+            {
+                Type = "click", UserId = userId, ItemId = list[k], Timestamp = at.AddSeconds(10 + 20 * k), SessionId = session,
+                RecommendationId = recommendationId,
+            };
+        foreach (int k in reaction.Bought)
+            yield return new Event
+            {
+                Type = "purchase", UserId = userId, ItemId = list[k], Value = Price(list[k]), Timestamp = at.AddSeconds(300 + 20 * k),
+                SessionId = session, RecommendationId = recommendationId,
+            };
+        if (reaction.Elsewhere is { } found)
+            yield return new Event
+            {
+                Type = "purchase", UserId = userId, ItemId = found.Id, Value = found.Price ?? 0, Timestamp = at.AddSeconds(600), SessionId = session,
+            };
+    }
+
+    /// <summary>The hidden appeal (0–1) of an item to a user, for diagnostics that hand the truth to a model.</summary>
+    public double Appeal(string userId, Item item) => Appeal(_truth.Score(userId, item));
+
     private (double Click, double Buy, double Price) Odds(string userId, string itemId, int index)
     {
         var item = _items[itemId];

@@ -62,16 +62,11 @@ public sealed class PropensityService(IAttuneStore store, TimeProvider time, Pre
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var refresh = RefreshLoopAsync(stoppingToken);
-        if (options.PropensityStartDelaySeconds >= 0)
-        {
-            try { await Task.Delay(TimeSpan.FromSeconds(options.PropensityStartDelaySeconds), time, stoppingToken).ConfigureAwait(false); }
-            catch (OperationCanceledException) { await refresh.ConfigureAwait(false); return; }
-        }
-        else
-        {
-            try { await Task.Delay(TimeSpan.FromHours(options.PropensityRetrainHours), time, stoppingToken).ConfigureAwait(false); }
-            catch (OperationCanceledException) { await refresh.ConfigureAwait(false); return; }
-        }
+        var first = options.PropensityStartDelaySeconds >= 0
+            ? TimeSpan.FromSeconds(options.PropensityStartDelaySeconds)
+            : TimeSpan.FromHours(options.PropensityRetrainHours);
+        try { await Task.Delay(first, time, stoppingToken).ConfigureAwait(false); }
+        catch (OperationCanceledException) { await refresh.ConfigureAwait(false); return; }
         while (!stoppingToken.IsCancellationRequested)
         {
             try { await TrainAsync(stoppingToken).ConfigureAwait(false); }

@@ -36,6 +36,11 @@ internal sealed class CompiledMetric
     /// <summary>Whether the metric counts orders (distinct sessions), so people need their order keys kept.</summary>
     public bool UsesOrders => Value == MetricValue.Orders || DenominatorValue == MetricValue.Orders;
 
+    /// <summary>Whether <paramref name="e"/> is an event this metric counts as an order (a purchase of an order metric): only
+    /// such events open an order, so a click earlier in the same session does not take the purchase's order.</summary>
+    public bool CountsAsOrder(in StoredEvent e) => (uint)e.TypeCode < (uint)Numerator.Length
+        && ((Value == MetricValue.Orders && Numerator[e.TypeCode]) || (DenominatorValue == MetricValue.Orders && Denominator is { } d && d[e.TypeCode]));
+
     /// <summary>Whether answers served count (click-through's denominator).</summary>
     public bool UsesAnswers => Denominator is not null && DenominatorValue == MetricValue.Answers;
 

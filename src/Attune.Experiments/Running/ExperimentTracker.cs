@@ -297,7 +297,7 @@ public sealed partial class ExperimentTracker
                 {
                     var metric = _metrics[m];
                     if (e.TimestampMs >= person.ExposedMs + metric.WindowMs) continue;
-                    if (metric.UsesOrders && !ordersChecked)
+                    if (!ordersChecked && metric.UsesOrders && metric.CountsAsOrder(e))
                     {
                         ordersChecked = true;
                         newOrder = (person.Orders ??= new HashSet<string>(StringComparer.Ordinal)).Add(OrderKey(e));
@@ -353,7 +353,7 @@ public sealed partial class ExperimentTracker
                     for (int m = 0; m < _metrics.Length; m++)
                     {
                         var metric = _metrics[m];
-                        if (metric.UsesOrders && !ordersChecked)
+                        if (!ordersChecked && metric.UsesOrders && metric.CountsAsOrder(e))
                         {
                             ordersChecked = true;
                             newOrder = (orders ??= new HashSet<string>(StringComparer.Ordinal)).Add(OrderKey(e));

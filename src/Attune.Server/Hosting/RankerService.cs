@@ -74,7 +74,8 @@ public sealed class RankerService(IAttuneStore store, TimeProvider time, ILogger
     /// Trains <paramref name="name"/> on the last <paramref name="days"/> of the log's answers of <paramref name="scenario"/>;
     /// null (with the reason) when the log holds too few answers with clicks.
     /// </summary>
-    public async Task<(StoredRanker? Ranker, string? Problem)> TrainAsync(string name, string scenario, int days, CancellationToken ct = default)
+    public async Task<(StoredRanker? Ranker, string? Problem)> TrainAsync(string name, string scenario, int days, CancellationToken ct = default,
+        RankerSettings? settings = null)
     {
         var to = time.GetUtcNow();
         var from = to.AddDays(-days);
@@ -113,7 +114,7 @@ public sealed class RankerService(IAttuneStore store, TimeProvider time, ILogger
         int split = lists.Count * 4 / 5;
         var train = lists.GetRange(0, split);
         var heldOut = lists.GetRange(split, lists.Count - split);
-        var ranker = await Task.Run(() => LearnedRanker.Train(train, names), ct).ConfigureAwait(false);
+        var ranker = await Task.Run(() => LearnedRanker.Train(train, names, settings), ct).ConfigureAwait(false);
         var identity = (Func<LoggedList, int[]>)(list => [.. Enumerable.Range(0, list.Labels.Length)]);
         var (loggedClicks, loggedPurchases) = RankingReplay.Evaluate(heldOut, theta, identity);
         var (learnedClicks, learnedPurchases) = RankingReplay.Evaluate(heldOut, theta, list => ranker.Rank(list.Features));

@@ -26,6 +26,7 @@ public sealed class LearnedRankingStage : IRankingStage
     [ThreadStatic] private static List<(float Blend, int Item)>? t_best;
     [ThreadStatic] private static float[]? t_features;
     [ThreadStatic] private static RankingFeatures? t_person;
+    [ThreadStatic] private static (double Score, int Item)[]? t_scored;
 
     /// <summary>
     /// How many of the blend's best the ranker re-orders, per item the answer holds: 1, so it re-orders what the blend would
@@ -62,17 +63,22 @@ public sealed class LearnedRankingStage : IRankingStage
         var person = t_person ??= new RankingFeatures();
         person.Load(c);
         var features = t_features is { } buffer && buffer.Length >= names.Count ? buffer : t_features = new float[Math.Max(16, names.Count)];
-        // Everything outside the best keeps its order below them (0…0.5); the best are ranked by the ranker (1…2).
+        // Everything outside the best keeps its order below them (0…0.5); the best are ranked by the ranker (2 down to just above 1, by rank).
         foreach (int j in c.Scope)
         {
             float b = blend[j];
             if (b > 0 && !float.IsInfinity(b)) blend[j] = 0.5f * b / top;
         }
-        foreach (var (_, j) in best)
+        // By rank, not by a squashed score: a float near 2 cannot tell apart scores that a sigmoid saturates.
+        var scored = t_scored is { } held && held.Length >= best.Count ? held : t_scored = new (double, int)[Math.Max(64, best.Count)];
+        for (int b = 0; b < best.Count; b++)
         {
+            int j = best[b].Item;
             for (int f = 0; f < names.Count; f++) features[f] = person.Value(c, sources[f], j);
-            double score = ranker.Score(features.AsSpan(0, names.Count));
-            blend[j] = 1f + (float)(1 / (1 + Math.Exp(-score)));
+            scored[b] = (ranker.Score(features.AsSpan(0, names.Count)), j);
         }
+        var ranked = scored.AsSpan(0, best.Count);
+        ranked.Sort(static (x, y) => y.Score.CompareTo(x.Score) is var d && d != 0 ? d : x.Item.CompareTo(y.Item));
+        for (int r = 0; r < ranked.Length; r++) blend[ranked[r].Item] = 2f - r / (float)ranked.Length;
     }
 }

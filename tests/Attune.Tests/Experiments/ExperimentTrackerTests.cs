@@ -251,6 +251,23 @@ public sealed class ExperimentTrackerTests
     }
 
     [Fact]
+    public void AClickBeforeThePurchaseInTheSameSessionDoesNotTakeItsOrder()
+    {
+        var tracker = new ExperimentTracker();
+        tracker.Track(Definition());
+        tracker.Expose(new Exposure("e", "u", false, 1, "control", 0), "u");
+        tracker.Observe(new StoredEvent("u", false, "item", (int)EventType.Click, Hour, null, 1, """{"sessionId":"s1"}"""));
+        tracker.Observe(Purchase("u", Hour + 60_000, 30, "s1", 2));
+        tracker.Observe(Purchase("u", Hour + 120_000, 20, "s1", 3)); // the same order, a second item
+        tracker.Observe(Purchase("u", 2 * Hour, 10, "s2", 4));
+        var sums = tracker.Sums("e")!;
+        var ids = sums.Metrics.Select(m => m.Id).ToList();
+        var control = sums.Phases[0]["control"];
+        Assert.Equal(2.0, control.Metrics[ids.IndexOf(Metrics.AverageOrderValue)].DenominatorSum, 9);
+        Assert.Equal(3.0, control.Metrics[ids.IndexOf(Metrics.ItemsPerOrder)].Sum, 9);
+    }
+
+    [Fact]
     public void AnswersServedFeedClickThroughAndTheServingGuardrails()
     {
         var def = Definition() with { Metrics = new ExperimentMetrics(Metrics.ClickThrough, [], [Metrics.LatencyP99, Metrics.ErrorRate]) };

@@ -109,6 +109,9 @@ public sealed class ReactiveShopper
     /// <summary>The hidden appeal (0–1) of an item to a user, for diagnostics that hand the truth to a model.</summary>
     public double Appeal(string userId, Item item) => Appeal(_truth.Score(userId, item));
 
+    /// <inheritdoc cref="Appeal(string, Item)"/>
+    public double Appeal(string userId, string itemId) => Appeal(userId, _items[itemId]);
+
     private (double Click, double Buy, double Price) Odds(string userId, string itemId, int index)
     {
         var item = _items[itemId];

@@ -15,8 +15,8 @@ internal static class LearnedRankingBenchmark
         var options = new LearnedRankingSimulation.Options
         {
             Users = o.Int("users", 20_000), Items = o.Int("items", 5_000), HistoryDays = o.Int("history-days", 90),
-            LogVisits = o.Int("log-visits", 40_000), ExperimentVisits = o.Int("visits", 80_000), Seed = o.Int("seed", 7),
-            RolloutVisits = o.Int("rollout-visits", 10_000), Exploration = o.Int("exploration-percent", 20) / 100.0, Rerank = o.Int("rerank", 100), Oracle = o.Get("oracle") == "true",
+            LogVisits = o.Int("log-visits", 40_000), ExperimentVisits = o.Int("visits", 160_000), Seed = o.Int("seed", 7),
+            RolloutVisits = o.Int("rollout-visits", 10_000), Exploration = o.Int("exploration-percent", 20) / 100.0, Rerank = o.Int("rerank", 0), Oracle = o.Get("oracle") == "true",
             Settings = o.Get("trees") is null && o.Get("leaves") is null && o.Get("min-leaf") is null ? null : new Attune.Predictions.Ranking.RankerSettings
             {
                 Iterations = o.Int("trees", 100), Leaves = o.Int("leaves", 4), MinimumPerLeaf = o.Int("min-leaf", 200),

@@ -62,7 +62,9 @@ switch (scenario)
               erasure --events 10000 [--data DIR]   time to erase a person with that many events (demo shop, or a folder
                                         such as the scale benchmark's), from DELETE to the 202 and to complete
               segments --trials 200     rule-segment membership after an event against `attune serve --demo` (time to member)
-              learned-ranking [--log-visits 20000 --visits 20000 --exploration-percent 20 --rerank 0 --oracle true]   a ranker learned from the log against the default recipe (simulated shoppers)
+              learned-ranking [--log-visits 40000 --visits 160000 --rollout-visits 10000 --exploration-percent 20 --rerank 0
+                               --trees 100 --leaves 4 --min-leaf 200 --oracle true]   a ranker learned from the log against
+                                        the default recipe (simulated shoppers): experiment, truth, ceilings, rollout
               tuning --budget 60 [--data DIR]   the engine's self-tuning of its factor model: held-out hit rate@20 of the
                                         configured and the tuned parameters, trials and time
               realtime --trials 300     time from an event's 200 to the first changed for-you answer of that visitor

@@ -79,18 +79,19 @@ public sealed class RankerService(IAttuneStore store, TimeProvider time, ILogger
     {
         var to = time.GetUtcNow();
         var from = to.AddDays(-days);
-        var lists = new List<LoggedList>();
-        var keys = new List<int[]>();
+        // Answers are grouped by their feature names (another blend's sources, or another version's features); the newest
+        // answer's group is learned.
+        var groups = new Dictionary<string, (List<LoggedList> Lists, List<int[]> Keys, int[] Clicked)>(StringComparer.Ordinal);
         var itemKeys = new Dictionary<string, int>(StringComparer.Ordinal);
         string[]? names = null;
-        int clicked = 0;
         await foreach (var record in store.ReadRecommendationsAsync(from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds() + 1, ct).ConfigureAwait(false))
         {
             if (!string.Equals(record.Scenario, scenario, StringComparison.OrdinalIgnoreCase) || record.Features is null) continue;
             var (recordNames, values) = ReadFeatures(record.Features);
             if (values.Length != record.ItemIds.Count) continue;
-            names ??= recordNames;
-            if (!recordNames.SequenceEqual(names)) continue; // another blend's sources: not the same features
+            names = recordNames;
+            string groupKey = string.Join('\n', recordNames);
+            if (!groups.TryGetValue(groupKey, out var group)) groups[groupKey] = group = ([], [], [0]);
             var labels = new int[values.Length];
             foreach (var e in await store.GetAttributedEventsAsync(record.Id, ct).ConfigureAwait(false))
             {
@@ -99,10 +100,12 @@ public sealed class RankerService(IAttuneStore store, TimeProvider time, ILogger
                 int label = e.TypeCode == (int)EventType.Purchase ? 2 : e.TypeCode is (int)EventType.Click or (int)EventType.View or (int)EventType.AddToCart ? 1 : 0;
                 labels[k] = Math.Max(labels[k], label);
             }
-            if (labels.Any(l => l > 0)) clicked++;
-            lists.Add(new LoggedList(values, labels));
-            keys.Add([.. record.ItemIds.Select(id => itemKeys.TryGetValue(id, out int key) ? key : itemKeys[id] = itemKeys.Count)]);
+            if (labels.Any(l => l > 0)) group.Clicked[0]++;
+            group.Lists.Add(new LoggedList(values, labels));
+            group.Keys.Add([.. record.ItemIds.Select(id => itemKeys.TryGetValue(id, out int key) ? key : itemKeys[id] = itemKeys.Count)]);
         }
+        var (lists, keys, clickedLists) = names is null ? ([], [], [0]) : groups[string.Join('\n', names)];
+        int clicked = clickedLists[0];
         if (names is null || clicked < 100)
             return (null, $"the log of '{scenario}' holds {lists.Count:N0} answers with ranking features in the last {days} days, {clicked:N0} of them clicked: at least 100 clicked answers are needed");
         int positions = Math.Min(50, lists.Max(l => l.Labels.Length));

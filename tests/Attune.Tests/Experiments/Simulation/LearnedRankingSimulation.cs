@@ -31,12 +31,12 @@ public static class LearnedRankingSimulation
         /// <summary>Visits served the default recipe, whose log the ranker learns from.</summary>
         public int LogVisits { get; init; } = 40_000;
         /// <summary>Visits of the experiment (default against learned).</summary>
-        public int ExperimentVisits { get; init; } = 80_000;
+        public int ExperimentVisits { get; init; } = 160_000;
         public int Seed { get; init; } = 7;
         /// <summary>The logging recipe's exploration (the chance per slot of showing one of the blend's next best).</summary>
         public double Exploration { get; init; } = 0.2;
-        /// <summary>How many of the blend's best the learned recipe chooses from (0: re-orders the shown).</summary>
-        public int Rerank { get; init; } = 100;
+        /// <summary>How many of the blend's best the learned recipe chooses from (0: the product's default, ten per item shown).</summary>
+        public int Rerank { get; init; }
         /// <summary>A diagnostic: a candidate source <c>truth</c> scoring the shoppers' hidden appeal joins every recipe with a
         /// weight of 0.001, so it barely moves the blend but reaches the ranker as a feature (what a perfect feature buys).</summary>
         public bool Oracle { get; init; }

@@ -15,8 +15,8 @@ public sealed record LearnedRankerData(string[] FeatureNames, TreeEnsembleData T
 /// <summary>
 /// Settings of the learned ranker (LightGBM LambdaRank): product defaults. Small trees (4 leaves, at least 200 shown items per
 /// leaf, 100 rounds): clicks are noisy (most are curiosity), and larger trees learned the noise — on the demo shop's simulation
-/// 16-leaf trees with 50 per leaf and 200 rounds gained +2.8 % true conversion where these gain +6.0 % to +8.6 %
-/// (docs/benchmarks.md, "Learned ranking").
+/// 16-leaf trees with 50 per leaf and 200 rounds lost 2.1 % true conversion where these gained +9.6 % (docs/benchmarks.md,
+/// "Learned ranking").
 /// </summary>
 public sealed record RankerSettings
 {

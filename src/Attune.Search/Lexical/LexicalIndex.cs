@@ -1,0 +1,164 @@
+using Attune.Model;
+using Lucene.Net.Analysis;
+using Lucene.Net.Analysis.Core;
+using Lucene.Net.Analysis.En;
+using Lucene.Net.Analysis.Miscellaneous;
+using Lucene.Net.Analysis.Standard;
+using Lucene.Net.Analysis.Util;
+using Lucene.Net.Documents;
+using Lucene.Net.Index;
+using Lucene.Net.Search;
+using Lucene.Net.Search.Similarities;
+using Lucene.Net.Store;
+using Lucene.Net.Util;
+using LuceneDirectory = Lucene.Net.Store.Directory;
+
+namespace Attune.Search.Lexical;
+
+/// <summary>One item a lexical search found: its id and its relevance (BM25, summed over the query's terms and fields).</summary>
+public readonly record struct LexicalHit(string ItemId, float Score);
+
+/// <summary>
+/// The catalog's full-text index (Lucene.NET): each item's title, brand, categories, tags, description and text attributes,
+/// analysed in English (stemming, so "shoes" finds "shoe"; stop words dropped) and ranked by BM25. Items are added, replaced
+/// and removed by id; <see cref="Refresh"/> makes the changes searchable (near-real-time: no commit to disk needed). In memory
+/// by default, or in a folder (<see cref="Open"/>) kept beside the store.
+/// </summary>
+/// <remarks>
+/// Queries are never parsed as Lucene syntax: the text is analysed like the titles and each term becomes a weighted
+/// disjunction over the fields (<see cref="LexicalQuery"/>), so quotes, colons, brackets or <c>AND</c> in what a shopper
+/// types are just text.
+/// </remarks>
+public sealed class LexicalIndex : IDisposable
+{
+    internal const LuceneVersion Version = LuceneVersion.LUCENE_48;
+    internal const string Id = "id", Title = "title", TitleRaw = "title_raw", Brand = "brand", Categories = "categories",
+        Tags = "tags", Description = "description", Attributes = "attributes";
+
+    private readonly LuceneDirectory _directory;
+    private readonly Analyzer _analyzer;
+    private readonly IndexWriter _writer;
+    private readonly SearcherManager _searchers;
+
+    private LexicalIndex(LuceneDirectory directory)
+    {
+        _directory = directory;
+        _analyzer = CreateAnalyzer();
+        _writer = new IndexWriter(directory, new IndexWriterConfig(Version, _analyzer)
+        {
+            OpenMode = OpenMode.CREATE_OR_APPEND,
+            Similarity = new BM25Similarity(),
+        });
+        _searchers = new SearcherManager(_writer, true, new Bm25SearcherFactory());
+    }
+
+    /// <summary>An index held in memory (rebuilt from the catalog at start).</summary>
+    public static LexicalIndex InMemory() => new(new RAMDirectory());
+
+    /// <summary>An index in <paramref name="folder"/> (created when missing).</summary>
+    public static LexicalIndex Open(string folder)
+    {
+        System.IO.Directory.CreateDirectory(folder);
+        return new LexicalIndex(FSDirectory.Open(folder));
+    }
+
+    /// <summary>Items searchable now (after the last <see cref="Refresh"/>).</summary>
+    public int Count
+    {
+        get
+        {
+            var searcher = _searchers.Acquire();
+            try { return searcher.IndexReader.NumDocs; }
+            finally { _searchers.Release(searcher); }
+        }
+    }
+
+    /// <summary>Adds or replaces <paramref name="item"/> (by id); a hidden or blocked item is removed instead.</summary>
+    public void Upsert(Item item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        if (item.Hidden || item.Blocked)
+        {
+            Delete(item.Id);
+            return;
+        }
+        _writer.UpdateDocument(new Term(Id, item.Id), ToDocument(item));
+    }
+
+    public void Delete(string itemId) => _writer.DeleteDocuments(new Term(Id, itemId));
+
+    /// <summary>Makes every change so far searchable (cheap when nothing changed).</summary>
+    public void Refresh() => _searchers.MaybeRefreshBlocking();
+
+    /// <summary>Writes the changes to the folder (an in-memory index has nothing to write).</summary>
+    public void Commit() => _writer.Commit();
+
+    /// <summary>The <paramref name="count"/> most relevant items for what a person typed (an empty list when nothing matches or
+    /// the text holds no searchable word).</summary>
+    public IReadOnlyList<LexicalHit> Search(string text, int count)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        var query = LexicalQuery.Build(_analyzer, text);
+        if (query is null) return [];
+        var searcher = _searchers.Acquire();
+        try
+        {
+            var top = searcher.Search(query, count);
+            var hits = new LexicalHit[top.ScoreDocs.Length];
+            var fields = new HashSet<string> { Id };
+            for (int i = 0; i < hits.Length; i++)
+            {
+                var doc = searcher.Doc(top.ScoreDocs[i].Doc, fields);
+                hits[i] = new LexicalHit(doc.Get(Id), top.ScoreDocs[i].Score);
+            }
+            return hits;
+        }
+        finally
+        {
+            _searchers.Release(searcher);
+        }
+    }
+
+    public void Dispose()
+    {
+        _searchers.Dispose();
+        _writer.Dispose();
+        _analyzer.Dispose();
+        _directory.Dispose();
+    }
+
+    /// <summary>English analysis for the text fields; the id as one token; an unstemmed copy of the title for prefixes.</summary>
+    internal static Analyzer CreateAnalyzer() => new PerFieldAnalyzerWrapper(new EnglishAnalyzer(Version), new Dictionary<string, Analyzer>
+    {
+        [Id] = new KeywordAnalyzer(),
+        [TitleRaw] = new StandardAnalyzer(Version, CharArraySet.Empty),
+    });
+
+    private static Document ToDocument(Item item)
+    {
+        var doc = new Document { new StringField(Id, item.Id, Field.Store.YES) };
+        if (item.Title is { } title)
+        {
+            doc.Add(new TextField(Title, title, Field.Store.NO));
+            doc.Add(new TextField(TitleRaw, title, Field.Store.NO));
+        }
+        if (item.Brand is { } brand) doc.Add(new TextField(Brand, brand, Field.Store.NO));
+        foreach (string path in item.Categories) doc.Add(new TextField(Categories, path.Replace('/', ' ').Replace('-', ' '), Field.Store.NO));
+        foreach (string tag in item.Tags) doc.Add(new TextField(Tags, tag, Field.Store.NO));
+        if (item.Description is { } description) doc.Add(new TextField(Description, description, Field.Store.NO));
+        foreach (var (name, value) in item.Properties)
+        {
+            if (value is string s) doc.Add(new TextField(Attributes, s, Field.Store.NO));
+            else if (value is IEnumerable<string> many) foreach (string v in many) doc.Add(new TextField(Attributes, v, Field.Store.NO));
+            else if (value is System.Text.Json.JsonElement { ValueKind: System.Text.Json.JsonValueKind.String } json)
+                doc.Add(new TextField(Attributes, json.GetString()!, Field.Store.NO));
+        }
+        return doc;
+    }
+
+    private sealed class Bm25SearcherFactory : SearcherFactory
+    {
+        public override IndexSearcher NewSearcher(IndexReader reader) => new(reader) { Similarity = new BM25Similarity() };
+    }
+}

@@ -14,6 +14,8 @@ public sealed class RecommendationRequest
     public string? Recipe { get; init; }
     /// <summary>Items wanted; null = the scenario's default.</summary>
     public int? Count { get; init; }
+    /// <summary>What the person searched for (the <c>search</c> scenario); null for recommendations.</summary>
+    public string? Query { get; init; }
     /// <summary>Anchor items for item and cart scenarios.</summary>
     public IReadOnlyList<string> ItemIds { get; init; } = [];
     public ItemFilter? Filter { get; init; }

@@ -73,6 +73,10 @@ public sealed partial class ServingEngine : IAsyncDisposable
         Stages = stages ?? RankingStages.Default;
         var context = _context = new ServingContext(options);
         _models = new ServingModels(options, new ModelRepository(dataDirectory, options.KeepVersions), Time);
+        // The catalog search follows the catalog: loaded with it, then every applied change (search is served as soon as it is).
+        context.Search = Search;
+        _models.ItemsApplied += Search.Upsert;
+        _models.ItemRemoved += Search.Remove;
         _live = new LiveUpdates(_models, context);
         // The configured scenarios are checked here, against the sources this engine serves: a bad one stops the start.
         Recipes = new RecipeBook(store, Sources, options.ResolveScenarios(), Time, _log);
@@ -130,6 +134,9 @@ public sealed partial class ServingEngine : IAsyncDisposable
     public TimeProvider Time { get; }
 
     public SourceRegistry Sources { get; }
+
+    /// <summary>The full-text index of the catalog the <c>search</c> scenario answers from.</summary>
+    public Search.CatalogSearch Search { get; } = new();
 
     public IReadOnlyList<IRankingStage> Stages { get; }
 
@@ -553,6 +560,7 @@ public sealed partial class ServingEngine : IAsyncDisposable
         }
         await _recommendationLog.DisposeAsync().ConfigureAwait(false);
         await _exposureLog.DisposeAsync().ConfigureAwait(false);
+        Search.Dispose();
         await _prePeriods.DisposeAsync().ConfigureAwait(false);
         _metrics.Dispose();
     }

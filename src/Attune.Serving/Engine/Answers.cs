@@ -79,6 +79,8 @@ internal sealed class Answers(ServingModels models, RecipeBook recipes, LiveUpda
         var scenario = Scenario(recipe, request.Scenario);
         if (scenario.RequireItem && request.ItemIds.Count == 0)
             throw new RecommendationException("itemId", $"scenario '{request.Scenario}' needs itemId or itemIds");
+        if (scenario.Options.RequireQuery && string.IsNullOrWhiteSpace(request.Query))
+            throw new RecommendationException("q", $"scenario '{request.Scenario}' needs a query");
         bool fallback = AnchorsUnknown(scenario, state, request);
         int count = request.Count ?? scenario.DefaultCount;
         var pipeline = RecommendationPipeline.Current;

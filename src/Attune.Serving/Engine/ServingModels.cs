@@ -44,9 +44,17 @@ internal sealed class ServingModels(ServingOptions options, ModelRepository repo
     /// <summary>Whether items arrived that the active content model does not know.</summary>
     public bool CatalogGrew => _catalogGrew;
 
+    /// <summary>Items loaded or changed (after the states saw them): the catalog search follows these.</summary>
+    public event Action<IReadOnlyList<Item>>? ItemsApplied;
+
+    /// <summary>An item deleted (after the states saw it).</summary>
+    public event Action<string>? ItemRemoved;
+
     public void LoadCatalog(IEnumerable<Item> items)
     {
-        foreach (var item in items) _catalog[item.Id] = item;
+        var loaded = items as IReadOnlyList<Item> ?? [.. items];
+        foreach (var item in loaded) _catalog[item.Id] = item;
+        ItemsApplied?.Invoke(loaded);
     }
 
     public void SetRules(IReadOnlyList<BusinessRule> rules)
@@ -181,6 +189,7 @@ internal sealed class ServingModels(ServingOptions options, ModelRepository repo
                 }
             }
         }
+        ItemsApplied?.Invoke(items);
     }
 
     public void ItemDeleted(string id)
@@ -194,6 +203,7 @@ internal sealed class ServingModels(ServingOptions options, ModelRepository repo
                 if (state.Catalog.IndexOf(id) is >= 0 and var i) state.Rules.Invalidate(i);
             }
         }
+        ItemRemoved?.Invoke(id);
     }
 
     /// <summary>Refits the active content model over a catalog that grew: new items become recommendable by similarity.</summary>

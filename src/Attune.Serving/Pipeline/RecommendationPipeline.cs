@@ -66,6 +66,7 @@ internal sealed class RecommendationPipeline
         s.Person = Person;
         s.Scenario = scenario;
         s.Options = serving.Options;
+        s.Search = serving.Search;
         s.ItemCount = n;
         s.NowMs = request.Context.Now.ToUnixTimeMilliseconds();
         c.Serving = serving;

@@ -15,6 +15,9 @@ internal sealed class ServingContext(ServingOptions options)
     /// <summary>The segments a person is in (user id or anonymous id, anonymous?); set by the host, null without segments.</summary>
     public Func<string, bool, IReadOnlyList<string>>? PersonSegments { get; set; }
 
+    /// <summary>The catalog search the <c>search</c> source reads (set by the engine).</summary>
+    public Search.CatalogSearch? Search { get; set; }
+
     /// <summary>The learned rankers by name (set by the host); a recipe naming one that is missing serves the blend's order.</summary>
     public Func<string, IItemRanker?>? Rankers { get; set; }
 

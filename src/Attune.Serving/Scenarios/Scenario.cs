@@ -28,6 +28,8 @@ public sealed class ScenarioOptions
     public AnchorKind Anchor { get; set; } = AnchorKind.Recent;
     /// <summary>The request must name an item (<c>itemId</c> or <c>itemIds</c>).</summary>
     public bool RequireItem { get; set; }
+    /// <summary>The request must carry a query (<c>q</c>): search.</summary>
+    public bool RequireQuery { get; set; }
     /// <summary>Never recommend the anchor items themselves. <value>The default value is <see langword="true"/>.</value></summary>
     public bool ExcludeAnchors { get; set; } = true;
     /// <summary>Never recommend items of the anchors' own categories (complements, not substitutes).</summary>
@@ -96,6 +98,17 @@ public sealed class ScenarioOptions
             o => o.RestrictTo = "new"),
         ["cart-recovery"] = With(Of("What the person left in the cart, and what goes with it", AnchorKind.Cart,
             ("cart", 2f), ("bought", 0.5f), ("popularity", 0.02f)), o => { o.ExcludeAnchors = false; o.RestrictTo = "cart,bought"; }),
+        ["search"] = With(Of("Search results: what matches the query, ordered by relevance and the person's tastes", AnchorKind.Recent,
+            ("search", 1f), ("als", 0.15f), ("popularity", 0.05f)), o =>
+            {
+                o.RequireQuery = true;
+                o.RestrictTo = "search";
+                o.ExcludePurchased = false; // a shopper searching for what they bought before expects to find it
+                o.Diversity = 0;
+                o.MaxCategoryShare = 1;
+                o.MaxBrandShare = 1;
+                o.DefaultCount = 20;
+            }),
     };
 
     private static ScenarioOptions With(ScenarioOptions o, Action<ScenarioOptions> change)

@@ -18,6 +18,8 @@ public sealed class SourceContext
     public PersonView Person { get; internal set; } = null!;
     public CompiledScenario Scenario { get; internal set; } = null!;
     public ServingOptions Options { get; internal set; } = null!;
+    /// <summary>The engine's catalog search (the <c>search</c> source's index); null when the engine has none.</summary>
+    public Search.CatalogSearch? Search { get; internal set; }
 
     /// <summary>Items in the catalog view now (the bundle's, then items created after training).</summary>
     public int ItemCount { get; internal set; }

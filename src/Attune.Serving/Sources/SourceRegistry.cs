@@ -17,7 +17,7 @@ public sealed class SourceRegistry
     private readonly List<ICandidateSource> _sources = [];
     private readonly Dictionary<string, int> _byName = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>The shipped sources: als, viewed, bought, sequence, sasrec, content, popularity, trending, new, cart.</summary>
+    /// <summary>The shipped sources: als, viewed, bought, sequence, sasrec, content, popularity, trending, new, cart, search.</summary>
     public static SourceRegistry CreateDefault() => new SourceRegistry()
         .Add(new AlsSource())
         .Add(new ViewedTogetherSource())
@@ -28,7 +28,8 @@ public sealed class SourceRegistry
         .Add(new PopularitySource())
         .Add(new TrendingSource())
         .Add(new NewArrivalsSource())
-        .Add(new CartSource());
+        .Add(new CartSource())
+        .Add(new SearchSource());
 
     /// <summary>Registers a source; its name must be new, lower-case letters, digits, '-' or '_'.</summary>
     public SourceRegistry Add(ICandidateSource source)

@@ -1,0 +1,41 @@
+namespace Attune.Serving.Sources;
+
+/// <summary>
+/// Relevance to the request's query (<see cref="RecommendationRequest.Query"/>): the catalog search's best
+/// <see cref="Depth"/> matches scored by their relevance, nothing else. The <c>search</c> scenario restricts its answer to
+/// what this source found, and blends it with the person's tastes (the other sources) like any scenario.
+/// </summary>
+public sealed class SearchSource : CandidateSource
+{
+    /// <summary>How many matches a query brings to the blend (the rest of the catalog scores 0).</summary>
+    public const int Depth = 500;
+
+    public override string Name => "search";
+
+    public override string Description => "Relevance to the search query (full text over titles, brands, categories, tags, descriptions and attributes)";
+
+    public override SourceScores AddCandidates(SourceContext context, CandidatePool pool, float[] buffer)
+    {
+        if (context.Search is not { } search || context.Request.Query is not { } query) return SourceScores.None;
+        var catalog = context.State.Catalog;
+        foreach (var hit in search.Find(query, Depth))
+            if (catalog.IndexOf(hit.ItemId) is >= 0 and var j && j < context.ItemCount) pool.Add(j);
+        return SourceScores.None;
+    }
+
+    public override SourceScores ScoreAll(SourceContext context, float[] buffer)
+    {
+        if (context.Search is not { } search || context.Request.Query is not { } query) return SourceScores.None;
+        var hits = search.Find(query, Depth);
+        if (hits.Count == 0) return SourceScores.None;
+        int n = context.ItemCount;
+        Array.Clear(buffer, 0, n);
+        var catalog = context.State.Catalog;
+        foreach (var hit in hits)
+            if (catalog.IndexOf(hit.ItemId) is >= 0 and var j && j < n) buffer[j] = hit.Score;
+        return new SourceScores(buffer, n);
+    }
+
+    public override string? Explain(SourceContext context, int item) =>
+        context.Request.Query is { } query ? $"Matches “{(query.Length > 40 ? query[..40] + "…" : query)}”" : null;
+}

@@ -22,7 +22,7 @@ public static class RecommendationsApi
         [.. typeof(RecommendationInput).GetProperties().Select(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name))];
 
     /// <summary>Item fields a response may carry besides id, score, position and reasons.</summary>
-    private static readonly string[] s_itemFields =
+    internal static readonly string[] s_itemFields =
         ["title", "description", "categories", "brand", "price", "currency", "inStock", "tags", "properties", "publishedAt"];
 
     public static IEndpointRouteBuilder MapRecommendationsApi(this IEndpointRouteBuilder app)
@@ -367,7 +367,7 @@ public static class RecommendationsApi
         await w.FlushAsync();
     }
 
-    private static void WriteItems(Utf8JsonWriter w, IReadOnlyList<RecommendedItem> items, string[] fields)
+    internal static void WriteItems(Utf8JsonWriter w, IReadOnlyList<RecommendedItem> items, string[] fields)
     {
         w.WriteStartArray("items");
         foreach (var item in items)
@@ -420,7 +420,7 @@ public static class RecommendationsApi
         w.WriteEndArray();
     }
 
-    private static void Flatten(JsonElement obj, string prefix, Dictionary<string, object?> into)
+    internal static void Flatten(JsonElement obj, string prefix, Dictionary<string, object?> into)
     {
         foreach (var p in obj.EnumerateObject())
         {
@@ -435,7 +435,7 @@ public static class RecommendationsApi
         }
     }
 
-    private static void StringList(JsonElement v, string name, List<string> into, Dictionary<string, string[]> errors, bool ids)
+    internal static void StringList(JsonElement v, string name, List<string> into, Dictionary<string, string[]> errors, bool ids)
     {
         if (v.ValueKind != JsonValueKind.Array) { errors[name] = ["must be an array of strings"]; return; }
         int i = 0;
@@ -449,7 +449,7 @@ public static class RecommendationsApi
         }
     }
 
-    private static string? Id(string value, string field, Dictionary<string, string[]> errors)
+    internal static string? Id(string value, string field, Dictionary<string, string[]> errors)
     {
         if (RecordReader.CheckId(value) is { } bad)
         {
@@ -465,5 +465,5 @@ public static class RecommendationsApi
         return null;
     }
 
-    private static IEnumerable<string> Split(string value) => value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    internal static IEnumerable<string> Split(string value) => value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }

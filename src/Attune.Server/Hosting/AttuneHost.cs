@@ -326,6 +326,7 @@ public static class AttuneHost
         app.MapItemsApi();
         app.MapUsersApi();
         app.MapRecommendationsApi();
+        app.MapSearchApi();
         app.MapModelsApi();
         app.MapRulesApi();
         app.MapRecipesApi();

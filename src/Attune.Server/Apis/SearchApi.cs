@@ -1,0 +1,239 @@
+using System.Globalization;
+using System.Text.Json;
+using Attune.Serving;
+using Attune.Serving.Filtering;
+using Attune.Server.Security;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Attune.Server.Apis;
+
+/// <summary>
+/// <c>GET|POST /v1/search</c>: the <c>search</c> scenario answered for a person, a page at a time. Everything a
+/// recommendation request has (recipe, filter, context, experiments, rules, logging) applies; the answer's <c>searchId</c> is
+/// its recommendation id, to send back on the clicks and purchases it leads to.
+/// </summary>
+public static class SearchApi
+{
+    public const string Scenario = "search";
+
+    /// <summary>The body's fields (the query string takes the same names, and <c>context.NAME</c>).</summary>
+    internal static readonly string[] s_fields = ["q", "userId", "anonymousId", "userToken", "filter", "count", "offset", "recipe", "context", "fields", "explain"];
+
+    public static IEndpointRouteBuilder MapSearchApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/v1").WithTags("Search").WithMetadata(new RequiredScope(Scope.Serve, Client: true));
+        api.MapGet("/search", GetSearch)
+            .WithName("Search")
+            .WithSummary("Search the catalog for a person")
+            .WithDescription("q (required), userId or anonymousId, filter (docs/filters.md), count (default 20), offset, recipe, " +
+                "fields (comma-separated item fields), explain, context values as context.NAME=value. The answer's searchId goes " +
+                "back as recommendationId on the click and purchase events it leads to.")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+        api.MapPost("/search", PostSearch)
+            .WithName("SearchByBody")
+            .WithSummary("Search the catalog for a person (JSON body)")
+            .WithDescription("Body: q, userId or anonymousId, userToken, filter, count, offset, recipe, context (object), fields, explain.")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+        return app;
+    }
+
+    private sealed record Parsed(RecommendationRequest? Request, int Offset, int Count, string[] Fields, string? UserToken, Dictionary<string, string[]> Errors);
+
+    public static Task<IResult> GetSearch(HttpContext context, AttuneServices s)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var contextValues = new Dictionary<string, object?>(StringComparer.Ordinal);
+        var fields = new List<string>();
+        string? q = null, userId = null, anonymousId = null, filter = null, recipe = null, token = null;
+        int? count = null, offset = null;
+        bool explain = true;
+        foreach (var (key, values) in context.Request.Query)
+        {
+            string value = values.ToString();
+            switch (key)
+            {
+                case "q": q = value; break;
+                case "userId": userId = RecommendationsApi.Id(value, key, errors); break;
+                case "anonymousId": anonymousId = RecommendationsApi.Id(value, key, errors); break;
+                case "userToken": token = value; break;
+                case "filter": filter = value; break;
+                case "recipe": recipe = value; break;
+                case "count": count = Whole(value, key, errors); break;
+                case "offset": offset = Whole(value, key, errors); break;
+                case "fields": foreach (string? v in values) fields.AddRange(RecommendationsApi.Split(v ?? "")); break;
+                case "explain":
+                    if (value is "true" or "false") explain = value == "true";
+                    else errors[key] = ["must be true or false"];
+                    break;
+                default:
+                    if (key.StartsWith("context.", StringComparison.Ordinal) && key.Length > 8)
+                        contextValues[key[8..]] = double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) ? d
+                            : value is "true" or "false" ? value == "true" : value;
+                    else errors[key] = [$"unknown parameter; known: {string.Join(", ", s_fields.Where(f => f != "context"))}, context.NAME"];
+                    break;
+            }
+        }
+        var parsed = Build(s, errors, q, userId, anonymousId, filter, recipe, count, offset, fields, explain,
+            new FilterContext(contextValues, s.Time.GetUtcNow()), contextValues, token);
+        return AnswerAsync(context, s, parsed);
+    }
+
+    public static async Task<IResult> PostSearch(HttpContext context, AttuneServices s)
+    {
+        var (body, problem) = await RequestBody.ReadRecordsAsync(context, s.Options.MaxRequestBodyBytes, allowBatch: false);
+        if (problem is not null) return problem;
+        using (body)
+        {
+            var root = body!.Records[0];
+            var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+            var contextValues = new Dictionary<string, object?>(StringComparer.Ordinal);
+            var fields = new List<string>();
+            var now = s.Time.GetUtcNow();
+            FilterContext? filterContext = null;
+            string? q = null, userId = null, anonymousId = null, filter = null, recipe = null, token = null;
+            int? count = null, offset = null;
+            bool explain = true;
+            foreach (var p in root.EnumerateObject())
+            {
+                var v = p.Value;
+                if (v.ValueKind == JsonValueKind.Null && s_fields.Contains(p.Name)) continue;
+                switch (p.Name)
+                {
+                    case "q": q = Text(v, p.Name, errors); break;
+                    case "userId": userId = Text(v, p.Name, errors) is { } u ? RecommendationsApi.Id(u, p.Name, errors) : null; break;
+                    case "anonymousId": anonymousId = Text(v, p.Name, errors) is { } a ? RecommendationsApi.Id(a, p.Name, errors) : null; break;
+                    case "userToken": token = Text(v, p.Name, errors); break;
+                    case "filter": filter = Text(v, p.Name, errors); break;
+                    case "recipe": recipe = Text(v, p.Name, errors); break;
+                    case "count": count = Whole(v, p.Name, errors); break;
+                    case "offset": offset = Whole(v, p.Name, errors); break;
+                    case "fields": RecommendationsApi.StringList(v, p.Name, fields, errors, ids: false); break;
+                    case "explain":
+                        if (v.ValueKind is JsonValueKind.True or JsonValueKind.False) explain = v.GetBoolean();
+                        else errors[p.Name] = ["must be true or false"];
+                        break;
+                    case "context":
+                        if (v.ValueKind != JsonValueKind.Object) { errors[p.Name] = ["must be a JSON object"]; break; }
+                        filterContext = FilterContext.FromJson(v, now);
+                        RecommendationsApi.Flatten(v, "", contextValues);
+                        break;
+                    default:
+                        errors[p.Name] = [$"unknown field; known fields: {string.Join(", ", s_fields)}"];
+                        break;
+                }
+            }
+            var parsed = Build(s, errors, q, userId, anonymousId, filter, recipe, count, offset, fields, explain,
+                filterContext ?? new FilterContext(contextValues, now), contextValues, token);
+            return await AnswerAsync(context, s, parsed);
+        }
+    }
+
+    private static Parsed Build(AttuneServices s, Dictionary<string, string[]> errors, string? q, string? userId, string? anonymousId,
+        string? filterText, string? recipe, int? count, int? offset, List<string> fields, bool explain, FilterContext filterContext,
+        Dictionary<string, object?> contextValues, string? token)
+    {
+        int max = s.Serving.Options.MaxCount;
+        if (string.IsNullOrWhiteSpace(q) && !errors.ContainsKey("q")) errors["q"] = ["is required: what the person searched for"];
+        else if (q is { Length: > 1_000 }) errors["q"] = ["at most 1,000 characters"];
+        if (count is { } c && (c < 1 || c > max)) errors["count"] = [$"must be from 1 to {max}"];
+        if (offset is < 0) errors["offset"] = ["must be 0 or more"];
+        int take = count ?? 20, skip = offset ?? 0;
+        ItemFilter? filter = null;
+        if (filterText is not null && !ItemFilter.TryParse(filterText, out filter, out var error)) errors["filter"] = [error!.Message];
+        foreach (string f in fields)
+            if (!RecommendationsApi.s_itemFields.Contains(f, StringComparer.Ordinal))
+                errors["fields"] = [$"unknown item field '{f}'; known: {string.Join(", ", RecommendationsApi.s_itemFields)}"];
+        if (recipe is not null && !s.Serving.Recipes.TryGet(recipe, out _))
+            errors["recipe"] = [$"unknown recipe '{recipe}'; known: {string.Join(", ", s.Serving.Recipes.All.Select(r => r.Name))}"];
+        if (errors.Count > 0) return new Parsed(null, 0, 0, [], token, errors);
+        var request = new RecommendationRequest
+        {
+            UserId = userId,
+            AnonymousId = anonymousId,
+            Scenario = Scenario,
+            Query = q,
+            Recipe = recipe,
+            // A page past the most one answer holds is empty rather than an error.
+            Count = Math.Min(max, skip + take),
+            Filter = filter,
+            Explain = explain,
+            Context = filterContext,
+            Device = contextValues.GetValueOrDefault("device") as string,
+            Country = (contextValues.GetValueOrDefault("geo.country") ?? contextValues.GetValueOrDefault("country")) as string,
+        };
+        return new Parsed(request, skip, take, [.. fields.Distinct()], token, errors);
+    }
+
+    private static async Task<IResult> AnswerAsync(HttpContext context, AttuneServices s, Parsed parsed)
+    {
+        if (parsed.Request is not { } request)
+            return Problems.Result(StatusCodes.Status400BadRequest, "Invalid input", string.Join("; ", parsed.Errors.Select(e => $"{e.Key}: {e.Value[0]}")), parsed.Errors);
+        if (request.UserId is { } userId
+            && ClientKeyRules.For(context, context.RequestServices.GetRequiredService<UserTokens>())?.Check(userId, parsed.UserToken) is { } refused)
+            return ClientKeyRules.Refusal(refused);
+        if (!s.Serving.IsReady)
+        {
+            context.Response.Headers.RetryAfter = "5";
+            return Problems.Result(StatusCodes.Status503ServiceUnavailable, "Models are not ready",
+                "The first model is still training; try again in a few seconds (GET /ready tells when).");
+        }
+        Recommendation answer;
+        try
+        {
+            answer = s.Serving.Recommend(request);
+        }
+        catch (RecommendationException e)
+        {
+            return Problems.BadField(e.Field, e.Message);
+        }
+        var page = new List<RecommendedItem>(parsed.Count);
+        for (int i = parsed.Offset; i < answer.Items.Count && page.Count < parsed.Count; i++) page.Add(answer.Items[i]);
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/json; charset=utf-8";
+        await using var w = new Utf8JsonWriter(response.BodyWriter, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        w.WriteStartObject();
+        w.WriteString("searchId", answer.RecommendationId);
+        w.WriteString("query", request.Query);
+        if (answer.Recipe is not null) w.WriteString("recipe", answer.Recipe);
+        if (answer.Experiment is { } experiment)
+        {
+            w.WriteStartObject("experiment");
+            w.WriteString("id", experiment.Id);
+            w.WriteString("variant", experiment.Variant);
+            w.WriteNumber("phase", experiment.Phase);
+            w.WriteEndObject();
+        }
+        if (answer.ModelVersion is not null) w.WriteString("modelVersion", answer.ModelVersion);
+        w.WriteBoolean("personalized", answer.Personalized);
+        w.WriteNumber("offset", parsed.Offset);
+        RecommendationsApi.WriteItems(w, page, parsed.Fields);
+        w.WriteEndObject();
+        await w.FlushAsync();
+        return Results.Empty;
+    }
+
+    private static string? Text(JsonElement v, string field, Dictionary<string, string[]> errors)
+    {
+        if (v.ValueKind == JsonValueKind.String) return v.GetString();
+        errors[field] = ["must be a string"];
+        return null;
+    }
+
+    private static int? Whole(JsonElement v, string field, Dictionary<string, string[]> errors)
+    {
+        if (v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int n)) return n;
+        errors[field] = ["must be a whole number"];
+        return null;
+    }
+
+    private static int? Whole(string value, string field, Dictionary<string, string[]> errors)
+    {
+        if (int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int n)) return n;
+        errors[field] = ["must be a whole number"];
+        return null;
+    }
+}

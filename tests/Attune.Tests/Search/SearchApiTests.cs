@@ -1,0 +1,95 @@
+using System.Net;
+using System.Text;
+using Attune.Tests.Server;
+
+namespace Attune.Tests.Search;
+
+/// <summary><c>GET|POST /v1/search</c> through the real server: results, paging, attribution, and every bad input a 400 naming
+/// its field (never a 500, never Lucene's query syntax).</summary>
+public sealed class SearchApiTests
+{
+    private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+    [Fact]
+    public async Task SearchAnswersPagesAndAttributesAndNamesBadFields()
+    {
+        using var dir = TestPaths.NewTempDirectory();
+        await TestServer.LoadDemoShopAsync(dir.Path, users: 200, items: 150, days: 10, seed: 4);
+        await using var server = await TestServer.StartAsync(dataDirectory: dir.Path);
+        await server.WaitReadyAsync();
+        var client = server.Client;
+        await HttpAssert.Ok(await client.PostAsync("/v1/items", Json("""
+            [{"id": "kettle-1", "title": "Zephyr glass kettle", "brand": "Zephyr", "categories": ["home/kitchen"], "price": 40},
+             {"id": "kettle-2", "title": "Steel kettle", "categories": ["home/kitchen"], "price": 25},
+             {"id": "kettle-3", "title": "Travel kettle", "categories": ["home/kitchen"], "price": 19}]
+            """)));
+
+        // Written items are searchable once the engine applies them (the feed follows the store).
+        System.Text.Json.JsonElement found = default;
+        for (int i = 0; i < 100; i++)
+        {
+            found = await HttpAssert.Ok(await client.GetAsync("/v1/search?q=kettles&userId=u00001&fields=title,price"));
+            if (found.GetProperty("items").GetArrayLength() == 3) break;
+            await Task.Delay(50);
+        }
+        var items = found.GetProperty("items");
+        Assert.Equal(3, items.GetArrayLength());
+        Assert.Equal("kettles", found.GetProperty("query").GetString());
+        string searchId = found.GetProperty("searchId").GetString()!;
+        Assert.StartsWith("rec_", searchId);
+        Assert.Contains("kettle", items[0].GetProperty("title").GetString()!, StringComparison.OrdinalIgnoreCase);
+
+        // Pages: the second and third of three, then past the end.
+        var page = await HttpAssert.Ok(await client.PostAsync("/v1/search", Json("""{"q": "kettle", "count": 2, "offset": 1, "anonymousId": "v-1"}""")));
+        Assert.Equal(2, page.GetProperty("items").GetArrayLength());
+        Assert.Equal(2, page.GetProperty("items")[0].GetProperty("position").GetInt32());
+        var past = await HttpAssert.Ok(await client.GetAsync("/v1/search?q=kettle&offset=150"));
+        Assert.Equal(0, past.GetProperty("items").GetArrayLength());
+
+        // Lucene syntax is text.
+        foreach (string q in new[] { "\"zephyr kettle", "title:(kettle", "kettle AND OR", "kettle*~^[}" })
+        {
+            var r = await HttpAssert.Ok(await client.GetAsync("/v1/search?q=" + Uri.EscapeDataString(q)));
+            Assert.True(r.GetProperty("items").GetArrayLength() > 0, q);
+        }
+
+        // A click carrying the searchId is attributed to the search.
+        await HttpAssert.Ok(await client.PostAsync("/v1/events", Json($$"""
+            {"type": "click", "userId": "u00001", "itemId": "{{items[0].GetProperty("id").GetString()}}", "recommendationId": "{{searchId}}"}
+            """)));
+        var logged = await WaitLoggedAsync(client, searchId);
+        Assert.Equal("search", logged.GetProperty("scenario").GetString());
+        Assert.Equal(1, logged.GetProperty("clicks").GetInt32());
+
+        // Bad input: a 400 naming the field.
+        await HttpAssert.ProblemNaming(await client.GetAsync("/v1/search"), HttpStatusCode.BadRequest, "q");
+        await HttpAssert.ProblemNaming(await client.GetAsync("/v1/search?q=%20%20"), HttpStatusCode.BadRequest, "q");
+        await HttpAssert.ProblemNaming(await client.GetAsync("/v1/search?q=" + new string('a', 2_000)), HttpStatusCode.BadRequest, "q");
+        await HttpAssert.ProblemNaming(await client.PostAsync("/v1/search", Json($$"""{"q": "{{new string('a', 10_000)}}"}""")), HttpStatusCode.BadRequest, "q");
+        await HttpAssert.ProblemNaming(await client.GetAsync("/v1/search?q=kettle&count=0"), HttpStatusCode.BadRequest, "count");
+        await HttpAssert.ProblemNaming(await client.GetAsync("/v1/search?q=kettle&offset=-1"), HttpStatusCode.BadRequest, "offset");
+        await HttpAssert.ProblemNaming(await client.GetAsync("/v1/search?q=kettle&offset=x"), HttpStatusCode.BadRequest, "offset");
+        await HttpAssert.ProblemNaming(await client.GetAsync("/v1/search?q=kettle&filter=price%20%3C"), HttpStatusCode.BadRequest, "filter");
+        await HttpAssert.ProblemNaming(await client.GetAsync("/v1/search?q=kettle&colour=red"), HttpStatusCode.BadRequest, "colour");
+        await HttpAssert.ProblemNaming(await client.GetAsync("/v1/search?q=kettle&recipe=nope"), HttpStatusCode.BadRequest, "recipe");
+        await HttpAssert.ProblemNaming(await client.GetAsync("/v1/search?q=kettle&fields=colour"), HttpStatusCode.BadRequest, "fields");
+        await HttpAssert.ProblemNaming(await client.PostAsync("/v1/search", Json("""{"q": 5}""")), HttpStatusCode.BadRequest, "q");
+        await HttpAssert.ProblemNaming(await client.PostAsync("/v1/search", Json("""{"q": "kettle", "facets": ["brand"]}""")), HttpStatusCode.BadRequest, "facets");
+        await HttpAssert.ProblemNaming(await client.PostAsync("/v1/search", Json("""{"q": "kettle", "context": 3}""")), HttpStatusCode.BadRequest, "context");
+    }
+
+    private static async Task<System.Text.Json.JsonElement> WaitLoggedAsync(HttpClient client, string id)
+    {
+        for (int i = 0; i < 100; i++)
+        {
+            var response = await client.GetAsync($"/v1/recommendations/{id}");
+            if (response.IsSuccessStatusCode)
+            {
+                var body = await HttpAssert.Ok(response);
+                if (body.GetProperty("clicks").GetInt32() > 0) return body;
+            }
+            await Task.Delay(50);
+        }
+        return await HttpAssert.Ok(await client.GetAsync($"/v1/recommendations/{id}"));
+    }
+}

@@ -20,7 +20,10 @@ public static class SearchApi
     public const string Scenario = "search";
 
     /// <summary>The body's fields (the query string takes the same names, and <c>context.NAME</c>).</summary>
-    internal static readonly string[] s_fields = ["q", "userId", "anonymousId", "userToken", "filter", "count", "offset", "recipe", "context", "fields", "explain"];
+    internal static readonly string[] s_fields = ["q", "userId", "anonymousId", "userToken", "filter", "sort", "count", "offset", "recipe", "context", "fields", "explain"];
+
+    /// <summary>The orders a search answers in: relevance (blended with the person's tastes), price either way, newest first.</summary>
+    internal static readonly string[] s_sorts = ["relevance", "price", "price-desc", "newest"];
 
     public static IEndpointRouteBuilder MapSearchApi(this IEndpointRouteBuilder app)
     {
@@ -40,14 +43,15 @@ public static class SearchApi
         return app;
     }
 
-    private sealed record Parsed(RecommendationRequest? Request, int Offset, int Count, string[] Fields, string? UserToken, Dictionary<string, string[]> Errors);
+    private sealed record Parsed(RecommendationRequest? Request, int Offset, int Count, string Sort, string[] Fields, string? UserToken,
+        Dictionary<string, string[]> Errors);
 
     public static Task<IResult> GetSearch(HttpContext context, AttuneServices s)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var contextValues = new Dictionary<string, object?>(StringComparer.Ordinal);
         var fields = new List<string>();
-        string? q = null, userId = null, anonymousId = null, filter = null, recipe = null, token = null;
+        string? q = null, userId = null, anonymousId = null, filter = null, sort = null, recipe = null, token = null;
         int? count = null, offset = null;
         bool explain = true;
         foreach (var (key, values) in context.Request.Query)
@@ -60,6 +64,7 @@ public static class SearchApi
                 case "anonymousId": anonymousId = RecommendationsApi.Id(value, key, errors); break;
                 case "userToken": token = value; break;
                 case "filter": filter = value; break;
+                case "sort": sort = value; break;
                 case "recipe": recipe = value; break;
                 case "count": count = Whole(value, key, errors); break;
                 case "offset": offset = Whole(value, key, errors); break;
@@ -76,7 +81,7 @@ public static class SearchApi
                     break;
             }
         }
-        var parsed = Build(s, errors, q, userId, anonymousId, filter, recipe, count, offset, fields, explain,
+        var parsed = Build(s, errors, q, userId, anonymousId, filter, sort, recipe, count, offset, fields, explain,
             new FilterContext(contextValues, s.Time.GetUtcNow()), contextValues, token);
         return AnswerAsync(context, s, parsed);
     }
@@ -93,7 +98,7 @@ public static class SearchApi
             var fields = new List<string>();
             var now = s.Time.GetUtcNow();
             FilterContext? filterContext = null;
-            string? q = null, userId = null, anonymousId = null, filter = null, recipe = null, token = null;
+            string? q = null, userId = null, anonymousId = null, filter = null, sort = null, recipe = null, token = null;
             int? count = null, offset = null;
             bool explain = true;
             foreach (var p in root.EnumerateObject())
@@ -107,6 +112,7 @@ public static class SearchApi
                     case "anonymousId": anonymousId = Text(v, p.Name, errors) is { } a ? RecommendationsApi.Id(a, p.Name, errors) : null; break;
                     case "userToken": token = Text(v, p.Name, errors); break;
                     case "filter": filter = Text(v, p.Name, errors); break;
+                    case "sort": sort = Text(v, p.Name, errors); break;
                     case "recipe": recipe = Text(v, p.Name, errors); break;
                     case "count": count = Whole(v, p.Name, errors); break;
                     case "offset": offset = Whole(v, p.Name, errors); break;
@@ -125,14 +131,14 @@ public static class SearchApi
                         break;
                 }
             }
-            var parsed = Build(s, errors, q, userId, anonymousId, filter, recipe, count, offset, fields, explain,
+            var parsed = Build(s, errors, q, userId, anonymousId, filter, sort, recipe, count, offset, fields, explain,
                 filterContext ?? new FilterContext(contextValues, now), contextValues, token);
             return await AnswerAsync(context, s, parsed);
         }
     }
 
     private static Parsed Build(AttuneServices s, Dictionary<string, string[]> errors, string? q, string? userId, string? anonymousId,
-        string? filterText, string? recipe, int? count, int? offset, List<string> fields, bool explain, FilterContext filterContext,
+        string? filterText, string? sort, string? recipe, int? count, int? offset, List<string> fields, bool explain, FilterContext filterContext,
         Dictionary<string, object?> contextValues, string? token)
     {
         int max = s.Serving.Options.MaxCount;
@@ -140,6 +146,8 @@ public static class SearchApi
         else if (q is { Length: > 1_000 }) errors["q"] = ["at most 1,000 characters"];
         if (count is { } c && (c < 1 || c > max)) errors["count"] = [$"must be from 1 to {max}"];
         if (offset is < 0) errors["offset"] = ["must be 0 or more"];
+        sort ??= "relevance";
+        if (!s_sorts.Contains(sort, StringComparer.Ordinal)) errors["sort"] = [$"unknown order '{sort}'; known: {string.Join(", ", s_sorts)}"];
         int take = count ?? 20, skip = offset ?? 0;
         ItemFilter? filter = null;
         if (filterText is not null && !ItemFilter.TryParse(filterText, out filter, out var error)) errors["filter"] = [error!.Message];
@@ -148,7 +156,7 @@ public static class SearchApi
                 errors["fields"] = [$"unknown item field '{f}'; known: {string.Join(", ", RecommendationsApi.s_itemFields)}"];
         if (recipe is not null && !s.Serving.Recipes.TryGet(recipe, out _))
             errors["recipe"] = [$"unknown recipe '{recipe}'; known: {string.Join(", ", s.Serving.Recipes.All.Select(r => r.Name))}"];
-        if (errors.Count > 0) return new Parsed(null, 0, 0, [], token, errors);
+        if (errors.Count > 0) return new Parsed(null, 0, 0, sort, [], token, errors);
         var request = new RecommendationRequest
         {
             UserId = userId,
@@ -156,15 +164,16 @@ public static class SearchApi
             Scenario = Scenario,
             Query = q,
             Recipe = recipe,
-            // A page past the most one answer holds is empty rather than an error.
-            Count = Math.Min(max, skip + take),
+            // A page past the most one answer holds is empty rather than an error; another order than relevance re-sorts the
+            // most one answer holds.
+            Count = sort == "relevance" ? Math.Min(max, skip + take) : max,
             Filter = filter,
             Explain = explain,
             Context = filterContext,
             Device = contextValues.GetValueOrDefault("device") as string,
             Country = (contextValues.GetValueOrDefault("geo.country") ?? contextValues.GetValueOrDefault("country")) as string,
         };
-        return new Parsed(request, skip, take, [.. fields.Distinct()], token, errors);
+        return new Parsed(request, skip, take, sort, [.. fields.Distinct()], token, errors);
     }
 
     private static async Task<IResult> AnswerAsync(HttpContext context, AttuneServices s, Parsed parsed)
@@ -189,8 +198,9 @@ public static class SearchApi
         {
             return Problems.BadField(e.Field, e.Message);
         }
+        var ordered = Order(answer.Items, parsed.Sort);
         var page = new List<RecommendedItem>(parsed.Count);
-        for (int i = parsed.Offset; i < answer.Items.Count && page.Count < parsed.Count; i++) page.Add(answer.Items[i]);
+        for (int i = parsed.Offset; i < ordered.Count && page.Count < parsed.Count; i++) page.Add(ordered[i]);
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json; charset=utf-8";
@@ -209,11 +219,30 @@ public static class SearchApi
         }
         if (answer.ModelVersion is not null) w.WriteString("modelVersion", answer.ModelVersion);
         w.WriteBoolean("personalized", answer.Personalized);
+        w.WriteString("sort", parsed.Sort);
         w.WriteNumber("offset", parsed.Offset);
         RecommendationsApi.WriteItems(w, page, parsed.Fields);
         w.WriteEndObject();
         await w.FlushAsync();
         return Results.Empty;
+    }
+
+    /// <summary>In another order than relevance, matches scoring below this share of the best are left out: sorted by price, a
+    /// faint match (a prefix, a typo's neighbour) would otherwise come first.</summary>
+    public const float RelevantShare = 0.2f;
+
+    /// <summary>The answer in the asked order (ties keep relevance; items without a price or date last), positions renumbered.</summary>
+    private static IReadOnlyList<RecommendedItem> Order(IReadOnlyList<RecommendedItem> items, string sort)
+    {
+        if (sort == "relevance" || items.Count == 0) return items;
+        float floor = RelevantShare * items[0].Score;
+        var keyed = items.Where(item => item.Score >= floor).Select((item, rank) => (item, rank, key: sort switch
+        {
+            "price" => item.Item?.Price ?? double.PositiveInfinity,
+            "price-desc" => -(item.Item?.Price ?? double.NegativeInfinity),
+            _ => -(item.Item?.PublishedAt?.ToUnixTimeMilliseconds() ?? long.MinValue / 2),
+        })).OrderBy(x => x.key).ThenBy(x => x.rank);
+        return [.. keyed.Select((x, k) => x.item with { Position = k + 1 })];
     }
 
     private static string? Text(JsonElement v, string field, Dictionary<string, string[]> errors)

@@ -19,9 +19,10 @@ public sealed class SearchApiTests
         await server.WaitReadyAsync();
         var client = server.Client;
         await HttpAssert.Ok(await client.PostAsync("/v1/items", Json("""
-            [{"id": "kettle-1", "title": "Zephyr glass kettle", "brand": "Zephyr", "categories": ["home/kitchen"], "price": 40},
-             {"id": "kettle-2", "title": "Steel kettle", "categories": ["home/kitchen"], "price": 25},
-             {"id": "kettle-3", "title": "Travel kettle", "categories": ["home/kitchen"], "price": 19}]
+            [{"id": "kettle-1", "title": "Zephyr glass kettle", "brand": "Zephyr", "categories": ["home/kitchen"], "price": 40,
+              "publishedAt": "2026-01-01T00:00:00Z"},
+             {"id": "kettle-2", "title": "Steel kettle", "categories": ["home/kitchen"], "price": 25, "publishedAt": "2026-03-01T00:00:00Z"},
+             {"id": "kettle-3", "title": "Travel kettle", "categories": ["home/kitchen"], "price": 19, "publishedAt": "2026-02-01T00:00:00Z"}]
             """)));
 
         // Written items are searchable once the engine applies them (the feed follows the store).
@@ -45,6 +46,18 @@ public sealed class SearchApiTests
         Assert.Equal(2, page.GetProperty("items")[0].GetProperty("position").GetInt32());
         var past = await HttpAssert.Ok(await client.GetAsync("/v1/search?q=kettle&offset=150"));
         Assert.Equal(0, past.GetProperty("items").GetArrayLength());
+
+        // Other orders than relevance: the relevant matches re-sorted, then paged. "kettle" also finds a kettlebell (a prefix
+        // match, far less relevant): sorted by price it would come first, so weak matches are left out of other orders.
+        var relevance = await HttpAssert.Ok(await client.GetAsync("/v1/search?q=kettle&count=200"));
+        Assert.Equal(4, relevance.GetProperty("items").GetArrayLength());
+        string[] Ids(System.Text.Json.JsonElement r) => [.. r.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetString()!)];
+        Assert.Equal(["kettle-3", "kettle-2", "kettle-1"], Ids(await HttpAssert.Ok(await client.GetAsync("/v1/search?q=kettle&sort=price"))));
+        Assert.Equal(["kettle-1", "kettle-2", "kettle-3"], Ids(await HttpAssert.Ok(await client.GetAsync("/v1/search?q=kettle&sort=price-desc"))));
+        var newest = await HttpAssert.Ok(await client.PostAsync("/v1/search", Json("""{"q": "kettle", "sort": "newest", "offset": 1, "count": 1}""")));
+        Assert.Equal(["kettle-3"], Ids(newest));
+        Assert.Equal(2, newest.GetProperty("items")[0].GetProperty("position").GetInt32());
+        Assert.Equal("newest", newest.GetProperty("sort").GetString());
 
         // Lucene syntax is text.
         foreach (string q in new[] { "\"zephyr kettle", "title:(kettle", "kettle AND OR", "kettle*~^[}" })
@@ -71,6 +84,7 @@ public sealed class SearchApiTests
         await HttpAssert.ProblemNaming(await client.GetAsync("/v1/search?q=kettle&offset=x"), HttpStatusCode.BadRequest, "offset");
         await HttpAssert.ProblemNaming(await client.GetAsync("/v1/search?q=kettle&filter=price%20%3C"), HttpStatusCode.BadRequest, "filter");
         await HttpAssert.ProblemNaming(await client.GetAsync("/v1/search?q=kettle&colour=red"), HttpStatusCode.BadRequest, "colour");
+        await HttpAssert.ProblemNaming(await client.GetAsync("/v1/search?q=kettle&sort=cheapest"), HttpStatusCode.BadRequest, "sort");
         await HttpAssert.ProblemNaming(await client.GetAsync("/v1/search?q=kettle&recipe=nope"), HttpStatusCode.BadRequest, "recipe");
         await HttpAssert.ProblemNaming(await client.GetAsync("/v1/search?q=kettle&fields=colour"), HttpStatusCode.BadRequest, "fields");
         await HttpAssert.ProblemNaming(await client.PostAsync("/v1/search", Json("""{"q": 5}""")), HttpStatusCode.BadRequest, "q");

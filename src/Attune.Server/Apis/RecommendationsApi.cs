@@ -293,16 +293,7 @@ public static class RecommendationsApi
     {
         if (parsed.Request is null)
             return Problems.Result(StatusCodes.Status400BadRequest, "Invalid input", string.Join("; ", parsed.Errors.Select(e => $"{e.Key}: {e.Value[0]}")), parsed.Errors);
-        // A client key asks for a user's recommendations only with that user's token; anonymous ids and strangers need none.
-        if (parsed.Request.UserId is { } userId
-            && ClientKeyRules.For(context, context.RequestServices.GetRequiredService<UserTokens>())?.Check(userId, userToken) is { } refused)
-            return ClientKeyRules.Refusal(refused);
-        if (!s.Serving.IsReady)
-        {
-            context.Response.Headers.RetryAfter = "5";
-            return Problems.Result(StatusCodes.Status503ServiceUnavailable, "Models are not ready",
-                "The first model is still training; try again in a few seconds (GET /ready tells when).");
-        }
+        if (Refusal(context, s, parsed.Request, userToken) is { } refusal) return refusal;
         Recommendation answer;
         try
         {
@@ -321,14 +312,22 @@ public static class RecommendationsApi
         return Results.Empty;
     }
 
-    private static async Task Write(HttpResponse response, Recommendation answer, string[] fields)
+    /// <summary>Why a request for a person's answer cannot be served now, or null: a client key asks for a user's answers only
+    /// with that user's token (anonymous ids and strangers need none), and nothing is served before the first model.</summary>
+    internal static IResult? Refusal(HttpContext context, AttuneServices s, RecommendationRequest request, string? userToken)
     {
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "application/json; charset=utf-8";
-        await using var w = new Utf8JsonWriter(response.BodyWriter, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
-        w.WriteStartObject();
-        w.WriteString("recommendationId", answer.RecommendationId);
-        w.WriteString("scenario", answer.Scenario);
+        if (request.UserId is { } userId
+            && ClientKeyRules.For(context, context.RequestServices.GetRequiredService<UserTokens>())?.Check(userId, userToken) is { } refused)
+            return ClientKeyRules.Refusal(refused);
+        if (s.Serving.IsReady) return null;
+        context.Response.Headers.RetryAfter = "5";
+        return Problems.Result(StatusCodes.Status503ServiceUnavailable, "Models are not ready",
+            "The first model is still training; try again in a few seconds (GET /ready tells when).");
+    }
+
+    /// <summary>The answer's recipe, experiment, model version and whether it is personal: the fields every answer starts with.</summary>
+    internal static void WriteServedBy(Utf8JsonWriter w, Recommendation answer)
+    {
         if (answer.Recipe is not null) w.WriteString("recipe", answer.Recipe);
         if (answer.Experiment is { } experiment)
         {
@@ -340,6 +339,17 @@ public static class RecommendationsApi
         }
         if (answer.ModelVersion is not null) w.WriteString("modelVersion", answer.ModelVersion);
         w.WriteBoolean("personalized", answer.Personalized);
+    }
+
+    private static async Task Write(HttpResponse response, Recommendation answer, string[] fields)
+    {
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/json; charset=utf-8";
+        await using var w = new Utf8JsonWriter(response.BodyWriter, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        w.WriteStartObject();
+        w.WriteString("recommendationId", answer.RecommendationId);
+        w.WriteString("scenario", answer.Scenario);
+        WriteServedBy(w, answer);
         if (answer.Title is not null) w.WriteString("title", answer.Title);
         if (answer.Fallback) w.WriteBoolean("fallback", true);
         WriteItems(w, answer.Items, fields);

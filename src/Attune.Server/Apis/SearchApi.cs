@@ -6,7 +6,6 @@ using Attune.Server.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Attune.Server.Apis;
 
@@ -180,15 +179,7 @@ public static class SearchApi
     {
         if (parsed.Request is not { } request)
             return Problems.Result(StatusCodes.Status400BadRequest, "Invalid input", string.Join("; ", parsed.Errors.Select(e => $"{e.Key}: {e.Value[0]}")), parsed.Errors);
-        if (request.UserId is { } userId
-            && ClientKeyRules.For(context, context.RequestServices.GetRequiredService<UserTokens>())?.Check(userId, parsed.UserToken) is { } refused)
-            return ClientKeyRules.Refusal(refused);
-        if (!s.Serving.IsReady)
-        {
-            context.Response.Headers.RetryAfter = "5";
-            return Problems.Result(StatusCodes.Status503ServiceUnavailable, "Models are not ready",
-                "The first model is still training; try again in a few seconds (GET /ready tells when).");
-        }
+        if (RecommendationsApi.Refusal(context, s, request, parsed.UserToken) is { } refusal) return refusal;
         Recommendation answer;
         try
         {
@@ -208,17 +199,7 @@ public static class SearchApi
         w.WriteStartObject();
         w.WriteString("searchId", answer.RecommendationId);
         w.WriteString("query", request.Query);
-        if (answer.Recipe is not null) w.WriteString("recipe", answer.Recipe);
-        if (answer.Experiment is { } experiment)
-        {
-            w.WriteStartObject("experiment");
-            w.WriteString("id", experiment.Id);
-            w.WriteString("variant", experiment.Variant);
-            w.WriteNumber("phase", experiment.Phase);
-            w.WriteEndObject();
-        }
-        if (answer.ModelVersion is not null) w.WriteString("modelVersion", answer.ModelVersion);
-        w.WriteBoolean("personalized", answer.Personalized);
+        RecommendationsApi.WriteServedBy(w, answer);
         w.WriteString("sort", parsed.Sort);
         w.WriteNumber("offset", parsed.Offset);
         RecommendationsApi.WriteItems(w, page, parsed.Fields);

@@ -81,7 +81,7 @@ public sealed class RankerService(IAttuneStore store, TimeProvider time, ILogger
         var from = to.AddDays(-days);
         // Answers are grouped by their feature names (another blend's sources, or another version's features); the newest
         // answer's group is learned.
-        var groups = new Dictionary<string, (List<LoggedList> Lists, List<int[]> Keys, int[] Clicked)>(StringComparer.Ordinal);
+        var groups = new Dictionary<string, LogGroup>(StringComparer.Ordinal);
         var itemKeys = new Dictionary<string, int>(StringComparer.Ordinal);
         string[]? names = null;
         await foreach (var record in store.ReadRecommendationsAsync(from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds() + 1, ct).ConfigureAwait(false))
@@ -91,7 +91,7 @@ public sealed class RankerService(IAttuneStore store, TimeProvider time, ILogger
             if (values.Length != record.ItemIds.Count) continue;
             names = recordNames;
             string groupKey = string.Join('\n', recordNames);
-            if (!groups.TryGetValue(groupKey, out var group)) groups[groupKey] = group = ([], [], [0]);
+            if (!groups.TryGetValue(groupKey, out var group)) groups[groupKey] = group = new LogGroup();
             var labels = new int[values.Length];
             foreach (var e in await store.GetAttributedEventsAsync(record.Id, ct).ConfigureAwait(false))
             {
@@ -100,12 +100,12 @@ public sealed class RankerService(IAttuneStore store, TimeProvider time, ILogger
                 int label = e.TypeCode == (int)EventType.Purchase ? 2 : e.TypeCode is (int)EventType.Click or (int)EventType.View or (int)EventType.AddToCart ? 1 : 0;
                 labels[k] = Math.Max(labels[k], label);
             }
-            if (labels.Any(l => l > 0)) group.Clicked[0]++;
+            if (labels.Any(l => l > 0)) group.Clicked++;
             group.Lists.Add(new LoggedList(values, labels));
             group.Keys.Add([.. record.ItemIds.Select(id => itemKeys.TryGetValue(id, out int key) ? key : itemKeys[id] = itemKeys.Count)]);
         }
-        var (lists, keys, clickedLists) = names is null ? ([], [], [0]) : groups[string.Join('\n', names)];
-        int clicked = clickedLists[0];
+        var newest = names is null ? new LogGroup() : groups[string.Join('\n', names)];
+        var (lists, keys, clicked) = (newest.Lists, newest.Keys, newest.Clicked);
         if (names is null || clicked < 100)
             return (null, $"the log of '{scenario}' holds {lists.Count:N0} answers with ranking features in the last {days} days, {clicked:N0} of them clicked: at least 100 clicked answers are needed");
         int positions = Math.Min(50, lists.Max(l => l.Labels.Length));
@@ -143,6 +143,14 @@ public sealed class RankerService(IAttuneStore store, TimeProvider time, ILogger
         var values = doc.RootElement.GetProperty("values").EnumerateArray()
             .Select(item => item.EnumerateArray().Select(v => v.GetSingle()).ToArray()).ToArray();
         return (names, values);
+    }
+
+    /// <summary>The logged answers sharing one set of feature names, with their items' keys and how many were clicked.</summary>
+    private sealed class LogGroup
+    {
+        public List<LoggedList> Lists { get; } = [];
+        public List<int[]> Keys { get; } = [];
+        public int Clicked { get; set; }
     }
 
     private sealed class Adapter(LearnedRanker ranker) : IItemRanker

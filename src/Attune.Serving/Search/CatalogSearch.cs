@@ -11,6 +11,9 @@ namespace Attune.Serving.Search;
 public sealed class CatalogSearch : IDisposable
 {
     private readonly LexicalIndex _lexical = LexicalIndex.InMemory();
+    private long _version;
+
+    [ThreadStatic] private static (CatalogSearch? Search, long Version, string? Query, int Depth, IReadOnlyList<LexicalHit>? Hits) t_last;
 
     /// <summary>Items searchable now.</summary>
     public int Count => _lexical.Count;
@@ -20,16 +23,29 @@ public sealed class CatalogSearch : IDisposable
     {
         foreach (var item in items) _lexical.Upsert(item);
         _lexical.Refresh();
+        Interlocked.Increment(ref _version);
     }
 
     public void Remove(string itemId)
     {
         _lexical.Delete(itemId);
         _lexical.Refresh();
+        Interlocked.Increment(ref _version);
     }
 
-    /// <summary>The most relevant items for <paramref name="query"/> (lexical relevance, BM25), best first.</summary>
-    public IReadOnlyList<LexicalHit> Find(string query, int depth) => _lexical.Search(query, depth);
+    /// <summary>
+    /// The most relevant items for <paramref name="query"/> (lexical relevance, BM25), best first. The thread's last answer is
+    /// kept until the index changes: one request asks twice on a large catalog (its candidate pool, then its scores).
+    /// </summary>
+    public IReadOnlyList<LexicalHit> Find(string query, int depth)
+    {
+        long version = Interlocked.Read(ref _version);
+        var last = t_last;
+        if (ReferenceEquals(last.Search, this) && last.Version == version && last.Depth == depth && last.Query == query) return last.Hits!;
+        var hits = _lexical.Search(query, depth);
+        t_last = (this, version, query, depth, hits);
+        return hits;
+    }
 
     public void Dispose() => _lexical.Dispose();
 }

@@ -74,6 +74,7 @@ public sealed partial class ServingEngine : IAsyncDisposable
         var context = _context = new ServingContext(options);
         _models = new ServingModels(options, new ModelRepository(dataDirectory, options.KeepVersions), Time);
         // The catalog search follows the catalog: loaded with it, then every applied change (search is served as soon as it is).
+        Search = new Search.CatalogSearch(options.SemanticSearch);
         context.Search = Search;
         _models.ItemsApplied += Search.Upsert;
         _models.ItemRemoved += Search.Remove;
@@ -136,7 +137,7 @@ public sealed partial class ServingEngine : IAsyncDisposable
     public SourceRegistry Sources { get; }
 
     /// <summary>The full-text index of the catalog the <c>search</c> scenario answers from.</summary>
-    public Search.CatalogSearch Search { get; } = new();
+    public Search.CatalogSearch Search { get; }
 
     public IReadOnlyList<IRankingStage> Stages { get; }
 

@@ -28,6 +28,11 @@ public sealed class ServingOptions
     /// <c>RecommendationPipeline.Run</c>). <value>The default value is 20,000.</value></summary>
     public int DenseCatalogLimit { get; set; } = 20_000;
 
+    /// <summary>When search computes the catalog's sentence vectors (semantic and hybrid retrieval): <c>OnFirstSearch</c>,
+    /// <c>AtStart</c> or <c>Off</c> (lexical only). Vectors are computed in the background; until an item's is ready, search
+    /// finds it by its words only. <value>The default value is <c>OnFirstSearch</c>.</value></summary>
+    public Search.SemanticSearch SemanticSearch { get; set; } = Search.SemanticSearch.OnFirstSearch;
+
     /// <summary>Largest <c>count</c> a request may ask for. <value>The default value is 200.</value></summary>
     public int MaxCount { get; set; } = 200;
 

@@ -1,7 +1,7 @@
 namespace Attune.Demo;
 
 /// <summary>The fixed vocabulary of the demo shop: departments, leaf categories, brands, segments, places.</summary>
-internal static class DemoCatalog
+internal static partial class DemoCatalog
 {
     internal sealed record Leaf(
         string Path,

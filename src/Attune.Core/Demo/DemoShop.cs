@@ -19,7 +19,7 @@ public sealed class DemoShop
     internal const long Day = 24 * Hour;
 
     // Random streams: one per purpose, so that changing one part does not reshuffle the others.
-    internal const int StreamCatalog = 0, StreamUsers = 1, StreamBehaviour = 2, StreamGuests = 3;
+    internal const int StreamCatalog = 0, StreamUsers = 1, StreamBehaviour = 2, StreamGuests = 3, StreamAspects = 4;
 
     private DemoShop(DemoOptions options)
     {
@@ -135,6 +135,10 @@ public sealed class DemoShop
     internal double[] ItemLogPriceRatio = [];
     internal long[] ItemPublishedMs = [];
     internal bool[] ItemInStock = [];
+    /// <summary>Each item's aspect (what it is for, <see cref="DemoCatalog.Aspects"/>), or null.</summary>
+    internal DemoCatalog.Aspect?[] ItemAspect = [];
+    /// <summary>Each item's noun and adjective, lower case, as its title shows them.</summary>
+    internal string[] ItemNoun = [], ItemAdjective = [];
     /// <summary>Shown (not hidden, not blocked) items per leaf, most popular first, with running popularity totals.</summary>
     internal int[][] LeafItems = [];
     internal double[][] LeafItemCumulative = [];
@@ -258,6 +262,9 @@ public sealed class DemoShop
         LeafCumulative = Cumulative(leafPopularity);
 
         ItemArray = new Item[n];
+        ItemAspect = new DemoCatalog.Aspect?[n];
+        ItemNoun = new string[n];
+        ItemAdjective = new string[n];
         for (int i = 0; i < n; i++)
             ItemArray[i] = BuildItem(ref rng, i, rank[i], leafSize[ItemLeaf[i]], hidden[i], blocked[i]);
     }
@@ -269,11 +276,21 @@ public sealed class DemoShop
         string noun = def.Nouns[rng.Next(def.Nouns.Length)];
         string adjective = def.Adjectives[rng.Next(def.Adjectives.Length)];
         bool consumable = def.RepurchaseDays > 0;
+        ItemNoun[i] = noun.ToLowerInvariant();
+        ItemAdjective[i] = adjective.ToLowerInvariant();
         string title = consumable
             ? $"{brand} {adjective} {noun}"
             : $"{brand} {DemoCatalog.Models[rng.Next(DemoCatalog.Models.Length)]} {adjective} {noun}";
         bool eco = rng.Chance(0.2);
+        // What the item is for comes from a stream of its own: the rest of the shop is the same with or without aspects.
+        DemoCatalog.Aspect? aspect = null;
+        if (!consumable && DemoCatalog.Aspects.TryGetValue(def.Path, out var aspects))
+        {
+            var aspectRng = DemoRandom.For(Options.Seed, StreamAspects, i);
+            aspect = ItemAspect[i] = aspects[aspectRng.Next(aspects.Length)];
+        }
         string description = $"{adjective} {noun.ToLowerInvariant()} by {brand}. {def.Blurb}"
+            + (aspect is null ? "" : " " + aspect.Sentence)
             + (eco ? " Made with recycled or organic materials." : "");
         long published = ItemPublishedMs[i];
 
@@ -293,6 +310,7 @@ public sealed class DemoShop
             ["eco"] = eco,
         };
         if (!consumable) properties["color"] = DemoCatalog.Colors[rng.Next(DemoCatalog.Colors.Length)];
+        if (aspect is not null) properties["use"] = aspect.Name;
         string[]? sizeScale = def.Department switch
         {
             "clothing" => DemoCatalog.ClothingSizes,

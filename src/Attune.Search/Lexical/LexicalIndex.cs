@@ -15,9 +15,6 @@ using LuceneDirectory = Lucene.Net.Store.Directory;
 
 namespace Attune.Search.Lexical;
 
-/// <summary>One item a lexical search found: its id and its relevance (BM25, summed over the query's terms and fields).</summary>
-public readonly record struct LexicalHit(string ItemId, float Score);
-
 /// <summary>
 /// The catalog's full-text index (Lucene.NET): each item's title, brand, categories, tags, description and text attributes,
 /// analysed in English (stemming, so "shoes" finds "shoe"; stop words dropped) and ranked by BM25. Items are added, replaced
@@ -95,7 +92,7 @@ public sealed class LexicalIndex : IDisposable
 
     /// <summary>The <paramref name="count"/> most relevant items for what a person typed (an empty list when nothing matches or
     /// the text holds no searchable word).</summary>
-    public IReadOnlyList<LexicalHit> Search(string text, int count)
+    public IReadOnlyList<SearchHit> Search(string text, int count)
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
@@ -105,12 +102,12 @@ public sealed class LexicalIndex : IDisposable
         try
         {
             var top = searcher.Search(query, count);
-            var hits = new LexicalHit[top.ScoreDocs.Length];
+            var hits = new SearchHit[top.ScoreDocs.Length];
             var fields = new HashSet<string> { Id };
             for (int i = 0; i < hits.Length; i++)
             {
                 var doc = searcher.Doc(top.ScoreDocs[i].Doc, fields);
-                hits[i] = new LexicalHit(doc.Get(Id), top.ScoreDocs[i].Score);
+                hits[i] = new SearchHit(doc.Get(Id), top.ScoreDocs[i].Score);
             }
             return hits;
         }

@@ -37,10 +37,14 @@ public static class RecipeCompiler
             {
                 int index = registry.IndexOf(part);
                 if (index < 0) throw new RecipeException($"{field}.restrictTo", $"unknown source '{part}'");
-                if (!weights.ContainsKey(part))
-                    throw new RecipeException($"{field}.sources", $"must weigh '{part}' above 0: this scenario shows only items that {r} find");
+                // The scenario shows what the restricting sources it weighs find (search weighs one or more of three).
+                if (!weights.ContainsKey(part)) continue;
                 restrict[index] = true;
             }
+            if (Array.IndexOf(restrict, true) < 0)
+                throw new RecipeException($"{field}.sources", r.Contains(',', StringComparison.Ordinal)
+                    ? $"must weigh one of '{r}' above 0: this scenario shows only items that they find"
+                    : $"must weigh '{r}' above 0: this scenario shows only items that {r} find");
         }
         Check(o.Diversity is >= 0 and <= 1, $"{field}.diversity", "must be from 0 to 1");
         Check(o.MaxCategoryShare is > 0 and <= 1, $"{field}.maxCategoryShare", "must be above 0 and at most 1");

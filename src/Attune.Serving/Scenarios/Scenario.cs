@@ -102,7 +102,7 @@ public sealed class ScenarioOptions
             ("search", 1f), ("als", 0.15f), ("popularity", 0.05f)), o =>
             {
                 o.RequireQuery = true;
-                o.RestrictTo = "search";
+                o.RestrictTo = Attune.Serving.Sources.SearchSource.Names; // whichever of them a recipe blends
                 o.ExcludePurchased = false; // a shopper searching for what they bought before expects to find it
                 o.Diversity = 0;
                 o.MaxCategoryShare = 1;

@@ -29,7 +29,9 @@ public sealed class SourceRegistry
         .Add(new TrendingSource())
         .Add(new NewArrivalsSource())
         .Add(new CartSource())
-        .Add(new SearchSource());
+        .Add(new SearchSource("search", Attune.Search.SearchMode.Hybrid))
+        .Add(new SearchSource("lexical", Attune.Search.SearchMode.Lexical))
+        .Add(new SearchSource("semantic", Attune.Search.SearchMode.Semantic));
 
     /// <summary>Registers a source; its name must be new, lower-case letters, digits, '-' or '_'.</summary>
     public SourceRegistry Add(ICandidateSource source)

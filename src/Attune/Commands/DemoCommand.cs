@@ -14,7 +14,12 @@ internal static class DemoCommand
         var items = new Option<int>("--items") { Description = "Number of items", DefaultValueFactory = _ => 5_000 };
         var days = new Option<int>("--days") { Description = "Days of history", DefaultValueFactory = _ => 90 };
         var seed = new Option<int>("--seed") { Description = "Random seed (same seed, same shop)", DefaultValueFactory = _ => 42 };
-        var command = new Command("demo", "Generate the demo shop and load it into an empty store") { data, users, items, days, seed };
+        var searchSet = new Option<string?>("--search-set")
+        {
+            Description = "Write the shop as a judged search set to this folder (items.jsonl, events.jsonl, queries.tsv, qrels.txt) " +
+                "for 'attune evaluate --protocol search', instead of loading it",
+        };
+        var command = new Command("demo", "Generate the demo shop and load it into an empty store") { data, users, items, days, seed, searchSet };
         command.SetAction(async (result, ct) =>
         {
             var options = new DemoOptions
@@ -30,6 +35,11 @@ internal static class DemoCommand
                 Console.Error.WriteLine("attune: --users must be ≥ 1, --items ≥ 10 and --days ≥ 1");
                 return 2;
             }
+            if (result.GetValue(searchSet) is { } setDirectory)
+            {
+                WriteSearchSet(options, setDirectory);
+                return 0;
+            }
             string dir = result.GetValue(data)!;
             await using var store = CommonOptions.OpenStore(dir, "demo", out int exitCode);
             if (store is null) return exitCode;
@@ -43,6 +53,21 @@ internal static class DemoCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The shop's judged search queries, asked by people with at least 10 events of history.</summary>
+    private static void WriteSearchSet(DemoOptions options, string directory)
+    {
+        var clock = Stopwatch.StartNew();
+        var shop = DemoShop.Generate(options);
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var e in shop.Events()) if (e.UserId is { } u) counts[u] = counts.GetValueOrDefault(u) + 1;
+        var active = new HashSet<string>(counts.Where(c => c.Value >= 10).Select(c => c.Key), StringComparer.Ordinal);
+        var set = DemoSearchSet.Build(shop, active);
+        set.Write(shop, shop.Events(), directory);
+        var groups = set.Queries.GroupBy(q => q.Group).Select(g => $"{g.Count():N0} {g.Key}");
+        Console.WriteLine($"Search set written to {Path.GetFullPath(directory)}: {shop.Items.Count:N0} items, {counts.Values.Sum():N0} events, " +
+            $"{set.Queries.Count:N0} queries ({string.Join(", ", groups)}) in {clock.Elapsed.TotalSeconds:F1} s (seed {options.Seed}).");
     }
 
     public static async Task GenerateAndLoadAsync(IAttuneStore store, DemoOptions options, string dataDirectory, CancellationToken ct)

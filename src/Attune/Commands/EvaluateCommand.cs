@@ -22,9 +22,13 @@ internal static class EvaluateCommand
     public static Command Create()
     {
         var dataset = new Option<string>("--dataset") { Description = "Dataset file or folder (layout detected)", Required = true };
-        var protocol = new Option<string>("--protocol") { Description = string.Join(", ", EvaluationProtocols.Names), Required = true };
-        protocol.AcceptOnlyFromAmong([.. EvaluationProtocols.Names]);
-        var model = new Option<string>("--model") { Description = $"Model name, or '{BestModel}' to choose and tune one on the validation split first", Required = true };
+        var protocol = new Option<string>("--protocol")
+        {
+            Description = string.Join(", ", EvaluationProtocols.Names) + $", or {SearchEvaluateCommand.Protocol} (a judged search set: no --model)",
+            Required = true,
+        };
+        protocol.AcceptOnlyFromAmong([.. EvaluationProtocols.Names, SearchEvaluateCommand.Protocol]);
+        var model = new Option<string>("--model") { Description = $"Model name, or '{BestModel}' to choose and tune one on the validation split first (every protocol but {SearchEvaluateCommand.Protocol})" };
         var parameters = new Option<string[]>("--params") { Description = "Model parameters as name=value", AllowMultipleArgumentsPerToken = true };
         var paramsFile = new Option<FileInfo?>("--params-file") { Description = "JSON written by 'attune tune' (its params are used)" };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the result as JSON here" };
@@ -48,8 +52,13 @@ internal static class EvaluateCommand
         };
         command.SetAction((result, ct) => EvaluationConsole.GuardAsync(async () =>
         {
+            if (result.GetValue(protocol) == SearchEvaluateCommand.Protocol)
+            {
+                return await SearchEvaluateCommand.RunAsync(result.GetValue(dataset)!, result.GetValue(json),
+                    ModelParameters.Parse(result.GetValue(require) ?? []).Values, ct);
+            }
             var p = EvaluationProtocols.Get(result.GetValue(protocol)!);
-            string modelName = result.GetValue(model)!;
+            string modelName = result.GetValue(model) ?? throw new ArgumentException($"--model is required for --protocol {result.GetValue(protocol)}");
             int threadCount = result.GetValue(threads);
             var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
             if (result.GetValue(paramsFile) is { } file)

@@ -1,0 +1,239 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Attune.Model;
+
+namespace Attune.Search.Semantic;
+
+/// <summary>
+/// The catalog's meaning, searchable: each item's text (title, categories, brand, description) embedded in the background
+/// and kept in a <see cref="VectorIndex"/>; queries embedded on demand and cached. The model loads on the first use
+/// (<see cref="Start"/>); until an item's vector is ready, semantic search simply does not find it (lexical search does).
+/// </summary>
+public sealed class SemanticIndex : IDisposable
+{
+    /// <summary>Texts embedded per model call in the background.</summary>
+    public const int BatchSize = 32;
+
+    /// <summary>Queries whose vectors are kept; the cache starts over when full.</summary>
+    public const int QueryCacheSize = 50_000;
+
+    private readonly Func<ITextEmbedder> _factory;
+    private readonly object _gate = new();
+    private readonly Dictionary<string, string> _pending = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _textHash = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, float[]> _queries = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly SemaphoreSlim _signal = new(0);
+    private ITextEmbedder? _embedder;
+    private VectorIndex? _vectors;
+    private Task? _worker;
+    private TaskCompletionSource _idle = NewIdle();
+    private Exception? _failure;
+    private long _embedded;
+
+    public SemanticIndex(Func<ITextEmbedder> factory)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        _factory = factory;
+    }
+
+    /// <summary>Whether the model has been asked for (vectors are being or have been computed).</summary>
+    public bool Started => _worker is not null;
+
+    /// <summary>Items waiting for their vector.</summary>
+    public int Pending
+    {
+        get { lock (_gate) return _pending.Count; }
+    }
+
+    /// <summary>Items with a vector.</summary>
+    public int Count => _vectors?.Count ?? 0;
+
+    /// <summary>Item texts embedded since the start (re-embeddings of changed texts included).</summary>
+    public long Embedded => Interlocked.Read(ref _embedded);
+
+    /// <summary>Bytes the item vectors take.</summary>
+    public long MemoryBytes => _vectors?.MemoryBytes ?? 0;
+
+    /// <summary>The model's name, once loaded.</summary>
+    public string? Model => _embedder?.Name;
+
+    /// <summary>Why the model could not be loaded or run, if it could not (semantic search then finds nothing).</summary>
+    public Exception? Failure => _failure;
+
+    /// <summary>Queues <paramref name="item"/>'s text for embedding; an unchanged text is not embedded again.</summary>
+    public void Upsert(Item item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        string text = TextOf(item);
+        int hash = string.GetHashCode(text, StringComparison.Ordinal);
+        lock (_gate)
+        {
+            if (_textHash.TryGetValue(item.Id, out int known) && known == hash && !_pending.ContainsKey(item.Id)) return;
+            _textHash[item.Id] = hash;
+            _pending[item.Id] = text;
+            if (_pending.Count == 1 && _idle.Task.IsCompleted) _idle = NewIdle();
+        }
+        if (_worker is not null) _signal.Release();
+    }
+
+    public void Remove(string itemId)
+    {
+        lock (_gate)
+        {
+            _pending.Remove(itemId);
+            _textHash.Remove(itemId);
+            if (_pending.Count == 0) _idle.TrySetResult();
+        }
+        _vectors?.Remove(itemId);
+    }
+
+    /// <summary>Loads the model and starts embedding what is queued, in the background (once; later calls do nothing).</summary>
+    public void Start()
+    {
+        if (_worker is not null) return;
+        lock (_gate)
+        {
+            if (_worker is not null) return;
+            _worker = Task.Run(RunAsync);
+        }
+    }
+
+    /// <summary>Completes when nothing is waiting for a vector (or the model failed to load).</summary>
+    public Task WhenIdleAsync(CancellationToken ct = default)
+    {
+        Start();
+        Task idle;
+        lock (_gate) idle = _pending.Count == 0 ? Task.CompletedTask : _idle.Task;
+        return idle.WaitAsync(ct);
+    }
+
+    /// <summary>
+    /// The <paramref name="count"/> items closest in meaning to <paramref name="query"/> with a cosine similarity of at least
+    /// <paramref name="minSimilarity"/>, closest first; empty until the model is loaded (this call starts it).
+    /// </summary>
+    public IReadOnlyList<SearchHit> Search(string query, int count, float minSimilarity) =>
+        QueryVector(query) is { } vector ? _vectors!.Search(vector, count, minSimilarity) : [];
+
+    /// <summary>The closest <paramref name="count"/> items to a vector from <see cref="QueryVector"/>.</summary>
+    public IReadOnlyList<SearchHit> Search(float[] queryVector, int count, float minSimilarity) =>
+        _vectors?.Search(queryVector, count, minSimilarity) ?? [];
+
+    /// <summary>The query's vector (cached; case and surrounding spaces ignored), or null until the model is loaded (this
+    /// call starts it) or when it failed.</summary>
+    public float[]? QueryVector(string query)
+    {
+        Start();
+        if (_embedder is not { } embedder || _vectors is null || string.IsNullOrWhiteSpace(query)) return null;
+        string key = query.Trim().ToLowerInvariant();
+        if (_queries.TryGetValue(key, out var vector)) return vector;
+        try { vector = embedder.Embed([key])[0]; }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _failure = e;
+            return null;
+        }
+        if (_queries.Count >= QueryCacheSize) _queries.Clear();
+        _queries[key] = vector;
+        return vector;
+    }
+
+    /// <summary>The cosine similarity of a query vector to each of <paramref name="ids"/> (NaN: no vector yet).</summary>
+    public void Similarities(float[] queryVector, IReadOnlyList<string> ids, Span<float> similarity)
+    {
+        if (_vectors is { } vectors) vectors.Similarities(queryVector, ids, similarity);
+        else similarity[..ids.Count].Fill(float.NaN);
+    }
+
+    /// <summary>The text an item's vector is computed from: its title, category words, brand and description.</summary>
+    public static string TextOf(Item item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        var text = new StringBuilder(256);
+        text.Append(item.Title ?? item.Id);
+        foreach (string category in item.Categories)
+        {
+            text.Append(". ");
+            foreach (char c in category) text.Append(c is '/' or '-' or '_' ? ' ' : c);
+        }
+        if (item.Brand is { } brand) text.Append(". ").Append(brand);
+        if (item.Description is { } description) text.Append(". ").Append(description);
+        return text.Length > MiniLmEmbedder.MaxTextLength ? text.ToString(0, MiniLmEmbedder.MaxTextLength) : text.ToString();
+    }
+
+    private async Task RunAsync()
+    {
+        var ct = _stop.Token;
+        try
+        {
+            var embedder = _factory();
+            _vectors = new VectorIndex(embedder.Dimensions);
+            _embedder = embedder;
+        }
+        catch (Exception e)
+        {
+            _failure = e;
+            lock (_gate) _idle.TrySetResult();
+            return;
+        }
+        var ids = new List<string>(BatchSize);
+        var texts = new List<string>(BatchSize);
+        while (!ct.IsCancellationRequested)
+        {
+            ids.Clear();
+            texts.Clear();
+            lock (_gate)
+            {
+                foreach (var (id, text) in _pending)
+                {
+                    ids.Add(id);
+                    texts.Add(text);
+                    if (ids.Count == BatchSize) break;
+                }
+                if (ids.Count == 0) _idle.TrySetResult();
+            }
+            if (ids.Count == 0)
+            {
+                try { await _signal.WaitAsync(ct).ConfigureAwait(false); }
+                catch (OperationCanceledException) { return; }
+                continue;
+            }
+            float[][] vectors;
+            try { vectors = _embedder.Embed(texts, ct); }
+            catch (OperationCanceledException) { return; }
+            catch (Exception e)
+            {
+                _failure = e;
+                lock (_gate)
+                {
+                    _pending.Clear();
+                    _idle.TrySetResult();
+                }
+                return;
+            }
+            lock (_gate)
+            {
+                for (int k = 0; k < ids.Count; k++)
+                {
+                    // A text changed or removed meanwhile keeps its newer state (queued again, or gone).
+                    if (!_pending.TryGetValue(ids[k], out string? now) || !ReferenceEquals(now, texts[k])) continue;
+                    _pending.Remove(ids[k]);
+                    _vectors.Set(ids[k], vectors[k]);
+                }
+            }
+            Interlocked.Add(ref _embedded, ids.Count);
+        }
+    }
+
+    private static TaskCompletionSource NewIdle() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        try { _worker?.Wait(TimeSpan.FromSeconds(10)); }
+        catch (AggregateException) { }
+        _embedder?.Dispose();
+        _stop.Dispose();
+        _signal.Dispose();
+    }
+}

@@ -206,7 +206,8 @@ public sealed class DemoSearchSet
         return false;
     }
 
-    internal static List<string> Words(string text)
+    /// <summary>The lower-case words of <paramref name="text"/> without stop words, as the set compares them.</summary>
+    public static List<string> Words(string text)
     {
         var words = new List<string>();
         foreach (string raw in text.ToLowerInvariant().Split([' ', '-', ',', '.', '\'', '&'], StringSplitOptions.RemoveEmptyEntries))
@@ -214,7 +215,9 @@ public sealed class DemoSearchSet
         return words;
     }
 
-    internal static bool SameStem(string a, string b)
+    /// <summary>Whether two words are the same or share a stem ("cooking", "cook"; "stretchy", "stretching"): the set's own
+    /// cautious test, stricter than an English stemmer.</summary>
+    public static bool SameStem(string a, string b)
     {
         if (a == b) return true;
         if (a.Length < 4 || b.Length < 4) return false;

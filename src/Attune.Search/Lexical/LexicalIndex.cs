@@ -156,6 +156,14 @@ public sealed class LexicalIndex : IDisposable
 
     private sealed class Bm25SearcherFactory : SearcherFactory
     {
-        public override IndexSearcher NewSearcher(IndexReader reader) => new(reader) { Similarity = new BM25Similarity() };
+        public override IndexSearcher NewSearcher(IndexReader reader) => new(reader) { Similarity = new CoverageSimilarity() };
+    }
+
+    /// <summary>BM25, times the share of the query's words an item matches (Lucene's coordination factor, which BM25 leaves
+    /// out): "running shoes for flat feet" ranks a shoe whose description speaks of flat feet above one that only says
+    /// running shoe in a shorter title.</summary>
+    private sealed class CoverageSimilarity : BM25Similarity
+    {
+        public override float Coord(int overlap, int maxOverlap) => maxOverlap <= 0 ? 1f : (float)overlap / maxOverlap;
     }
 }

@@ -9,8 +9,10 @@ namespace Attune.Search.Lexical;
 /// What a person typed, as a Lucene query, without Lucene's query syntax: the text is analysed like the indexed fields and
 /// each term becomes a disjunction over the fields weighted by <see cref="Boosts"/> (the best field counts, the others a
 /// little: <see cref="TieBreaker"/>), plus a fuzzy match of the title, brand and categories for words of four letters or more
-/// (one edit; two from eight letters: typos) at a lower weight. Two or more words add the phrase in the title (within two
-/// positions); the last word also matches as a prefix of a title word (as-you-type).
+/// (one edit; two from eight letters: typos) at a lower weight; the words' sum is scaled by the share of them the item
+/// matches (coordination). Two or more words add the phrase in the title (within two
+/// positions), and each pair of adjacent words as a phrase in the description (within one position: "flat feet"); the last
+/// word also matches as a prefix of a title word (as-you-type).
 /// </summary>
 internal static class LexicalQuery
 {
@@ -21,7 +23,10 @@ internal static class LexicalQuery
         (LexicalIndex.Attributes, 1f), (LexicalIndex.Description, 1f),
     ];
 
-    public const float TieBreaker = 0.1f, FuzzyWeight = 0.4f, PhraseBoost = 2f, PrefixBoost = 1f;
+    public const float TieBreaker = 0.1f, FuzzyWeight = 0.4f, PhraseBoost = 2f, PrefixBoost = 1f, PairBoost = 3f;
+
+    /// <summary>Word pairs looked for as phrases in descriptions.</summary>
+    public const int MaxPairs = 8;
 
     /// <summary>Words beyond these are ignored (a pasted paragraph is not a query); characters beyond <see cref="MaxChars"/> too.</summary>
     public const int MaxTerms = 32, MaxChars = 1_000;
@@ -34,7 +39,10 @@ internal static class LexicalQuery
         if (text.Length > MaxChars) text = text[..MaxChars];
         var terms = Terms(analyzer, LexicalIndex.Title, text);
         if (terms.Count == 0) return null;
-        var query = new BooleanQuery();
+        // The words, scored with coordination (the share of them an item matches); phrases and prefixes add to that without it.
+        var words = new BooleanQuery(disableCoord: false);
+        var query = new BooleanQuery(disableCoord: true);
+        query.Add(words, Occur.SHOULD);
         foreach (string term in terms)
         {
             var any = new DisjunctionMaxQuery(TieBreaker);
@@ -45,13 +53,21 @@ internal static class LexicalQuery
                 foreach (string field in s_fuzzyFields)
                     any.Add(new FuzzyQuery(new Term(field, term), edits, prefixLength: 1) { Boost = FuzzyWeight * BoostOf(field) });
             }
-            query.Add(any, Occur.SHOULD);
+            words.Add(any, Occur.SHOULD);
         }
         if (terms.Count >= 2)
         {
             var phrase = new PhraseQuery { Slop = 2, Boost = PhraseBoost };
             foreach (string term in terms) phrase.Add(new Term(LexicalIndex.Title, term));
             query.Add(phrase, Occur.SHOULD);
+        }
+        // Adjacent words found together in the description: "flat feet" is a need, "flat" and "feet" apart are not.
+        for (int k = 1; k < terms.Count && k <= MaxPairs; k++)
+        {
+            var pair = new PhraseQuery { Slop = 1, Boost = PairBoost };
+            pair.Add(new Term(LexicalIndex.Description, terms[k - 1]));
+            pair.Add(new Term(LexicalIndex.Description, terms[k]));
+            query.Add(pair, Occur.SHOULD);
         }
         var raw = Terms(analyzer, LexicalIndex.TitleRaw, text);
         if (raw.Count > 0 && raw[^1].Length >= 2)

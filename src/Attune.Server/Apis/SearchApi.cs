@@ -201,6 +201,8 @@ public static class SearchApi
         w.WriteString("query", request.Query);
         RecommendationsApi.WriteServedBy(w, answer);
         w.WriteString("sort", parsed.Sort);
+        // No item matched a word of the query: what is shown is related by meaning only (the page can say so).
+        if (answer.Items.Count > 0 && !s.Serving.Search.MatchesWords(request.Query!)) w.WriteBoolean("relatedOnly", true);
         w.WriteNumber("offset", parsed.Offset);
         RecommendationsApi.WriteItems(w, page, parsed.Fields);
         w.WriteEndObject();

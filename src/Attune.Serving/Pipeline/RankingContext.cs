@@ -116,7 +116,7 @@ public sealed class RankingContext
     /// The sources that contributed most to <paramref name="item"/>'s score (registry indexes): the first, and the second when
     /// it gave at least half as much; <see cref="NoSource"/> when none did.
     /// </summary>
-    public (byte First, byte Second) TopSources(int item)
+    public (byte First, byte Second) TopSources(int item, float secondShare = 0.5f)
     {
         byte first = NoSource, second = NoSource;
         float best = 0, next = 0;
@@ -128,6 +128,6 @@ public sealed class RankingContext
             if (c > best) { next = best; second = first; best = c; first = (byte)s; }
             else if (c > next) { next = c; second = (byte)s; }
         }
-        return (first, next >= 0.5f * best ? second : NoSource);
+        return (first, next >= secondShare * best ? second : NoSource);
     }
 }

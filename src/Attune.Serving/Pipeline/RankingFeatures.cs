@@ -29,17 +29,20 @@ internal sealed class RankingFeatures
     private CategoryPrices? _prices;
 
     /// <summary>Counts the person's history by category and brand, and their mean price (once per answer).</summary>
-    public void Load(RankingContext c)
+    public void Load(RankingContext c) => Load(c.State, c.Person);
+
+    /// <summary>Counts <paramref name="person"/>'s history by category and brand, and their mean price.</summary>
+    public void Load(ServingState state, PersonView person)
     {
         _categories.Clear();
         _departments.Clear();
         _brands.Clear();
-        var columns = c.State.Catalog.Columns;
+        var columns = state.Catalog.Columns;
         var prices = _prices = CategoryPrices.Of(columns);
         double priceSum = 0, levelSum = 0;
         int priced = 0, leveled = 0;
         _history = 0;
-        foreach (int i in c.Person.History)
+        foreach (int i in person.History)
         {
             if (i < 0 || i >= columns.Count) continue;
             _history++;
@@ -70,13 +73,18 @@ internal sealed class RankingFeatures
         _ => registry.IndexOf(name) is >= 0 and var i ? i : int.MinValue,
     };
 
-    public float Value(RankingContext c, int resolved, int j)
+    public float Value(RankingContext c, int resolved, int j) => resolved >= 0
+        ? c.Scored[resolved] is { } v && j < c.ScoredLength[resolved] && c.Max[resolved] > 0 ? v[j] / c.Max[resolved] : 0
+        : PersonValue(c.State.Catalog.Columns, resolved, j);
+
+    /// <summary>Whether the loaded history holds anything.</summary>
+    public bool HasHistory => _history > 0;
+
+    /// <summary>A person feature (−1…−5, see <see cref="Resolve"/>) of item <paramref name="j"/>, after <see cref="Load(ServingState, PersonView)"/>.</summary>
+    public float PersonValue(CatalogColumns columns, int resolved, int j)
     {
-        var columns = c.State.Catalog.Columns;
         switch (resolved)
         {
-            case >= 0:
-                return c.Scored[resolved] is { } v && j < c.ScoredLength[resolved] && c.Max[resolved] > 0 ? v[j] / c.Max[resolved] : 0;
             case -1:
                 return _history > 0 ? _categories.GetValueOrDefault(columns.Category[j]) / (float)_history : 0;
             case -2:

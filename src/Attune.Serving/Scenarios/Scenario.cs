@@ -99,7 +99,7 @@ public sealed class ScenarioOptions
         ["cart-recovery"] = With(Of("What the person left in the cart, and what goes with it", AnchorKind.Cart,
             ("cart", 2f), ("bought", 0.5f), ("popularity", 0.02f)), o => { o.ExcludeAnchors = false; o.RestrictTo = "cart,bought"; }),
         ["search"] = With(Of("Search results: what matches the query, ordered by relevance and the person's tastes", AnchorKind.Recent,
-            ("search", 1f), ("als", 0.15f), ("popularity", 0.05f)), o =>
+            ("search", 1f), ("als", 0.15f), ("taste", 0.15f), ("popularity", 0.05f)), o =>
             {
                 o.RequireQuery = true;
                 o.RestrictTo = Attune.Serving.Sources.SearchSource.Names; // whichever of them a recipe blends

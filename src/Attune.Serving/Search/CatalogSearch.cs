@@ -16,8 +16,10 @@ public sealed class CatalogSearch : IDisposable
     /// <summary>Matches the semantic list brings to a hybrid search.</summary>
     public const int SemanticDepth = 100;
 
-    /// <summary>The cosine similarity below which a semantic match is not a match (all-MiniLM-L6-v2 rates unrelated
-    /// sentences below about 0.2).</summary>
+    /// <summary>The cosine similarity below which a semantic match is not a match. all-MiniLM-L6-v2 puts a request in other words
+    /// 0.3–0.7 from what it means ("rucksack" 0.31 from a backpack, "jogging footwear" 0.66 from a running shoe), unrelated text
+    /// below 0.25, and nonsense up to about 0.34 from its nearest item: a query that matches no word and only such weak meaning
+    /// is answered with what is related (<see cref="MatchesWords"/> tells the caller), not with an empty page.</summary>
     public const float MinSimilarity = 0.3f;
 
     /// <summary>The share of a hybrid score that comes from the words (the rest from the meaning).</summary>
@@ -97,6 +99,10 @@ public sealed class CatalogSearch : IDisposable
     /// is at hand) and the <see cref="SemanticDepth"/> closest items. A convex combination rather than rank fusion: an item that
     /// matches the words keeps the lead it earns, and one that matches only the meaning still ranks by how close it is.
     /// </summary>
+    /// <summary>Whether any item matches a word of <paramref name="query"/> (false: whatever search answers is related by
+    /// meaning only, and the caller may say so: "no exact matches; related items").</summary>
+    public bool MatchesWords(string query) => _lexical.Search(query, 1).Count > 0;
+
     private IReadOnlyList<SearchHit> Hybrid(string query, int depth)
     {
         var lexical = _lexical.Search(query, depth);

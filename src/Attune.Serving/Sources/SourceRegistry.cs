@@ -29,6 +29,7 @@ public sealed class SourceRegistry
         .Add(new TrendingSource())
         .Add(new NewArrivalsSource())
         .Add(new CartSource())
+        .Add(new TasteSource())
         .Add(new SearchSource("search", Attune.Search.SearchMode.Hybrid))
         .Add(new SearchSource("lexical", Attune.Search.SearchMode.Lexical))
         .Add(new SearchSource("semantic", Attune.Search.SearchMode.Semantic));

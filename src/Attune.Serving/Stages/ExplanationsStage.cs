@@ -4,7 +4,8 @@ namespace Attune.Serving.Stages;
 
 /// <summary>
 /// Plain-language reasons for each chosen item, from the two sources that contributed most to its score (each source
-/// explains itself, see <see cref="Sources.ICandidateSource.Explain"/>). Someone who opted out of personalization is told so;
+/// explains itself, see <see cref="Sources.ICandidateSource.Explain"/>; the second when it gave at least half as much as the
+/// first, or a twentieth in a restricted scenario such as search, where the first is the match). Someone who opted out of personalization is told so;
 /// an item no source spoke for is "Popular in its category". An item a pin placed says only that it is promoted; one a boost
 /// raised says so first.
 /// </summary>
@@ -19,6 +20,9 @@ public sealed class ExplanationsStage : IRankingStage
         if (!c.Request.Explain) return;
         var person = c.Person;
         bool optedOut = !person.Personalized && person.Id is not null && c.Serving.IsOptedOut(person.Id);
+        // In a restricted scenario (search, new arrivals) the first source is a given (the match): what else raised the item
+        // is worth saying even when it weighed much less.
+        float secondShare = c.Scenario.RestrictTo is null ? 0.5f : 0.05f;
         foreach (int item in c.Chosen)
         {
             // A pinned item is there because a merchant put it there: saying "picked for you" would be untrue.
@@ -28,7 +32,7 @@ public sealed class ExplanationsStage : IRankingStage
                 c.ReasonItems.Add([]);
                 continue;
             }
-            var (first, second) = c.TopSources(item);
+            var (first, second) = c.TopSources(item, secondShare);
             Explanations.BeginNaming();
             string? a = Reason(c, first, item);
             string? b = second != first ? Reason(c, second, item) : null;

@@ -2,6 +2,7 @@ using Attune.Demo;
 using Attune.Model;
 using Attune.Serving;
 using Attune.Serving.Filtering;
+using Attune.Serving.Search;
 using Attune.Storage.Sqlite;
 
 namespace Attune.Tests.Search;
@@ -30,7 +31,10 @@ public sealed class SearchScenarioTests
         var shop = DemoShop.Generate(new DemoOptions { Users = 300, Items = 200, Days = 10, Seed = 9, End = DemoOptions.DefaultEnd(TimeProvider.System) });
         await DemoLoader.LoadAsync(store, shop, ct: ct);
         await store.UpsertItemsAsync(s_items, ct);
-        await using var engine = new ServingEngine(store, new ServingOptions { RetrainIntervalMinutes = 0, RetrainAfterEvents = 0 }, dir.Path);
+        await using var engine = new ServingEngine(store, new ServingOptions
+        {
+            RetrainIntervalMinutes = 0, RetrainAfterEvents = 0, SemanticSearch = SemanticSearch.Off, // words only: meaning is SemanticSearchTests'
+        }, dir.Path);
         await engine.StartAsync(ct);
 
         Recommendation Search(string q, ItemFilter? filter = null, IReadOnlyList<string>? exclude = null) => engine.Recommend(new RecommendationRequest

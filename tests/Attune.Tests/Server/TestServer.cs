@@ -35,7 +35,12 @@ internal sealed class TestServer : IAsyncDisposable
         TempDirectory? owned = dataDirectory is null ? TestPaths.NewTempDirectory() : null;
         string dir = dataDirectory ?? owned!.Path;
         // Propensity models train on request in tests (POST /v1/predictions/propensity/train), not 15 s after every server's start.
-        var merged = new Dictionary<string, string?> { ["Predictions:PropensityStartDelaySeconds"] = "-1" };
+        // Search is lexical in tests unless a test turns sentence vectors on (they load a model and embed the whole catalog).
+        var merged = new Dictionary<string, string?>
+        {
+            ["Predictions:PropensityStartDelaySeconds"] = "-1",
+            ["Attune:Serving:SemanticSearch"] = "Off",
+        };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) merged[key] = value;
         var app = AttuneHost.Build([], "http://127.0.0.1:0", dir, merged, configure);
         await app.StartAsync();

@@ -46,6 +46,8 @@ switch (scenario)
         return await SegmentLatencyBenchmark.RunAsync(options);
     case "learned-ranking":
         return await LearnedRankingBenchmark.RunAsync(options);
+    case "search":
+        return await SearchBenchmark.RunAsync(options);
     default:
         Console.WriteLine("""
             usage: Attune.Harness <scenario> [--key value ...]
@@ -65,6 +67,9 @@ switch (scenario)
               learned-ranking [--log-visits 40000 --visits 160000 --rollout-visits 10000 --exploration-percent 20 --rerank 0
                                --trees 100 --leaves 4 --min-leaf 200 --oracle true]   a ranker learned from the log against
                                         the default recipe (simulated shoppers): experiment, truth, ceilings, rollout
+              search  --seconds 15 --concurrency 16 [--items 100000 --users 20000 --days 30] [--trials 30]   indexing (words,
+                                        vectors, memory), GET /v1/search for a person with 3 facets (a Zipf query log, then
+                                        every query new), and an added item's time to be found
               tuning --budget 60 [--data DIR]   the engine's self-tuning of its factor model: held-out hit rate@20 of the
                                         configured and the tuned parameters, trials and time
               realtime --trials 300     time from an event's 200 to the first changed for-you answer of that visitor

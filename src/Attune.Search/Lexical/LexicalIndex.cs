@@ -117,6 +117,86 @@ public sealed class LexicalIndex : IDisposable
         }
     }
 
+    /// <summary>
+    /// The words of what a person typed that <paramref name="item"/>'s text holds (title, brand, categories, tags, text
+    /// attributes, description), compared after English analysis ("shoes" matches "shoe"), as the person typed them, in their
+    /// order. Typos forgiven by the search are not listed.
+    /// </summary>
+    public IReadOnlyList<string> MatchedWords(string text, Item item)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(item);
+        var words = QueryWords(text);
+        if (words.Count == 0) return [];
+        var terms = new HashSet<string>(StringComparer.Ordinal);
+        AddTerms(item.Title, terms);
+        AddTerms(item.Brand, terms);
+        foreach (string c in item.Categories) AddTerms(c, terms);
+        foreach (string t in item.Tags) AddTerms(t, terms);
+        AddTerms(item.Description, terms);
+        foreach (var (_, value) in item.Properties)
+        {
+            if (value is string v) AddTerms(v, terms);
+            else if (value is IEnumerable<string> many) foreach (string m in many) AddTerms(m, terms);
+        }
+        var matched = new List<string>(words.Count);
+        foreach (var (term, word) in words)
+            if (terms.Contains(term) && !matched.Contains(word, StringComparer.OrdinalIgnoreCase)) matched.Add(word);
+        return matched;
+    }
+
+    /// <summary><paramref name="title"/> with the words of <paramref name="text"/> it holds wrapped in <c>&lt;em&gt;</c>, the rest
+    /// HTML-escaped: ready for a results page.</summary>
+    public string Highlight(string text, string title)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(title);
+        var wanted = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (term, _) in QueryWords(text)) wanted.Add(term);
+        var html = new System.Text.StringBuilder(title.Length + 32);
+        int at = 0;
+        using (var stream = _analyzer.GetTokenStream(Description, title))
+        {
+            var term = stream.AddAttribute<Lucene.Net.Analysis.TokenAttributes.ICharTermAttribute>();
+            var offset = stream.AddAttribute<Lucene.Net.Analysis.TokenAttributes.IOffsetAttribute>();
+            stream.Reset();
+            while (stream.IncrementToken())
+            {
+                if (!wanted.Contains(term.ToString()) || offset.StartOffset < at) continue;
+                html.Append(System.Net.WebUtility.HtmlEncode(title[at..offset.StartOffset]))
+                    .Append("<em>").Append(System.Net.WebUtility.HtmlEncode(title[offset.StartOffset..offset.EndOffset])).Append("</em>");
+                at = offset.EndOffset;
+            }
+            stream.End();
+        }
+        return html.Append(System.Net.WebUtility.HtmlEncode(title[at..])).ToString();
+    }
+
+    /// <summary>Each analysed term of what a person typed, with the word it came from.</summary>
+    private List<(string Term, string Word)> QueryWords(string text)
+    {
+        if (text.Length > LexicalQuery.MaxChars) text = text[..LexicalQuery.MaxChars];
+        var words = new List<(string, string)>();
+        using var stream = _analyzer.GetTokenStream(Description, text);
+        var term = stream.AddAttribute<Lucene.Net.Analysis.TokenAttributes.ICharTermAttribute>();
+        var offset = stream.AddAttribute<Lucene.Net.Analysis.TokenAttributes.IOffsetAttribute>();
+        stream.Reset();
+        while (words.Count < LexicalQuery.MaxTerms && stream.IncrementToken())
+            words.Add((term.ToString(), text[offset.StartOffset..offset.EndOffset]));
+        stream.End();
+        return words;
+    }
+
+    private void AddTerms(string? text, HashSet<string> terms)
+    {
+        if (string.IsNullOrEmpty(text)) return;
+        using var stream = _analyzer.GetTokenStream(Description, text);
+        var term = stream.AddAttribute<Lucene.Net.Analysis.TokenAttributes.ICharTermAttribute>();
+        stream.Reset();
+        while (stream.IncrementToken()) terms.Add(term.ToString());
+        stream.End();
+    }
+
     public void Dispose()
     {
         _searchers.Dispose();

@@ -377,7 +377,8 @@ public static class RecommendationsApi
         await w.FlushAsync();
     }
 
-    internal static void WriteItems(Utf8JsonWriter w, IReadOnlyList<RecommendedItem> items, string[] fields)
+    internal static void WriteItems(Utf8JsonWriter w, IReadOnlyList<RecommendedItem> items, string[] fields,
+        Action<Utf8JsonWriter, RecommendedItem>? more = null)
     {
         w.WriteStartArray("items");
         foreach (var item in items)
@@ -425,6 +426,7 @@ public static class RecommendationsApi
                     }
                 }
             }
+            more?.Invoke(w, item);
             w.WriteEndObject();
         }
         w.WriteEndArray();

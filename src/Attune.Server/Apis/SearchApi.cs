@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Attune.Serving;
 using Attune.Serving.Filtering;
+using Attune.Serving.Search;
 using Attune.Server.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -19,7 +20,7 @@ public static class SearchApi
     public const string Scenario = "search";
 
     /// <summary>The body's fields (the query string takes the same names, and <c>context.NAME</c>).</summary>
-    internal static readonly string[] s_fields = ["q", "userId", "anonymousId", "userToken", "filter", "sort", "count", "offset", "recipe", "context", "fields", "explain"];
+    internal static readonly string[] s_fields = ["q", "userId", "anonymousId", "userToken", "filter", "facets", "sort", "count", "offset", "recipe", "context", "fields", "explain"];
 
     /// <summary>The orders a search answers in: relevance (blended with the person's tastes), price either way, newest first.</summary>
     internal static readonly string[] s_sorts = ["relevance", "price", "price-desc", "newest"];
@@ -30,26 +31,54 @@ public static class SearchApi
         api.MapGet("/search", GetSearch)
             .WithName("Search")
             .WithSummary("Search the catalog for a person")
-            .WithDescription("q (required), userId or anonymousId, filter (docs/filters.md), count (default 20), offset, recipe, " +
+            .WithDescription("q (required), userId or anonymousId, filter (docs/filters.md), facets (comma-separated fields to count), " +
+                "sort, count (default 20), offset, recipe, " +
                 "fields (comma-separated item fields), explain, context values as context.NAME=value. The answer's searchId goes " +
                 "back as recommendationId on the click and purchase events it leads to.")
             .ProducesProblem(StatusCodes.Status400BadRequest);
         api.MapPost("/search", PostSearch)
             .WithName("SearchByBody")
             .WithSummary("Search the catalog for a person (JSON body)")
-            .WithDescription("Body: q, userId or anonymousId, userToken, filter, count, offset, recipe, context (object), fields, explain.")
+            .WithDescription("Body: q, userId or anonymousId, userToken, filter, facets (array of fields), sort, count, offset, recipe, context (object), fields, explain.")
             .ProducesProblem(StatusCodes.Status400BadRequest);
+        app.MapGet("/v1/search/status", (AttuneServices s) => Results.Ok(Status(s.Serving)))
+            .WithTags("Search")
+            .WithMetadata(new RequiredScope(Scope.Viewer))
+            .WithName("SearchStatus")
+            .WithSummary("What search holds: items searchable by their words, vectors computed and pending, the model, the vectors' memory");
         return app;
     }
 
-    private sealed record Parsed(RecommendationRequest? Request, int Offset, int Count, string Sort, string[] Fields, string? UserToken,
-        Dictionary<string, string[]> Errors);
+    private static object Status(ServingEngine engine)
+    {
+        var search = engine.Search;
+        var semantic = search.Semantic;
+        return new
+        {
+            items = search.Count,
+            semantic = new
+            {
+                when = engine.Options.SemanticSearch.ToString(),
+                started = semantic?.Started ?? false,
+                model = semantic?.Model,
+                vectors = semantic?.Count ?? 0,
+                pending = semantic?.Pending ?? 0,
+                embedded = semantic?.Embedded ?? 0,
+                memoryBytes = semantic?.MemoryBytes ?? 0,
+                failure = semantic?.Failure?.Message,
+            },
+        };
+    }
+
+    private sealed record Parsed(RecommendationRequest? Request, int Offset, int Count, string Sort, string[] Fields, string[] Facets,
+        string? UserToken, Dictionary<string, string[]> Errors);
 
     public static Task<IResult> GetSearch(HttpContext context, AttuneServices s)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var contextValues = new Dictionary<string, object?>(StringComparer.Ordinal);
         var fields = new List<string>();
+        var facets = new List<string>();
         string? q = null, userId = null, anonymousId = null, filter = null, sort = null, recipe = null, token = null;
         int? count = null, offset = null;
         bool explain = true;
@@ -68,6 +97,7 @@ public static class SearchApi
                 case "count": count = Whole(value, key, errors); break;
                 case "offset": offset = Whole(value, key, errors); break;
                 case "fields": foreach (string? v in values) fields.AddRange(RecommendationsApi.Split(v ?? "")); break;
+                case "facets": foreach (string? v in values) facets.AddRange(RecommendationsApi.Split(v ?? "")); break;
                 case "explain":
                     if (value is "true" or "false") explain = value == "true";
                     else errors[key] = ["must be true or false"];
@@ -80,7 +110,7 @@ public static class SearchApi
                     break;
             }
         }
-        var parsed = Build(s, errors, q, userId, anonymousId, filter, sort, recipe, count, offset, fields, explain,
+        var parsed = Build(s, errors, q, userId, anonymousId, filter, sort, recipe, count, offset, fields, facets, explain,
             new FilterContext(contextValues, s.Time.GetUtcNow()), contextValues, token);
         return AnswerAsync(context, s, parsed);
     }
@@ -95,6 +125,7 @@ public static class SearchApi
             var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
             var contextValues = new Dictionary<string, object?>(StringComparer.Ordinal);
             var fields = new List<string>();
+            var facets = new List<string>();
             var now = s.Time.GetUtcNow();
             FilterContext? filterContext = null;
             string? q = null, userId = null, anonymousId = null, filter = null, sort = null, recipe = null, token = null;
@@ -116,6 +147,7 @@ public static class SearchApi
                     case "count": count = Whole(v, p.Name, errors); break;
                     case "offset": offset = Whole(v, p.Name, errors); break;
                     case "fields": RecommendationsApi.StringList(v, p.Name, fields, errors, ids: false); break;
+                    case "facets": RecommendationsApi.StringList(v, p.Name, facets, errors, ids: false); break;
                     case "explain":
                         if (v.ValueKind is JsonValueKind.True or JsonValueKind.False) explain = v.GetBoolean();
                         else errors[p.Name] = ["must be true or false"];
@@ -130,14 +162,15 @@ public static class SearchApi
                         break;
                 }
             }
-            var parsed = Build(s, errors, q, userId, anonymousId, filter, sort, recipe, count, offset, fields, explain,
+            var parsed = Build(s, errors, q, userId, anonymousId, filter, sort, recipe, count, offset, fields, facets, explain,
                 filterContext ?? new FilterContext(contextValues, now), contextValues, token);
             return await AnswerAsync(context, s, parsed);
         }
     }
 
     private static Parsed Build(AttuneServices s, Dictionary<string, string[]> errors, string? q, string? userId, string? anonymousId,
-        string? filterText, string? sort, string? recipe, int? count, int? offset, List<string> fields, bool explain, FilterContext filterContext,
+        string? filterText, string? sort, string? recipe, int? count, int? offset, List<string> fields, List<string> facets, bool explain,
+        FilterContext filterContext,
         Dictionary<string, object?> contextValues, string? token)
     {
         int max = s.Serving.Options.MaxCount;
@@ -153,9 +186,10 @@ public static class SearchApi
         foreach (string f in fields)
             if (!RecommendationsApi.s_itemFields.Contains(f, StringComparer.Ordinal))
                 errors["fields"] = [$"unknown item field '{f}'; known: {string.Join(", ", RecommendationsApi.s_itemFields)}"];
+        if (facets.Count > 0 && SearchFacets.Check(s.Serving, facets) is { } facetProblem) errors["facets"] = [facetProblem];
         if (recipe is not null && !s.Serving.Recipes.TryGet(recipe, out _))
             errors["recipe"] = [$"unknown recipe '{recipe}'; known: {string.Join(", ", s.Serving.Recipes.All.Select(r => r.Name))}"];
-        if (errors.Count > 0) return new Parsed(null, 0, 0, sort, [], token, errors);
+        if (errors.Count > 0) return new Parsed(null, 0, 0, sort, [], [], token, errors);
         var request = new RecommendationRequest
         {
             UserId = userId,
@@ -172,7 +206,7 @@ public static class SearchApi
             Device = contextValues.GetValueOrDefault("device") as string,
             Country = (contextValues.GetValueOrDefault("geo.country") ?? contextValues.GetValueOrDefault("country")) as string,
         };
-        return new Parsed(request, skip, take, sort, [.. fields.Distinct()], token, errors);
+        return new Parsed(request, skip, take, sort, [.. fields.Distinct()], [.. facets.Distinct()], token, errors);
     }
 
     private static async Task<IResult> AnswerAsync(HttpContext context, AttuneServices s, Parsed parsed)
@@ -201,10 +235,48 @@ public static class SearchApi
         w.WriteString("query", request.Query);
         RecommendationsApi.WriteServedBy(w, answer);
         w.WriteString("sort", parsed.Sort);
+        // What the query asks for beyond its words, so the page can show it ("under 100 · Stride").
+        var meaning = s.Serving.Search.Interpret(request.Query!);
+        if (!meaning.IsEmpty)
+        {
+            w.WriteStartObject("interpretation");
+            w.WriteString("text", meaning.Text);
+            if (meaning.MinPrice is { } min) w.WriteNumber("minPrice", min);
+            if (meaning.MaxPrice is { } max) w.WriteNumber("maxPrice", max);
+            if (meaning.Brand is { } brand) w.WriteString("brand", brand);
+            if (meaning.Category is { } category) w.WriteString("category", category);
+            if (meaning.Color is { } color) w.WriteString("color", color);
+            w.WriteEndObject();
+        }
         // No item matched a word of the query: what is shown is related by meaning only (the page can say so).
         if (answer.Items.Count > 0 && !s.Serving.Search.MatchesWords(request.Query!)) w.WriteBoolean("relatedOnly", true);
         w.WriteNumber("offset", parsed.Offset);
-        RecommendationsApi.WriteItems(w, page, parsed.Fields);
+        var search = s.Serving.Search;
+        string q = meaning.Text;
+        // Each result's title with the query's words marked, for the results page.
+        RecommendationsApi.WriteItems(w, page, parsed.Fields, (w, item) =>
+        {
+            if (item.Item?.Title is { } title) w.WriteString("highlight", search.Highlight(q, title));
+        });
+        if (parsed.Facets.Length > 0)
+        {
+            w.WriteStartObject("facets");
+            foreach (var (field, values) in SearchFacets.Count(s.Serving, request, parsed.Facets))
+            {
+                w.WriteStartArray(field);
+                foreach (var v in values)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("value", v.Value);
+                    w.WriteNumber("count", v.Count);
+                    if (v.From is { } from) w.WriteNumber("from", from);
+                    if (v.To is { } to) w.WriteNumber("to", to);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+            }
+            w.WriteEndObject();
+        }
         w.WriteEndObject();
         await w.FlushAsync();
         return Results.Empty;

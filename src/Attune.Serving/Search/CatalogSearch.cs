@@ -2,6 +2,8 @@ using Attune.Model;
 using Attune.Search;
 using Attune.Search.Lexical;
 using Attune.Search.Semantic;
+using Attune.Search.Understanding;
+using System.Collections.Concurrent;
 
 namespace Attune.Serving.Search;
 
@@ -28,7 +30,15 @@ public sealed class CatalogSearch : IDisposable
     private readonly LexicalIndex _lexical = LexicalIndex.InMemory();
     private readonly SemanticIndex? _semantic;
     private readonly SemanticSearch _mode;
+    private readonly QueryInterpreter _interpreter = new();
+    private readonly ConcurrentDictionary<string, Facts> _facts = new(StringComparer.Ordinal);
     private long _version;
+
+    /// <summary>What query understanding compares an item with.</summary>
+    private readonly record struct Facts(string? Brand, string? Category, string? Color, double? Price);
+
+    /// <summary>How much each recognised attribute (brand, category, colour) the item has lifts its relevance.</summary>
+    public const float InterpretedBoost = 0.25f;
 
     [ThreadStatic] private static (CatalogSearch? Search, long Version, string? Query, int Depth, SearchMode Mode, IReadOnlyList<SearchHit>? Hits) t_last;
 
@@ -49,9 +59,14 @@ public sealed class CatalogSearch : IDisposable
     /// <summary>Indexes (or re-indexes) <paramref name="items"/> and makes them searchable.</summary>
     public void Upsert(IEnumerable<Item> items)
     {
-        foreach (var item in items)
+        var list = items as IReadOnlyCollection<Item> ?? [.. items];
+        _interpreter.Learn(list);
+        foreach (var item in list)
         {
             _lexical.Upsert(item);
+            if (item.Hidden || item.Blocked) _facts.TryRemove(item.Id, out _);
+            else _facts[item.Id] = new Facts(item.Brand, item.Categories.Count > 0 ? item.Categories[0] : null,
+                (item.Properties.GetValueOrDefault("color") ?? item.Properties.GetValueOrDefault("colour")) as string, item.Price);
             if (_semantic is null) continue;
             if (item.Hidden || item.Blocked) _semantic.Remove(item.Id);
             else _semantic.Upsert(item);
@@ -64,6 +79,7 @@ public sealed class CatalogSearch : IDisposable
     public void Remove(string itemId)
     {
         _lexical.Delete(itemId);
+        _facts.TryRemove(itemId, out _);
         _semantic?.Remove(itemId);
         _lexical.Refresh();
         Interlocked.Increment(ref _version);
@@ -83,14 +99,37 @@ public sealed class CatalogSearch : IDisposable
         var last = t_last;
         if (ReferenceEquals(last.Search, this) && last.Version == version && last.Depth == depth && last.Mode == mode && last.Query == query)
             return last.Hits!;
-        IReadOnlyList<SearchHit> hits = mode switch
+        var meaning = _interpreter.Interpret(query);
+        string text = meaning.Text;
+        IReadOnlyList<SearchHit> hits = text.Length == 0 ? [] : mode switch
         {
-            SearchMode.Lexical => _lexical.Search(query, depth),
-            SearchMode.Semantic => _semantic?.Search(query, Math.Min(depth, SemanticDepth), MinSimilarity) ?? [],
-            _ => Hybrid(query, depth),
+            SearchMode.Lexical => _lexical.Search(text, depth),
+            SearchMode.Semantic => _semantic?.Search(text, Math.Min(depth, SemanticDepth), MinSimilarity) ?? [],
+            _ => Hybrid(text, depth),
         };
+        if (!meaning.IsEmpty) hits = Apply(meaning, hits);
         t_last = (this, version, query, depth, mode, hits);
         return hits;
+    }
+
+    /// <summary>What <paramref name="query"/> asks for beyond its words (price range, brand, category, colour).</summary>
+    public QueryInterpretation Interpret(string query) => _interpreter.Interpret(query);
+
+    /// <summary>A price range is a filter; a recognised brand, category or colour lifts the items that have it.</summary>
+    private List<SearchHit> Apply(QueryInterpretation meaning, IReadOnlyList<SearchHit> hits)
+    {
+        var kept = new List<SearchHit>(hits.Count);
+        foreach (var hit in hits)
+        {
+            if (!_facts.TryGetValue(hit.ItemId, out var f)) continue;
+            if (!meaning.PriceFits(f.Price)) continue;
+            int matched = (meaning.Brand is { } b && string.Equals(b, f.Brand, StringComparison.OrdinalIgnoreCase) ? 1 : 0)
+                + (meaning.Category is { } c && f.Category is { } fc && (fc == c || fc.StartsWith(c + "/", StringComparison.Ordinal)) ? 1 : 0)
+                + (meaning.Color is { } color && string.Equals(color, f.Color, StringComparison.OrdinalIgnoreCase) ? 1 : 0);
+            kept.Add(matched == 0 ? hit : hit with { Score = hit.Score * (1 + InterpretedBoost * matched) });
+        }
+        kept.Sort(static (a, b) => b.Score != a.Score ? b.Score.CompareTo(a.Score) : string.CompareOrdinal(a.ItemId, b.ItemId));
+        return kept;
     }
 
     /// <summary>
@@ -99,9 +138,15 @@ public sealed class CatalogSearch : IDisposable
     /// is at hand) and the <see cref="SemanticDepth"/> closest items. A convex combination rather than rank fusion: an item that
     /// matches the words keeps the lead it earns, and one that matches only the meaning still ranks by how close it is.
     /// </summary>
+    /// <summary>The words of <paramref name="query"/> that <paramref name="item"/> holds, as typed (for reasons: "Matches “trail”").</summary>
+    public IReadOnlyList<string> MatchedWords(string query, Item item) => _lexical.MatchedWords(_interpreter.Interpret(query).Text, item);
+
+    /// <summary>The item's title with the query's words in <c>&lt;em&gt;</c>, HTML-escaped.</summary>
+    public string Highlight(string query, string title) => _lexical.Highlight(query, title);
+
     /// <summary>Whether any item matches a word of <paramref name="query"/> (false: whatever search answers is related by
     /// meaning only, and the caller may say so: "no exact matches; related items").</summary>
-    public bool MatchesWords(string query) => _lexical.Search(query, 1).Count > 0;
+    public bool MatchesWords(string query) => _interpreter.Interpret(query).Text is { Length: > 0 } text && _lexical.Search(text, 1).Count > 0;
 
     private IReadOnlyList<SearchHit> Hybrid(string query, int depth)
     {

@@ -48,6 +48,14 @@ public sealed class SearchSource(string name = "search", SearchMode mode = Searc
         return new SourceScores(buffer, n);
     }
 
-    public override string? Explain(SourceContext context, int item) =>
-        context.Request.Query is { } query ? $"Matches “{(query.Length > 40 ? query[..40] + "…" : query)}”" : null;
+    /// <summary>"Matches “trail”, “runner”" (the query's words the item holds), or "Related to “…”" when it matched by meaning only.</summary>
+    public override string? Explain(SourceContext context, int item)
+    {
+        if (context.Request.Query is not { } query) return null;
+        var words = context.Search is { } search && context.State.Catalog.Columns.Items[item] is { } it ? search.MatchedWords(query, it) : [];
+        if (words.Count == 0) return $"Related to “{(query.Length > 40 ? query[..40] + "…" : query)}”";
+        var reason = new System.Text.StringBuilder("Matches ");
+        for (int k = 0; k < words.Count && k < 4; k++) reason.Append(k == 0 ? "" : ", ").Append('“').Append(words[k]).Append('”');
+        return reason.ToString();
+    }
 }

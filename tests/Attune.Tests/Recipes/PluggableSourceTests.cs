@@ -72,10 +72,10 @@ public sealed class PluggableSourceTests
     public void TheRegistryRefusesDuplicateAndBadNames()
     {
         var registry = SourceRegistry.CreateDefault();
-        Assert.Equal(["als", "viewed", "bought", "sequence", "sasrec", "content", "popularity", "trending", "new", "cart", "search"], registry.Names);
+        Assert.Equal(["als", "viewed", "bought", "sequence", "sasrec", "content", "popularity", "trending", "new", "cart", "taste", "search", "lexical", "semantic"], registry.Names);
         Assert.Throws<ArgumentException>(() => registry.Add(new PopularitySource()));
         registry.Add(new CheapestSource());
-        Assert.Equal(11, registry.IndexOf("CHEAPEST"));
+        Assert.Equal(14, registry.IndexOf("CHEAPEST"));
         Assert.Equal(-1, registry.IndexOf("dearest"));
     }
 }

@@ -59,6 +59,33 @@ public sealed class SearchApiTests
         Assert.Equal(2, newest.GetProperty("items")[0].GetProperty("position").GetInt32());
         Assert.Equal("newest", newest.GetProperty("sort").GetString());
 
+        // Facets count the matches the filter keeps; each result's title comes with the query's words marked.
+        var faceted = await HttpAssert.Ok(await client.PostAsync("/v1/search", Json("""
+            {"q": "kettle", "filter": "categories startsWith \"home\"", "facets": ["brand", "price", "category"], "count": 1}
+            """)));
+        var facets = faceted.GetProperty("facets");
+        var brands = facets.GetProperty("brand").EnumerateArray().ToDictionary(v => v.GetProperty("value").GetString()!, v => v.GetProperty("count").GetInt32());
+        Assert.Equal(1, brands["Zephyr"]);
+        Assert.DoesNotContain(facets.GetProperty("category").EnumerateArray(), v => v.GetProperty("value").GetString()!.StartsWith("sports", StringComparison.Ordinal));
+        Assert.Equal(3, facets.GetProperty("category").EnumerateArray().Where(v => v.GetProperty("value").GetString() == "home/kitchen").Single().GetProperty("count").GetInt32());
+        var ranges = facets.GetProperty("price").EnumerateArray().ToList();
+        Assert.Equal(3, ranges.Sum(r => r.GetProperty("count").GetInt32()));
+        Assert.All(ranges, r => Assert.True(r.GetProperty("from").GetDouble() < r.GetProperty("to").GetDouble()));
+        Assert.Equal(1, faceted.GetProperty("items").GetArrayLength()); // facets count every match, not the page
+        var marked = await HttpAssert.Ok(await client.GetAsync("/v1/search?q=zephyr%20kettles&count=1"));
+        Assert.Equal("<em>Zephyr</em> glass <em>kettle</em>", marked.GetProperty("items")[0].GetProperty("highlight").GetString());
+        Assert.Equal("Matches “zephyr”, “kettles”", marked.GetProperty("items")[0].GetProperty("reasons")[0].GetString());
+
+        // A price in the words is a filter, and the answer says how the query was read.
+        var cheap = await HttpAssert.Ok(await client.GetAsync("/v1/search?q=" + Uri.EscapeDataString("zephyr kettle under 30") + "&fields=price"));
+        Assert.Equal(30, cheap.GetProperty("interpretation").GetProperty("maxPrice").GetDouble());
+        Assert.Equal("Zephyr", cheap.GetProperty("interpretation").GetProperty("brand").GetString());
+        Assert.Equal("zephyr kettle", cheap.GetProperty("interpretation").GetProperty("text").GetString());
+        Assert.Contains("kettle-2", Ids(cheap));
+        Assert.Contains("kettle-3", Ids(cheap));
+        Assert.DoesNotContain("kettle-1", Ids(cheap)); // 40
+        Assert.All(cheap.GetProperty("items").EnumerateArray(), i => Assert.True(i.GetProperty("price").GetDouble() <= 30));
+
         // Lucene syntax is text.
         foreach (string q in new[] { "\"zephyr kettle", "title:(kettle", "kettle AND OR", "kettle*~^[}" })
         {
@@ -88,7 +115,9 @@ public sealed class SearchApiTests
         await HttpAssert.ProblemNaming(await client.GetAsync("/v1/search?q=kettle&recipe=nope"), HttpStatusCode.BadRequest, "recipe");
         await HttpAssert.ProblemNaming(await client.GetAsync("/v1/search?q=kettle&fields=colour"), HttpStatusCode.BadRequest, "fields");
         await HttpAssert.ProblemNaming(await client.PostAsync("/v1/search", Json("""{"q": 5}""")), HttpStatusCode.BadRequest, "q");
-        await HttpAssert.ProblemNaming(await client.PostAsync("/v1/search", Json("""{"q": "kettle", "facets": ["brand"]}""")), HttpStatusCode.BadRequest, "facets");
+        await HttpAssert.ProblemNaming(await client.PostAsync("/v1/search", Json("""{"q": "kettle", "facets": ["colour"]}""")), HttpStatusCode.BadRequest, "facets");
+        await HttpAssert.ProblemNaming(await client.GetAsync("/v1/search?q=kettle&facets=properties.nope"), HttpStatusCode.BadRequest, "facets");
+        await HttpAssert.ProblemNaming(await client.PostAsync("/v1/search", Json("""{"q": "kettle", "facets": "brand"}""")), HttpStatusCode.BadRequest, "facets");
         await HttpAssert.ProblemNaming(await client.PostAsync("/v1/search", Json("""{"q": "kettle", "context": 3}""")), HttpStatusCode.BadRequest, "context");
     }
 

@@ -131,6 +131,22 @@ public sealed class SemanticSearchTests(SemanticShopFixture fixture) : IClassFix
     }
 
     [Fact]
+    public void APriceRangeFiltersAndANamedBrandLeads()
+    {
+        // The brand with the most running shoes a shopper can buy for 100 or less in this shop.
+        string brand = fixture.Shop.Items
+            .Where(i => !i.Hidden && !i.Blocked && i.Categories[0] == "shoes/running" && i.Price <= 100)
+            .GroupBy(i => i.Brand!).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).First().Key;
+        string q = $"{brand.ToLowerInvariant()} running shoes under 100";
+        var answer = Search(q, count: 20);
+        Assert.NotEmpty(answer.Items);
+        Assert.All(answer.Items, hit => Assert.True(ItemOf(hit.Id).Price <= 100, $"{hit.Id} costs {ItemOf(hit.Id).Price}"));
+        Assert.Equal((brand, "shoes/running"), (ItemOf(answer.Items[0].Id).Brand, ItemOf(answer.Items[0].Id).Categories[0]));
+        var meaning = fixture.Engine.Search.Interpret(q);
+        Assert.Equal((brand, "shoes/running", 100.0), (meaning.Brand, meaning.Category, meaning.MaxPrice));
+    }
+
+    [Fact]
     public async Task ItemsAddedChangedOrHiddenReachTheVectors()
     {
         var ct = TestContext.Current.CancellationToken;

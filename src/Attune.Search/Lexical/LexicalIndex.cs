@@ -96,11 +96,11 @@ public sealed class LexicalIndex : IDisposable
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
-        var query = LexicalQuery.Build(_analyzer, text);
-        if (query is null) return [];
         var searcher = _searchers.Acquire();
         try
         {
+            var query = LexicalQuery.Build(_analyzer, text, searcher.IndexReader);
+            if (query is null) return [];
             var top = searcher.Search(query, count);
             var hits = new SearchHit[top.ScoreDocs.Length];
             var fields = new HashSet<string> { Id };

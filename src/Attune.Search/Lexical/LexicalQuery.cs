@@ -34,7 +34,7 @@ internal static class LexicalQuery
     private static readonly string[] s_fuzzyFields = [LexicalIndex.Title, LexicalIndex.Brand, LexicalIndex.Categories];
 
     /// <summary>The query for <paramref name="text"/>, or null when it holds no searchable word.</summary>
-    public static Query? Build(Analyzer analyzer, string text)
+    public static Query? Build(Analyzer analyzer, string text, IndexReader? reader = null)
     {
         if (text.Length > MaxChars) text = text[..MaxChars];
         var terms = Terms(analyzer, LexicalIndex.Title, text);
@@ -47,7 +47,8 @@ internal static class LexicalQuery
         {
             var any = new DisjunctionMaxQuery(TieBreaker);
             foreach (var (field, boost) in Boosts) any.Add(new TermQuery(new Term(field, term)) { Boost = boost });
-            if (term.Length >= 4)
+            // A word the titles, brands or categories hold is not a typo: fuzzy matching (the costly part of a query) is for the rest.
+            if (term.Length >= 4 && !Known(reader, term))
             {
                 int edits = term.Length >= 8 ? 2 : 1;
                 foreach (string field in s_fuzzyFields)
@@ -90,6 +91,14 @@ internal static class LexicalQuery
         }
         stream.End();
         return terms;
+    }
+
+    private static bool Known(IndexReader? reader, string term)
+    {
+        if (reader is null) return false;
+        foreach (string field in s_fuzzyFields)
+            if (reader.DocFreq(new Term(field, term)) > 0) return true;
+        return false;
     }
 
     private static float BoostOf(string field)

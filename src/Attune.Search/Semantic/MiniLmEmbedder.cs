@@ -15,15 +15,19 @@ public sealed class MiniLmEmbedder : ITextEmbedder
 
     private readonly SentenceEncoder _encoder;
 
-    /// <param name="threads">Threads one call may use (ONNX Runtime's intra-op parallelism); 0 = all cores.</param>
-    public MiniLmEmbedder(int threads = 0)
+    /// <param name="threads">Threads one call may use (ONNX Runtime's intra-op parallelism). One by default: calls run side by
+    /// side (queries of concurrent requests, batches of the background work), and a waiting thread never spins.</param>
+    public MiniLmEmbedder(int threads = 1)
     {
         var options = new SessionOptions
         {
-            IntraOpNumThreads = threads > 0 ? threads : Environment.ProcessorCount,
+            IntraOpNumThreads = Math.Max(1, threads),
             InterOpNumThreads = 1,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
+        // ONNX Runtime's pool spins between calls by default: on a server that burns the cores requests need.
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        options.AddSessionConfigEntry("session.inter_op.allow_spinning", "0");
         _encoder = new SentenceEncoder(options);
     }
 

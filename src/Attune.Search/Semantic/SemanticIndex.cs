@@ -199,7 +199,7 @@ public sealed class SemanticIndex : IDisposable
                 continue;
             }
             float[][] vectors;
-            try { vectors = _embedder.Embed(texts, ct); }
+            try { vectors = EmbedOnEveryCore(_embedder, texts, ct); }
             catch (OperationCanceledException) { return; }
             catch (Exception e)
             {
@@ -223,6 +223,23 @@ public sealed class SemanticIndex : IDisposable
             }
             Interlocked.Add(ref _embedded, ids.Count);
         }
+    }
+
+    /// <summary>The batch split over the cores (the model runs single-threaded per call; calls run side by side).</summary>
+    private static float[][] EmbedOnEveryCore(ITextEmbedder embedder, List<string> texts, CancellationToken ct)
+    {
+        int parts = Math.Min(Environment.ProcessorCount, Math.Max(1, texts.Count / 8));
+        if (parts == 1) return embedder.Embed(texts, ct);
+        var vectors = new float[texts.Count][];
+        int chunk = (texts.Count + parts - 1) / parts;
+        Parallel.For(0, parts, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = parts }, p =>
+        {
+            int from = p * chunk, to = Math.Min(texts.Count, from + chunk);
+            if (from >= to) return;
+            var part = embedder.Embed(texts.GetRange(from, to - from), ct);
+            Array.Copy(part, 0, vectors, from, part.Length);
+        });
+        return vectors;
     }
 
     private static TaskCompletionSource NewIdle() => new(TaskCreationOptions.RunContinuationsAsynchronously);

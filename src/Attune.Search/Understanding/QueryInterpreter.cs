@@ -59,12 +59,27 @@ public sealed partial class QueryInterpreter
         }
     }
 
+    /// <summary>Interpretations kept per query text until the vocabulary grows.</summary>
+    public const int CacheSize = 20_000;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (Vocabulary Vocabulary, QueryInterpretation Meaning)> _cache =
+        new(StringComparer.Ordinal);
+
     public QueryInterpretation Interpret(string query)
     {
         ArgumentNullException.ThrowIfNull(query);
+        var v = _vocabulary;
+        if (_cache.TryGetValue(query, out var cached) && ReferenceEquals(cached.Vocabulary, v)) return cached.Meaning;
+        var meaning = Interpret(query, v);
+        if (_cache.Count >= CacheSize) _cache.Clear();
+        _cache[query] = (v, meaning);
+        return meaning;
+    }
+
+    private QueryInterpretation Interpret(string query, Vocabulary v)
+    {
         var (text, min, max) = Price(query);
         var words = Words(text);
-        var v = _vocabulary;
         string? brand = null;
         foreach (var name in v.Brands)
         {

@@ -42,7 +42,9 @@ internal sealed class RecommendationPipeline
         CompiledScenario scenario, RecommendationRequest request, int count, IReadOnlySet<int>? alsoExclude = null, int? department = null)
     {
         int n = state.Catalog.Columns.Count;
-        bool sparse = n > serving.Options.DenseCatalogLimit || request.Candidates is not null;
+        // A search scores only what matched (at most the search sources' depth), whatever the catalog's size.
+        bool sparse = n > serving.Options.DenseCatalogLimit || request.Candidates is not null
+            || scenario.Options.RequireQuery && scenario.RestrictTo is not null;
         var result = RunOnce(state, serving, sources, stages, scenario, request, count, alsoExclude, department, sparse);
         // Only a filter or a department row can make the pool short of items the catalog has (a restricted scenario's
         // sources name every item it may show, so the whole catalog would add nothing).

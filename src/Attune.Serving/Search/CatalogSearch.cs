@@ -40,7 +40,11 @@ public sealed class CatalogSearch : IDisposable
     /// <summary>How much each recognised attribute (brand, category, colour) the item has lifts its relevance.</summary>
     public const float InterpretedBoost = 0.25f;
 
-    [ThreadStatic] private static (CatalogSearch? Search, long Version, string? Query, int Depth, SearchMode Mode, IReadOnlyList<SearchHit>? Hits) t_last;
+    /// <summary>Answers kept per (query, depth, mode) until the index changes: a shop's searches repeat their head all day.</summary>
+    public const int ResultCacheSize = 20_000;
+
+    private readonly ConcurrentDictionary<(string Query, int Depth, SearchMode Mode), (long Version, IReadOnlyList<SearchHit> Hits)> _results = new();
+    private readonly ConcurrentDictionary<string, (long Version, bool Matched)> _matched = new(StringComparer.Ordinal);
 
     /// <param name="semantic">When item vectors are computed; <see cref="SemanticSearch.Off"/> makes every search lexical.</param>
     /// <param name="embedder">The sentence model (default: all-MiniLM-L6-v2 on every core).</param>
@@ -90,15 +94,13 @@ public sealed class CatalogSearch : IDisposable
 
     /// <summary>
     /// The most relevant items for <paramref name="query"/>, best first: lexical (BM25), semantic (cosine similarity of
-    /// sentence vectors) or both fused by reciprocal rank. The thread's last answer is kept until the index changes: one
-    /// request asks twice on a large catalog (its candidate pool, then its scores).
+    /// sentence vectors) or both. Answers are kept until the index changes (<see cref="ResultCacheSize"/> of them): one request
+    /// asks more than once (its candidate pool, its scores, its facets), and a shop's searches repeat.
     /// </summary>
     public IReadOnlyList<SearchHit> Find(string query, int depth, SearchMode mode = SearchMode.Hybrid)
     {
         long version = Interlocked.Read(ref _version) + (_semantic?.Embedded ?? 0);
-        var last = t_last;
-        if (ReferenceEquals(last.Search, this) && last.Version == version && last.Depth == depth && last.Mode == mode && last.Query == query)
-            return last.Hits!;
+        if (_results.TryGetValue((query, depth, mode), out var cached) && cached.Version == version) return cached.Hits;
         var meaning = _interpreter.Interpret(query);
         string text = meaning.Text;
         IReadOnlyList<SearchHit> hits = text.Length == 0 ? [] : mode switch
@@ -108,7 +110,8 @@ public sealed class CatalogSearch : IDisposable
             _ => Hybrid(text, depth),
         };
         if (!meaning.IsEmpty) hits = Apply(meaning, hits);
-        t_last = (this, version, query, depth, mode, hits);
+        if (_results.Count >= ResultCacheSize) _results.Clear();
+        _results[(query, depth, mode)] = (version, hits);
         return hits;
     }
 
@@ -139,18 +142,39 @@ public sealed class CatalogSearch : IDisposable
     /// matches the words keeps the lead it earns, and one that matches only the meaning still ranks by how close it is.
     /// </summary>
     /// <summary>The words of <paramref name="query"/> that <paramref name="item"/> holds, as typed (for reasons: "Matches “trail”").</summary>
-    public IReadOnlyList<string> MatchedWords(string query, Item item) => _lexical.MatchedWords(_interpreter.Interpret(query).Text, item);
+    public IReadOnlyList<string> MatchedWords(string query, Item item)
+    {
+        long version = Interlocked.Read(ref _version);
+        if (_words.TryGetValue((query, item.Id), out var known) && known.Version == version) return known.Words;
+        var words = _lexical.MatchedWords(_interpreter.Interpret(query).Text, item);
+        if (_words.Count >= ResultCacheSize) _words.Clear();
+        _words[(query, item.Id)] = (version, words);
+        return words;
+    }
+
+    private readonly ConcurrentDictionary<(string Query, string Item), (long Version, IReadOnlyList<string> Words)> _words = new();
 
     /// <summary>The item's title with the query's words in <c>&lt;em&gt;</c>, HTML-escaped.</summary>
     public string Highlight(string query, string title) => _lexical.Highlight(query, title);
 
     /// <summary>Whether any item matches a word of <paramref name="query"/> (false: whatever search answers is related by
     /// meaning only, and the caller may say so: "no exact matches; related items").</summary>
-    public bool MatchesWords(string query) => _interpreter.Interpret(query).Text is { Length: > 0 } text && _lexical.Search(text, 1).Count > 0;
+    public bool MatchesWords(string query)
+    {
+        string text = _interpreter.Interpret(query).Text;
+        if (text.Length == 0) return false;
+        long version = Interlocked.Read(ref _version);
+        if (_matched.TryGetValue(text, out var known) && known.Version == version) return known.Matched;
+        bool matched = _lexical.Search(text, 1).Count > 0;
+        if (_matched.Count >= ResultCacheSize) _matched.Clear();
+        _matched[text] = (version, matched);
+        return matched;
+    }
 
     private IReadOnlyList<SearchHit> Hybrid(string query, int depth)
     {
         var lexical = _lexical.Search(query, depth);
+        _matched[query] = (Interlocked.Read(ref _version), lexical.Count > 0);
         if (_semantic?.QueryVector(query) is not { } vector) return lexical;
         var semantic = _semantic.Search(vector, SemanticDepth, MinSimilarity);
         if (lexical.Count == 0) return semantic;

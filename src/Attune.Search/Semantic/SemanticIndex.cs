@@ -14,6 +14,9 @@ public sealed class SemanticIndex : IDisposable
     /// <summary>Texts embedded per model call in the background.</summary>
     public const int BatchSize = 32;
 
+    /// <summary>Batches taken from the queue at once (sorted by length, then split over the cores).</summary>
+    private const int TakeBatches = 8;
+
     /// <summary>Queries whose vectors are kept; the cache starts over when full.</summary>
     public const int QueryCacheSize = 50_000;
 
@@ -188,7 +191,7 @@ public sealed class SemanticIndex : IDisposable
                 {
                     ids.Add(id);
                     texts.Add(text);
-                    if (ids.Count == BatchSize) break;
+                    if (ids.Count == BatchSize * TakeBatches) break;
                 }
                 if (ids.Count == 0) _idle.TrySetResult();
             }
@@ -198,6 +201,12 @@ public sealed class SemanticIndex : IDisposable
                 catch (OperationCanceledException) { return; }
                 continue;
             }
+            // Similar lengths together: a batch is padded to its longest text.
+            var order = Enumerable.Range(0, ids.Count).OrderBy(k => texts[k].Length).ToArray();
+            var sortedIds = new List<string>(order.Length);
+            var sortedTexts = new List<string>(order.Length);
+            foreach (int k in order) { sortedIds.Add(ids[k]); sortedTexts.Add(texts[k]); }
+            (ids, texts) = (sortedIds, sortedTexts);
             float[][] vectors;
             try { vectors = EmbedOnEveryCore(_embedder, texts, ct); }
             catch (OperationCanceledException) { return; }
@@ -234,10 +243,13 @@ public sealed class SemanticIndex : IDisposable
         int chunk = (texts.Count + parts - 1) / parts;
         Parallel.For(0, parts, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = parts }, p =>
         {
-            int from = p * chunk, to = Math.Min(texts.Count, from + chunk);
-            if (from >= to) return;
-            var part = embedder.Embed(texts.GetRange(from, to - from), ct);
-            Array.Copy(part, 0, vectors, from, part.Length);
+            int end = Math.Min(texts.Count, (p + 1) * chunk);
+            for (int from = p * chunk; from < end; from += BatchSize)
+            {
+                int n = Math.Min(BatchSize, end - from);
+                var part = embedder.Embed(texts.GetRange(from, n), ct);
+                Array.Copy(part, 0, vectors, from, part.Length);
+            }
         });
         return vectors;
     }

@@ -203,8 +203,11 @@ internal sealed class RecommendationPipeline
             return;
         }
         var s = c.Sources;
+        // A restricted scenario shows only what its restricting sources find: the others score that pool, they need not widen it.
+        var restrictTo = c.Scenario.RestrictTo;
         foreach (var (index, _) in sources)
         {
+            if (restrictTo is not null && !restrictTo[index]) continue;
             // A source that scored the whole catalog to find its best hands those scores on (see AddCandidates).
             var prepared = c.Registry[index].AddCandidates(s, pool, c.Buffers[index]);
             if (!prepared.IsEmpty)

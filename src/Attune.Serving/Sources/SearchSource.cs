@@ -5,7 +5,7 @@ namespace Attune.Serving.Sources;
 /// <summary>
 /// Relevance to the request's query (<see cref="RecommendationRequest.Query"/>): the catalog search's best
 /// <see cref="Depth"/> matches scored by their relevance, nothing else. Three of them: <c>search</c> (hybrid: words and
-/// meaning fused by reciprocal rank), <c>lexical</c> (words only, BM25) and <c>semantic</c> (meaning only). The <c>search</c>
+/// meaning in one score: ½ BM25 over the best + ½ cosine), <c>lexical</c> (words only, BM25) and <c>semantic</c> (meaning only). The <c>search</c>
 /// scenario restricts its answer to what they found, and blends it with the person's tastes (the other sources) like any
 /// scenario.
 /// </summary>
@@ -23,7 +23,7 @@ public sealed class SearchSource(string name = "search", SearchMode mode = Searc
     {
         SearchMode.Lexical => "Relevance to the search query by its words (BM25 over titles, brands, categories, tags, descriptions and attributes)",
         SearchMode.Semantic => "Relevance to the search query by its meaning (sentence vectors of the query and the item's text)",
-        _ => "Relevance to the search query: its words and its meaning, fused by reciprocal rank",
+        _ => "Relevance to the search query: its words (BM25) and its meaning (sentence vectors) in one score",
     };
 
     public override SourceScores AddCandidates(SourceContext context, CandidatePool pool, float[] buffer)

@@ -86,6 +86,12 @@ public sealed class SearchApiTests
         Assert.DoesNotContain("kettle-1", Ids(cheap)); // 40
         Assert.All(cheap.GetProperty("items").EnumerateArray(), i => Assert.True(i.GetProperty("price").GetDouble() <= 30));
 
+        // What search holds (these tests search by words only).
+        var status = await HttpAssert.Ok(await client.GetAsync("/v1/search/status"));
+        Assert.True(status.GetProperty("items").GetInt32() >= 100);
+        Assert.Equal("Off", status.GetProperty("semantic").GetProperty("when").GetString());
+        Assert.Equal(0, status.GetProperty("semantic").GetProperty("vectors").GetInt32());
+
         // Lucene syntax is text.
         foreach (string q in new[] { "\"zephyr kettle", "title:(kettle", "kettle AND OR", "kettle*~^[}" })
         {

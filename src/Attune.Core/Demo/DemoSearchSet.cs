@@ -197,9 +197,10 @@ public sealed class DemoSearchSet
     private static bool SharesTitleWord(DemoShop shop, string text, Dictionary<string, int> grades)
     {
         var words = Words(text);
+        int best = grades.Values.Max();
         var titles = new HashSet<string>(StringComparer.Ordinal);
         foreach (var item in shop.ItemArray)
-            if (grades.TryGetValue(item.Id, out int g) && g == grades.Values.Max()) foreach (string w in Words(item.Title!)) titles.Add(w);
+            if (grades.TryGetValue(item.Id, out int g) && g == best) foreach (string w in Words(item.Title!)) titles.Add(w);
         foreach (string w in words)
             foreach (string t in titles)
                 if (SameStem(w, t)) return true;

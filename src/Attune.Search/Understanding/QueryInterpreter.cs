@@ -31,7 +31,7 @@ public sealed partial class QueryInterpreter
     private readonly object _gate = new();
     private Vocabulary _vocabulary = new([], [], []);
 
-    private sealed record Vocabulary(string[][] Brands, (string Path, string[] Words)[] Categories, string[] Colors);
+    private sealed record Vocabulary(string[][] Brands, (string Path, string[] Words, string[] Leaf)[] Categories, string[] Colors);
 
     private readonly HashSet<string> _brands = new(StringComparer.OrdinalIgnoreCase);
     private readonly HashSet<string> _categories = new(StringComparer.Ordinal);
@@ -54,7 +54,8 @@ public sealed partial class QueryInterpreter
             }
             if (!changed) return;
             var brands = _brandNames.Keys.Select(b => b.Split(' ', StringSplitOptions.RemoveEmptyEntries)).OrderByDescending(w => w.Length).ToArray();
-            var categories = _categories.Select(c => (c, Words(c.Replace('/', ' ').Replace('-', ' ').Replace('_', ' ')).ToArray())).ToArray();
+            var categories = _categories.Select(c => (c, Words(c.Replace('/', ' ').Replace('-', ' ').Replace('_', ' ')).ToArray(),
+                Words(c[(c.LastIndexOf('/') + 1)..].Replace('-', ' ').Replace('_', ' ')).ToArray())).ToArray();
             _vocabulary = new Vocabulary(brands, categories, [.. _colors]);
         }
     }
@@ -90,14 +91,12 @@ public sealed partial class QueryInterpreter
         // The category whose every word the query holds, the most specific (most words; a leaf before its department).
         string? category = null;
         int best = 0;
-        foreach (var (path, pathWords) in v.Categories)
+        foreach (var (path, pathWords, leafWords) in v.Categories)
         {
             int matched = 0;
             foreach (string w in pathWords) if (words.Any(q => SameWord(q, w))) matched++;
             // A leaf counts when its own words are all there: "running shoes" names shoes/running, "boots" names shoes/boots.
-            string leaf = path[(path.LastIndexOf('/') + 1)..];
-            var leafWords = Words(leaf.Replace('-', ' ').Replace('_', ' '));
-            bool leafNamed = leafWords.Count > 0 && leafWords.All(l => words.Any(q => SameWord(q, l)));
+            bool leafNamed = leafWords.Length > 0 && leafWords.All(l => words.Any(q => SameWord(q, l)));
             if (!leafNamed || matched <= best) continue;
             best = matched;
             category = path;

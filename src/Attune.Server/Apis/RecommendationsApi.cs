@@ -147,8 +147,7 @@ public static class RecommendationsApi
                     break;
                 default:
                     if (key.StartsWith("context.", StringComparison.Ordinal) && key.Length > 8)
-                        contextValues[key[8..]] = double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) ? d
-                            : value is "true" or "false" ? value == "true" : value;
+                        contextValues[key[8..]] = ContextValue(value);
                     else errors[key] = ["unknown parameter; known: userId, anonymousId, userToken, scenario, recipe, count, itemId, filter, exclude, explain, fallback, fields, context.NAME"];
                     break;
             }
@@ -341,11 +340,22 @@ public static class RecommendationsApi
         w.WriteBoolean("personalized", answer.Personalized);
     }
 
-    private static async Task Write(HttpResponse response, Recommendation answer, string[] fields)
+    /// <summary>A <c>context.NAME=value</c> of a query string, typed: a number, a boolean, or text.</summary>
+    internal static object ContextValue(string value) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) ? d
+            : value is "true" or "false" ? value == "true" : value;
+
+    /// <summary>Starts a 200 JSON answer written straight to the response body (text left unescaped, as the API's answers are).</summary>
+    internal static Utf8JsonWriter JsonAnswer(HttpResponse response)
     {
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json; charset=utf-8";
-        await using var w = new Utf8JsonWriter(response.BodyWriter, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        return new Utf8JsonWriter(response.BodyWriter, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+    }
+
+    private static async Task Write(HttpResponse response, Recommendation answer, string[] fields)
+    {
+        await using var w = JsonAnswer(response);
         w.WriteStartObject();
         w.WriteString("recommendationId", answer.RecommendationId);
         w.WriteString("scenario", answer.Scenario);

@@ -104,8 +104,7 @@ public static class SearchApi
                     break;
                 default:
                     if (key.StartsWith("context.", StringComparison.Ordinal) && key.Length > 8)
-                        contextValues[key[8..]] = double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) ? d
-                            : value is "true" or "false" ? value == "true" : value;
+                        contextValues[key[8..]] = RecommendationsApi.ContextValue(value);
                     else errors[key] = [$"unknown parameter; known: {string.Join(", ", s_fields.Where(f => f != "context"))}, context.NAME"];
                     break;
             }
@@ -226,10 +225,7 @@ public static class SearchApi
         var ordered = Order(answer.Items, parsed.Sort);
         var page = new List<RecommendedItem>(parsed.Count);
         for (int i = parsed.Offset; i < ordered.Count && page.Count < parsed.Count; i++) page.Add(ordered[i]);
-        var response = context.Response;
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "application/json; charset=utf-8";
-        await using var w = new Utf8JsonWriter(response.BodyWriter, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        await using var w = RecommendationsApi.JsonAnswer(context.Response);
         w.WriteStartObject();
         w.WriteString("searchId", answer.RecommendationId);
         w.WriteString("query", request.Query);

@@ -45,6 +45,7 @@ public sealed class CatalogSearch : IDisposable
 
     private readonly ConcurrentDictionary<(string Query, int Depth, SearchMode Mode), (long Version, IReadOnlyList<SearchHit> Hits)> _results = new();
     private readonly ConcurrentDictionary<string, (long Version, bool Matched)> _matched = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Query, string Item), (long Version, IReadOnlyList<string> Words)> _words = new();
 
     /// <param name="semantic">When item vectors are computed; <see cref="SemanticSearch.Off"/> makes every search lexical.</param>
     /// <param name="embedder">The sentence model (default: all-MiniLM-L6-v2 on every core).</param>
@@ -110,8 +111,7 @@ public sealed class CatalogSearch : IDisposable
             _ => Hybrid(text, depth),
         };
         if (!meaning.IsEmpty) hits = Apply(meaning, hits);
-        if (_results.Count >= ResultCacheSize) _results.Clear();
-        _results[(query, depth, mode)] = (version, hits);
+        Remember(_results, (query, depth, mode), (version, hits));
         return hits;
     }
 
@@ -147,12 +147,9 @@ public sealed class CatalogSearch : IDisposable
         long version = Interlocked.Read(ref _version);
         if (_words.TryGetValue((query, item.Id), out var known) && known.Version == version) return known.Words;
         var words = _lexical.MatchedWords(_interpreter.Interpret(query).Text, item);
-        if (_words.Count >= ResultCacheSize) _words.Clear();
-        _words[(query, item.Id)] = (version, words);
+        Remember(_words, (query, item.Id), (version, words));
         return words;
     }
-
-    private readonly ConcurrentDictionary<(string Query, string Item), (long Version, IReadOnlyList<string> Words)> _words = new();
 
     /// <summary>The item's title with the query's words in <c>&lt;em&gt;</c>, HTML-escaped.</summary>
     public string Highlight(string query, string title) => _lexical.Highlight(query, title);
@@ -166,15 +163,14 @@ public sealed class CatalogSearch : IDisposable
         long version = Interlocked.Read(ref _version);
         if (_matched.TryGetValue(text, out var known) && known.Version == version) return known.Matched;
         bool matched = _lexical.Search(text, 1).Count > 0;
-        if (_matched.Count >= ResultCacheSize) _matched.Clear();
-        _matched[text] = (version, matched);
+        Remember(_matched, text, (version, matched));
         return matched;
     }
 
     private IReadOnlyList<SearchHit> Hybrid(string query, int depth)
     {
         var lexical = _lexical.Search(query, depth);
-        _matched[query] = (Interlocked.Read(ref _version), lexical.Count > 0);
+        Remember(_matched, query, (Interlocked.Read(ref _version), lexical.Count > 0));
         if (_semantic?.QueryVector(query) is not { } vector) return lexical;
         var semantic = _semantic.Search(vector, SemanticDepth, MinSimilarity);
         if (lexical.Count == 0) return semantic;
@@ -193,6 +189,13 @@ public sealed class CatalogSearch : IDisposable
         hits.Sort(static (a, b) => b.Score != a.Score ? b.Score.CompareTo(a.Score) : string.CompareOrdinal(a.ItemId, b.ItemId));
         if (hits.Count > depth) hits.RemoveRange(depth, hits.Count - depth);
         return hits;
+    }
+
+    /// <summary>Keeps <paramref name="value"/>; a full cache starts over (no eviction order to keep on the hot path).</summary>
+    private static void Remember<TKey, TValue>(ConcurrentDictionary<TKey, TValue> cache, TKey key, TValue value) where TKey : notnull
+    {
+        if (cache.Count >= ResultCacheSize) cache.Clear();
+        cache[key] = value;
     }
 
     public void Dispose()

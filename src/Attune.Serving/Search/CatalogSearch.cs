@@ -18,11 +18,16 @@ public sealed class CatalogSearch : IDisposable
     /// <summary>Matches the semantic list brings to a hybrid search.</summary>
     public const int SemanticDepth = 100;
 
-    /// <summary>The cosine similarity below which a semantic match is not a match. all-MiniLM-L6-v2 puts a request in other words
-    /// 0.3–0.7 from what it means ("rucksack" 0.31 from a backpack, "jogging footwear" 0.66 from a running shoe), unrelated text
-    /// below 0.25, and nonsense up to about 0.34 from its nearest item: a query that matches no word and only such weak meaning
-    /// is answered with what is related (<see cref="MatchesWords"/> tells the caller), not with an empty page.</summary>
+    /// <summary>The cosine similarity below which a semantic match does not join a hybrid answer. all-MiniLM-L6-v2 puts a
+    /// request in other words 0.25–0.7 from what it means ("jogging footwear" 0.66 from a running shoe), unrelated text mostly
+    /// below 0.25, and nonsense up to about 0.4 from its nearest item.</summary>
     public const float MinSimilarity = 0.3f;
+
+    /// <summary>The floor when no word of the query matches anything (zero-result recovery: the answer is related by meaning
+    /// only, and <see cref="MatchesWords"/> tells the caller so). Lower than <see cref="MinSimilarity"/>: a rare word the shop
+    /// does not use ("rucksack", about 0.29 from the catalog's outdoor gear) still gets a page; "qwerty asdf" (below 0.25)
+    /// does not.</summary>
+    public const float RecoverySimilarity = 0.25f;
 
     /// <summary>The share of a hybrid score that comes from the words (the rest from the meaning).</summary>
     public const float LexicalWeight = 0.5f;
@@ -172,8 +177,8 @@ public sealed class CatalogSearch : IDisposable
         var lexical = _lexical.Search(query, depth);
         Remember(_matched, query, (Interlocked.Read(ref _version), lexical.Count > 0));
         if (_semantic?.QueryVector(query) is not { } vector) return lexical;
+        if (lexical.Count == 0) return _semantic.Search(vector, SemanticDepth, RecoverySimilarity);
         var semantic = _semantic.Search(vector, SemanticDepth, MinSimilarity);
-        if (lexical.Count == 0) return semantic;
         var ids = new string[lexical.Count];
         for (int k = 0; k < ids.Length; k++) ids[k] = lexical[k].ItemId;
         var similarity = new float[ids.Length];

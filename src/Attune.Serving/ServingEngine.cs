@@ -79,6 +79,12 @@ public sealed partial class ServingEngine : IAsyncDisposable
         _models.ItemsApplied += Search.Upsert;
         _models.ItemRemoved += Search.Remove;
         _live = new LiveUpdates(_models, context);
+        Suggestions = new Search.SearchSuggestions(Time);
+        _models.ItemsApplied += Suggestions.Upsert;
+        _models.ItemRemoved += Suggestions.Remove;
+        _live.EventApplied += Suggestions.Observe;
+        _live.Linked += Suggestions.Link;
+        _live.UserErased += Suggestions.Forget;
         // The configured scenarios are checked here, against the sources this engine serves: a bad one stops the start.
         Recipes = new RecipeBook(store, Sources, options.ResolveScenarios(), Time, _log);
         _rules = new RuleStore(store, _models, Time, _log);
@@ -319,8 +325,10 @@ public sealed partial class ServingEngine : IAsyncDisposable
         await Rollouts.LoadAsync(ct).ConfigureAwait(false);
         await RestoreExperimentsAsync(ct).ConfigureAwait(false);
         await Flags.LoadAsync(ct).ConfigureAwait(false);
+        Suggestions.ReadThrough(await _store.GetLastEventSeqAsync(ct).ConfigureAwait(false));
         _started = true;
         _feed.Start();
+        _suggestionsLoad = LoadSuggestionsAsync();
 
         if (_models.Repository.ActiveVersion is { } active)
         {
@@ -562,6 +570,9 @@ public sealed partial class ServingEngine : IAsyncDisposable
         await _recommendationLog.DisposeAsync().ConfigureAwait(false);
         await _exposureLog.DisposeAsync().ConfigureAwait(false);
         Search.Dispose();
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_suggestionsLoad is { } load) await load.ConfigureAwait(false);
+        _stopping.Dispose();
         await _prePeriods.DisposeAsync().ConfigureAwait(false);
         _metrics.Dispose();
     }

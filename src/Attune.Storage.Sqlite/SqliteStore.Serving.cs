@@ -31,6 +31,20 @@ public sealed partial class SqliteStore
         new(r.GetString(0), r.GetInt32(1) == KindAnonymous, r.IsDBNull(2) ? null : r.GetString(2), r.GetInt32(3), r.GetInt64(4),
             r.IsDBNull(5) ? null : r.GetDouble(5), r.GetInt64(6), r.IsDBNull(7) ? null : r.GetString(7));
 
+    public async IAsyncEnumerable<StoredEvent> ReadEventsOfTypeAsync(int typeCode, long fromMs, long upToSeq,
+        [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        // No index on the type: one pass over the events, in the background at start (an index would cost every write).
+        await using var c = OpenRead();
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = $"{StoredEventSelect} WHERE e.type = $type AND e.ts >= $from AND e.seq <= $upTo ORDER BY e.seq";
+        cmd.Parameters.AddWithValue("$type", typeCode);
+        cmd.Parameters.AddWithValue("$from", fromMs);
+        cmd.Parameters.AddWithValue("$upTo", upToSeq);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false)) yield return ReadStoredEvent(r);
+    }
+
     public async IAsyncEnumerable<StoredEvent> ReadEventsAsync(long afterSeq, long upToSeq,
         [EnumeratorCancellation] CancellationToken ct = default)
     {

@@ -87,6 +87,12 @@ public partial interface IAttuneStore : IAsyncDisposable
     /// </summary>
     IAsyncEnumerable<StoredEvent> ReadEventsAsync(long afterSeq, long upToSeq, CancellationToken ct = default);
 
+    /// <summary>
+    /// The events of one type (<see cref="EventTypes"/> code) at or after <paramref name="fromMs"/> with <c>Seq ≤ upToSeq</c>, in
+    /// arrival order, owner resolved: search suggestions read past queries at start without reading every event into memory.
+    /// </summary>
+    IAsyncEnumerable<StoredEvent> ReadEventsOfTypeAsync(int typeCode, long fromMs, long upToSeq, CancellationToken ct = default);
+
     /// <summary>The arrival number of the newest stored event (0 when there is none).</summary>
     Task<long> GetLastEventSeqAsync(CancellationToken ct = default);
 

@@ -79,7 +79,25 @@ public sealed class MiniLmEmbedder : ITextEmbedder
             string t = texts[i] ?? "";
             input[i] = t.Length > MaxTextLength ? t[..MaxTextLength] : t;
         }
-        // One row of word-piece ids per text, padded to the longest.
+        // int8 activations are quantized with one scale per call: each text alone, so that its vector never depends on the
+        // texts beside it (in a batch, the same text came out at a cosine of 0.99 from itself alone). Costs about a fifth more
+        // than batches of similar length.
+        if (Precision == ModelPrecision.Int8)
+        {
+            var vectors = new float[input.Length][];
+            for (int i = 0; i < input.Length; i++)
+            {
+                ct.ThrowIfCancellationRequested();
+                vectors[i] = Run([input[i]])[0];
+            }
+            return vectors;
+        }
+        return Run(input);
+    }
+
+    /// <summary>One model call: a row of word-piece ids per text, padded to the longest; mean-pooled, unit-length vectors.</summary>
+    private float[][] Run(string[] input)
+    {
         var encoded = _tokenizer.Encode(input);
         int rows = encoded.Count, length = encoded[0].Item1.Length;
         var ids = new long[rows * length];

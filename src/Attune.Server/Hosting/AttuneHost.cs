@@ -327,6 +327,7 @@ public static class AttuneHost
         app.MapUsersApi();
         app.MapRecommendationsApi();
         app.MapSearchApi();
+        app.MapSuggestApi();
         app.MapModelsApi();
         app.MapRulesApi();
         app.MapRecipesApi();

@@ -24,10 +24,10 @@ public sealed class CatalogSearch : IDisposable
     public const float MinSimilarity = 0.3f;
 
     /// <summary>The floor when no word of the query matches anything (zero-result recovery: the answer is related by meaning
-    /// only, and <see cref="MatchesWords"/> tells the caller so). Lower than <see cref="MinSimilarity"/>: a rare word the shop
-    /// does not use ("rucksack", about 0.29 from the catalog's outdoor gear) still gets a page; "qwerty asdf" (below 0.25)
-    /// does not.</summary>
-    public const float RecoverySimilarity = 0.25f;
+    /// only, and <see cref="MatchesWords"/> tells the caller so). The model cannot tell a rare word the shop does not use
+    /// ("rucksack", 0.29 from the catalog's nearest outdoor gear) from nonsense ("qwerty asdf", 0.26; "blorft", 0.39): both
+    /// get the nearest items rather than an empty page. Below this, nothing in the catalog is related at all.</summary>
+    public const float RecoverySimilarity = 0.2f;
 
     /// <summary>The share of a hybrid score that comes from the words (the rest from the meaning).</summary>
     public const float LexicalWeight = 0.5f;

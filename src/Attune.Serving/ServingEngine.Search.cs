@@ -10,6 +10,24 @@ public sealed partial class ServingEngine
     /// <summary>Autocomplete from the catalog and past queries (<c>GET /v1/search/suggest</c>).</summary>
     public SearchSuggestions Suggestions { get; }
 
+    /// <summary>Synonyms learned from people's rewordings of searches that found nothing.</summary>
+    public Reformulations Reformulations { get; }
+
+    /// <summary>Reads <see cref="ServingOptions.SynonymsFile"/>; a missing or malformed file stops the start, naming the line.</summary>
+    private void LoadSynonyms()
+    {
+        if (Options.SynonymsFile is not { Length: > 0 } path) return;
+        try
+        {
+            Search.LoadSynonyms(Path.GetFullPath(path));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            throw new InvalidOperationException($"Attune:Serving:SynonymsFile: {e.Message}", e);
+        }
+        _log.LogInformation("Search synonyms read from {File}: {Count} phrases", path, Search.Synonyms.Configured.Count);
+    }
+
     /// <summary>Categories and brands of a person's history offered first, at most.</summary>
     private const int FavouredKinds = 5;
 

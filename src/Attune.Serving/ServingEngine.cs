@@ -85,6 +85,9 @@ public sealed partial class ServingEngine : IAsyncDisposable
         _live.EventApplied += Suggestions.Observe;
         _live.Linked += Suggestions.Link;
         _live.UserErased += Suggestions.Forget;
+        Reformulations = new Search.Reformulations(Search.MatchesWords, Search.LearnSynonym);
+        Suggestions.QuerySeen += Reformulations.Observe;
+        _live.UserErased += Reformulations.Forget;
         // The configured scenarios are checked here, against the sources this engine serves: a bad one stops the start.
         Recipes = new RecipeBook(store, Sources, options.ResolveScenarios(), Time, _log);
         _rules = new RuleStore(store, _models, Time, _log);
@@ -306,6 +309,7 @@ public sealed partial class ServingEngine : IAsyncDisposable
         // the first model trains reach live state too).
         _feed.StartAfter(await _store.GetLastChangeSeqAsync(ct).ConfigureAwait(false));
         // A training killed mid-way left a temporary bundle (or, from an older Attune, an empty one): nothing loads it.
+        LoadSynonyms();
         foreach (string orphan in _models.Repository.RemoveOrphans())
             _log.LogInformation("Removed {File}, left by a training that did not finish", orphan);
         var items = new List<Item>();

@@ -33,6 +33,9 @@ public sealed class ServingOptions
     /// finds it by its words only. <value>The default value is <c>OnFirstSearch</c>.</value></summary>
     public Search.SemanticSearch SemanticSearch { get; set; } = Search.SemanticSearch.OnFirstSearch;
 
+    /// <summary>A synonyms file for search (Solr format: "a, b, c" equivalent; "a => b" one way; docs/search.md).</summary>
+    public string? SynonymsFile { get; set; }
+
     /// <summary>Largest <c>count</c> a request may ask for. <value>The default value is 200.</value></summary>
     public int MaxCount { get; set; } = 200;
 

@@ -46,6 +46,16 @@ public static class SearchApi
             .WithMetadata(new RequiredScope(Scope.Viewer))
             .WithName("SearchStatus")
             .WithSummary("What search holds: items searchable by their words, vectors computed and pending, the model, the vectors' memory");
+        app.MapGet("/v1/search/synonyms", (AttuneServices s) => Results.Ok(new
+            {
+                source = s.Serving.Search.Synonyms.Source,
+                configured = s.Serving.Search.Synonyms.Configured,
+                learned = s.Serving.Search.Synonyms.Learned,
+            }))
+            .WithTags("Search")
+            .WithMetadata(new RequiredScope(Scope.Viewer))
+            .WithName("SearchSynonyms")
+            .WithSummary("The synonyms search uses: from the configured file, and learned from people's rewordings of searches that found nothing");
         return app;
     }
 

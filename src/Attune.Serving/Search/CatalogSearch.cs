@@ -36,6 +36,7 @@ public sealed class CatalogSearch : IDisposable
     private readonly SemanticIndex? _semantic;
     private readonly SemanticSearch _mode;
     private readonly QueryInterpreter _interpreter = new();
+    private readonly Synonyms _synonyms = new();
     private readonly ConcurrentDictionary<string, Facts> _facts = new(StringComparer.Ordinal);
     private long _version;
 
@@ -62,6 +63,27 @@ public sealed class CatalogSearch : IDisposable
 
     /// <summary>Items searchable now.</summary>
     public int Count => _lexical.Count;
+
+    /// <summary>The share of its own score a match found through a synonym keeps (the query's own words rank first).</summary>
+    public const float SynonymWeight = 0.9f;
+
+    /// <summary>Other words searched beside a query's own: configured (<see cref="LoadSynonyms"/>) and learned.</summary>
+    public Synonyms Synonyms => _synonyms;
+
+    /// <summary>Reads a synonyms file (Solr format, see <see cref="Synonyms"/>); answers change at once.</summary>
+    public void LoadSynonyms(string path)
+    {
+        _synonyms.Load(path);
+        Interlocked.Increment(ref _version);
+    }
+
+    /// <summary>Searches <paramref name="to"/> beside <paramref name="from"/> from now on; false when it was known.</summary>
+    public bool LearnSynonym(string from, string to)
+    {
+        if (!_synonyms.Learn(from, to)) return false;
+        Interlocked.Increment(ref _version);
+        return true;
+    }
 
     /// <summary>The semantic half (null when off): its model, vectors ready, pending, memory.</summary>
     public SemanticIndex? Semantic => _semantic;
@@ -111,7 +133,7 @@ public sealed class CatalogSearch : IDisposable
         string text = meaning.Text;
         IReadOnlyList<SearchHit> hits = text.Length == 0 ? [] : mode switch
         {
-            SearchMode.Lexical => _lexical.Search(text, depth),
+            SearchMode.Lexical => Lexical(text, depth),
             SearchMode.Semantic => _semantic?.Search(text, Math.Min(depth, SemanticDepth), MinSimilarity) ?? [],
             _ => Hybrid(text, depth),
         };
@@ -151,7 +173,11 @@ public sealed class CatalogSearch : IDisposable
     {
         long version = Interlocked.Read(ref _version);
         if (_words.TryGetValue((query, item.Id), out var known) && known.Version == version) return known.Words;
-        var words = _lexical.MatchedWords(_interpreter.Interpret(query).Text, item);
+        string text = _interpreter.Interpret(query).Text;
+        var words = _lexical.MatchedWords(text, item);
+        if (words.Count == 0 && !_synonyms.IsEmpty)
+            foreach (string variant in _synonyms.Variants(text))
+                if ((words = _lexical.MatchedWords(variant, item)).Count > 0) break;
         Remember(_words, (query, item.Id), (version, words));
         return words;
     }
@@ -167,14 +193,41 @@ public sealed class CatalogSearch : IDisposable
         if (text.Length == 0) return false;
         long version = Interlocked.Read(ref _version);
         if (_matched.TryGetValue(text, out var known) && known.Version == version) return known.Matched;
-        bool matched = _lexical.Search(text, 1).Count > 0;
+        bool matched = Lexical(text, 1).Count > 0;
         Remember(_matched, text, (version, matched));
         return matched;
     }
 
+    /// <summary>
+    /// BM25 over the query's words and, when synonyms apply, over each variant: each list scaled to its own best, a variant's
+    /// by <see cref="SynonymWeight"/>, an item keeping its best.
+    /// </summary>
+    private IReadOnlyList<SearchHit> Lexical(string text, int depth)
+    {
+        var variants = _synonyms.Variants(text);
+        if (variants.Count == 1) return _lexical.Search(text, depth);
+        var best = new Dictionary<string, float>(StringComparer.Ordinal);
+        for (int v = 0; v < variants.Count; v++)
+        {
+            var hits = _lexical.Search(variants[v], depth);
+            if (hits.Count == 0) continue;
+            float scale = (v == 0 ? 1 : SynonymWeight) / hits[0].Score;
+            foreach (var hit in hits)
+            {
+                float score = hit.Score * scale;
+                if (!best.TryGetValue(hit.ItemId, out float known) || score > known) best[hit.ItemId] = score;
+            }
+        }
+        var merged = new List<SearchHit>(best.Count);
+        foreach (var (id, score) in best) merged.Add(new SearchHit(id, score));
+        merged.Sort(static (a, b) => b.Score != a.Score ? b.Score.CompareTo(a.Score) : string.CompareOrdinal(a.ItemId, b.ItemId));
+        if (merged.Count > depth) merged.RemoveRange(depth, merged.Count - depth);
+        return merged;
+    }
+
     private IReadOnlyList<SearchHit> Hybrid(string query, int depth)
     {
-        var lexical = _lexical.Search(query, depth);
+        var lexical = Lexical(query, depth);
         Remember(_matched, query, (Interlocked.Read(ref _version), lexical.Count > 0));
         if (_semantic?.QueryVector(query) is not { } vector) return lexical;
         if (lexical.Count == 0) return _semantic.Search(vector, SemanticDepth, RecoverySimilarity);

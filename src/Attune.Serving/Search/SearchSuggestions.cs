@@ -53,6 +53,9 @@ public sealed class SearchSuggestions(TimeProvider time)
 
     public SuggestionIndex Index => _index;
 
+    /// <summary>Every query counted, once each, in order per person (person, query, time in ms): what reformulations learn from.</summary>
+    public event Action<string, string, long>? QuerySeen;
+
     public void Upsert(IReadOnlyList<Item> items) => _index.Upsert(items);
 
     public void Remove(string itemId) => _index.Remove(itemId);
@@ -72,7 +75,7 @@ public sealed class SearchSuggestions(TimeProvider time)
         long upTo = Interlocked.Read(ref _readThrough);
         long from = time.GetUtcNow().ToUnixTimeMilliseconds() - HistoryDays * 86_400_000L;
         await foreach (var e in store.ReadEventsOfTypeAsync((int)EventType.Search, from, upTo, ct).ConfigureAwait(false))
-            if (QueryOf(e) is { } q) _index.AddQuery(e.ProfileId, q);
+            if (QueryOf(e) is { } q) Count(e, q);
         _index.Rebuild();
     }
 
@@ -84,7 +87,13 @@ public sealed class SearchSuggestions(TimeProvider time)
         long applied = Interlocked.Read(ref _appliedThrough);
         if (e.Seq != 0 && e.Seq <= applied) return;
         if (e.Seq != 0) Interlocked.Exchange(ref _appliedThrough, e.Seq);
-        if (QueryOf(e) is { } q) _index.AddQuery(e.ProfileId, q);
+        if (QueryOf(e) is { } q) Count(e, q);
+    }
+
+    private void Count(StoredEvent e, string query)
+    {
+        _index.AddQuery(e.ProfileId, query);
+        QuerySeen?.Invoke(e.ProfileId, query, e.TimestampMs);
     }
 
     private static string? QueryOf(StoredEvent e)

@@ -13,8 +13,12 @@ namespace Attune.Client;
 /// <param name="Set">The rule set (null: <c>default</c>); a recipe chooses which sets apply.</param>
 /// <param name="Weight">For boost (score × (1 + w)) and bury (score × (1 − w)).</param>
 /// <param name="ItemId">For pin: the item; <paramref name="Position"/> its 1-based place.</param>
+/// <param name="Segment">Only for members of this segment.</param>
+/// <param name="Queries">Only for searches holding one of these queries ("for 'gift' pin item X").</param>
+/// <param name="QueryMatch"><c>phrase</c> (default: the query holds the words in order) or <c>exact</c>.</param>
 public sealed record Rule(string Id, string Action, string? Set = null, IReadOnlyList<string>? Scenarios = null, string? Filter = null,
-    double? Weight = null, string? ItemId = null, int? Position = null, bool Enabled = true, string? Description = null);
+    double? Weight = null, string? ItemId = null, int? Position = null, bool Enabled = true, string? Description = null,
+    string? Segment = null, IReadOnlyList<string>? Queries = null, string? QueryMatch = null);
 
 /// <summary><c>GET /v1/models</c>: the active version, what training is doing, and each stored version.</summary>
 public sealed record ModelList(string? Active, string? Training, int LivePeople, long DroppedRecommendationLogs, IReadOnlyList<ModelVersion> Versions);

@@ -119,6 +119,11 @@ internal sealed class RecommendationPipeline
             }
         }
 
+        // A pin is placed even where the scenario admits only what its sources found ("for 'gift' pin item X" in search).
+        if (restrict)
+            foreach (var rule in state.Rules.Compiled)
+                if (Stages.PinsStage.Applies(c, rule) && state.Catalog.IndexOf(rule.Rule.ItemId!) is >= 0 and var pinned && pinned < n) allowed[pinned] = true;
+
         foreach (var stage in stages) stage.Apply(c);
 
         var chosen = c.Chosen;
@@ -220,7 +225,7 @@ internal sealed class RecommendationPipeline
         // Pinned items are placed whenever they pass the guardrails and the filter: they must be in scope to be judged.
         foreach (var rule in state.Rules.Compiled)
         {
-            if (rule.Rule.Action == Rules.RuleAction.Pin && rule.AppliesTo(c.Scenario.Name)) pool.Add(state.Catalog.IndexOf(rule.Rule.ItemId!));
+            if (rule.Rule.Action == Rules.RuleAction.Pin && rule.AppliesTo(c.Scenario.Name, c.Request.Query)) pool.Add(state.Catalog.IndexOf(rule.Rule.ItemId!));
         }
     }
 }

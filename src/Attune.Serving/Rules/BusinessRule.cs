@@ -45,6 +45,14 @@ public sealed record BusinessRule
     public string? Description { get; init; }
     /// <summary>Only for members of this segment (docs/predictions.md); null = everyone.</summary>
     public string? Segment { get; init; }
+    /// <summary>Only for searches whose query says one of these ("for 'gift' pin item X"); empty = every request.</summary>
+    public IReadOnlyList<string> Queries { get; init; } = [];
+    /// <summary>How <see cref="Queries"/> match: <c>phrase</c> (the query holds the words in order: "gift" matches "gift
+    /// for dad"), or <c>exact</c> (the whole query); case, punctuation and spacing never matter. null = phrase.</summary>
+    public string? QueryMatch { get; init; }
+
+    /// <summary>The ways <see cref="QueryMatch"/> can say.</summary>
+    public static readonly string[] QueryMatches = ["phrase", "exact"];
 
     /// <summary>Reads and checks a rule; problems are reported by field name.</summary>
     public static BusinessRule? Read(JsonElement json, string? idFromRoute, Dictionary<string, string[]> errors)
@@ -58,7 +66,8 @@ public sealed record BusinessRule
         string? id = idFromRoute;
         RuleAction? action = null;
         var scenarios = new List<string>();
-        string? filter = null, itemId = null, description = null, set = null, segment = null;
+        string? filter = null, itemId = null, description = null, set = null, segment = null, queryMatch = null;
+        var queries = new List<string>();
         double weight = 0.5;
         int? position = null;
         bool enabled = true;
@@ -124,8 +133,27 @@ public sealed record BusinessRule
                     else if (RecordReader.CheckId(seg) is { } badSegment) errors["segment"] = [badSegment];
                     else segment = seg;
                     break;
+                case "queries":
+                    if (p.Value.ValueKind != JsonValueKind.Array || p.Value.GetArrayLength() > 100) { errors["queries"] = ["must be an array of at most 100 search queries"]; break; }
+                    foreach (var element in p.Value.EnumerateArray())
+                    {
+                        if (element.ValueKind != JsonValueKind.String || element.GetString() is not { Length: <= 200 } q
+                            || Attune.Search.Understanding.Synonyms.Normalize(q).Length == 0)
+                        {
+                            errors["queries"] = ["each query must be a string of 1 to 200 characters holding a word"];
+                            break;
+                        }
+                        queries.Add(q);
+                    }
+                    break;
+                case "queryMatch":
+                    if (p.Value.ValueKind == JsonValueKind.Null) break;
+                    if (p.Value.ValueKind != JsonValueKind.String || !QueryMatches.Contains(p.Value.GetString()))
+                        errors["queryMatch"] = [$"must be one of {string.Join(", ", QueryMatches)}"];
+                    else queryMatch = p.Value.GetString();
+                    break;
                 default:
-                    errors[p.Name] = ["unknown field; known fields: id, action, set, scenarios, filter, weight, itemId, position, enabled, description, segment"];
+                    errors[p.Name] = ["unknown field; known fields: id, action, set, scenarios, filter, weight, itemId, position, enabled, description, segment, queries, queryMatch"];
                     break;
             }
         }
@@ -141,11 +169,12 @@ public sealed record BusinessRule
             if (filter is null && !errors.ContainsKey("filter")) errors["filter"] = [$"is required for {action.ToString()!.ToLowerInvariant()}"];
             if (action == RuleAction.Bury && weight > 1) errors["weight"] = ["must be at most 1 for bury"];
         }
+        if (queryMatch is not null && queries.Count == 0 && !errors.ContainsKey("queries")) errors["queryMatch"] = ["needs queries"];
         if (errors.Count > 0) return null;
         return new BusinessRule
         {
             Id = id!, Set = set, Action = action!.Value, Scenarios = scenarios, Filter = filter, Weight = weight, ItemId = itemId, Position = position,
-            Enabled = enabled, Description = description, Segment = segment,
+            Enabled = enabled, Description = description, Segment = segment, Queries = queries, QueryMatch = queryMatch,
         };
     }
 }

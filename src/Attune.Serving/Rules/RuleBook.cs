@@ -1,4 +1,5 @@
 using Attune.Model;
+using Attune.Search.Understanding;
 using Attune.Serving.Catalog;
 using Attune.Serving.Filtering;
 
@@ -41,10 +42,42 @@ public sealed class RuleBook
             Filter = rule.Filter is null ? null : ItemFilter.Parse(rule.Filter);
             // A verdict over item fields alone holds until the item changes: cache it. One that reads the context: never.
             _cache = Filter is { UsesContext: false } ? new sbyte[capacity] : [];
+            _queries = new string[rule.Queries.Count];
+            for (int k = 0; k < _queries.Length; k++) _queries[k] = Synonyms.Normalize(rule.Queries[k]);
+            _exact = rule.QueryMatch == "exact";
         }
+
+        private readonly string[] _queries;
+        private readonly bool _exact;
 
         public BusinessRule Rule { get; }
         public ItemFilter? Filter { get; }
+
+        /// <summary>Whether the rule applies to a request of <paramref name="scenario"/> searching <paramref name="query"/>
+        /// (null: not a search; a rule for some queries then never applies).</summary>
+        public bool AppliesTo(string scenario, string? query) => AppliesTo(scenario) && (_queries.Length == 0 || MatchesQuery(query));
+
+        private bool MatchesQuery(string? query)
+        {
+            if (string.IsNullOrWhiteSpace(query)) return false;
+            string q = Synonyms.Normalize(query);
+            foreach (string wanted in _queries)
+            {
+                if (_exact ? q == wanted : ContainsPhrase(q, wanted)) return true;
+            }
+            return false;
+        }
+
+        /// <summary>Whether <paramref name="phrase"/>'s words occur in <paramref name="text"/> in order, whole words.</summary>
+        private static bool ContainsPhrase(string text, string phrase)
+        {
+            for (int at = text.IndexOf(phrase, StringComparison.Ordinal); at >= 0; at = text.IndexOf(phrase, at + 1, StringComparison.Ordinal))
+            {
+                int end = at + phrase.Length;
+                if ((at == 0 || text[at - 1] == ' ') && (end == text.Length || text[end] == ' ')) return true;
+            }
+            return false;
+        }
 
         public bool AppliesTo(string scenario)
         {

@@ -51,7 +51,7 @@ public sealed class ExplanationsStage : IRankingStage
         foreach (var rule in c.State.Rules.Compiled)
         {
             var r = rule.Rule;
-            if (r.Action == Rules.RuleAction.Boost && rule.AppliesTo(c.Scenario.Name) && c.Scenario.UsesRuleSet(r.Set)
+            if (r.Action == Rules.RuleAction.Boost && rule.AppliesTo(c.Scenario.Name, c.Request.Query) && c.Scenario.UsesRuleSet(r.Set)
                 && (r.Segment is null || c.Serving.InSegment(c.Request, r.Segment)) && rule.Matches(item, it, c.Request.Context))
                 return true;
         }

@@ -19,7 +19,7 @@ public sealed class RulesStage : IRankingStage
         foreach (var rule in c.State.Rules.Compiled)
         {
             var r = rule.Rule;
-            if (r.Action == RuleAction.Pin || !rule.AppliesTo(c.Scenario.Name) || !c.Scenario.UsesRuleSet(r.Set)) continue;
+            if (r.Action == RuleAction.Pin || !rule.AppliesTo(c.Scenario.Name, c.Request.Query) || !c.Scenario.UsesRuleSet(r.Set)) continue;
             if (r.Segment is { } segment && !c.Serving.InSegment(c.Request, segment)) continue;
             float factor = r.Action switch
             {
@@ -51,9 +51,8 @@ public sealed class PinsStage : IRankingStage
         int n = c.ItemCount;
         foreach (var rule in c.State.Rules.Compiled)
         {
+            if (!Applies(c, rule)) continue;
             var r = rule.Rule;
-            if (r.Action != RuleAction.Pin || !rule.AppliesTo(c.Scenario.Name) || !c.Scenario.UsesRuleSet(r.Set)) continue;
-            if (r.Segment is { } segment && !c.Serving.InSegment(c.Request, segment)) continue;
             int i = c.State.Catalog.IndexOf(r.ItemId!);
             // A pin obeys everything a recommendation must: guardrails, exclusions, the request's filter.
             if (i < 0 || i >= n || blend[i] == float.NegativeInfinity) continue;
@@ -63,5 +62,13 @@ public sealed class PinsStage : IRankingStage
             c.Pinned.Add(i);
         }
         if (chosen.Count > c.Count) chosen.RemoveRange(c.Count, chosen.Count - c.Count);
+    }
+
+    /// <summary>Whether <paramref name="rule"/> is a pin for this request: its scenario, query, rule set and segment.</summary>
+    internal static bool Applies(RankingContext c, RuleBook.CompiledRule rule)
+    {
+        var r = rule.Rule;
+        return r.Action == RuleAction.Pin && rule.AppliesTo(c.Scenario.Name, c.Request.Query) && c.Scenario.UsesRuleSet(r.Set)
+            && (r.Segment is not { } segment || c.Serving.InSegment(c.Request, segment));
     }
 }

@@ -157,7 +157,8 @@ public sealed class AttuneClientTests(ClientServerFixture fixture) : IClassFixtu
         var known = typeof(Rule).GetProperties().Select(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name)).ToHashSet();
         Assert.All(json.EnumerateObject(), p => Assert.Contains(p.Name, known));
         var viaClient = await Attune.GetRuleAsync("client-boost");
-        Assert.Equal(new Rule("client-boost", "boost", "s", viaClient!.Scenarios, "price > 10", 0.3), viaClient);
+        Assert.Equal(new Rule("client-boost", "boost", "s", viaClient!.Scenarios, "price > 10", 0.3, Queries: viaClient.Queries), viaClient);
+        Assert.Empty(viaClient.Queries!);
         Assert.True(await Attune.DeleteRuleAsync("client-boost"));
     }
 

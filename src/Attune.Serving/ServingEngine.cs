@@ -74,7 +74,8 @@ public sealed partial class ServingEngine : IAsyncDisposable
         var context = _context = new ServingContext(options);
         _models = new ServingModels(options, new ModelRepository(dataDirectory, options.KeepVersions), Time);
         // The catalog search follows the catalog: loaded with it, then every applied change (search is served as soon as it is).
-        Search = new Search.CatalogSearch(options.SemanticSearch);
+        // Item vectors are saved beside the store: a restart computes only those of changed items.
+        Search = new Search.CatalogSearch(options.SemanticSearch, vectorFile: Path.Combine(dataDirectory, "search", "vectors.bin"));
         context.Search = Search;
         _models.ItemsApplied += Search.Upsert;
         _models.ItemRemoved += Search.Remove;

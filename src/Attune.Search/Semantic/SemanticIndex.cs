@@ -23,7 +23,14 @@ public sealed class SemanticIndex : IDisposable
     private readonly Func<ITextEmbedder> _factory;
     private readonly object _gate = new();
     private readonly Dictionary<string, string> _pending = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, int> _textHash = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ulong> _textHash = new(StringComparer.Ordinal);
+    /// <summary>The hash of the text each vector was computed from (what the vector file saves).</summary>
+    private readonly Dictionary<string, ulong> _vectorHash = new(StringComparer.Ordinal);
+    private readonly string? _file;
+    private Dictionary<string, VectorFile.Entry>? _saved;
+    private bool _unsaved, _savedOnce;
+    private long _lastSave;
+    private long _restored;
     private readonly ConcurrentDictionary<string, float[]> _queries = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _signal = new(0);
@@ -34,11 +41,23 @@ public sealed class SemanticIndex : IDisposable
     private Exception? _failure;
     private long _embedded;
 
-    public SemanticIndex(Func<ITextEmbedder> factory)
+    /// <summary>Vectors are saved at most this often (and at shutdown) while items change.</summary>
+    public static readonly TimeSpan SaveEvery = TimeSpan.FromMinutes(1);
+
+    /// <param name="factory">Loads the model (on the first use).</param>
+    /// <param name="vectorFile">Where the vectors are saved, to be read back at the next start (null: not saved).</param>
+    public SemanticIndex(Func<ITextEmbedder> factory, string? vectorFile = null)
     {
         ArgumentNullException.ThrowIfNull(factory);
         _factory = factory;
+        _file = vectorFile;
     }
+
+    /// <summary>Vectors read back from the saved file instead of computed (their item's text unchanged).</summary>
+    public long Restored => Interlocked.Read(ref _restored);
+
+    /// <summary>Why the saved vectors could not be read or written, if they could not (they are then computed).</summary>
+    public string? FileProblem { get; private set; }
 
     /// <summary>Whether the model has been asked for (vectors are being or have been computed).</summary>
     public bool Started => _worker is not null;
@@ -69,10 +88,10 @@ public sealed class SemanticIndex : IDisposable
     {
         ArgumentNullException.ThrowIfNull(item);
         string text = TextOf(item);
-        int hash = string.GetHashCode(text, StringComparison.Ordinal);
+        ulong hash = VectorFile.Hash(text);
         lock (_gate)
         {
-            if (_textHash.TryGetValue(item.Id, out int known) && known == hash && !_pending.ContainsKey(item.Id)) return;
+            if (_textHash.TryGetValue(item.Id, out ulong known) && known == hash && !_pending.ContainsKey(item.Id)) return;
             _textHash[item.Id] = hash;
             _pending[item.Id] = text;
             if (_pending.Count == 1 && _idle.Task.IsCompleted) _idle = NewIdle();
@@ -86,6 +105,7 @@ public sealed class SemanticIndex : IDisposable
         {
             _pending.Remove(itemId);
             _textHash.Remove(itemId);
+            _unsaved |= _vectorHash.Remove(itemId);
             if (_pending.Count == 0) _idle.TrySetResult();
         }
         _vectors?.Remove(itemId);
@@ -209,7 +229,13 @@ public sealed class SemanticIndex : IDisposable
         try
         {
             var embedder = _factory();
-            _vectors = new VectorIndex(embedder.Dimensions);
+            var vectors = new VectorIndex(embedder.Dimensions);
+            if (_file is not null)
+            {
+                _saved = VectorFile.Read(_file, embedder.Name, vectors.CodeLength, out string? problem);
+                FileProblem = problem;
+            }
+            _vectors = vectors;
             _embedder = embedder;
         }
         catch (Exception e)
@@ -232,14 +258,21 @@ public sealed class SemanticIndex : IDisposable
                     texts.Add(text);
                     if (ids.Count == BatchSize * TakeBatches) break;
                 }
-                if (ids.Count == 0) _idle.TrySetResult();
+                if (ids.Count == 0)
+                {
+                    _saved = null; // read back what it could: the rest of the catalog is computed
+                    _idle.TrySetResult();
+                }
             }
             if (ids.Count == 0)
             {
-                try { await _signal.WaitAsync(ct).ConfigureAwait(false); }
+                SaveIfDue(force: !_savedOnce);
+                // Woken by new work, or after a while to save what changed since the last save.
+                try { await _signal.WaitAsync(SaveEvery, ct).ConfigureAwait(false); }
                 catch (OperationCanceledException) { return; }
                 continue;
             }
+            if (_saved is not null && Restore(ids, texts) == ids.Count) continue;
             // Similar lengths together: a batch is padded to its longest text.
             var order = Enumerable.Range(0, ids.Count).OrderBy(k => texts[k].Length).ToArray();
             var sortedIds = new List<string>(order.Length);
@@ -267,9 +300,65 @@ public sealed class SemanticIndex : IDisposable
                     if (!_pending.TryGetValue(ids[k], out string? now) || !ReferenceEquals(now, texts[k])) continue;
                     _pending.Remove(ids[k]);
                     _vectors.Set(ids[k], vectors[k]);
+                    _vectorHash[ids[k]] = _textHash[ids[k]];
+                    _unsaved = true;
                 }
             }
             Interlocked.Add(ref _embedded, ids.Count);
+        }
+    }
+
+    /// <summary>Takes the saved vector of every taken item whose text is unchanged (they leave the queue; the rest stay in
+    /// <paramref name="ids"/>, <paramref name="texts"/>); returns how many were restored.</summary>
+    private int Restore(List<string> ids, List<string> texts)
+    {
+        int restored = 0, kept = 0;
+        lock (_gate)
+        {
+            for (int k = 0; k < ids.Count; k++)
+            {
+                if (_saved!.TryGetValue(ids[k], out var entry) && _textHash.TryGetValue(ids[k], out ulong hash) && entry.TextHash == hash
+                    && _pending.TryGetValue(ids[k], out string? now) && ReferenceEquals(now, texts[k]))
+                {
+                    _vectors!.SetCodes(ids[k], entry.Codes, entry.Scale);
+                    _vectorHash[ids[k]] = hash;
+                    _pending.Remove(ids[k]);
+                    restored++;
+                    continue;
+                }
+                ids[kept] = ids[k];
+                texts[kept++] = texts[k];
+            }
+        }
+        Interlocked.Add(ref _restored, restored);
+        if (restored == ids.Count) return restored;
+        ids.RemoveRange(kept, ids.Count - kept);
+        texts.RemoveRange(kept, texts.Count - kept);
+        return restored;
+    }
+
+    /// <summary>Writes the vectors when some changed since the last write, at most every <see cref="SaveEvery"/> unless forced.</summary>
+    private void SaveIfDue(bool force)
+    {
+        if (_file is null || _vectors is null || _embedder is null) return;
+        Dictionary<string, ulong> hashes;
+        lock (_gate)
+        {
+            if (!_unsaved && _savedOnce) return;
+            if (!force && System.Diagnostics.Stopwatch.GetElapsedTime(_lastSave) < SaveEvery) return;
+            hashes = new Dictionary<string, ulong>(_vectorHash, StringComparer.Ordinal);
+            _unsaved = false;
+        }
+        try
+        {
+            VectorFile.Write(_file, _embedder.Name, _vectors, hashes);
+            _savedOnce = true;
+            _lastSave = System.Diagnostics.Stopwatch.GetTimestamp();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            FileProblem = $"{_file}: {e.Message}";
+            lock (_gate) _unsaved = true;
         }
     }
 
@@ -300,6 +389,7 @@ public sealed class SemanticIndex : IDisposable
         _stop.Cancel();
         try { _worker?.Wait(TimeSpan.FromSeconds(10)); }
         catch (AggregateException) { }
+        if (_worker is { IsCompleted: true }) SaveIfDue(force: true);
         _embedder?.Dispose();
         _stop.Dispose();
         _signal.Dispose();

@@ -85,6 +85,42 @@ public sealed class VectorIndex
         finally { _lock.ExitWriteLock(); }
     }
 
+    /// <summary>Sets <paramref name="id"/>'s quantized vector as <see cref="ForEach"/> gave it (a saved index read back).</summary>
+    public void SetCodes(string id, ReadOnlySpan<sbyte> code, float scale)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        if (code.Length != _dimensions) throw new ArgumentException($"expected {_dimensions} codes, got {code.Length}", nameof(code));
+        _lock.EnterWriteLock();
+        try
+        {
+            if (!_rows.TryGetValue(id, out int row))
+            {
+                row = _free.Count > 0 ? _free.Pop() : _used++;
+                if (row >= _scales.Length) Grow();
+                _rows[id] = row;
+                _ids[row] = id;
+            }
+            code.CopyTo(_codes.AsSpan(row * _dimensions, _dimensions));
+            _scales[row] = scale;
+        }
+        finally { _lock.ExitWriteLock(); }
+    }
+
+    /// <summary>Codes per vector (<see cref="Dimensions"/> rounded up to whole SIMD blocks).</summary>
+    public int CodeLength => _dimensions;
+
+    /// <summary>Visits every vector's id, codes and scale (under the read lock: the visitor must not write to this index).</summary>
+    public void ForEach(Action<string, ReadOnlySpan<sbyte>, float> visit)
+    {
+        ArgumentNullException.ThrowIfNull(visit);
+        _lock.EnterReadLock();
+        try
+        {
+            foreach (var (id, row) in _rows) visit(id, _codes.AsSpan(row * _dimensions, _dimensions), _scales[row]);
+        }
+        finally { _lock.ExitReadLock(); }
+    }
+
     public bool Remove(string id)
     {
         _lock.EnterWriteLock();

@@ -74,8 +74,10 @@ public static class SearchApi
                 vectors = semantic?.Count ?? 0,
                 pending = semantic?.Pending ?? 0,
                 embedded = semantic?.Embedded ?? 0,
+                restored = semantic?.Restored ?? 0,
                 memoryBytes = semantic?.MemoryBytes ?? 0,
                 failure = semantic?.Failure?.Message,
+                fileProblem = semantic?.FileProblem,
             },
         };
     }

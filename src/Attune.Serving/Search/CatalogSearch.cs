@@ -55,10 +55,11 @@ public sealed class CatalogSearch : IDisposable
 
     /// <param name="semantic">When item vectors are computed; <see cref="SemanticSearch.Off"/> makes every search lexical.</param>
     /// <param name="embedder">The sentence model (default: all-MiniLM-L6-v2 on every core).</param>
-    public CatalogSearch(SemanticSearch semantic = SemanticSearch.OnFirstSearch, Func<ITextEmbedder>? embedder = null)
+    /// <param name="vectorFile">Where item vectors are saved for the next start (null: recomputed at every start).</param>
+    public CatalogSearch(SemanticSearch semantic = SemanticSearch.OnFirstSearch, Func<ITextEmbedder>? embedder = null, string? vectorFile = null)
     {
         _mode = semantic;
-        if (semantic != SemanticSearch.Off) _semantic = new SemanticIndex(embedder ?? (() => new MiniLmEmbedder()));
+        if (semantic != SemanticSearch.Off) _semantic = new SemanticIndex(embedder ?? (() => new MiniLmEmbedder()), vectorFile);
     }
 
     /// <summary>Items searchable now.</summary>
@@ -127,7 +128,7 @@ public sealed class CatalogSearch : IDisposable
     /// </summary>
     public IReadOnlyList<SearchHit> Find(string query, int depth, SearchMode mode = SearchMode.Hybrid)
     {
-        long version = Interlocked.Read(ref _version) + (_semantic?.Embedded ?? 0);
+        long version = Interlocked.Read(ref _version) + (_semantic is { } v ? v.Embedded + v.Restored : 0);
         if (_results.TryGetValue((query, depth, mode), out var cached) && cached.Version == version) return cached.Hits;
         var meaning = _interpreter.Interpret(query);
         string text = meaning.Text;

@@ -49,12 +49,13 @@ public sealed class TempPostgres : IAsyncDisposable
 
     private static bool IsRoot => Environment.UserName == "root";
 
-    public static async Task<TempPostgres> StartAsync(CancellationToken ct = default)
+    /// <param name="port">The port to listen on (default: a free one).</param>
+    public static async Task<TempPostgres> StartAsync(CancellationToken ct = default, int? port = null)
     {
         string bin = BinDirectory ?? throw new InvalidOperationException(SkipReason);
         string root = Path.Combine(Path.GetTempPath(), "attune-pg-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(root);
-        var server = new TempPostgres(bin, root, FreePort(), IsRoot);
+        var server = new TempPostgres(bin, root, port ?? FreePort(), IsRoot);
         if (server._asPostgresUser) await RunAsync("chown", ["-R", "postgres:postgres", root], null, ct);
         await server.RunPgAsync("initdb", ["-D", server._data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"], ct);
         // Loopback only, its socket in its own folder; fsync off: a test server loses nothing worth keeping in a crash.
@@ -82,7 +83,7 @@ public sealed class TempPostgres : IAsyncDisposable
             throw new InvalidOperationException($"{Path.GetFileName(file)} {string.Join(' ', args)} exited with {process.ExitCode}: {await error}{await output}");
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

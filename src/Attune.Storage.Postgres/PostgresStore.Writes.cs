@@ -1,0 +1,327 @@
+using System.Text.Json;
+using Attune.Model;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Attune.Storage.Postgres;
+
+/// <summary>Writes of records, events, identity links, documents, the recommendation log and exposures.</summary>
+public sealed partial class PostgresStore
+{
+    public Task UpsertItemsAsync(IReadOnlyList<Item> items, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        var ids = new string[items.Count];
+        var docs = new string[items.Count];
+        for (int i = 0; i < items.Count; i++) (ids[i], docs[i]) = (items[i].Id, JsonSerializer.Serialize(items[i], AttuneJson.Options));
+        return WriteAsync(async w =>
+        {
+            // The last record of an id in one call wins, as if upserted one by one.
+            await w.ExecAsync("""
+                INSERT INTO items(id, doc, updated_ms)
+                SELECT DISTINCT ON (id) id, doc, @now FROM unnest(@ids, @docs) WITH ORDINALITY AS u(id, doc, n) ORDER BY id, n DESC
+                ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, updated_ms = excluded.updated_ms
+                """, ct, ("ids", ids), ("docs", docs), ("now", w.NowMs)).ConfigureAwait(false);
+            foreach (string id in ids) w.AddChange(ChangeKind.ItemUpserted, id);
+            return 0;
+        }, ct);
+    }
+
+    public Task<bool> DeleteItemAsync(string id, CancellationToken ct = default) =>
+        WriteAsync(async w =>
+        {
+            // The row and its index stay so past events keep their meaning; the item itself is gone.
+            bool deleted = await w.ExecAsync("UPDATE items SET doc = NULL, updated_ms = @now WHERE id = @id AND doc IS NOT NULL", ct,
+                ("id", id), ("now", w.NowMs)).ConfigureAwait(false) > 0;
+            if (deleted) w.AddChange(ChangeKind.ItemDeleted, id);
+            return deleted;
+        }, ct);
+
+    public Task UpsertUsersAsync(IReadOnlyList<User> users, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(users);
+        var list = users.ToArray();
+        return WriteAsync(async w =>
+        {
+            var indexes = await w.ProfileIndexesAsync(KindUser, list.Select(u => u.Id), ct).ConfigureAwait(false);
+            foreach (var user in list)
+            {
+                long idx = indexes[user.Id];
+                var stored = user;
+                if (user.Consent is null || user.CreatedAt is null)
+                {
+                    // A record sent without consent keeps the consent already given: re-sending attributes must not opt a person back in.
+                    var previousDoc = await w.ScalarAsync("SELECT doc FROM profiles WHERE idx = @idx", ct, ("idx", idx)).ConfigureAwait(false) as string;
+                    var previous = previousDoc is null ? null : UserFrom(user.Id, previousDoc);
+                    stored = user with
+                    {
+                        Consent = user.Consent ?? previous?.Consent,
+                        CreatedAt = user.CreatedAt ?? previous?.CreatedAt ?? _time.GetUtcNow(),
+                    };
+                }
+                await w.ExecAsync("UPDATE profiles SET doc = @doc, updated_ms = @now WHERE idx = @idx", ct,
+                    ("doc", SealUserDoc(JsonSerializer.Serialize(stored, AttuneJson.Options))), ("now", w.NowMs), ("idx", idx)).ConfigureAwait(false);
+                w.AddChange(ChangeKind.UserUpserted, user.Id);
+            }
+            return 0;
+        }, ct);
+    }
+
+    public async Task<bool> DeleteUserAsync(string id, CancellationToken ct = default) =>
+        await ErasePersonAsync(id, anonymous: false, ct).ConfigureAwait(false) is not null;
+
+    public Task AppendEventsAsync(IReadOnlyList<Event> events, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        var list = events as Event[] ?? events.ToArray();
+        var extras = new string?[list.Length];
+        for (int i = 0; i < list.Length; i++) extras[i] = EventExtra.ToJson(list[i]);
+        return WriteAsync(async w =>
+        {
+            var users = await w.ProfileIndexesAsync(KindUser, list.Where(e => e.UserId is not null).Select(e => e.UserId!), ct).ConfigureAwait(false);
+            var visitors = await w.ProfileIndexesAsync(KindAnonymous, list.Where(e => e.AnonymousId is not null).Select(e => e.AnonymousId!), ct).ConfigureAwait(false);
+            var items = await w.ItemIndexesAsync(list.Where(e => e.ItemId is not null).Select(e => e.ItemId!), ct).ConfigureAwait(false);
+            var types = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var e in list)
+                if (!types.ContainsKey(e.Type)) types[e.Type] = await w.TypeCodeAsync(e.Type, ct).ConfigureAwait(false);
+
+            // In order: an event naming both ids links them first, and the anonymous events after it go to the user.
+            var rows = new EventRows(list.Length);
+            var owners = await w.CanonicalOfAsync(visitors.Values, ct).ConfigureAwait(false);
+            for (int i = 0; i < list.Length; i++)
+            {
+                var e = list[i];
+                long owner;
+                if (e.UserId is not null)
+                {
+                    owner = users[e.UserId];
+                    if (e.AnonymousId is not null)
+                    {
+                        // Rows of this batch already collected for the anonymous owner are written before the link moves them.
+                        await rows.FlushAsync(w, ct).ConfigureAwait(false);
+                        await LinkAsync(w, visitors[e.AnonymousId], e.AnonymousId, owner, e.UserId, owners, ct).ConfigureAwait(false);
+                    }
+                }
+                else owner = owners[visitors[e.AnonymousId!]];
+                rows.Add(owner, e.ItemId is null ? null : items[e.ItemId], types[e.Type], e.Timestamp.ToUnixTimeMilliseconds(), e.Value, extras[i]);
+            }
+            await rows.FlushAsync(w, ct).ConfigureAwait(false);
+            return 0;
+        }, ct);
+    }
+
+    /// <summary>Events collected for one multi-row insert; their seqs come from <c>event_seq</c> under the write lock.</summary>
+    private sealed class EventRows(int capacity)
+    {
+        private readonly List<long> _owners = new(capacity), _times = new(capacity);
+        private readonly List<long?> _items = new(capacity);
+        private readonly List<int> _types = new(capacity);
+        private readonly List<double?> _values = new(capacity);
+        private readonly List<string?> _extras = new(capacity);
+
+        public void Add(long owner, long? item, int type, long timeMs, double? value, string? extra)
+        {
+            _owners.Add(owner); _items.Add(item); _types.Add(type); _times.Add(timeMs); _values.Add(value); _extras.Add(extra);
+        }
+
+        public async Task FlushAsync(Writer w, CancellationToken ct)
+        {
+            if (_owners.Count == 0) return;
+            await using var cmd = w.Command("""
+                WITH rows AS (
+                    INSERT INTO events(seq, profile, item, type, ts, value, extra)
+                    SELECT nextval('event_seq'), o, i, t, ts, v, x
+                    FROM unnest(@owners, @items, @types, @times, @values, @extras) WITH ORDINALITY AS u(o, i, t, ts, v, x, n) ORDER BY n
+                    RETURNING seq)
+                SELECT MIN(seq), MAX(seq) FROM rows
+                """, ("owners", _owners.ToArray()), ("items", _items.ToArray()), ("types", _types.ToArray()), ("times", _times.ToArray()),
+                ("values", _values.ToArray()), ("extras", _extras.ToArray()));
+            await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+            {
+                await r.ReadAsync(ct).ConfigureAwait(false);
+                w.AddEventsChange(r.GetInt64(0) - 1, r.GetInt64(1));
+            }
+            _owners.Clear(); _items.Clear(); _types.Clear(); _times.Clear(); _values.Clear(); _extras.Clear();
+        }
+    }
+
+    public Task<long> IdentifyAsync(string anonymousId, string userId, CancellationToken ct = default) =>
+        WriteAsync(async w =>
+        {
+            long user = (await w.ProfileIndexesAsync(KindUser, [userId], ct).ConfigureAwait(false))[userId];
+            long anon = (await w.ProfileIndexesAsync(KindAnonymous, [anonymousId], ct).ConfigureAwait(false))[anonymousId];
+            var owners = await w.CanonicalOfAsync([anon], ct).ConfigureAwait(false);
+            return await LinkAsync(w, anon, anonymousId, user, userId, owners, ct).ConfigureAwait(false);
+        }, ct);
+
+    /// <summary>
+    /// Links an anonymous id to a user. The first link moves the anonymous history into the user's profile; linking an id
+    /// already linked to the same user does nothing. An id already linked to another user is re-pointed for its future events
+    /// only: one known person's history is never handed to another automatically. A new or re-pointed link is a change.
+    /// </summary>
+    private static async Task<long> LinkAsync(Writer w, long anon, string anonymousId, long user, string userId, Dictionary<long, long> owners,
+        CancellationToken ct)
+    {
+        long current = owners.TryGetValue(anon, out long o) ? o : anon;
+        if (current == user) return 0;
+        long moved = 0;
+        if (current == anon)
+            moved = await w.ExecAsync("UPDATE events SET profile = @user WHERE profile = @anon", ct, ("user", user), ("anon", anon)).ConfigureAwait(false);
+        await w.ExecAsync("UPDATE profiles SET canonical = @user WHERE idx = @anon", ct, ("user", user), ("anon", anon)).ConfigureAwait(false);
+        owners[anon] = user;
+        w.AddChange(ChangeKind.IdentityLinked, anonymousId, userId);
+        return moved;
+    }
+
+    /// <summary>
+    /// Appends many interactions with binary <c>COPY</c>: each batch in one transaction under the write lock, ids interned
+    /// per batch, one <see cref="ChangeKind.Events"/> change per batch.
+    /// </summary>
+    public async Task<long> BulkAppendAsync(IEnumerable<InteractionBatch> batches, IProgress<long>? progress = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(batches);
+        long total = 0;
+        foreach (var b in batches)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (b.Count == 0) continue;
+            int n = b.Count;
+            var userIds = new List<string>(n);
+            var visitorIds = new List<string>(n);
+            var itemIds = new List<string>(n);
+            for (int i = 0; i < n; i++)
+            {
+                (b.Anonymous[i] ? visitorIds : userIds).Add(b.UserIds[i]);
+                if (b.ItemIds[i] is { } item) itemIds.Add(item);
+            }
+            var owner = new long[n];
+            var itemIdx = new long?[n];
+            var type = b.TypeCodes[..n];
+            var time = b.TimestampsMs[..n];
+            var value = new double?[n];
+            var extra = b.Extras[..n];
+            for (int i = 0; i < n; i++) value[i] = b.HasValue[i] ? b.Values[i] : null;
+            var ids = b.UserIds[..n];
+            var anonymous = b.Anonymous[..n];
+            var items = b.ItemIds[..n];
+            await WriteAsync(async w =>
+            {
+                var users = await w.ProfileIndexesAsync(KindUser, userIds, ct).ConfigureAwait(false);
+                var visitors = await w.ProfileIndexesAsync(KindAnonymous, visitorIds, ct).ConfigureAwait(false);
+                var owners = await w.CanonicalOfAsync(visitors.Values, ct).ConfigureAwait(false);
+                var itemMap = await w.ItemIndexesAsync(itemIds, ct).ConfigureAwait(false);
+                for (int i = 0; i < n; i++)
+                {
+                    owner[i] = anonymous[i] ? owners[visitors[ids[i]]] : users[ids[i]];
+                    itemIdx[i] = items[i] is { } it ? itemMap[it] : null;
+                }
+                long first = (long)(await w.ScalarAsync("SELECT nextval('event_seq')", ct).ConfigureAwait(false))!;
+                // The block of seqs first .. first + n - 1 is this batch's: nobody else allocates while the lock is held.
+                await w.ExecAsync("SELECT setval('event_seq', @last)", ct, ("last", first + n - 1)).ConfigureAwait(false);
+                await using (var copy = await w.Connection.BeginBinaryImportAsync(
+                    "COPY events(seq, profile, item, type, ts, value, extra) FROM STDIN (FORMAT BINARY)", ct).ConfigureAwait(false))
+                {
+                    for (int i = 0; i < n; i++)
+                    {
+                        await copy.StartRowAsync(ct).ConfigureAwait(false);
+                        await copy.WriteAsync(first + i, NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
+                        await copy.WriteAsync(owner[i], NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
+                        if (itemIdx[i] is { } ix) await copy.WriteAsync(ix, NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
+                        else await copy.WriteNullAsync(ct).ConfigureAwait(false);
+                        await copy.WriteAsync(type[i], NpgsqlDbType.Integer, ct).ConfigureAwait(false);
+                        await copy.WriteAsync(time[i], NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
+                        if (value[i] is { } v) await copy.WriteAsync(v, NpgsqlDbType.Double, ct).ConfigureAwait(false);
+                        else await copy.WriteNullAsync(ct).ConfigureAwait(false);
+                        if (extra[i] is { } x) await copy.WriteAsync(x, NpgsqlDbType.Text, ct).ConfigureAwait(false);
+                        else await copy.WriteNullAsync(ct).ConfigureAwait(false);
+                    }
+                    await copy.CompleteAsync(ct).ConfigureAwait(false);
+                }
+                w.AddEventsChange(first - 1, first + n - 1);
+                return 0;
+            }, ct).ConfigureAwait(false);
+            total += n;
+            progress?.Report(total);
+        }
+        return total;
+    }
+
+    public Task PutDocumentAsync(string kind, string id, string json, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(kind);
+        ArgumentNullException.ThrowIfNull(id);
+        ArgumentNullException.ThrowIfNull(json);
+        string stored = SealDocument(json);
+        return WriteAsync(async w =>
+        {
+            await w.ExecAsync("""
+                INSERT INTO documents(kind, id, json, updated_ms) VALUES(@kind, @id, @json, @now)
+                ON CONFLICT (kind, id) DO UPDATE SET json = excluded.json, updated_ms = excluded.updated_ms
+                """, ct, ("kind", kind), ("id", id), ("json", stored), ("now", w.NowMs)).ConfigureAwait(false);
+            w.AddChange(ChangeKind.DocumentPut, id, kind);
+            return 0;
+        }, ct);
+    }
+
+    public Task<bool> DeleteDocumentAsync(string kind, string id, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(kind);
+        ArgumentNullException.ThrowIfNull(id);
+        return WriteAsync(async w =>
+        {
+            bool deleted = await w.ExecAsync("DELETE FROM documents WHERE kind = @kind AND id = @id", ct, ("kind", kind), ("id", id)).ConfigureAwait(false) > 0;
+            if (deleted) w.AddChange(ChangeKind.DocumentDeleted, id, kind);
+            return deleted;
+        }, ct);
+    }
+
+    /// <summary>Logs what answers showed; a record logged again under the same id replaces the earlier one. Not a change of the
+    /// feed, and not under the write lock (nothing orders on it).</summary>
+    public async Task LogRecommendationsAsync(IReadOnlyList<RecommendationRecord> records, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        if (records.Count == 0) return;
+        // The last record of an id in one call wins.
+        var last = new Dictionary<string, RecommendationRecord>(StringComparer.Ordinal);
+        foreach (var r in records) last[r.Id] = r;
+        var list = last.Values.ToArray();
+        await using var cmd = _source.CreateCommand("""
+            INSERT INTO recommendations(id, person, anonymous, scenario, model, ts, items, recipe, experiment, variant, features)
+            SELECT * FROM unnest(@id, @person, @anonymous, @scenario, @model, @ts, @items, @recipe, @experiment, @variant, @features)
+            ON CONFLICT (id) DO UPDATE SET person = excluded.person, anonymous = excluded.anonymous, scenario = excluded.scenario,
+                model = excluded.model, ts = excluded.ts, items = excluded.items, recipe = excluded.recipe,
+                experiment = excluded.experiment, variant = excluded.variant, features = excluded.features
+            """);
+        cmd.Parameters.AddWithValue("id", list.Select(r => r.Id).ToArray());
+        cmd.Parameters.AddWithValue("person", list.Select(r => r.PersonId).ToArray());
+        cmd.Parameters.AddWithValue("anonymous", list.Select(r => r.Anonymous).ToArray());
+        cmd.Parameters.AddWithValue("scenario", list.Select(r => r.Scenario).ToArray());
+        cmd.Parameters.AddWithValue("model", list.Select(r => r.ModelVersion).ToArray());
+        cmd.Parameters.AddWithValue("ts", list.Select(r => r.Timestamp.ToUnixTimeMilliseconds()).ToArray());
+        cmd.Parameters.AddWithValue("items", list.Select(r => JsonSerializer.Serialize(r.ItemIds, AttuneJson.Options)).ToArray());
+        cmd.Parameters.AddWithValue("recipe", list.Select(r => r.Recipe).ToArray());
+        cmd.Parameters.AddWithValue("experiment", list.Select(r => r.Experiment).ToArray());
+        cmd.Parameters.AddWithValue("variant", list.Select(r => r.Variant).ToArray());
+        cmd.Parameters.AddWithValue("features", list.Select(r => r.Features).ToArray());
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The first exposure of a person to an experiment is kept; recording it again changes nothing.</summary>
+    public async Task RecordExposuresAsync(IReadOnlyList<Exposure> exposures, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(exposures);
+        if (exposures.Count == 0) return;
+        var list = exposures.ToArray();
+        await using var cmd = _source.CreateCommand("""
+            INSERT INTO exposures(experiment, person, anonymous, phase, variant, ts)
+            SELECT * FROM unnest(@experiment, @person, @anonymous, @phase, @variant, @ts) ON CONFLICT DO NOTHING
+            """);
+        cmd.Parameters.AddWithValue("experiment", list.Select(e => e.ExperimentId).ToArray());
+        cmd.Parameters.AddWithValue("person", list.Select(e => e.PersonId).ToArray());
+        cmd.Parameters.AddWithValue("anonymous", list.Select(e => e.Anonymous).ToArray());
+        cmd.Parameters.AddWithValue("phase", list.Select(e => e.Phase).ToArray());
+        cmd.Parameters.AddWithValue("variant", list.Select(e => e.Variant).ToArray());
+        cmd.Parameters.AddWithValue("ts", list.Select(e => e.AtMs).ToArray());
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+}

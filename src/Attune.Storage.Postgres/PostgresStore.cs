@@ -1,0 +1,317 @@
+using System.Text.Json;
+using Attune.Model;
+using Attune.Security;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace Attune.Storage.Postgres;
+
+/// <summary>
+/// The store on PostgreSQL: the same contract as the embedded SQLite store (<c>StoreContractTests</c> runs against both),
+/// shared by several nodes. Every write is one transaction holding the schema's write lock (a transaction-level advisory
+/// lock), so event and change sequence numbers are committed in the order they are handed out: a node that read the change
+/// feed up to N never misses a lower number committed later. A commit sends <c>NOTIFY</c>; other nodes' waiters wake on it,
+/// and poll as the fallback.
+/// </summary>
+public sealed partial class PostgresStore : IAttuneStore
+{
+    private const int KindUser = 0, KindAnonymous = 1;
+
+    private readonly NpgsqlDataSource _source;
+    private readonly PostgresStoreOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _log;
+    private readonly FieldCipher? _cipher;
+    private readonly string _channel;
+    private long _committedChangeSeq;
+    private TaskCompletionSource _changeSignal = NewSignal();
+    private int _disposed;
+
+    private PostgresStore(NpgsqlDataSource source, PostgresStoreOptions options, TimeProvider time, ILogger log, FieldCipher? cipher)
+    {
+        _source = source;
+        _options = options;
+        _time = time;
+        _log = log;
+        _cipher = cipher;
+        _channel = "attune_changes_" + options.Schema;
+    }
+
+    /// <summary>
+    /// Connects (retrying while the database cannot be reached, up to <see cref="PostgresStoreOptions.ConnectTimeout"/>),
+    /// creates or migrates the schema, and opens the store.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The database stayed unreachable, or its schema is from a newer Attune.</exception>
+    public static async Task<PostgresStore> OpenAsync(PostgresStoreOptions options, TimeProvider? time = null, ILogger? log = null,
+        FieldCipher? cipher = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!PostgresSchema.IsValidName(options.Schema))
+            throw new ArgumentException($"'{options.Schema}' cannot name a PostgreSQL schema for Attune", nameof(options));
+        log ??= NullLogger.Instance;
+        var builder = new NpgsqlDataSourceBuilder(PostgresConnection.ToConnectionString(options.ConnectionString));
+        builder.ConnectionStringBuilder.SearchPath = options.Schema;
+        var source = builder.Build();
+        try
+        {
+            await using (var c = await PostgresConnection.OpenAsync(source, options.ConnectTimeout,
+                (e, wait) => log.LogWarning("PostgreSQL at {Where} is not reachable ({Error}); trying again in {Seconds:0.#} s",
+                    PostgresConnection.Describe(source), e.Message, wait.TotalSeconds), time, ct).ConfigureAwait(false))
+            {
+                await PostgresSchema.MigrateAsync(c, options.Schema, ct).ConfigureAwait(false);
+            }
+            var store = new PostgresStore(source, options, time ?? TimeProvider.System, log, cipher);
+            store._committedChangeSeq = await store.GetLastChangeSeqAsync(ct).ConfigureAwait(false);
+            return store;
+        }
+        catch
+        {
+            await source.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public bool IsReady => Volatile.Read(ref _disposed) == 0;
+
+    private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // ---------------------------------------------------------------- writes
+
+    /// <summary>
+    /// Runs <paramref name="body"/> in one transaction holding the schema's write lock; the changes it records are written
+    /// before the commit, in the same transaction, and announced after it.
+    /// </summary>
+    private async Task<T> WriteAsync<T>(Func<Writer, Task<T>> body, CancellationToken ct)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        await using var connection = await _source.OpenConnectionAsync(ct).ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
+        var w = new Writer(this, connection, tx);
+        await w.ExecAsync("SELECT pg_advisory_xact_lock(hashtext('attune-write:' || @schema))", ct, ("schema", _options.Schema)).ConfigureAwait(false);
+        T result = await body(w).ConfigureAwait(false);
+        long last = await w.WriteChangesAsync(ct).ConfigureAwait(false);
+        if (last > 0) await w.ExecAsync($"NOTIFY {_channel}", ct).ConfigureAwait(false);
+        await tx.CommitAsync(ct).ConfigureAwait(false);
+        if (last > 0) Published(last);
+        return result;
+    }
+
+    private void Published(long seq)
+    {
+        long seen = Volatile.Read(ref _committedChangeSeq);
+        while (seq > seen)
+        {
+            long was = Interlocked.CompareExchange(ref _committedChangeSeq, seq, seen);
+            if (was == seen) break;
+            seen = was;
+        }
+        Interlocked.Exchange(ref _changeSignal, NewSignal()).TrySetResult();
+    }
+
+    /// <summary>One write transaction: its commands, the ids it interned, and the changes it made.</summary>
+    private sealed class Writer(PostgresStore store, NpgsqlConnection connection, NpgsqlTransaction tx)
+    {
+        private readonly List<(ChangeKind Kind, string? Id, string? Other, long From, long To)> _changes = [];
+
+        public PostgresStore Store => store;
+        public NpgsqlConnection Connection => connection;
+        public NpgsqlTransaction Transaction => tx;
+        public long NowMs { get; } = store.NowMs;
+
+        public NpgsqlCommand Command(string sql, params (string Name, object? Value)[] parameters)
+        {
+            var cmd = new NpgsqlCommand(sql, connection, tx);
+            foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            return cmd;
+        }
+
+        public async Task<int> ExecAsync(string sql, CancellationToken ct, params (string Name, object? Value)[] parameters)
+        {
+            await using var cmd = Command(sql, parameters);
+            return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+
+        public async Task<object?> ScalarAsync(string sql, CancellationToken ct, params (string Name, object? Value)[] parameters)
+        {
+            await using var cmd = Command(sql, parameters);
+            var v = await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false);
+            return v is DBNull ? null : v;
+        }
+
+        public void AddChange(ChangeKind kind, string? id, string? other = null) => _changes.Add((kind, id, other, 0, 0));
+
+        public void AddEventsChange(long from, long to)
+        {
+            if (to > from) _changes.Add((ChangeKind.Events, null, null, from, to));
+        }
+
+        /// <summary>Deletes the feed's rows of <paramref name="kinds"/> naming any of <paramref name="ids"/> (a deletion's
+        /// <c>other</c> lists erased anonymous ids, one per line).</summary>
+        public Task<int> ForgetInChangesAsync(IReadOnlyList<string> ids, ChangeKind[] kinds, CancellationToken ct) =>
+            ids.Count == 0 ? Task.FromResult(0) : ExecAsync("""
+                DELETE FROM changes WHERE kind = ANY(@kinds) AND (id = ANY(@ids) OR other = ANY(@ids)
+                    OR string_to_array(other, E'\n') && @ids)
+                """, ct, ("kinds", kinds.Select(k => (int)k).ToArray()), ("ids", ids.ToArray()));
+
+        /// <summary>Writes the recorded changes with their sequence numbers; returns the last (0 when none).</summary>
+        public async Task<long> WriteChangesAsync(CancellationToken ct)
+        {
+            if (_changes.Count == 0) return 0;
+            var kinds = new int[_changes.Count];
+            var ids = new string?[_changes.Count];
+            var others = new string?[_changes.Count];
+            var froms = new long[_changes.Count];
+            var tos = new long[_changes.Count];
+            for (int i = 0; i < _changes.Count; i++)
+                (kinds[i], ids[i], others[i], froms[i], tos[i]) = ((int)_changes[i].Kind, _changes[i].Id, _changes[i].Other, _changes[i].From, _changes[i].To);
+            await using var cmd = Command("""
+                INSERT INTO changes(seq, kind, id, other, from_seq, to_seq, at_ms)
+                SELECT nextval('change_seq'), k, i, o, f, t, @now
+                FROM unnest(@kinds, @ids, @others, @froms, @tos) WITH ORDINALITY AS c(k, i, o, f, t, n) ORDER BY n
+                RETURNING seq
+                """, ("now", NowMs), ("kinds", kinds), ("ids", ids), ("others", others), ("froms", froms), ("tos", tos));
+            long last = 0;
+            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await r.ReadAsync(ct).ConfigureAwait(false)) last = Math.Max(last, r.GetInt64(0));
+            return last;
+        }
+
+        /// <summary>The index of each item id, creating rows for ids not seen before.</summary>
+        public async Task<Dictionary<string, long>> ItemIndexesAsync(IEnumerable<string> ids, CancellationToken ct)
+        {
+            var distinct = ids.Distinct(StringComparer.Ordinal).ToArray();
+            var map = new Dictionary<string, long>(distinct.Length, StringComparer.Ordinal);
+            if (distinct.Length == 0) return map;
+            await ExecAsync("INSERT INTO items(id, updated_ms) SELECT unnest(@ids), @now ON CONFLICT (id) DO NOTHING", ct,
+                ("ids", distinct), ("now", NowMs)).ConfigureAwait(false);
+            await using var cmd = Command("SELECT id, idx FROM items WHERE id = ANY(@ids)", ("ids", distinct));
+            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await r.ReadAsync(ct).ConfigureAwait(false)) map[r.GetString(0)] = r.GetInt64(1);
+            return map;
+        }
+
+        /// <summary>The profile index of each id of one kind, creating profiles (their own canonical owner) for new ones.</summary>
+        public async Task<Dictionary<string, long>> ProfileIndexesAsync(int kind, IEnumerable<string> ids, CancellationToken ct)
+        {
+            var distinct = ids.Distinct(StringComparer.Ordinal).ToArray();
+            var map = new Dictionary<string, long>(distinct.Length, StringComparer.Ordinal);
+            if (distinct.Length == 0) return map;
+            await ExecAsync("""
+                WITH added AS (
+                    INSERT INTO profiles(kind, id, canonical, updated_ms) SELECT @kind, unnest(@ids), 0, @now
+                    ON CONFLICT (kind, id) DO NOTHING RETURNING idx)
+                UPDATE profiles SET canonical = idx WHERE idx IN (SELECT idx FROM added)
+                """, ct, ("kind", (short)kind), ("ids", distinct), ("now", NowMs)).ConfigureAwait(false);
+            await using var cmd = Command("SELECT id, idx FROM profiles WHERE kind = @kind AND id = ANY(@ids)", ("kind", (short)kind), ("ids", distinct));
+            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await r.ReadAsync(ct).ConfigureAwait(false)) map[r.GetString(0)] = r.GetInt64(1);
+            return map;
+        }
+
+        /// <summary>The owner (canonical profile) of each anonymous profile index.</summary>
+        public async Task<Dictionary<long, long>> CanonicalOfAsync(IEnumerable<long> anonymous, CancellationToken ct)
+        {
+            var distinct = anonymous.Distinct().ToArray();
+            var map = new Dictionary<long, long>(distinct.Length);
+            if (distinct.Length == 0) return map;
+            await using var cmd = Command("SELECT idx, canonical FROM profiles WHERE idx = ANY(@ids)", ("ids", distinct));
+            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await r.ReadAsync(ct).ConfigureAwait(false)) map[r.GetInt64(0)] = r.GetInt64(1);
+            return map;
+        }
+
+        /// <summary>The code of an event type: built in, or a custom one (registered on first use).</summary>
+        public async Task<int> TypeCodeAsync(string name, CancellationToken ct)
+        {
+            if (EventTypes.TryGetBuiltIn(name, out var builtIn)) return (int)builtIn;
+            if (await ScalarAsync("SELECT code FROM event_types WHERE name = @n", ct, ("n", name)).ConfigureAwait(false) is int code) return code;
+            return (int)(await ScalarAsync("""
+                INSERT INTO event_types(code, name)
+                SELECT GREATEST(@first, COALESCE(MAX(code), 0) + 1), @n FROM event_types RETURNING code
+                """, ct, ("first", EventTypes.FirstCustomCode), ("n", name)).ConfigureAwait(false))!;
+        }
+    }
+
+    // ---------------------------------------------------------------- change feed
+
+    public async IAsyncEnumerable<StoreChange> ReadChangesAsync(long afterSeq, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        await using var cmd = _source.CreateCommand("SELECT seq, kind, id, other, from_seq, to_seq, at_ms FROM changes WHERE seq > @after ORDER BY seq");
+        cmd.Parameters.AddWithValue("after", afterSeq);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+            yield return new StoreChange(r.GetInt64(0), (ChangeKind)r.GetInt32(1), r.IsDBNull(2) ? null : r.GetString(2),
+                r.IsDBNull(3) ? null : r.GetString(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6));
+    }
+
+    public async Task<long> GetLastChangeSeqAsync(CancellationToken ct = default)
+    {
+        // The sequence's last value counts changes whose transaction has not committed yet: the table's is what is readable.
+        await using var cmd = _source.CreateCommand("SELECT COALESCE(MAX(seq), 0) FROM changes");
+        return (long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+    }
+
+    public long CommittedChangeSeq => Volatile.Read(ref _committedChangeSeq);
+
+    /// <summary>How often a waiter looks for changes committed by other nodes when no notification came.</summary>
+    private static readonly TimeSpan ChangePollInterval = TimeSpan.FromMilliseconds(500);
+
+    public async Task WaitForChangesAsync(long afterSeq, CancellationToken ct = default)
+    {
+        while (true)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (CommittedChangeSeq > afterSeq) return;
+            var signal = Volatile.Read(ref _changeSignal).Task;
+            if (await GetLastChangeSeqAsync(ct).ConfigureAwait(false) > afterSeq) return;
+            await Task.WhenAny(signal, ListenOnceAsync(ChangePollInterval, ct)).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Waits up to <paramref name="timeout"/> for another node's <c>NOTIFY</c> (a wake-up: the caller re-reads).</summary>
+    private async Task ListenOnceAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        try
+        {
+            await using var c = await _source.OpenConnectionAsync(ct).ConfigureAwait(false);
+            await using (var listen = new NpgsqlCommand($"LISTEN {_channel}", c)) await listen.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            await c.WaitAsync(timeout, ct).ConfigureAwait(false);
+        }
+        catch (NpgsqlException e)
+        {
+            _log.LogDebug(e, "LISTEN failed; polling");
+            await Task.Delay(timeout, _time, ct).ConfigureAwait(false);
+        }
+    }
+
+    // ---------------------------------------------------------------- records
+
+    private static readonly byte[] UserDocPurpose = "profiles.doc"u8.ToArray();
+    private static readonly byte[] DocumentPurpose = "documents.json"u8.ToArray();
+
+    private string SealUserDoc(string json) => _cipher is { } c ? c.Encrypt(json, UserDocPurpose) : json;
+
+    private string SealDocument(string json) => _cipher is { } c ? c.Encrypt(json, DocumentPurpose) : json;
+
+    private string Reveal(string stored, byte[] purpose, string what)
+    {
+        if (!FieldCipher.IsEncrypted(stored)) return stored;
+        return _cipher is { } c ? c.Decrypt(stored, purpose, what) : throw FieldCipher.NotConfigured(stored, what);
+    }
+
+    private string RevealDocument(string stored) => Reveal(stored, DocumentPurpose, "a stored document (documents.json)");
+
+    private User UserFrom(string id, string? doc) =>
+        doc is null ? new User { Id = id } : JsonSerializer.Deserialize<User>(Reveal(doc, UserDocPurpose, "a user record (profiles.doc)"), AttuneJson.Options)!;
+
+    private static Item ParseItem(string doc) => JsonSerializer.Deserialize<Item>(doc, AttuneJson.Options)!;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        await _source.DisposeAsync().ConfigureAwait(false);
+    }
+}

@@ -61,9 +61,7 @@ public sealed partial class PostgresStore : IAttuneStore
             {
                 await PostgresSchema.MigrateAsync(c, options.Schema, ct).ConfigureAwait(false);
             }
-            var store = new PostgresStore(source, options, time ?? TimeProvider.System, log, cipher);
-            store._committedChangeSeq = await store.GetLastChangeSeqAsync(ct).ConfigureAwait(false);
-            return store;
+            return new PostgresStore(source, options, time ?? TimeProvider.System, log, cipher);
         }
         catch
         {
@@ -87,6 +85,23 @@ public sealed partial class PostgresStore : IAttuneStore
     private async Task<T> WriteAsync<T>(Func<Writer, Task<T>> body, CancellationToken ct)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        // This process's writes in call order (the gate releases its waiters first come, first served), one at a time: the
+        // database's lock then only orders them against other nodes'.
+        await _writeGate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            return await WriteLockedAsync(body, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+
+    private async Task<T> WriteLockedAsync<T>(Func<Writer, Task<T>> body, CancellationToken ct)
+    {
         await using var connection = await _source.OpenConnectionAsync(ct).ConfigureAwait(false);
         await using var tx = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
         var w = new Writer(this, connection, tx);
@@ -148,6 +163,13 @@ public sealed partial class PostgresStore : IAttuneStore
             if (to > from) _changes.Add((ChangeKind.Events, null, null, from, to));
         }
 
+        /// <summary>A change of <paramref name="kind"/> covering the sequence numbers <paramref name="from"/> &lt; seq ≤
+        /// <paramref name="to"/> (decision rewards).</summary>
+        public void AddRangeChange(ChangeKind kind, long from, long to)
+        {
+            if (to > from) _changes.Add((kind, null, null, from, to));
+        }
+
         /// <summary>Deletes the feed's rows of <paramref name="kinds"/> naming any of <paramref name="ids"/> (a deletion's
         /// <c>other</c> lists erased anonymous ids, one per line).</summary>
         public Task<int> ForgetInChangesAsync(IReadOnlyList<string> ids, ChangeKind[] kinds, CancellationToken ct) =>
@@ -199,12 +221,17 @@ public sealed partial class PostgresStore : IAttuneStore
             var distinct = ids.Distinct(StringComparer.Ordinal).ToArray();
             var map = new Dictionary<string, long>(distinct.Length, StringComparer.Ordinal);
             if (distinct.Length == 0) return map;
-            await ExecAsync("""
-                WITH added AS (
-                    INSERT INTO profiles(kind, id, canonical, updated_ms) SELECT @kind, unnest(@ids), 0, @now
-                    ON CONFLICT (kind, id) DO NOTHING RETURNING idx)
-                UPDATE profiles SET canonical = idx WHERE idx IN (SELECT idx FROM added)
-                """, ct, ("kind", (short)kind), ("ids", distinct), ("now", NowMs)).ConfigureAwait(false);
+            // A new profile owns its own events (canonical = itself): set once its index is known (a statement cannot see the
+            // rows a CTE of it inserted).
+            var added = new List<long>();
+            await using (var insert = Command("""
+                INSERT INTO profiles(kind, id, canonical, updated_ms) SELECT @kind, unnest(@ids), 0, @now
+                ON CONFLICT (kind, id) DO NOTHING RETURNING idx
+                """, ("kind", (short)kind), ("ids", distinct), ("now", NowMs)))
+            await using (var inserted = await insert.ExecuteReaderAsync(ct).ConfigureAwait(false))
+                while (await inserted.ReadAsync(ct).ConfigureAwait(false)) added.Add(inserted.GetInt64(0));
+            if (added.Count > 0)
+                await ExecAsync("UPDATE profiles SET canonical = idx WHERE idx = ANY(@added)", ct, ("added", added.ToArray())).ConfigureAwait(false);
             await using var cmd = Command("SELECT id, idx FROM profiles WHERE kind = @kind AND id = ANY(@ids)", ("kind", (short)kind), ("ids", distinct));
             await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
             while (await r.ReadAsync(ct).ConfigureAwait(false)) map[r.GetString(0)] = r.GetInt64(1);

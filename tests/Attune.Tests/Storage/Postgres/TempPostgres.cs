@@ -12,7 +12,7 @@ namespace Attune.Tests.Storage.Postgres;
 /// </summary>
 public sealed class TempPostgres : IAsyncDisposable
 {
-    public const string SkipReason = "no PostgreSQL: install Debian's postgresql package (.ci/run installs it when missing)";
+    public const string SkipReason = "no PostgreSQL: install Debian's postgresql package (.ci/run installs it when missing), or ATTUNE_TESTS_POSTGRES=off";
 
     private readonly string _bin, _data, _root;
     private readonly bool _asPostgresUser;
@@ -45,7 +45,10 @@ public sealed class TempPostgres : IAsyncDisposable
         }
     }
 
-    public static bool Available => BinDirectory is not null && (!IsRoot || File.Exists("/usr/sbin/runuser"));
+    /// <summary>Whether the tier can run: the package is installed (and, as root, <c>runuser</c> exists), and
+    /// <c>ATTUNE_TESTS_POSTGRES</c> is not <c>off</c>.</summary>
+    public static bool Available => Environment.GetEnvironmentVariable("ATTUNE_TESTS_POSTGRES") != "off"
+        && BinDirectory is not null && (!IsRoot || File.Exists("/usr/sbin/runuser"));
 
     private static bool IsRoot => Environment.UserName == "root";
 

@@ -37,6 +37,27 @@ public static class AttuneHost
     public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
     /// <summary>
+    /// Opens the PostgreSQL store, waiting (with backoff, each attempt logged) for a database that is not reachable yet. The start
+    /// fails with one clear line when it stays unreachable, its credentials are refused, or its schema is from a newer Attune.
+    /// </summary>
+    private static IAttuneStore OpenPostgres(string connection, StoreOptions store, FieldCipher? cipher, TimeProvider time, ILogger log)
+    {
+        try
+        {
+            return Attune.Storage.Postgres.PostgresStore.OpenAsync(new Attune.Storage.Postgres.PostgresStoreOptions
+            {
+                ConnectionString = connection,
+                Schema = store.Schema,
+                ConnectTimeout = TimeSpan.FromSeconds(Math.Max(1, store.ConnectTimeoutSeconds)),
+            }, time, log, cipher).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException or Npgsql.NpgsqlException)
+        {
+            throw new AttuneStartException($"Attune:Store:Postgres: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
     /// Creates the application. <paramref name="urls"/> and <paramref name="dataDirectory"/> override configuration when given.
     /// Throws <see cref="AttuneStartException"/> when the configuration is unsafe (no keys on a public address) or invalid, or
     /// when another process owns the data folder.
@@ -86,9 +107,11 @@ public static class AttuneHost
         builder.Services.AddSingleton<RankerService>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => new RecordReader(sp.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton<IAttuneStore>(sp => SqliteStore.Open(
-            new SqliteStoreOptions { DataDirectory = options.DataDirectory, FullSync = options.FullSync, Owner = "attune serve", OwnerUrl = urls, Cipher = cipher },
-            sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton<IAttuneStore>(sp => options.Store.Postgres is { Length: > 0 } postgres
+            ? OpenPostgres(postgres, options.Store, cipher, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Attune.Storage"))
+            : SqliteStore.Open(
+                new SqliteStoreOptions { DataDirectory = options.DataDirectory, FullSync = options.FullSync, Owner = "attune serve", OwnerUrl = urls, Cipher = cipher },
+                sp.GetRequiredService<TimeProvider>()));
         // Encryption at rest: says at start whether it is on, and moves values to the active key in the background (rotation).
         builder.Services.AddHostedService(sp => new EncryptionRotation(sp.GetRequiredService<IAttuneStore>() as SqliteStore, cipher,
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("Attune.Encryption")));
@@ -206,6 +229,12 @@ public static class AttuneHost
         var app = builder.Build();
         // Open the store now: a folder another process owns must stop the start here, with its owner named, not fail later.
         try { app.Services.GetRequiredService<IAttuneStore>(); }
+        catch (AttuneStartException)
+        {
+            // The PostgreSQL store said why (unreachable, refused, newer schema) in one line already.
+            app.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw;
+        }
         catch (DataFolderInUseException e)
         {
             app.DisposeAsync().AsTask().GetAwaiter().GetResult();

@@ -14,6 +14,9 @@ public sealed class AttuneOptions
     [Range(1024, 1L << 31)]
     public long MaxRequestBodyBytes { get; set; } = 16 * 1024 * 1024;
 
+    /// <summary>Where the system of record lives: SQLite in <see cref="DataDirectory"/> (the default), or PostgreSQL.</summary>
+    public StoreOptions Store { get; set; } = new();
+
     /// <summary>Sync every commit to disk (see the store's FullSync). <value>The default value is <see langword="true"/>.</value></summary>
     public bool FullSync { get; set; } = true;
 
@@ -93,3 +96,18 @@ public sealed class ApiKeyOptions
     /// <summary>Requests per second this key may make (bursts up to the same number); 0 = no limit; unset = <see cref="AttuneOptions.KeyRequestsPerSecond"/>.</summary>
     public int? RequestsPerSecond { get; set; }
 }
+
+/// <summary>The store (configuration section <c>Attune:Store</c>).</summary>
+public sealed class StoreOptions
+{
+    /// <summary>A PostgreSQL connection string or <c>postgres://user:password@host:port/database</c> URL
+    /// (<c>ATTUNE__STORE__POSTGRES</c>, or <c>attune serve --store</c>); empty = the embedded SQLite store.</summary>
+    public string? Postgres { get; set; }
+
+    /// <summary>The PostgreSQL schema Attune's tables live in. <value>The default value is <c>attune</c>.</value></summary>
+    public string Schema { get; set; } = "attune";
+
+    /// <summary>How long the start keeps retrying an unreachable database, in seconds. <value>The default value is 120.</value></summary>
+    public int ConnectTimeoutSeconds { get; set; } = 120;
+}
+

@@ -19,16 +19,30 @@ internal static class ServeCommand
             Description = $"Addresses to listen on, ';'-separated (default: URLS or ASPNETCORE_URLS, else {AttuneHost.DefaultUrls})",
         };
         var demo = new Option<bool>("--demo") { Description = "Load the demo shop when the store is empty" };
-        var command = new Command("serve", "Run the HTTP server") { data, urls, demo };
+        var store = new Option<string>("--store")
+        {
+            Description = "The store: a postgres://user:password@host:port/database URL (or an Npgsql connection string) to share " +
+                "PostgreSQL between nodes; default: the embedded SQLite store in --data (ATTUNE__STORE__POSTGRES sets it too)",
+        };
+        var command = new Command("serve", "Run the HTTP server") { data, urls, demo, store };
         command.SetAction(async (result, ct) =>
         {
             WebApplication app;
             try
             {
                 // The demo shop sells consumables: their purchased items stay recommendable.
-                var settings = result.GetValue(demo)
-                    ? DemoShop.RepeatBuyCategories.Select((c, i) => new KeyValuePair<string, string?>($"Attune:Serving:RepeatBuyCategories:{i}", c))
-                    : null;
+                var settings = new List<KeyValuePair<string, string?>>();
+                if (result.GetValue(demo))
+                    settings.AddRange(DemoShop.RepeatBuyCategories.Select((c, i) => new KeyValuePair<string, string?>($"Attune:Serving:RepeatBuyCategories:{i}", c)));
+                if (result.GetValue(store) is { Length: > 0 } postgres)
+                {
+                    if (!postgres.StartsWith("postgres", StringComparison.OrdinalIgnoreCase) && !postgres.Contains('='))
+                    {
+                        Console.Error.WriteLine("attune: --store takes a postgres://user:password@host:port/database URL or an Npgsql connection string");
+                        return 2;
+                    }
+                    settings.Add(new("Attune:Store:Postgres", postgres));
+                }
                 // The generic host logs a failed start with its stack trace; this command says it in one line instead (below),
                 // and anything else it does not catch still reaches the console whole. Attune's one BackgroundService
                 // (EncryptionRotation) catches and logs its own errors, so none reaches that category.
@@ -40,12 +54,12 @@ internal static class ServeCommand
                 Console.Error.WriteLine($"attune: {e.Message}");
                 return e.InnerException is DataFolderInUseException ? CommonOptions.ExitFolderInUse : 2;
             }
-            var store = app.Services.GetRequiredService<IAttuneStore>();
+            var attuneStore = app.Services.GetRequiredService<IAttuneStore>();
             if (result.GetValue(demo))
             {
-                var stats = await store.GetStatsAsync(ct);
+                var stats = await attuneStore.GetStatsAsync(ct);
                 if (stats.Events == 0 && stats.Items == 0)
-                    await DemoCommand.GenerateAndLoadAsync(store, new DemoOptions { End = DemoOptions.DefaultEnd(TimeProvider.System) },
+                    await DemoCommand.GenerateAndLoadAsync(attuneStore, new DemoOptions { End = DemoOptions.DefaultEnd(TimeProvider.System) },
                         result.GetValue(data)!, ct);
                 else
                     Console.WriteLine($"Store already holds {stats.Items:N0} items and {stats.Events:N0} events; demo not loaded again.");

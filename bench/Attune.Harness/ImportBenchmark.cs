@@ -12,6 +12,7 @@ internal static class ImportBenchmark
     {
         string file = o.Get("file") ?? throw new ArgumentException("--file is required (make one with ../shared/tools/gen_synth.py)");
         long lines = File.ReadLines(file).LongCount();
+        if (o.Get("postgres") is { } postgres) return await PostgresAsync(file, lines, postgres);
         string work = Path.Combine(Path.GetTempPath(), "attune-import-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(work);
         try
@@ -39,6 +40,23 @@ internal static class ImportBenchmark
         finally
         {
             Directory.Delete(work, true);
+        }
+    }
+
+    /// <summary>`attune import --store` into a fresh schema of the given PostgreSQL (binary COPY), whole process.</summary>
+    private static async Task<int> PostgresAsync(string file, long lines, string postgres)
+    {
+        string schema = "import_" + Guid.NewGuid().ToString("N")[..8];
+        Environment.SetEnvironmentVariable("ATTUNE__STORE__SCHEMA", schema);
+        try
+        {
+            var time = await TimeAsync("dotnet", [ServerProcess.AttuneDll, "import", "--store", postgres, "--kind", "events", "--format", "tsv", file], null);
+            Console.WriteLine($"import: {lines:N0} lines into PostgreSQL (schema {schema}); attune {time.TotalSeconds:F2} s ({lines / time.TotalSeconds:N0} events/s)");
+            return 0;
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("ATTUNE__STORE__SCHEMA", null);
         }
     }
 

@@ -181,69 +181,87 @@ public sealed partial class PostgresStore
     {
         ArgumentNullException.ThrowIfNull(batches);
         long total = 0;
-        foreach (var b in batches)
+        // Pipelined: the next batch is read (parsed) while this one is copied. The caller reuses its batch object: each is
+        // copied out of it before the next is read.
+        using var source = batches.GetEnumerator();
+        // Users' indexes for the length of this import (a profile is deleted only by an erasure: one that races an import of
+        // the same person is the shortcut named in docs/notes/issue-16.md).
+        var users = new Dictionary<string, long>(StringComparer.Ordinal);
+        Task<BulkRows?> Next() => Task.Run(() => source.MoveNext() ? BulkRows.From(source.Current) : null, ct);
+        var next = Next();
+        while (await next.ConfigureAwait(false) is { } rows)
         {
-            ct.ThrowIfCancellationRequested();
-            if (b.Count == 0) continue;
-            int n = b.Count;
-            var userIds = new List<string>(n);
-            var visitorIds = new List<string>(n);
-            var itemIds = new List<string>(n);
-            for (int i = 0; i < n; i++)
-            {
-                (b.Anonymous[i] ? visitorIds : userIds).Add(b.UserIds[i]);
-                if (b.ItemIds[i] is { } item) itemIds.Add(item);
-            }
-            var owner = new long[n];
-            var itemIdx = new long?[n];
-            var type = b.TypeCodes[..n];
-            var time = b.TimestampsMs[..n];
-            var value = new double?[n];
-            var extra = b.Extras[..n];
-            for (int i = 0; i < n; i++) value[i] = b.HasValue[i] ? b.Values[i] : null;
-            var ids = b.UserIds[..n];
-            var anonymous = b.Anonymous[..n];
-            var items = b.ItemIds[..n];
-            await WriteAsync(async w =>
-            {
-                var users = await w.ProfileIndexesAsync(KindUser, userIds, ct).ConfigureAwait(false);
-                var visitors = await w.ProfileIndexesAsync(KindAnonymous, visitorIds, ct).ConfigureAwait(false);
-                var owners = await w.CanonicalOfAsync(visitors.Values, ct).ConfigureAwait(false);
-                var itemMap = await w.ItemIndexesAsync(itemIds, ct).ConfigureAwait(false);
-                for (int i = 0; i < n; i++)
-                {
-                    owner[i] = anonymous[i] ? owners[visitors[ids[i]]] : users[ids[i]];
-                    itemIdx[i] = items[i] is { } it ? itemMap[it] : null;
-                }
-                long first = (long)(await w.ScalarAsync("SELECT nextval('event_seq')", ct).ConfigureAwait(false))!;
-                // The block of seqs first .. first + n - 1 is this batch's: nobody else allocates while the lock is held.
-                await w.ExecAsync("SELECT setval('event_seq', @last)", ct, ("last", first + n - 1)).ConfigureAwait(false);
-                await using (var copy = await w.Connection.BeginBinaryImportAsync(
-                    "COPY events(seq, profile, item, type, ts, value, extra) FROM STDIN (FORMAT BINARY)", ct).ConfigureAwait(false))
-                {
-                    for (int i = 0; i < n; i++)
-                    {
-                        await copy.StartRowAsync(ct).ConfigureAwait(false);
-                        await copy.WriteAsync(first + i, NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
-                        await copy.WriteAsync(owner[i], NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
-                        if (itemIdx[i] is { } ix) await copy.WriteAsync(ix, NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
-                        else await copy.WriteNullAsync(ct).ConfigureAwait(false);
-                        await copy.WriteAsync(type[i], NpgsqlDbType.Integer, ct).ConfigureAwait(false);
-                        await copy.WriteAsync(time[i], NpgsqlDbType.Bigint, ct).ConfigureAwait(false);
-                        if (value[i] is { } v) await copy.WriteAsync(v, NpgsqlDbType.Double, ct).ConfigureAwait(false);
-                        else await copy.WriteNullAsync(ct).ConfigureAwait(false);
-                        if (extra[i] is { } x) await copy.WriteAsync(x, NpgsqlDbType.Text, ct).ConfigureAwait(false);
-                        else await copy.WriteNullAsync(ct).ConfigureAwait(false);
-                    }
-                    await copy.CompleteAsync(ct).ConfigureAwait(false);
-                }
-                w.AddEventsChange(first - 1, first + n - 1);
-                return 0;
-            }, ct).ConfigureAwait(false);
-            total += n;
+            next = Next();
+            if (rows.Count == 0) continue;
+            await WriteAsync(w => CopyAsync(w, rows, users, ct), ct).ConfigureAwait(false);
+            total += rows.Count;
             progress?.Report(total);
         }
         return total;
+    }
+
+    /// <summary>One batch of interactions, copied out of the caller's reusable <see cref="InteractionBatch"/>.</summary>
+    private sealed class BulkRows
+    {
+        public required int Count { get; init; }
+        public required string[] Ids { get; init; }
+        public required bool[] Anonymous { get; init; }
+        public required string?[] Items { get; init; }
+        public required int[] Types { get; init; }
+        public required long[] Times { get; init; }
+        public required double[] Values { get; init; }
+        public required bool[] HasValue { get; init; }
+        public required string?[] Extras { get; init; }
+
+        public static BulkRows From(InteractionBatch b) => new()
+        {
+            Count = b.Count, Ids = b.UserIds[..b.Count], Anonymous = b.Anonymous[..b.Count], Items = b.ItemIds[..b.Count],
+            Types = b.TypeCodes[..b.Count], Times = b.TimestampsMs[..b.Count], Values = b.Values[..b.Count],
+            HasValue = b.HasValue[..b.Count], Extras = b.Extras[..b.Count],
+        };
+    }
+
+    /// <summary>Interns the batch's ids, then writes its events with binary <c>COPY</c> under one block of sequence numbers.</summary>
+    private static async Task<int> CopyAsync(Writer w, BulkRows b, Dictionary<string, long> knownUsers, CancellationToken ct)
+    {
+        int n = b.Count;
+        var userIds = new List<string>(n);
+        var visitorIds = new List<string>();
+        var itemIds = new List<string>(n);
+        for (int i = 0; i < n; i++)
+        {
+            (b.Anonymous[i] ? visitorIds : userIds).Add(b.Ids[i]);
+            if (b.Items[i] is { } item) itemIds.Add(item);
+        }
+        var users = await w.ProfileIndexesAsync(KindUser, userIds, ct, knownUsers).ConfigureAwait(false);
+        var visitors = await w.ProfileIndexesAsync(KindAnonymous, visitorIds, ct).ConfigureAwait(false);
+        var owners = await w.CanonicalOfAsync(visitors.Values, ct).ConfigureAwait(false);
+        var itemMap = await w.ItemIndexesAsync(itemIds, ct).ConfigureAwait(false);
+        long first = (long)(await w.ScalarAsync("SELECT nextval('event_seq')", ct).ConfigureAwait(false))!;
+        // The block first .. first + n - 1 is this batch's: nobody else allocates while the write lock is held.
+        if (n > 1) await w.ExecAsync("SELECT setval('event_seq', @last)", ct, ("last", first + n - 1)).ConfigureAwait(false);
+        await using (var copy = await w.Connection.BeginBinaryImportAsync(
+            "COPY events(seq, profile, item, type, ts, value, extra) FROM STDIN (FORMAT BINARY)", ct).ConfigureAwait(false))
+        {
+            // Synchronous writes into the importer's buffer (it flushes as it fills): an await per value costs more than the value.
+            for (int i = 0; i < n; i++)
+            {
+                copy.StartRow();
+                copy.Write(first + i, NpgsqlDbType.Bigint);
+                copy.Write(b.Anonymous[i] ? owners[visitors[b.Ids[i]]] : users[b.Ids[i]], NpgsqlDbType.Bigint);
+                if (b.Items[i] is { } item) copy.Write(itemMap[item], NpgsqlDbType.Bigint);
+                else copy.WriteNull();
+                copy.Write(b.Types[i], NpgsqlDbType.Integer);
+                copy.Write(b.Times[i], NpgsqlDbType.Bigint);
+                if (b.HasValue[i]) copy.Write(b.Values[i], NpgsqlDbType.Double);
+                else copy.WriteNull();
+                if (b.Extras[i] is { } x) copy.Write(x, NpgsqlDbType.Text);
+                else copy.WriteNull();
+            }
+            await copy.CompleteAsync(ct).ConfigureAwait(false);
+        }
+        w.AddEventsChange(first - 1, first + n - 1);
+        return n;
     }
 
     public Task PutDocumentAsync(string kind, string id, string json, CancellationToken ct = default)

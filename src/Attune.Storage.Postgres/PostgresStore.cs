@@ -25,6 +25,9 @@ public sealed partial class PostgresStore : IAttuneStore
     private readonly FieldCipher? _cipher;
     private readonly string _channel;
     private long _committedChangeSeq;
+    /// <summary>Item id → index, as committed (saves a round trip per batch of events naming known items).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _itemIndex = new(StringComparer.Ordinal);
+    private const int ItemIndexCapacity = 2_000_000;
     private TaskCompletionSource _changeSignal = NewSignal();
     private int _disposed;
 
@@ -111,6 +114,11 @@ public sealed partial class PostgresStore : IAttuneStore
         if (last > 0) await w.ExecAsync($"NOTIFY {_channel}", ct).ConfigureAwait(false);
         await tx.CommitAsync(ct).ConfigureAwait(false);
         if (last > 0) Published(last);
+        if (w.LearnedItems.Count > 0)
+        {
+            if (_itemIndex.Count + w.LearnedItems.Count > ItemIndexCapacity) _itemIndex.Clear();
+            foreach (var (id, idx) in w.LearnedItems) _itemIndex[id] = idx;
+        }
         return result;
     }
 
@@ -204,22 +212,55 @@ public sealed partial class PostgresStore : IAttuneStore
         /// <summary>The index of each item id, creating rows for ids not seen before.</summary>
         public async Task<Dictionary<string, long>> ItemIndexesAsync(IEnumerable<string> ids, CancellationToken ct)
         {
-            var distinct = ids.Distinct(StringComparer.Ordinal).ToArray();
-            var map = new Dictionary<string, long>(distinct.Length, StringComparer.Ordinal);
-            if (distinct.Length == 0) return map;
+            var map = new Dictionary<string, long>(StringComparer.Ordinal);
+            var unknown = new List<string>();
+            foreach (string id in ids)
+            {
+                if (map.ContainsKey(id)) continue;
+                if (store._itemIndex.TryGetValue(id, out long known)) map[id] = known;
+                else
+                {
+                    map[id] = 0;
+                    unknown.Add(id);
+                }
+            }
+            if (unknown.Count == 0) return map;
+            var distinct = unknown.ToArray();
             await ExecAsync("INSERT INTO items(id, updated_ms) SELECT unnest(@ids), @now ON CONFLICT (id) DO NOTHING", ct,
                 ("ids", distinct), ("now", NowMs)).ConfigureAwait(false);
             await using var cmd = Command("SELECT id, idx FROM items WHERE id = ANY(@ids)", ("ids", distinct));
             await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            while (await r.ReadAsync(ct).ConfigureAwait(false)) map[r.GetString(0)] = r.GetInt64(1);
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+            {
+                long idx = r.GetInt64(1);
+                map[r.GetString(0)] = idx;
+                LearnedItems.Add((r.GetString(0), idx));
+            }
             return map;
         }
 
+        /// <summary>Item indexes this transaction read or created: remembered once it commits (an item row is never deleted,
+        /// so an id keeps its index for good, whichever node made it).</summary>
+        public List<(string Id, long Idx)> LearnedItems { get; } = [];
+
         /// <summary>The profile index of each id of one kind, creating profiles (their own canonical owner) for new ones.</summary>
-        public async Task<Dictionary<string, long>> ProfileIndexesAsync(int kind, IEnumerable<string> ids, CancellationToken ct)
+        /// <param name="known">Indexes already read by this caller (an import's earlier batches), consulted and extended.</param>
+        public async Task<Dictionary<string, long>> ProfileIndexesAsync(int kind, IEnumerable<string> ids, CancellationToken ct,
+            Dictionary<string, long>? known = null)
         {
-            var distinct = ids.Distinct(StringComparer.Ordinal).ToArray();
-            var map = new Dictionary<string, long>(distinct.Length, StringComparer.Ordinal);
+            var map = new Dictionary<string, long>(StringComparer.Ordinal);
+            var unknown = new List<string>();
+            foreach (string id in ids)
+            {
+                if (map.ContainsKey(id)) continue;
+                if (known is not null && known.TryGetValue(id, out long idx)) map[id] = idx;
+                else
+                {
+                    map[id] = 0;
+                    unknown.Add(id);
+                }
+            }
+            var distinct = unknown.ToArray();
             if (distinct.Length == 0) return map;
             // A new profile owns its own events (canonical = itself): set once its index is known (a statement cannot see the
             // rows a CTE of it inserted).
@@ -234,7 +275,11 @@ public sealed partial class PostgresStore : IAttuneStore
                 await ExecAsync("UPDATE profiles SET canonical = idx WHERE idx = ANY(@added)", ct, ("added", added.ToArray())).ConfigureAwait(false);
             await using var cmd = Command("SELECT id, idx FROM profiles WHERE kind = @kind AND id = ANY(@ids)", ("kind", (short)kind), ("ids", distinct));
             await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            while (await r.ReadAsync(ct).ConfigureAwait(false)) map[r.GetString(0)] = r.GetInt64(1);
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+            {
+                map[r.GetString(0)] = r.GetInt64(1);
+                if (known is not null) known[r.GetString(0)] = r.GetInt64(1);
+            }
             return map;
         }
 

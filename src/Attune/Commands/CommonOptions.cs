@@ -16,6 +16,42 @@ internal static class CommonOptions
         DefaultValueFactory = _ => "./data",
     };
 
+    public static Option<string?> Store() => new("--store")
+    {
+        Description = "A postgres://user:password@host:port/database URL (or Npgsql connection string) to use PostgreSQL instead of " +
+            "the embedded store in --data (default: ATTUNE__STORE__POSTGRES when set)",
+    };
+
+    /// <summary>
+    /// The PostgreSQL store of <paramref name="postgres"/> (or <c>ATTUNE__STORE__POSTGRES</c>) when given, else the embedded one of
+    /// <paramref name="directory"/> (<see cref="OpenStore"/>). Prints one line and returns null with the exit code when it
+    /// cannot be opened.
+    /// </summary>
+    public static async Task<Attune.Storage.IAttuneStore?> OpenAnyStoreAsync(string directory, string? postgres, string command, Action<int> exitCode)
+    {
+        postgres ??= Environment.GetEnvironmentVariable("ATTUNE__STORE__POSTGRES");
+        if (string.IsNullOrWhiteSpace(postgres))
+        {
+            var store = OpenStore(directory, command, out int code);
+            exitCode(code);
+            return store;
+        }
+        try
+        {
+            return await Attune.Storage.Postgres.PostgresStore.OpenAsync(new Attune.Storage.Postgres.PostgresStoreOptions
+            {
+                ConnectionString = postgres,
+                Schema = Environment.GetEnvironmentVariable("ATTUNE__STORE__SCHEMA") is { Length: > 0 } schema ? schema : "attune",
+            }, cipher: CipherFromEnvironment());
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException or Npgsql.NpgsqlException)
+        {
+            Console.Error.WriteLine($"attune: --store: {e.Message}");
+            exitCode(ExitBadPath);
+            return null;
+        }
+    }
+
     /// <summary>Exit code of a <c>--data</c> folder or input file that cannot be used (a file, unreadable, not a store).</summary>
     public const int ExitBadPath = 2;
 

@@ -26,7 +26,8 @@ internal static class ImportCommand
             Description = "The file's text encoding when it is not UTF-8, e.g. latin1 (default: UTF-8, checked first: a file that is not stops with the line)",
         };
         var file = new Argument<FileInfo>("file") { Description = "The file to import" };
-        var command = new Command("import", "Import items, users or events from a file") { data, kind, format, type, offset, encoding, file };
+        var store = CommonOptions.Store();
+        var command = new Command("import", "Import items, users or events from a file") { data, store, kind, format, type, offset, encoding, file };
         command.SetAction(async (result, ct) =>
         {
             var input = result.GetValue(file)!;
@@ -58,8 +59,9 @@ internal static class ImportCommand
             var report = new ImportReport();
             var time = TimeProvider.System;
             var clock = Stopwatch.StartNew();
-            await using var store = CommonOptions.OpenStore(result.GetValue(data)!, "import", out int exitCode);
-            if (store is null) return exitCode;
+            int exitCode = 0;
+            await using var target = await CommonOptions.OpenAnyStoreAsync(result.GetValue(data)!, result.GetValue(store), "import", code => exitCode = code);
+            if (target is null) return exitCode;
             FileStream stream;
             try { stream = new FileStream(input.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -82,13 +84,13 @@ internal static class ImportCommand
                 switch (importKind)
                 {
                     case ImportKind.Events:
-                        n = await store.BulkAppendAsync(EventFileReader.ReadBatches(stream, importFormat, options, report, time),
+                        n = await target.BulkAppendAsync(EventFileReader.ReadBatches(stream, importFormat, options, report, time),
                             new ByteProgress(stream, progress), ct);
                         break;
                     case ImportKind.Items:
                         foreach (var batch in CatalogFileReader.ReadItems(stream, importFormat, options, report, time))
                         {
-                            await store.UpsertItemsAsync(batch, ct);
+                            await target.UpsertItemsAsync(batch, ct);
                             n += batch.Count;
                             progress.Report(stream.Position);
                         }
@@ -96,7 +98,7 @@ internal static class ImportCommand
                     case ImportKind.Users:
                         foreach (var batch in CatalogFileReader.ReadUsers(stream, importFormat, options, report, time))
                         {
-                            await store.UpsertUsersAsync(batch, ct);
+                            await target.UpsertUsersAsync(batch, ct);
                             n += batch.Count;
                             progress.Report(stream.Position);
                         }

@@ -77,6 +77,9 @@ public sealed partial class PostgresStore : IAttuneStore
 
     private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
+    private StoreUnavailableException Unavailable(Exception e) =>
+        new($"PostgreSQL at {PostgresConnection.Describe(_source)} cannot be reached ({e.Message}); nothing was written", e);
+
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     // ---------------------------------------------------------------- writes
@@ -94,6 +97,11 @@ public sealed partial class PostgresStore : IAttuneStore
         try
         {
             return await WriteLockedAsync(body, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (PostgresConnection.IsTransient(e) && !ct.IsCancellationRequested)
+        {
+            // Not acknowledged: the caller says so (HTTP 503 with Retry-After) and the client sends it again.
+            throw Unavailable(e);
         }
         finally
         {
@@ -338,7 +346,17 @@ public sealed partial class PostgresStore : IAttuneStore
             ct.ThrowIfCancellationRequested();
             if (CommittedChangeSeq > afterSeq) return;
             var signal = Volatile.Read(ref _changeSignal).Task;
-            if (await GetLastChangeSeqAsync(ct).ConfigureAwait(false) > afterSeq) return;
+            try
+            {
+                if (await GetLastChangeSeqAsync(ct).ConfigureAwait(false) > afterSeq) return;
+            }
+            catch (Exception e) when (PostgresConnection.IsTransient(e) && !ct.IsCancellationRequested)
+            {
+                // The database is away: no change can be seen; keep waiting (followers resume when it is back).
+                _log.LogDebug(e, "Waiting for changes: PostgreSQL cannot be reached");
+                await Task.Delay(ChangePollInterval, _time, ct).ConfigureAwait(false);
+                continue;
+            }
             await Task.WhenAny(signal, ListenOnceAsync(ChangePollInterval, ct)).ConfigureAwait(false);
         }
     }
@@ -352,7 +370,7 @@ public sealed partial class PostgresStore : IAttuneStore
             await using (var listen = new NpgsqlCommand($"LISTEN {_channel}", c)) await listen.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             await c.WaitAsync(timeout, ct).ConfigureAwait(false);
         }
-        catch (NpgsqlException e)
+        catch (Exception e) when (e is NpgsqlException || PostgresConnection.IsTransient(e))
         {
             _log.LogDebug(e, "LISTEN failed; polling");
             await Task.Delay(timeout, _time, ct).ConfigureAwait(false);

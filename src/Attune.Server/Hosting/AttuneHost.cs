@@ -337,6 +337,14 @@ public static class AttuneHost
             var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
             if (error is BadHttpRequestException bad)
                 return Problems.Write(context, bad.StatusCode, "Bad request", bad.Message);
+            if (error is Attune.Storage.StoreUnavailableException or System.Data.Common.DbException { IsTransient: true })
+            {
+                // The database is away (PostgreSQL restarting): nothing of the request was stored; the client tries again.
+                app.Logger.LogWarning("{Path}: {Message}", context.Request.Path, error.Message);
+                context.Response.Headers.RetryAfter = "5";
+                return Problems.Write(context, StatusCodes.Status503ServiceUnavailable, "Store unavailable",
+                    "The database cannot be reached; nothing of this request was stored. Try again in a few seconds.");
+            }
             app.Logger.LogError(error, "Unhandled error on {Path}", context.Request.Path);
             return Problems.Write(context, StatusCodes.Status500InternalServerError, "Internal error", "The error was logged.");
         }));

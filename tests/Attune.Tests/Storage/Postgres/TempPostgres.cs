@@ -53,7 +53,9 @@ public sealed class TempPostgres : IAsyncDisposable
     private static bool IsRoot => Environment.UserName == "root";
 
     /// <param name="port">The port to listen on (default: a free one).</param>
-    public static async Task<TempPostgres> StartAsync(CancellationToken ct = default, int? port = null)
+    /// <param name="durable">Commits synced to disk, as in production (default off: faster, and a test server's crash loses
+    /// nothing worth keeping; a test that stops the server abruptly and counts what survived needs it on).</param>
+    public static async Task<TempPostgres> StartAsync(CancellationToken ct = default, int? port = null, bool durable = false)
     {
         string bin = BinDirectory ?? throw new InvalidOperationException(SkipReason);
         string root = Path.Combine(Path.GetTempPath(), "attune-pg-" + Guid.NewGuid().ToString("N")[..12]);
@@ -61,9 +63,10 @@ public sealed class TempPostgres : IAsyncDisposable
         var server = new TempPostgres(bin, root, port ?? FreePort(), IsRoot);
         if (server._asPostgresUser) await RunAsync("chown", ["-R", "postgres:postgres", root], null, ct);
         await server.RunPgAsync("initdb", ["-D", server._data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"], ct);
-        // Loopback only, its socket in its own folder; fsync off: a test server loses nothing worth keeping in a crash.
-        string options = $"-p {server.Port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={root} -c fsync=off " +
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200";
+        // Loopback only, its socket in its own folder.
+        string options = $"-p {server.Port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={root} -c max_connections=200" +
+            (durable ? "" : " -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
+        server._startOptions = options;
         await server.RunPgAsync("pg_ctl", ["-D", server._data, "-o", options, "-l", Path.Combine(root, "server.log"), "-w", "-t", "60", "start"], ct);
         return server;
     }
@@ -92,6 +95,15 @@ public sealed class TempPostgres : IAsyncDisposable
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
+
+    /// <summary>Stops the server at once (as a crash would), keeping its data.</summary>
+    public Task StopAsync() => RunPgAsync("pg_ctl", ["-D", _data, "-m", "immediate", "-w", "stop"], CancellationToken.None);
+
+    /// <summary>Starts it again on the same port and data.</summary>
+    public Task StartAgainAsync() => RunPgAsync("pg_ctl", ["-D", _data, "-o", _startOptions, "-l", Path.Combine(_root, "server.log"), "-w", "-t", "60", "start"],
+        CancellationToken.None);
+
+    private string _startOptions = "";
 
     public async ValueTask DisposeAsync()
     {

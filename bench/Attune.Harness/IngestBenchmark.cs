@@ -9,7 +9,7 @@ internal static class IngestBenchmark
     public static async Task<int> RunBatchesAsync(HarnessOptions o)
     {
         int seconds = o.Int("seconds", 20), batch = o.Int("batch", 1000), concurrency = o.Int("concurrency", 4);
-        await using var server = await ServerProcess.StartAsync();
+        await using var server = await ServerProcess.StartAsync(ServerProcess.StoreArgs(o));
         var bodies = Enumerable.Range(0, 64).Select(b => Encoding.UTF8.GetBytes("[" + string.Join(",", Enumerable.Range(0, batch).Select(i =>
             "{\"type\":\"" + (i % 10 == 0 ? "add_to_cart" : "view") + "\",\"userId\":\"u" + (b * batch + i) % 50_000
             + "\",\"itemId\":\"i" + (i * 7919 + b) % 20_000 + "\",\"sessionId\":\"s" + b

@@ -11,7 +11,7 @@ internal static class ServeBenchmark
     public static async Task<int> RunAsync(HarnessOptions o)
     {
         int seconds = o.Int("seconds", 15), concurrency = o.Int("concurrency", 16);
-        await using var server = await ServerProcess.StartAsync("--demo");
+        await using var server = await ServerProcess.StartAsync(["--demo", .. ServerProcess.StoreArgs(o)]);
         // The server trains its propensity models and scores everyone shortly after start (about a minute of both cores on the
         // demo shop): measured after that, as a shop serves all day long.
         await BackgroundTrainingDoneAsync(server.BaseAddress);

@@ -39,6 +39,19 @@ internal sealed class ServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// <c>--postgres URL</c>: the server's store is that PostgreSQL, in a fresh schema (<c>ATTUNE__STORE__SCHEMA</c>, inherited
+    /// by the child); otherwise no arguments (the embedded store).
+    /// </summary>
+    public static string[] StoreArgs(HarnessOptions o)
+    {
+        if (o.Get("postgres") is not { } url) return [];
+        string schema = "bench_" + Guid.NewGuid().ToString("N")[..8];
+        Environment.SetEnvironmentVariable("ATTUNE__STORE__SCHEMA", schema);
+        Console.WriteLine($"store: PostgreSQL, schema {schema}");
+        return ["--store", url];
+    }
+
     public static Task<ServerProcess> StartAsync(params string[] extra) =>
         StartInAsync(Path.Combine(Path.GetTempPath(), "attune-bench-" + Guid.NewGuid().ToString("N")[..8]), true, extra);
 

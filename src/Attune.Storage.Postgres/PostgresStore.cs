@@ -91,43 +91,125 @@ public sealed partial class PostgresStore : IAttuneStore
     private async Task<T> WriteAsync<T>(Func<Writer, Task<T>> body, CancellationToken ct)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        // This process's writes in call order (the gate releases its waiters first come, first served), one at a time: the
-        // database's lock then only orders them against other nodes'.
-        await _writeGate.WaitAsync(ct).ConfigureAwait(false);
-        try
+        var op = new WriteOp<T>(body, ct);
+        lock (_queueGate)
         {
-            return await WriteLockedAsync(body, ct).ConfigureAwait(false);
+            _queue.Enqueue(op);
+            if (!_writing)
+            {
+                _writing = true;
+                _ = Task.Run(WriteLoopAsync);
+            }
         }
-        catch (Exception e) when (PostgresConnection.IsTransient(e) && !ct.IsCancellationRequested)
+        return await op.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>Writes queued faster than one transaction each are committed together (at most this many per transaction).</summary>
+    private const int MaxGroup = 256;
+
+    private readonly object _queueGate = new();
+    private readonly Queue<WriteOp> _queue = new();
+    private bool _writing;
+
+    /// <summary>One queued write: its body, run inside a group's transaction, and its caller's task.</summary>
+    private abstract class WriteOp
+    {
+        public abstract CancellationToken Cancellation { get; }
+        public abstract Task RunAsync(Writer w);
+        public abstract void Succeed();
+        public abstract void Fail(Exception e);
+    }
+
+    private sealed class WriteOp<T>(Func<Writer, Task<T>> body, CancellationToken ct) : WriteOp
+    {
+        private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T? _result;
+
+        public Task<T> Task => _done.Task;
+        public override CancellationToken Cancellation => ct;
+        public override async Task RunAsync(Writer w) => _result = await body(w).ConfigureAwait(false);
+        public override void Succeed() => _done.TrySetResult(_result!);
+        public override void Fail(Exception e)
         {
-            // Not acknowledged: the caller says so (HTTP 503 with Retry-After) and the client sends it again.
-            throw Unavailable(e);
-        }
-        finally
-        {
-            _writeGate.Release();
+            if (e is OperationCanceledException && ct.IsCancellationRequested) _done.TrySetCanceled(ct);
+            else _done.TrySetException(e);
         }
     }
 
-    private readonly SemaphoreSlim _writeGate = new(1, 1);
-
-    private async Task<T> WriteLockedAsync<T>(Func<Writer, Task<T>> body, CancellationToken ct)
+    /// <summary>
+    /// The group commit: the writes queued while the last transaction ran go into the next one, in call order, each inside a
+    /// savepoint (a failing one is rolled back alone and fails alone); the others succeed only once the transaction commits.
+    /// One transaction at a time per process; the database's lock orders it against other nodes'.
+    /// </summary>
+    private async Task WriteLoopAsync()
     {
-        await using var connection = await _source.OpenConnectionAsync(ct).ConfigureAwait(false);
-        await using var tx = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
-        var w = new Writer(this, connection, tx);
-        await w.ExecAsync("SELECT pg_advisory_xact_lock(hashtext('attune-write:' || @schema))", ct, ("schema", _options.Schema)).ConfigureAwait(false);
-        T result = await body(w).ConfigureAwait(false);
-        long last = await w.WriteChangesAsync(ct).ConfigureAwait(false);
-        if (last > 0) await w.ExecAsync($"NOTIFY {_channel}", ct).ConfigureAwait(false);
-        await tx.CommitAsync(ct).ConfigureAwait(false);
-        if (last > 0) Published(last);
-        if (w.LearnedItems.Count > 0)
+        var group = new List<WriteOp>(MaxGroup);
+        while (true)
         {
-            if (_itemIndex.Count + w.LearnedItems.Count > ItemIndexCapacity) _itemIndex.Clear();
-            foreach (var (id, idx) in w.LearnedItems) _itemIndex[id] = idx;
+            group.Clear();
+            lock (_queueGate)
+            {
+                while (group.Count < MaxGroup && _queue.TryDequeue(out var next)) group.Add(next);
+                if (group.Count == 0)
+                {
+                    _writing = false;
+                    return;
+                }
+            }
+            await CommitGroupAsync(group).ConfigureAwait(false);
         }
-        return result;
+    }
+
+    private async Task CommitGroupAsync(List<WriteOp> group)
+    {
+        var done = new List<WriteOp>(group.Count);
+        try
+        {
+            await using var connection = await _source.OpenConnectionAsync().ConfigureAwait(false);
+            await using var tx = await connection.BeginTransactionAsync().ConfigureAwait(false);
+            var w = new Writer(this, connection, tx);
+            await w.ExecAsync("SELECT pg_advisory_xact_lock(hashtext('attune-write:' || @schema))", default, ("schema", _options.Schema)).ConfigureAwait(false);
+            foreach (var op in group)
+            {
+                if (op.Cancellation.IsCancellationRequested)
+                {
+                    op.Fail(new OperationCanceledException(op.Cancellation));
+                    continue;
+                }
+                var mark = w.Mark();
+                await w.ExecAsync("SAVEPOINT op", default).ConfigureAwait(false);
+                try
+                {
+                    await op.RunAsync(w).ConfigureAwait(false);
+                    await w.ExecAsync("RELEASE SAVEPOINT op", default).ConfigureAwait(false);
+                    done.Add(op);
+                }
+                catch (Exception e) when (!PostgresConnection.IsTransient(e))
+                {
+                    // This write alone is undone; the group goes on.
+                    await w.ExecAsync("ROLLBACK TO SAVEPOINT op", default).ConfigureAwait(false);
+                    w.Reset(mark);
+                    op.Fail(e);
+                }
+            }
+            long last = await w.WriteChangesAsync(default).ConfigureAwait(false);
+            if (last > 0) await w.ExecAsync($"NOTIFY {_channel}", default).ConfigureAwait(false);
+            await tx.CommitAsync().ConfigureAwait(false);
+            if (last > 0) Published(last);
+            if (w.LearnedItems.Count > 0)
+            {
+                if (_itemIndex.Count + w.LearnedItems.Count > ItemIndexCapacity) _itemIndex.Clear();
+                foreach (var (id, idx) in w.LearnedItems) _itemIndex[id] = idx;
+            }
+            foreach (var op in done) op.Succeed();
+        }
+        catch (Exception e)
+        {
+            // Nothing of the group is acknowledged: the database went away (the caller answers 503 and is sent it again), or
+            // the commit itself failed.
+            var failure = PostgresConnection.IsTransient(e) ? Unavailable(e) : e;
+            foreach (var op in group) op.Fail(failure);
+        }
     }
 
     private void Published(long seq)
@@ -173,6 +255,16 @@ public sealed partial class PostgresStore : IAttuneStore
         }
 
         public void AddChange(ChangeKind kind, string? id, string? other = null) => _changes.Add((kind, id, other, 0, 0));
+
+        /// <summary>Where this transaction's records stand before one write (see <see cref="Reset"/>).</summary>
+        public (int Changes, int Items) Mark() => (_changes.Count, LearnedItems.Count);
+
+        /// <summary>Forgets what a write rolled back to its savepoint had recorded.</summary>
+        public void Reset((int Changes, int Items) mark)
+        {
+            _changes.RemoveRange(mark.Changes, _changes.Count - mark.Changes);
+            LearnedItems.RemoveRange(mark.Items, LearnedItems.Count - mark.Items);
+        }
 
         public void AddEventsChange(long from, long to)
         {

@@ -48,6 +48,8 @@ switch (scenario)
         return await LearnedRankingBenchmark.RunAsync(options);
     case "search":
         return await SearchBenchmark.RunAsync(options);
+    case "feedlag":
+        return await FeedLagBenchmark.RunAsync(options);
     default:
         Console.WriteLine("""
             usage: Attune.Harness <scenario> [--key value ...]

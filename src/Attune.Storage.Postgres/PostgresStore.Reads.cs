@@ -43,12 +43,16 @@ public sealed partial class PostgresStore
         return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is string doc ? ParseItem(doc) : null;
     }
 
-    public async Task<Page<Item>> ListItemsAsync(string? cursor, int limit, CancellationToken ct = default)
+    public Task<Page<Item>> ListItemsAsync(string? cursor, int limit, CancellationToken ct = default) =>
+        PageAsync("SELECT idx, doc FROM items WHERE idx > @after AND doc IS NOT NULL ORDER BY idx LIMIT @limit", cursor, limit,
+            r => ParseItem(r.GetString(1)), ct);
+
+    /// <summary>One page of rows whose first column is the index the cursor continues after.</summary>
+    private async Task<Page<T>> PageAsync<T>(string sql, string? cursor, int limit, Func<NpgsqlDataReader, T> read, CancellationToken ct)
     {
         long after = ParseCursor(cursor);
-        await using var cmd = Command("SELECT idx, doc FROM items WHERE idx > @after AND doc IS NOT NULL ORDER BY idx LIMIT @limit",
-            ("after", after), ("limit", limit + 1));
-        var list = new List<Item>(limit);
+        await using var cmd = Command(sql, ("after", after), ("limit", limit + 1));
+        var list = new List<T>(limit);
         long last = after;
         bool more = false;
         await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
@@ -56,9 +60,9 @@ public sealed partial class PostgresStore
         {
             if (list.Count == limit) { more = true; break; }
             last = r.GetInt64(0);
-            list.Add(ParseItem(r.GetString(1)));
+            list.Add(read(r));
         }
-        return new Page<Item>(list, more ? last.ToString(CultureInfo.InvariantCulture) : null);
+        return new Page<T>(list, more ? last.ToString(CultureInfo.InvariantCulture) : null);
     }
 
     public async Task<User?> GetUserAsync(string id, CancellationToken ct = default)
@@ -69,23 +73,9 @@ public sealed partial class PostgresStore
         return UserFrom(id, r.IsDBNull(0) ? null : r.GetString(0));
     }
 
-    public async Task<Page<User>> ListUsersAsync(string? cursor, int limit, CancellationToken ct = default)
-    {
-        long after = ParseCursor(cursor);
-        await using var cmd = Command("SELECT idx, id, doc FROM profiles WHERE kind = 0 AND idx > @after ORDER BY idx LIMIT @limit",
-            ("after", after), ("limit", limit + 1));
-        var list = new List<User>(limit);
-        long last = after;
-        bool more = false;
-        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        while (await r.ReadAsync(ct).ConfigureAwait(false))
-        {
-            if (list.Count == limit) { more = true; break; }
-            last = r.GetInt64(0);
-            list.Add(UserFrom(r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2)));
-        }
-        return new Page<User>(list, more ? last.ToString(CultureInfo.InvariantCulture) : null);
-    }
+    public Task<Page<User>> ListUsersAsync(string? cursor, int limit, CancellationToken ct = default) =>
+        PageAsync("SELECT idx, id, doc FROM profiles WHERE kind = 0 AND idx > @after ORDER BY idx LIMIT @limit", cursor, limit,
+            r => UserFrom(r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2)), ct);
 
     public async Task<Profile?> GetProfileAsync(string id, bool anonymous = false, CancellationToken ct = default)
     {

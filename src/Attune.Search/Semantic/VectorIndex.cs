@@ -68,21 +68,7 @@ public sealed class VectorIndex
         ArgumentNullException.ThrowIfNull(id);
         if (vector.Length != Dimensions) throw new ArgumentException($"expected {Dimensions} values, got {vector.Length}", nameof(vector));
         Span<sbyte> code = stackalloc sbyte[_dimensions];
-        float scale = Quantize(vector, code);
-        _lock.EnterWriteLock();
-        try
-        {
-            if (!_rows.TryGetValue(id, out int row))
-            {
-                row = _free.Count > 0 ? _free.Pop() : _used++;
-                if (row >= _scales.Length) Grow();
-                _rows[id] = row;
-                _ids[row] = id;
-            }
-            code.CopyTo(_codes.AsSpan(row * _dimensions, _dimensions));
-            _scales[row] = scale;
-        }
-        finally { _lock.ExitWriteLock(); }
+        SetCodes(id, code, Quantize(vector, code));
     }
 
     /// <summary>Sets <paramref name="id"/>'s quantized vector as <see cref="ForEach"/> gave it (a saved index read back).</summary>

@@ -77,6 +77,9 @@ public sealed class SuggestionIndex
     /// <param name="Stat">A query's counts, read at each lookup (a search counted does not rebuild the snapshot).</param>
     private sealed record Entry(SuggestionKind Kind, string Text, string Key, string[] Words, double Weight, QueryStat? Stat = null)
     {
+        /// <summary>The words joined by single spaces (what "begins with the typed text" compares).</summary>
+        public string Joined { get; } = string.Join(' ', Words);
+
         public double CurrentWeight => Stat is { } s ? Interlocked.Read(ref s.Searches) : Weight;
     }
 
@@ -246,7 +249,7 @@ public sealed class SuggestionIndex
         {
             var entry = snapshot.Entries[e];
             if (!Matches(entry.Words, words)) continue;
-            bool leading = string.Join(' ', entry.Words).StartsWith(prefix, StringComparison.Ordinal);
+            bool leading = entry.Joined.StartsWith(prefix, StringComparison.Ordinal);
             found[entry.Kind].Add(new SuggestionMatch(entry.Kind, entry.Text, entry.Key, entry.CurrentWeight, leading));
         }
         foreach (var list in found.Values)

@@ -322,7 +322,7 @@ public static class SearchApi
         return null;
     }
 
-    private static int? Whole(string value, string field, Dictionary<string, string[]> errors)
+    internal static int? Whole(string value, string field, Dictionary<string, string[]> errors)
     {
         if (int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int n)) return n;
         errors[field] = ["must be a whole number"];

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Attune.Serving;
 using Attune.Serving.Search;
 using Attune.Server.Security;
@@ -50,8 +49,9 @@ public static class SuggestApi
                 case "anonymousId": anonymousId = RecommendationsApi.Id(value, key, errors); break;
                 case "userToken": token = value; break;
                 case "count":
-                    if (!int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out count)) errors[key] = ["must be a whole number"];
-                    else if (count is < 1 or > SearchSuggestions.MaxCount) errors[key] = [$"must be from 1 to {SearchSuggestions.MaxCount}"];
+                    if (SearchApi.Whole(value, key, errors) is not { } n) break;
+                    if (n is < 1 or > SearchSuggestions.MaxCount) errors[key] = [$"must be from 1 to {SearchSuggestions.MaxCount}"];
+                    else count = n;
                     break;
                 default:
                     errors[key] = [$"unknown parameter; known: {string.Join(", ", s_parameters)}"];

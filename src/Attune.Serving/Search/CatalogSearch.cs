@@ -19,14 +19,14 @@ public sealed class CatalogSearch : IDisposable
     public const int SemanticDepth = 100;
 
     /// <summary>The cosine similarity below which a semantic match does not join a hybrid answer. all-MiniLM-L6-v2 puts a
-    /// request in other words 0.25–0.7 from what it means ("jogging footwear" 0.66 from a running shoe), unrelated text mostly
-    /// below 0.25, and nonsense up to about 0.4 from its nearest item.</summary>
+    /// request in other words closer to what it means than unrelated text, but nonsense can sit as close to its nearest item
+    /// as a real request: the floor keeps weak neighbours out of answers that matched words.</summary>
     public const float MinSimilarity = 0.3f;
 
     /// <summary>The floor when no word of the query matches anything (zero-result recovery: the answer is related by meaning
-    /// only, and <see cref="MatchesWords"/> tells the caller so). The model cannot tell a rare word the shop does not use
-    /// ("rucksack", 0.29 from the catalog's nearest outdoor gear) from nonsense ("qwerty asdf", 0.26; "blorft", 0.39): both
-    /// get the nearest items rather than an empty page. Below this, nothing in the catalog is related at all.</summary>
+    /// only, and <see cref="MatchesWords"/> tells the caller so). The model puts a rare word the shop does not use ("rucksack")
+    /// about as far from the catalog as nonsense ("qwerty asdf"): both get the nearest items rather than an empty page
+    /// (<c>SemanticSearchTests</c>). Below this, nothing in the catalog is related at all.</summary>
     public const float RecoverySimilarity = 0.2f;
 
     /// <summary>The share of a hybrid score that comes from the words (the rest from the meaning).</summary>

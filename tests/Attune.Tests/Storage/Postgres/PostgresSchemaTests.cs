@@ -80,7 +80,7 @@ public sealed class PostgresSchemaTests
     public async Task OpeningWaitsForADatabaseThatComesUpAndGivesUpClearlyOnOneThatDoesNot()
     {
         Assert.SkipUnless(TempPostgres.Available, TempPostgres.SkipReason);
-        int port = TempPostgres.FreePort();
+        int port = Attune.Tests.EndToEnd.AttuneProcess.FreePort();
         string connection = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Timeout=2";
 
         // Nothing listens: a short timeout gives up with a message naming where, after retrying.

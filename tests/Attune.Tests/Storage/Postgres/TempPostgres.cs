@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Attune.Tests.Storage.Postgres;
 
@@ -60,7 +58,7 @@ public sealed class TempPostgres : IAsyncDisposable
         string bin = BinDirectory ?? throw new InvalidOperationException(SkipReason);
         string root = Path.Combine(Path.GetTempPath(), "attune-pg-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(root);
-        var server = new TempPostgres(bin, root, port ?? FreePort(), IsRoot);
+        var server = new TempPostgres(bin, root, port ?? Attune.Tests.EndToEnd.AttuneProcess.FreePort(), IsRoot);
         if (server._asPostgresUser) await RunAsync("chown", ["-R", "postgres:postgres", root], null, ct);
         await server.RunPgAsync("initdb", ["-D", server._data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"], ct);
         // Loopback only, its socket in its own folder.
@@ -87,13 +85,6 @@ public sealed class TempPostgres : IAsyncDisposable
         await process.WaitForExitAsync(ct);
         if (process.ExitCode != 0)
             throw new InvalidOperationException($"{Path.GetFileName(file)} {string.Join(' ', args)} exited with {process.ExitCode}: {await error}{await output}");
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>Stops the server at once (as a crash would), keeping its data.</summary>

@@ -21,7 +21,10 @@ public sealed record Rule(string Id, string Action, string? Set = null, IReadOnl
     string? Segment = null, IReadOnlyList<string>? Queries = null, string? QueryMatch = null);
 
 /// <summary><c>GET /v1/models</c>: the active version, what training is doing, and each stored version.</summary>
-public sealed record ModelList(string? Active, string? Training, int LivePeople, long DroppedRecommendationLogs, IReadOnlyList<ModelVersion> Versions);
+/// <param name="Node">The answering node's name.</param>
+/// <param name="Trainer">Whether the answering node trains (on several nodes, the elected one).</param>
+public sealed record ModelList(string? Active, string? Training, int LivePeople, long DroppedRecommendationLogs, IReadOnlyList<ModelVersion> Versions,
+    string? Node = null, bool? Trainer = null);
 
 /// <summary>One trained model version: the same JSON as the server's <c>ModelInfo</c>.</summary>
 /// <param name="Metrics">Held-out quality measured while training, e.g. <c>als.ndcg@20</c>.</param>
@@ -30,10 +33,12 @@ public sealed record ModelList(string? Active, string? Training, int LivePeople,
 /// <param name="SequenceParameters">The sequence model's parameters it was trained with (configured, or chosen by a tuning).</param>
 /// <param name="Tuning">The factor model's tuning whose parameters it uses, when there was one.</param>
 /// <param name="Tunings">Every component's tuning whose parameters it uses (<c>als</c>, <c>sequence</c>).</param>
+/// <param name="Node">The node that trained it.</param>
 public sealed record ModelVersion(string Version, DateTimeOffset TrainedAt, DateTimeOffset? DataUntil, long Watermark, DateTimeOffset SnapshotAt,
     long Events, int Users, int Items, long Interactions, double ReadSeconds, double TrainingSeconds,
     IReadOnlyDictionary<string, double> ComponentSeconds, IReadOnlyDictionary<string, double> Metrics, string? Reason,
-    string? AlsParameters = null, ModelTuning? Tuning = null, string? SequenceParameters = null, IReadOnlyList<ModelTuning>? Tunings = null)
+    string? AlsParameters = null, ModelTuning? Tuning = null, string? SequenceParameters = null, IReadOnlyList<ModelTuning>? Tunings = null,
+    string? Node = null)
 {
     /// <summary>Fields a newer server added that this client does not know yet.</summary>
     [JsonExtensionData]

@@ -127,5 +127,6 @@ public sealed partial class ServingEngine
     /// retraining: through a rollout when <see cref="ServingOptions.RetrainThroughRollout"/>, else at once. The version's info
     /// says what was chosen and the gain measured. Null when a running rollout makes it wait.
     /// </summary>
-    public Task<ModelInfo?> TuneAsync(CancellationToken ct = default) => RetrainAsync(Engine.ModelTraining.Tuning, ct);
+    public Task<ModelInfo?> TuneAsync(CancellationToken ct = default) =>
+        _shared is null || _leadership.IsLeader ? RetrainAsync(Engine.ModelTraining.Tuning, ct) : AskTrainerAsync(Engine.ModelTraining.Tuning, ct);
 }

@@ -48,6 +48,10 @@ public sealed partial class ServingEngine : IAsyncDisposable
     /// <summary>Document kinds the feed reloads, with their reloaders (the engine's own, then any a host adds before start).</summary>
     private readonly Dictionary<string, Func<CancellationToken, Task>> _followed;
     private readonly ModelTraining _training;
+    /// <summary>Model versions kept in a shared store (null on the embedded store: the data folder is their only home).</summary>
+    private readonly SharedModels? _shared;
+    private readonly Leadership _leadership;
+    private readonly ModelFollower? _follower;
     private readonly Erasures _erasures;
     private readonly Retention _retention;
     private readonly ExperimentCheckpoint _checkpoint;
@@ -104,14 +108,24 @@ public sealed partial class ServingEngine : IAsyncDisposable
             [RolloutBook.Kind] = RolloutsChangedAsync,
         };
         _feed = new ChangeFeed(store, _models, _live, _rules, _followed, Time, _log);
+        var shared = store as ISharedStore;
+        _leadership = new Leadership(shared, options, _log);
+        if (shared is not null) _shared = new SharedModels(shared, store, _models.Repository, options, Time, _log);
         _training = new ModelTraining(store, options, _models, _live, _feed, PinnedVersions,
-            new BlendTuning(_models, Recipes, Sources, Stages, context), Time, _log);
+            new BlendTuning(_models, Recipes, Sources, Stages, context), _shared, _leadership, Time, _log);
+        if (_shared is not null)
+        {
+            _follower = new ModelFollower(_shared, _leadership, _training, _models, TrainHereAsync, _log);
+            _followed[SharedModels.Kind] = _follower.ChangedAsync;
+            _leadership.Elected = _follower.ElectedAsync;
+        }
         Tracker = new ExperimentTracker();
         _checkpoint = new ExperimentCheckpoint(Tracker, dataDirectory, _log);
-        _erasures = new Erasures(store, _models, _training, [_checkpoint], Time, _log);
-        _retention = new Retention(store, options, _checkpoint, Time, _log);
+        _erasures = new Erasures(store, _models, _training, [_checkpoint], _shared, _leadership, Time, _log);
+        if (_shared is not null) _followed[Erasures.PendingKind] = _erasures.PendingChangedAsync;
+        _retention = new Retention(store, options, _checkpoint, () => _leadership.IsLeader, Time, _log);
         if (options.RetrainThroughRollout) options.ParseRolloutSteps(); // a bad ladder stops the start, not the first retraining
-        _background = new BackgroundWork(_models, _training, RetrainAsync, EveryFiveSecondsAsync, Time, _log);
+        _background = new BackgroundWork(_models, _training, RetrainAsync, EveryFiveSecondsAsync, _leadership, Time, _log);
         _recommendationLog = new BatchWriter<RecommendationRecord>(r => store.LogRecommendationsAsync(r), "recommendation log records", _log);
         _exposureLog = new BatchWriter<Exposure>(e => store.RecordExposuresAsync(e), "experiment exposures", _log);
         Router = new ExperimentRouter(Experiments, Time, Rollouts);
@@ -284,7 +298,8 @@ public sealed partial class ServingEngine : IAsyncDisposable
     public IReadOnlyCollection<string> LoadedVersions => _models.Pinned;
 
     /// <summary>What background training is doing now (null when idle).</summary>
-    public string? TrainingStatus => _training.Status;
+    public string? TrainingStatus => _training.Status
+        ?? (_models.Active is null && _shared is not null && !_leadership.IsLeader ? "waiting for the trainer node's first model version" : null);
 
     /// <summary>Answers served since start.</summary>
     public long AnswersServed => _metrics.Answers;
@@ -335,7 +350,8 @@ public sealed partial class ServingEngine : IAsyncDisposable
         _feed.Start();
         _suggestionsLoad = LoadSuggestionsAsync();
 
-        if (_models.Repository.ActiveVersion is { } active)
+        if (_shared is not null) await StartSharedAsync(ct).ConfigureAwait(false);
+        else if (_models.Repository.ActiveVersion is { } active)
         {
             try
             {
@@ -347,7 +363,7 @@ public sealed partial class ServingEngine : IAsyncDisposable
             }
         }
         // Nothing is being served yet: the first training may use every core.
-        if (_models.Active is null) await _training.TrainAsync("startup", ct, threads: Environment.ProcessorCount).ConfigureAwait(false);
+        if (_models.Active is null && _leadership.IsLeader) await _training.TrainAsync("startup", ct, threads: Environment.ProcessorCount).ConfigureAwait(false);
         await LoadPinnedAsync(ct).ConfigureAwait(false);
         _recommendationLog.Start();
         _exposureLog.Start();
@@ -355,6 +371,8 @@ public sealed partial class ServingEngine : IAsyncDisposable
         _background.Start();
         await _erasures.StartAsync(ct).ConfigureAwait(false);
         _retention.Start();
+        _follower?.Start();
+        _leadership.Start();
     }
 
     /// <summary>One retention pass now (tests, an operator's script); returns the events deleted.</summary>
@@ -415,22 +433,6 @@ public sealed partial class ServingEngine : IAsyncDisposable
 
     /// <summary>Orders the caller's candidates for the person with the scenario's blend (default <c>for-you</c>).</summary>
     public Recommendation Rank(RecommendationRequest request) => _answers.Rank(request);
-
-    // ---- models --------------------------------------------------------------------------------------------------------
-
-    /// <summary>Trains a new version from the store, saves it and makes it active. One training at a time; a second call waits.</summary>
-    public Task<ModelInfo> TrainAsync(string reason, CancellationToken ct = default, int threads = 0) => _training.TrainAsync(reason, ct, threads);
-
-    /// <summary>Makes a version on disk the active one (rollback); live state is rebuilt from the events after its snapshot.</summary>
-    public Task<ModelInfo> ActivateAsync(string version, CancellationToken ct = default) => _training.ActivateAsync(version, ct);
-
-    /// <summary>Deletes a stored version (not the active one); recipes that named it fall back to the active version.</summary>
-    public bool DeleteVersion(string version)
-    {
-        bool deleted = _models.Repository.Delete(version);
-        _models.KeepPinned(PinnedVersions());
-        return deleted;
-    }
 
     // ---- rules and recipes -----------------------------------------------------------------------------------------------
 
@@ -562,6 +564,7 @@ public sealed partial class ServingEngine : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        if (_follower is not null) await _follower.DisposeAsync().ConfigureAwait(false);
         await _feed.DisposeAsync().ConfigureAwait(false);
         await _background.DisposeAsync().ConfigureAwait(false);
         await _erasures.DisposeAsync().ConfigureAwait(false);
@@ -579,6 +582,7 @@ public sealed partial class ServingEngine : IAsyncDisposable
         if (_suggestionsLoad is { } load) await load.ConfigureAwait(false);
         _stopping.Dispose();
         await _prePeriods.DisposeAsync().ConfigureAwait(false);
+        await _leadership.DisposeAsync().ConfigureAwait(false);
         _metrics.Dispose();
     }
 }

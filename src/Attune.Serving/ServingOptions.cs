@@ -115,6 +115,18 @@ public sealed class ServingOptions
         return steps;
     }
 
+    /// <summary>
+    /// This node's name among several on one shared store (logs, <c>ModelInfo.node</c>, who trains).
+    /// <value>The default value is the machine's name and the process id.</value>
+    /// </summary>
+    public string NodeName { get; set; } = $"{Environment.MachineName}:{Environment.ProcessId}";
+
+    /// <summary>
+    /// On a shared store, how often a node that is not the trainer tries to become it (the trainer's death frees the role at
+    /// once; a lost connection within about 10 s). <value>The default value is 5.</value>
+    /// </summary>
+    public int TrainerElectionSeconds { get; set; } = 5;
+
     /// <summary>Model versions kept on disk for rollback. <value>The default value is 5.</value></summary>
     public int KeepVersions { get; set; } = 5;
 

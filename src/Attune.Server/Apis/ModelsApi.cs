@@ -62,7 +62,7 @@ public static class ModelsApi
 
     public static IResult ListModels(AttuneServices s) =>
         TypedResults.Ok(new ModelList(s.Serving.ActiveVersion, s.Serving.TrainingStatus, s.Serving.Live.Count, s.Serving.DroppedLogRecords,
-            s.Serving.Versions));
+            s.Serving.Versions, s.Serving.Options.NodeName, s.Serving.IsTrainer));
 
     public static async Task<IResult> Train(string? wait, AttuneServices s, CancellationToken ct)
     {
@@ -109,12 +109,12 @@ public static class ModelsApi
         }
     }
 
-    public static IResult Delete(string version, AttuneServices s)
+    public static async Task<IResult> Delete(string version, AttuneServices s, CancellationToken ct)
     {
         if (!ModelRepository.IsVersionName(version)) return Problems.BadField("version", "must look like v12");
         try
         {
-            return s.Serving.DeleteVersion(version) ? TypedResults.NoContent() : Problems.NotFound("Model version", version);
+            return await s.Serving.DeleteVersionAsync(version, ct) ? TypedResults.NoContent() : Problems.NotFound("Model version", version);
         }
         catch (InvalidOperationException e)
         {
@@ -124,7 +124,10 @@ public static class ModelsApi
 
     /// <param name="LivePeople">People with events since the active model (kept in memory).</param>
     /// <param name="DroppedRecommendationLogs">Answers not logged because the store could not keep up.</param>
-    public sealed record ModelList(string? Active, string? Training, int LivePeople, long DroppedRecommendationLogs, IReadOnlyList<ModelInfo> Versions);
+    /// <param name="Node">This node's name (<c>Attune:Serving:NodeName</c>).</param>
+    /// <param name="Trainer">Whether this node trains: always on the embedded store; on a shared one, the elected node.</param>
+    public sealed record ModelList(string? Active, string? Training, int LivePeople, long DroppedRecommendationLogs, IReadOnlyList<ModelInfo> Versions,
+        string? Node = null, bool? Trainer = null);
 
     public sealed record TrainingStarted(string Status);
 }

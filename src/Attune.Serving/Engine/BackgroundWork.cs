@@ -6,9 +6,10 @@ namespace Attune.Serving.Engine;
 /// Once a second: online trending ticks in every loaded state; every 2 s, the content model is refit when new items arrived
 /// (they become recommendable by similarity within seconds); every 5 s, a retraining starts when one is due (through
 /// <paramref name="retrain"/>: at once, or through a rollout) and running rollouts are judged (<paramref name="rollouts"/>).
+/// On a shared store, only the elected trainer retrains and judges (<paramref name="leadership"/>); every node ticks and refits.
 /// </summary>
 internal sealed class BackgroundWork(ServingModels models, ModelTraining training, Func<string, CancellationToken, Task> retrain,
-    Func<CancellationToken, Task> rollouts, TimeProvider time, ILogger log) : IAsyncDisposable
+    Func<CancellationToken, Task> rollouts, Leadership leadership, TimeProvider time, ILogger log) : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
@@ -46,6 +47,7 @@ internal sealed class BackgroundWork(ServingModels models, ModelTraining trainin
                     long now = time.GetUtcNow().ToUnixTimeMilliseconds();
                     foreach (var state in models.All) state.Trending.Tick(now);
                     if (models.CatalogGrew && tick % 2 == 0) models.RefitContent();
+                    if (!leadership.IsLeader) continue;
                     if (tick % 5 == 0) await rollouts(ct).ConfigureAwait(false);
                     // Training runs beside this loop (minutes), so ticks and rollout guardrails go on meanwhile.
                     if (tick % 5 == 0 && _retraining.IsCompleted && training.IsIdle && training.RetrainReason() is { } reason) _retraining = RetrainAsync(reason, ct);

@@ -13,9 +13,11 @@ namespace Attune.Serving.Engine;
 /// (kind <see cref="Kind"/>: what was removed, when, by which key; no personal data) once every
 /// <see cref="IErasureParticipant"/> (the experiment checkpoint, …) dropped them too. The ids wait in a document of kind
 /// <see cref="PendingKind"/> until then, so a restart finishes the rewrite; that document is deleted when it completes.
+/// On a shared store the elected trainer does the rewriting (<paramref name="leadership"/>: any node may take the request;
+/// the trainer follows the pending documents) and publishes each rewritten version, which every node then copies again.
 /// </summary>
 internal sealed class Erasures(IAttuneStore store, ServingModels models, ModelTraining training, IReadOnlyList<IErasureParticipant> participants,
-    TimeProvider time, ILogger log) : IAsyncDisposable
+    SharedModels? shared, Leadership leadership, TimeProvider time, ILogger log) : IAsyncDisposable
 {
     public const string Kind = "erasure";
     public const string PendingKind = "erasure-pending";
@@ -64,6 +66,13 @@ internal sealed class Erasures(IAttuneStore store, ServingModels models, ModelTr
         if (pending.Count > 0) _signal.Release();
     }
 
+    /// <summary>Wakes the rewriting (another node took an erasure: the pending document came through the feed).</summary>
+    public Task PendingChangedAsync(CancellationToken _)
+    {
+        _signal.Release();
+        return Task.CompletedTask;
+    }
+
     /// <summary>Completes once no erasure is pending (tests; a shutdown that wants them done).</summary>
     public async Task DrainAsync(CancellationToken ct)
     {
@@ -91,13 +100,14 @@ internal sealed class Erasures(IAttuneStore store, ServingModels models, ModelTr
             try
             {
                 await _signal.WaitAsync(TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
+                if (!leadership.IsLeader) continue;
                 // A training that read the store before the erasure saves its version unfiltered: rewrite after it.
                 while (!training.IsIdle) await Task.Delay(200, ct).ConfigureAwait(false);
                 var pending = await PendingAsync(ct).ConfigureAwait(false);
                 if (pending.Count == 0) continue;
                 var ids = new HashSet<string>(StringComparer.Ordinal);
                 foreach (var (_, list) in pending) ids.UnionWith(list);
-                int rewritten = RewriteStoredVersions(ids);
+                int rewritten = await RewriteStoredVersionsAsync(ids, ct).ConfigureAwait(false);
                 models.Erased(ids);
                 foreach (var participant in participants) await participant.ForgetAsync(ids, ct).ConfigureAwait(false);
                 // The feed's deletion records lose the ids, then the pending ids themselves go, then the store's files are
@@ -138,9 +148,10 @@ internal sealed class Erasures(IAttuneStore store, ServingModels models, ModelTr
     }
 
     /// <summary>Every stored version holding any of <paramref name="ids"/> is written again without them (temporary file, rename).</summary>
-    private int RewriteStoredVersions(HashSet<string> ids)
+    private async Task<int> RewriteStoredVersionsAsync(HashSet<string> ids, CancellationToken ct)
     {
         int rewritten = 0;
+        if (shared is not null) await shared.SyncAsync(models.Loaded, ct).ConfigureAwait(false);
         foreach (var info in models.Repository.List())
         {
             ModelBundle bundle;
@@ -155,6 +166,7 @@ internal sealed class Erasures(IAttuneStore store, ServingModels models, ModelTr
             }
             if (bundle.Without(ids) is not { } without) continue;
             models.Repository.Save(without);
+            if (shared is not null) await shared.PublishAsync(without.Info, ct).ConfigureAwait(false);
             rewritten++;
         }
         return rewritten;

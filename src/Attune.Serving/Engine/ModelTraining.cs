@@ -9,9 +9,11 @@ namespace Attune.Serving.Engine;
 /// <summary>
 /// Trains model versions from the store, saves them, makes one active (new, or a stored one: rollback) and refills live state
 /// with the events stored after its watermark. One training at a time; requests keep being answered by the current version.
+/// On a shared store (<paramref name="shared"/>), only the elected trainer trains: it publishes each version into the store
+/// and names the active one there, which every node follows (<see cref="FollowAsync"/>).
 /// </summary>
 internal sealed class ModelTraining(IAttuneStore store, ServingOptions options, ServingModels models, LiveUpdates live, ChangeFeed feed,
-    Func<IReadOnlyCollection<string>> pinnedByRecipes, BlendTuning blend, TimeProvider time, ILogger log)
+    Func<IReadOnlyCollection<string>> pinnedByRecipes, BlendTuning blend, SharedModels? shared, Leadership leadership, TimeProvider time, ILogger log)
 {
     private readonly BundleTrainer _trainer = new(options.Models, time);
     private readonly SemaphoreSlim _training = new(1, 1);
@@ -43,16 +45,40 @@ internal sealed class ModelTraining(IAttuneStore store, ServingOptions options, 
         try
         {
             var repository = models.Repository;
-            string version = repository.NextVersion();
+            string version;
+            if (shared is not null)
+            {
+                if (!leadership.IsLeader) throw new InvalidOperationException($"this node ({options.NodeName}) is not the trainer");
+                // Numbers are unique across nodes: the next one is above every version stored, copied here or not.
+                _status = "copying stored versions";
+                version = repository.NextVersion(await shared.SyncAsync(Serving(), ct).ConfigureAwait(false));
+                await shared.TrainingStartedAsync(reason, ct).ConfigureAwait(false);
+            }
+            else version = repository.NextVersion();
             activity?.SetTag(ServingTracing.ModelVersion, version);
             var bundle = await ReadAndTrainAsync(version, reason, threads, ct).ConfigureAwait(false);
             activity?.SetTag(ServingTracing.TrainingEvents, bundle.Info.Events);
             _status = "saving";
             repository.Save(bundle);
+            if (shared is not null)
+            {
+                // A node that lost the role (the store unreachable from here for a while) may have been replaced: its version
+                // stays on its own disk, unpublished.
+                if (!await leadership.ConfirmAsync(ct).ConfigureAwait(false))
+                    throw new InvalidOperationException($"this node ({options.NodeName}) is no longer the trainer; {version} is not published");
+                _status = "publishing";
+                await shared.PublishAsync(bundle.Info, ct).ConfigureAwait(false);
+            }
             if (activate)
             {
                 await ActivateAsync(bundle, rollback: false, ct).ConfigureAwait(false);
-                repository.SetActive(version, pinnedByRecipes());
+                var pinned = pinnedByRecipes();
+                repository.SetActive(version, pinned);
+                if (shared is not null)
+                {
+                    await shared.SetActiveAsync(version, ct).ConfigureAwait(false);
+                    await shared.PruneAsync(version, pinned, ct).ConfigureAwait(false);
+                }
             }
             else live.ResetEventCount();
             LastTrainedAt = time.GetUtcNow();
@@ -72,10 +98,18 @@ internal sealed class ModelTraining(IAttuneStore store, ServingOptions options, 
         }
         finally
         {
+            if (shared is not null && leadership.IsLeader)
+            {
+                try { await shared.TrainingEndedAsync(CancellationToken.None).ConfigureAwait(false); }
+                catch (Exception e) { log.LogWarning("Could not record the training's end ({Error}); the next trainer may train again", e.Message); }
+            }
             _status = null;
             _training.Release();
         }
     }
+
+    /// <summary>The versions this node serves or recipes name: never deleted as stale copies.</summary>
+    private HashSet<string> Serving() => [.. pinnedByRecipes(), .. models.Loaded];
 
     /// <summary>Reads the store and trains; the snapshot (the biggest allocation of all) is garbage once this returns.</summary>
     private async Task<ModelBundle> ReadAndTrainAsync(string version, string reason, int threads, CancellationToken ct)
@@ -103,20 +137,40 @@ internal sealed class ModelTraining(IAttuneStore store, ServingOptions options, 
         return trained.WithInfo(trained.Info with
         {
             ReadSeconds = readSeconds,
+            Node = options.NodeName,
             Tuning = trained.Info.Tuning ?? (trained.Info.Tunings is null ? als : null),
             Tunings = trained.Info.Tunings ?? inForce,
         });
     }
 
-    /// <summary>Makes a version on disk the active one (rollback); live state is rebuilt from the events after its snapshot.</summary>
+    /// <summary>Makes a version on disk the active one (rollback); live state is rebuilt from the events after its snapshot.
+    /// On a shared store every node switches to it (the store names it the active version).</summary>
     public async Task<ModelInfo> ActivateAsync(string version, CancellationToken ct = default)
     {
         var repository = models.Repository;
+        if (shared is not null && !repository.Exists(version)) await shared.SyncAsync(Serving(), ct).ConfigureAwait(false);
         if (!repository.Exists(version)) throw new FileNotFoundException($"no model version '{version}'");
         var bundle = await Task.Run(() => repository.Load(version), ct).ConfigureAwait(false);
         await ActivateAsync(bundle, rollback: true, ct).ConfigureAwait(false);
         repository.SetActive(version, pinnedByRecipes());
+        if (shared is not null) await shared.SetActiveAsync(version, ct).ConfigureAwait(false);
         if (LastTrainedAt == DateTimeOffset.MinValue) LastTrainedAt = bundle.Info.TrainedAt;
+        return bundle.Info;
+    }
+
+    /// <summary>
+    /// Serves the version the shared store names active (another node trained it, or rolled back to it): a new version keeps
+    /// the live events already applied, like one trained here; an older one rebuilds live state like a rollback.
+    /// </summary>
+    public async Task<ModelInfo> FollowAsync(string version, CancellationToken ct)
+    {
+        var repository = models.Repository;
+        var bundle = await Task.Run(() => repository.Load(version), ct).ConfigureAwait(false);
+        bool newer = models.Active is not { } active || bundle.Info.Watermark >= active.Bundle.Info.Watermark;
+        await ActivateAsync(bundle, rollback: !newer, ct).ConfigureAwait(false);
+        repository.MarkActive(version);
+        LastTrainedAt = bundle.Info.TrainedAt;
+        log.LogInformation("Serving model {Version} (trained by {Node})", version, bundle.Info.Node ?? "another node");
         return bundle.Info;
     }
 

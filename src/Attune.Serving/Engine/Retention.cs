@@ -9,9 +9,9 @@ namespace Attune.Serving.Engine;
 /// configured event type's events older than its limit are deleted in batches of <see cref="BatchRows"/>, resting nine
 /// times as long as each batch took (at most a tenth of one core), so a purge of millions of rows never stalls serving.
 /// Each pass first writes the experiment checkpoint: results counted from the events it deletes stay (as each person's
-/// counted values), through restarts.
+/// counted values), through restarts. On a shared store only the elected trainer purges (<paramref name="isLeader"/>).
 /// </summary>
-internal sealed class Retention(IAttuneStore store, ServingOptions options, ExperimentCheckpoint experiments, TimeProvider time, ILogger log)
+internal sealed class Retention(IAttuneStore store, ServingOptions options, ExperimentCheckpoint experiments, Func<bool> isLeader, TimeProvider time, ILogger log)
     : IAsyncDisposable
 {
     public const int BatchRows = 2_000;
@@ -37,7 +37,7 @@ internal sealed class Retention(IAttuneStore store, ServingOptions options, Expe
             {
                 try
                 {
-                    await PurgeOnceAsync(ct).ConfigureAwait(false);
+                    if (isLeader()) await PurgeOnceAsync(ct).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {

@@ -31,6 +31,17 @@ internal sealed class ServingModels(ServingOptions options, ModelRepository repo
     /// <summary>Versions loaded for recipes besides the active one.</summary>
     public IReadOnlyCollection<string> Pinned => _pinned.Keys;
 
+    /// <summary>The versions in memory: the active one and those recipes pin.</summary>
+    public IReadOnlyCollection<string> Loaded
+    {
+        get
+        {
+            var loaded = new HashSet<string>(_pinned.Keys, StringComparer.Ordinal);
+            if (_active is { } active) loaded.Add(active.Bundle.Info.Version);
+            return loaded;
+        }
+    }
+
     /// <summary>Every state in memory: the active one first.</summary>
     public IEnumerable<ServingState> All
     {

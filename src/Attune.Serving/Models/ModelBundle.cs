@@ -266,6 +266,8 @@ public sealed record ModelInfo
     public Dictionary<string, double> Metrics { get; init; } = [];
     /// <summary>Why it was trained: <c>startup</c>, <c>schedule</c>, <c>new-events</c>, <c>api</c>, <c>tuning</c>.</summary>
     public string? Reason { get; init; }
+    /// <summary>The node that trained it (<see cref="ServingOptions.NodeName"/>): on several nodes, the elected trainer of the time.</summary>
+    public string? Node { get; init; }
     /// <summary>The factor model's parameters this version was trained with (configured, or chosen by a tuning).</summary>
     public string? AlsParameters { get; init; }
     /// <summary>The sequence model's parameters this version was trained with (configured, or chosen by a tuning).</summary>

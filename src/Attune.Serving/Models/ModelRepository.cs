@@ -37,7 +37,91 @@ public sealed class ModelRepository(string dataDirectory, int keep)
         }
     }
 
+    /// <summary>
+    /// Reserves the next version number above every one on disk and above <paramref name="above"/> (the highest stored in a
+    /// shared store, whose versions this folder may not all hold yet).
+    /// </summary>
+    public string NextVersion(int above)
+    {
+        lock (_gate)
+        {
+            string version = NextVersion();
+            if (int.Parse(version.AsSpan(1), CultureInfo.InvariantCulture) > above) return version;
+            File.Delete(TempPath(BundlePath(version)));
+            version = $"v{above + 1}";
+            File.WriteAllBytes(TempPath(BundlePath(version)), []);
+            return version;
+        }
+    }
+
+    /// <summary>The number of a version's name (<c>v12</c> → 12).</summary>
+    public static int NumberOf(string version) => int.Parse(version.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture);
+
     public string BundlePath(string version) => Path.Combine(_dir, version + ".bundle");
+
+    /// <summary>Opens a stored version's bundle for reading (to copy it into a shared store).</summary>
+    public FileStream OpenRead(string version) =>
+        new(BundlePath(version), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan);
+
+    /// <summary>
+    /// Stores a version received from elsewhere (a shared store): <paramref name="copy"/> fills the bundle's temporary file
+    /// (false: there is none, nothing is kept), which is flushed and renamed, then the info is written beside it.
+    /// </summary>
+    public async Task<bool> ReceiveAsync(string version, string info, Func<Stream, Task<bool>> copy)
+    {
+        if (!IsVersionName(version)) throw new ArgumentException($"'{version}' is not a version name", nameof(version));
+        Directory.CreateDirectory(_dir);
+        string path = BundlePath(version), temp = TempPath(path);
+        try
+        {
+            await using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20, FileOptions.Asynchronous))
+            {
+                if (!await copy(stream).ConfigureAwait(false))
+                {
+                    stream.Close();
+                    File.Delete(temp);
+                    return false;
+                }
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+        WriteComplete(Path.Combine(_dir, version + ".json"), stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(info)));
+        return true;
+    }
+
+    /// <summary>Deletes a version's files whatever it is (a copy of a version no longer in the shared store); false when absent.</summary>
+    public bool Forget(string version)
+    {
+        lock (_gate)
+        {
+            if (!IsVersionName(version) || !File.Exists(BundlePath(version))) return false;
+            File.Delete(BundlePath(version));
+            File.Delete(Path.Combine(_dir, version + ".json"));
+            return true;
+        }
+    }
+
+    /// <summary>Writes the name of the version to load at start, and nothing else (a node following a shared store; no pruning).</summary>
+    public void MarkActive(string version)
+    {
+        Directory.CreateDirectory(_dir);
+        WriteComplete(Path.Combine(_dir, "active"), stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(version)));
+    }
+
+    /// <summary>The versions <see cref="SetActive"/> would prune now (beyond the kept number, not active, not in <paramref name="keepAlso"/>).</summary>
+    public IReadOnlyList<string> Prunable(string active, IReadOnlyCollection<string> keepAlso)
+    {
+        var list = new List<string>();
+        foreach (var info in List().Skip(Math.Max(1, keep)))
+            if (info.Version != active && !keepAlso.Contains(info.Version)) list.Add(info.Version);
+        return list;
+    }
 
     /// <summary>The temporary name a file is written under before it is renamed to <paramref name="path"/>.</summary>
     public static string TempPath(string path) => path + ".tmp";
@@ -173,12 +257,10 @@ public sealed class ModelRepository(string dataDirectory, int keep)
 
     private void Prune(string active, IReadOnlyCollection<string> keepAlso)
     {
-        var versions = List();
-        foreach (var info in versions.Skip(Math.Max(1, keep)))
+        foreach (string version in Prunable(active, keepAlso))
         {
-            if (info.Version == active || keepAlso.Contains(info.Version)) continue;
-            File.Delete(BundlePath(info.Version));
-            File.Delete(Path.Combine(_dir, info.Version + ".json"));
+            File.Delete(BundlePath(version));
+            File.Delete(Path.Combine(_dir, version + ".json"));
         }
     }
 }

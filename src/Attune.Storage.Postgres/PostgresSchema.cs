@@ -18,7 +18,7 @@ namespace Attune.Storage.Postgres;
 public static partial class PostgresSchema
 {
     /// <summary>The schema version this Attune writes and reads.</summary>
-    public const int Version = 1;
+    public const int Version = 2;
 
     /// <summary>Step N brings version N − 1 to N (step 1 creates everything on an empty schema).</summary>
     internal static readonly string[] Steps =
@@ -118,6 +118,26 @@ public static partial class PostgresSchema
             ts bigint NOT NULL,
             detail text,
             UNIQUE(event_id, slot));
+        """,
+        // Model versions (ISharedStore): every node loads them from here. A bundle is kept as bytea chunks under a revision
+        // rather than as a large object or one bytea value: large objects live database-wide in pg_largeobject (outside the
+        // tenant's schema, so neither dropped nor backed up with it, and freed only by lo_unlink), and a single bytea value is
+        // capped in size and held whole in memory on both ends. A put writes a new revision's chunks, points the version at
+        // it and deletes the older revisions' chunks in one transaction: readers see the old bundle or the new one.
+        """
+        CREATE SEQUENCE model_revision_seq;
+        CREATE TABLE model_versions(
+            version text PRIMARY KEY,
+            info text NOT NULL,                    -- ModelInfo as JSON
+            bytes bigint NOT NULL,                 -- the bundle's length
+            revision bigint NOT NULL,              -- from model_revision_seq: the chunks that are current
+            updated_ms bigint NOT NULL);
+        CREATE TABLE model_chunks(
+            version text NOT NULL,
+            revision bigint NOT NULL,
+            n int NOT NULL,                        -- the chunk's place in the bundle, from 0
+            data bytea NOT NULL,
+            PRIMARY KEY(version, revision, n));
         """,
     ];
 

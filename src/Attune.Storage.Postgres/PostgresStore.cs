@@ -14,7 +14,7 @@ namespace Attune.Storage.Postgres;
 /// feed up to N never misses a lower number committed later. A commit sends <c>NOTIFY</c>; other nodes' waiters wake on it,
 /// and poll as the fallback.
 /// </summary>
-public sealed partial class PostgresStore : IAttuneStore
+public sealed partial class PostgresStore : IAttuneStore, ISharedStore
 {
     private const int KindUser = 0, KindAnonymous = 1;
 
@@ -494,6 +494,7 @@ public sealed partial class PostgresStore : IAttuneStore
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        await DisposeLeasesAsync().ConfigureAwait(false);
         await _source.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -1,10 +1,13 @@
+using System.Text.Json;
+using Attune.Model;
 using Attune.Storage.Postgres;
 using Npgsql;
 
 namespace Attune.Tests.Storage.Postgres;
 
 /// <summary>The PostgreSQL store's schema on a real server: created from empty, migrated once however many nodes start,
-/// refused when a newer Attune wrote it, one schema per tenant; and opening a database that is not up yet.</summary>
+/// migrated from the previous version keeping its data, refused when a newer Attune wrote it, one schema per tenant; and
+/// opening a database that is not up yet.</summary>
 public sealed class PostgresSchemaTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -33,11 +36,11 @@ public sealed class PostgresSchemaTests
             await using var c = await source.OpenConnectionAsync(Ct);
             return await PostgresSchema.MigrateAsync(c, "attune", Ct);
         }));
-        Assert.Equal([0, 1, 1], found.Order());
+        Assert.Equal([0, PostgresSchema.Version, PostgresSchema.Version], found.Order());
         await using (var c = await source.OpenConnectionAsync(Ct)) Assert.Equal(PostgresSchema.Version, await PostgresSchema.ReadVersionAsync(c, "attune", Ct));
         var tables = await TablesAsync(source, "attune");
         foreach (string t in (string[])["attune_meta", "items", "profiles", "events", "event_types", "documents", "recommendations", "exposures",
-            "changes", "decisions", "decision_action_sets", "decision_rewards"])
+            "changes", "decisions", "decision_action_sets", "decision_rewards", "model_versions", "model_chunks"])
             Assert.Contains(t, tables);
 
         // The tables work as the store will use them: an event's recommendation id is found through its index.
@@ -68,12 +71,50 @@ public sealed class PostgresSchemaTests
         Assert.Contains("Upgrade Attune", refused.Message);
         // Nothing was changed by the refusal; the other tenant is untouched.
         Assert.Equal(99, await PostgresSchema.ReadVersionAsync(c, "shop_a", Ct));
-        Assert.Equal(1, await PostgresSchema.MigrateAsync(c, "shop_b", Ct));
+        Assert.Equal(PostgresSchema.Version, await PostgresSchema.MigrateAsync(c, "shop_b", Ct));
 
         Assert.Throws<ArgumentException>(() => { PostgresSchema.MigrateAsync(c, "Shop; DROP TABLE x", Ct).GetAwaiter().GetResult(); });
         Assert.False(PostgresSchema.IsValidName("pg_catalog"));
         Assert.False(PostgresSchema.IsValidName("1shop"));
         Assert.True(PostgresSchema.IsValidName("shop_2"));
+    }
+
+    [Fact]
+    public async Task ASchemaOfTheFirstVersionIsMigratedByOpeningTheStoreKeepingItsDataAndGainingTheModelTables()
+    {
+        Assert.SkipUnless(TempPostgres.Available, TempPostgres.SkipReason);
+        await using var server = await TempPostgres.StartAsync(Ct);
+        await using var source = NpgsqlDataSource.Create(server.ConnectionString);
+        await using (var c = await source.OpenConnectionAsync(Ct))
+        {
+            Assert.Equal(0, await PostgresSchema.MigrateAsync(c, "shop", Ct, upTo: 1));
+            Assert.Equal(1, await PostgresSchema.ReadVersionAsync(c, "shop", Ct));
+        }
+        Assert.DoesNotContain("model_versions", await TablesAsync(source, "shop"));
+        // Data written by the previous version: an item and a document, as that version stored them.
+        string item = JsonSerializer.Serialize(new Item { Id = "i1", Title = "Kept" }, AttuneJson.Options);
+        await using (var cmd = source.CreateCommand("""
+            INSERT INTO shop.items(id, doc, updated_ms) VALUES ('i1', @item, 0);
+            INSERT INTO shop.documents(kind, id, json, updated_ms) VALUES ('rules', 'r1', '{"boost":2}', 0);
+            """))
+        {
+            cmd.Parameters.AddWithValue("item", item);
+            await cmd.ExecuteNonQueryAsync(Ct);
+        }
+
+        await using (var store = await PostgresStore.OpenAsync(new PostgresStoreOptions { ConnectionString = server.ConnectionString, Schema = "shop" }, ct: Ct))
+        {
+            Assert.Equal("Kept", (await store.GetItemAsync("i1", Ct))!.Title);
+            Assert.Equal("""{"boost":2}""", Assert.Single(await store.ListDocumentsAsync("rules", Ct)).Json);
+            await store.PutModelAsync("v1", "{}", new MemoryStream([1, 2, 3]), Ct);
+            Assert.Equal(3, Assert.Single(await store.ListModelsAsync(Ct)).Bytes);
+        }
+        await using (var c = await source.OpenConnectionAsync(Ct))
+            Assert.Equal(PostgresSchema.Version, await PostgresSchema.ReadVersionAsync(c, "shop", Ct));
+        Assert.Equal(2, PostgresSchema.Version);
+        var tables = await TablesAsync(source, "shop");
+        Assert.Contains("model_versions", tables);
+        Assert.Contains("model_chunks", tables);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using Attune.Serving.Engine;
 using Attune.Serving.Models;
+using Microsoft.Extensions.Logging;
 
 namespace Attune.Serving;
 

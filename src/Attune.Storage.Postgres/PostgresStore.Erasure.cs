@@ -115,6 +115,7 @@ public sealed partial class PostgresStore
             if (code < 0) return (0, 0L);
             // The primary key walks forward from the cursor: each batch reads only the rows after the last one. Seqs come
             // from a sequence, so deleted ones, even the newest, are never handed out again.
+            w.EventsRewritten();
             await using var cmd = w.Command("""
                 WITH batch AS (SELECT seq FROM events WHERE seq > @after AND type = @type AND ts < @before ORDER BY seq LIMIT @n)
                 DELETE FROM events WHERE seq IN (SELECT seq FROM batch) RETURNING seq
@@ -138,6 +139,7 @@ public sealed partial class PostgresStore
     private static async Task<ErasedPerson> EraseAsync(Writer w, string id, long idx, bool isUser, CancellationToken ct)
     {
         // Event seqs come from a sequence: deleting the newest ones does not let them be handed out again.
+        w.EventsRewritten();
         long events = await w.ExecAsync("DELETE FROM events WHERE profile = @idx", ct, ("idx", idx)).ConfigureAwait(false);
         var anonymousIds = new List<string>();
         if (isUser)

@@ -286,7 +286,16 @@ public sealed partial class PostgresStore
         EventsAsync($"{StoredEventSelect} ORDER BY e.seq", ct);
 
     public IAsyncEnumerable<StoredEvent> ReadEventsAsync(long afterSeq, long upToSeq, CancellationToken ct = default) =>
-        EventsAsync($"{StoredEventSelect} WHERE e.seq > @after AND e.seq <= @upTo ORDER BY e.seq", ct, ("after", afterSeq), ("upTo", upToSeq));
+        upToSeq > afterSeq && RecentEvents(afterSeq, upToSeq) is { } recent
+            ? FromMemory(recent)
+            : EventsAsync($"{StoredEventSelect} WHERE e.seq > @after AND e.seq <= @upTo ORDER BY e.seq", ct, ("after", afterSeq), ("upTo", upToSeq));
+
+#pragma warning disable CS1998 // an async iterator over memory: the interface's shape
+    private static async IAsyncEnumerable<StoredEvent> FromMemory(List<StoredEvent> events)
+    {
+        foreach (var e in events) yield return e;
+    }
+#pragma warning restore CS1998
 
     public IAsyncEnumerable<StoredEvent> ReadEventsOfTypeAsync(int typeCode, long fromMs, long upToSeq, CancellationToken ct = default) =>
         EventsAsync($"{StoredEventSelect} WHERE e.type = @type AND e.ts >= @from AND e.seq <= @upTo ORDER BY e.seq", ct,

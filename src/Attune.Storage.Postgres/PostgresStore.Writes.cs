@@ -88,6 +88,9 @@ public sealed partial class PostgresStore
             // In order: an event naming both ids links them first, and the anonymous events after it go to the user.
             var rows = new EventRows(list.Length);
             var owners = await w.CanonicalOfAsync(visitors.Values, ct).ConfigureAwait(false);
+            // Whether every event's owner is the id it names (no link in the batch, no linked visitor): then the events are
+            // remembered as a reader would get them back (see RememberEvents).
+            bool plain = true;
             for (int i = 0; i < list.Length; i++)
             {
                 var e = list[i];
@@ -97,15 +100,33 @@ public sealed partial class PostgresStore
                     owner = users[e.UserId];
                     if (e.AnonymousId is not null)
                     {
+                        plain = false;
                         // Rows of this batch already collected for the anonymous owner are written before the link moves them.
                         await rows.FlushAsync(w, ct).ConfigureAwait(false);
                         await LinkAsync(w, visitors[e.AnonymousId], e.AnonymousId, owner, e.UserId, owners, ct).ConfigureAwait(false);
                     }
                 }
-                else owner = owners[visitors[e.AnonymousId!]];
+                else
+                {
+                    long visitor = visitors[e.AnonymousId!];
+                    owner = owners[visitor];
+                    plain &= owner == visitor;
+                }
                 rows.Add(owner, e.ItemId is null ? null : items[e.ItemId], types[e.Type], e.Timestamp.ToUnixTimeMilliseconds(), e.Value, extras[i]);
             }
-            await rows.FlushAsync(w, ct).ConfigureAwait(false);
+            long first = await rows.FlushAsync(w, ct).ConfigureAwait(false);
+            if (plain && first > 0)
+            {
+                var stored = new StoredEvent[list.Length];
+                for (int i = 0; i < list.Length; i++)
+                {
+                    var e = list[i];
+                    stored[i] = e.UserId is not null
+                        ? new StoredEvent(e.UserId, false, e.ItemId, types[e.Type], e.Timestamp.ToUnixTimeMilliseconds(), e.Value, first + i, extras[i])
+                        : new StoredEvent(e.AnonymousId!, true, e.ItemId, types[e.Type], e.Timestamp.ToUnixTimeMilliseconds(), e.Value, first + i, extras[i]);
+                }
+                w.Wrote(first - 1, first + list.Length - 1, stored);
+            }
             return 0;
         }, ct);
     }
@@ -124,9 +145,10 @@ public sealed partial class PostgresStore
             _owners.Add(owner); _items.Add(item); _types.Add(type); _times.Add(timeMs); _values.Add(value); _extras.Add(extra);
         }
 
-        public async Task FlushAsync(Writer w, CancellationToken ct)
+        /// <summary>Inserts the rows collected; returns the first one's seq (they are consecutive, in order), 0 when none.</summary>
+        public async Task<long> FlushAsync(Writer w, CancellationToken ct)
         {
-            if (_owners.Count == 0) return;
+            if (_owners.Count == 0) return 0;
             await using var cmd = w.Command("""
                 WITH rows AS (
                     INSERT INTO events(seq, profile, item, type, ts, value, extra)
@@ -136,12 +158,15 @@ public sealed partial class PostgresStore
                 SELECT MIN(seq), MAX(seq) FROM rows
                 """, ("owners", _owners.ToArray()), ("items", _items.ToArray()), ("types", _types.ToArray()), ("times", _times.ToArray()),
                 ("values", _values.ToArray()), ("extras", _extras.ToArray()));
+            long first;
             await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
             {
                 await r.ReadAsync(ct).ConfigureAwait(false);
-                w.AddEventsChange(r.GetInt64(0) - 1, r.GetInt64(1));
+                first = r.GetInt64(0);
+                w.AddEventsChange(first - 1, r.GetInt64(1));
             }
             _owners.Clear(); _items.Clear(); _types.Clear(); _times.Clear(); _values.Clear(); _extras.Clear();
+            return first;
         }
     }
 
@@ -166,7 +191,10 @@ public sealed partial class PostgresStore
         if (current == user) return 0;
         long moved = 0;
         if (current == anon)
+        {
+            w.EventsRewritten();
             moved = await w.ExecAsync("UPDATE events SET profile = @user WHERE profile = @anon", ct, ("user", user), ("anon", anon)).ConfigureAwait(false);
+        }
         await w.ExecAsync("UPDATE profiles SET canonical = @user WHERE idx = @anon", ct, ("user", user), ("anon", anon)).ConfigureAwait(false);
         owners[anon] = user;
         w.AddChange(ChangeKind.IdentityLinked, anonymousId, userId);

@@ -28,6 +28,17 @@ public sealed partial class PostgresStore : IAttuneStore, ISharedStore
     /// <summary>Item id → index, as committed (saves a round trip per batch of events naming known items).</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _itemIndex = new(StringComparer.Ordinal);
     private const int ItemIndexCapacity = 2_000_000;
+
+    /// <summary>
+    /// The events this process committed lately (by seq range), as a reader gets them back: this node's change feed applies its
+    /// own writes from memory instead of reading them back (a join over profiles and items per batch, most of the database's
+    /// work per ingested event otherwise). Only batches whose owners are the ids they name are kept (no link, no linked
+    /// visitor); any write that moves or deletes events empties it. Other nodes' writes, imports and gaps read the database.
+    /// </summary>
+    private readonly Queue<(long After, long UpTo, StoredEvent[] Events)> _recentEvents = new();
+    private readonly Lock _recentGate = new();
+    private int _recentCount;
+    private const int RecentEventsCapacity = 200_000;
     private TaskCompletionSource _changeSignal = NewSignal();
     private int _disposed;
 
@@ -195,6 +206,8 @@ public sealed partial class PostgresStore : IAttuneStore, ISharedStore
             long last = await w.WriteChangesAsync(default).ConfigureAwait(false);
             if (last > 0) await w.ExecAsync($"NOTIFY {_channel}", default).ConfigureAwait(false);
             await tx.CommitAsync().ConfigureAwait(false);
+            if (w.RewritesEvents) ForgetRecentEvents();
+            else RememberEvents(w.Written);
             if (last > 0) Published(last);
             if (w.LearnedItems.Count > 0)
             {
@@ -209,6 +222,51 @@ public sealed partial class PostgresStore : IAttuneStore, ISharedStore
             // the commit itself failed.
             var failure = PostgresConnection.IsTransient(e) ? Unavailable(e) : e;
             foreach (var op in group) op.Fail(failure);
+        }
+    }
+
+    private void RememberEvents(List<(long After, long UpTo, StoredEvent[] Events)> written)
+    {
+        if (written.Count == 0) return;
+        lock (_recentGate)
+        {
+            foreach (var batch in written)
+            {
+                _recentEvents.Enqueue(batch);
+                _recentCount += batch.Events.Length;
+            }
+            while (_recentCount > RecentEventsCapacity && _recentEvents.TryDequeue(out var old)) _recentCount -= old.Events.Length;
+        }
+    }
+
+    private void ForgetRecentEvents()
+    {
+        lock (_recentGate)
+        {
+            _recentEvents.Clear();
+            _recentCount = 0;
+        }
+    }
+
+    /// <summary>The events after <paramref name="afterSeq"/> up to <paramref name="upToSeq"/> when this process remembers every
+    /// one of that range (consecutive batches it committed, nothing of another writer between them); null otherwise.</summary>
+    private List<StoredEvent>? RecentEvents(long afterSeq, long upToSeq)
+    {
+        lock (_recentGate)
+        {
+            long covered = afterSeq;
+            List<StoredEvent>? events = null;
+            foreach (var (after, upTo, batch) in _recentEvents)
+            {
+                if (upTo <= covered) continue;
+                if (after > covered) return null; // a gap: another writer's events, or forgotten ones
+                events ??= new List<StoredEvent>((int)Math.Min(upToSeq - afterSeq, RecentEventsCapacity));
+                foreach (var e in batch)
+                    if (e.Seq > covered && e.Seq <= upToSeq) events.Add(e);
+                covered = upTo;
+                if (covered >= upToSeq) return events;
+            }
+            return null;
         }
     }
 
@@ -256,14 +314,31 @@ public sealed partial class PostgresStore : IAttuneStore, ISharedStore
 
         public void AddChange(ChangeKind kind, string? id, string? other = null) => _changes.Add((kind, id, other, 0, 0));
 
+        /// <summary>Events this transaction inserted, as a reader would get them back (remembered after the commit).</summary>
+        public List<(long After, long UpTo, StoredEvent[] Events)> Written { get; } = [];
+
+        /// <summary>Whether this transaction moved or deleted stored events (a link, an erasure, retention).</summary>
+        public bool RewritesEvents { get; private set; }
+
+        public void Wrote(long after, long upTo, StoredEvent[] events) => Written.Add((after, upTo, events));
+
+        /// <summary>Stored events are about to move or go: what this process remembers of recent ones is forgotten now and
+        /// at the commit (see <see cref="PostgresStore.RememberEvents"/>).</summary>
+        public void EventsRewritten()
+        {
+            RewritesEvents = true;
+            store.ForgetRecentEvents();
+        }
+
         /// <summary>Where this transaction's records stand before one write (see <see cref="Reset"/>).</summary>
-        public (int Changes, int Items) Mark() => (_changes.Count, LearnedItems.Count);
+        public (int Changes, int Items, int Written) Mark() => (_changes.Count, LearnedItems.Count, Written.Count);
 
         /// <summary>Forgets what a write rolled back to its savepoint had recorded.</summary>
-        public void Reset((int Changes, int Items) mark)
+        public void Reset((int Changes, int Items, int Written) mark)
         {
             _changes.RemoveRange(mark.Changes, _changes.Count - mark.Changes);
             LearnedItems.RemoveRange(mark.Items, LearnedItems.Count - mark.Items);
+            Written.RemoveRange(mark.Written, Written.Count - mark.Written);
         }
 
         public void AddEventsChange(long from, long to)
@@ -362,18 +437,18 @@ public sealed partial class PostgresStore : IAttuneStore, ISharedStore
             }
             var distinct = unknown.ToArray();
             if (distinct.Length == 0) return map;
-            // A new profile owns its own events (canonical = itself): set once its index is known (a statement cannot see the
-            // rows a CTE of it inserted).
-            var added = new List<long>();
-            await using (var insert = Command("""
-                INSERT INTO profiles(kind, id, canonical, updated_ms) SELECT @kind, unnest(@ids), 0, @now
-                ON CONFLICT (kind, id) DO NOTHING RETURNING idx
-                """, ("kind", (short)kind), ("ids", distinct), ("now", NowMs)))
-            await using (var inserted = await insert.ExecuteReaderAsync(ct).ConfigureAwait(false))
-                while (await inserted.ReadAsync(ct).ConfigureAwait(false)) added.Add(inserted.GetInt64(0));
-            if (added.Count > 0)
-                await ExecAsync("UPDATE profiles SET canonical = idx WHERE idx = ANY(@added)", ct, ("added", added.ToArray())).ConfigureAwait(false);
-            await using var cmd = Command("SELECT id, idx FROM profiles WHERE kind = @kind AND id = ANY(@ids)", ("kind", (short)kind), ("ids", distinct));
+            // One round trip: the new profiles (each its own owner, canonical = its index, drawn from the identity's sequence
+            // up front) come back from the insert; those that existed come from the select, which does not see the rows its
+            // own CTE inserted: so no profile is returned twice. Writers hold the schema's lock: nobody inserts meanwhile.
+            await using var cmd = Command("""
+                WITH added AS (
+                    INSERT INTO profiles(idx, kind, id, canonical, updated_ms) OVERRIDING SYSTEM VALUE
+                    SELECT n, @kind, id, n, @now FROM (SELECT nextval(pg_get_serial_sequence('profiles', 'idx')) AS n, id FROM unnest(@ids) AS u(id)) s
+                    ON CONFLICT (kind, id) DO NOTHING RETURNING id, idx)
+                SELECT id, idx FROM added
+                UNION ALL
+                SELECT id, idx FROM profiles WHERE kind = @kind AND id = ANY(@ids)
+                """, ("kind", (short)kind), ("ids", distinct), ("now", NowMs));
             await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
             while (await r.ReadAsync(ct).ConfigureAwait(false))
             {

@@ -31,11 +31,14 @@ internal sealed class ModelFollower(SharedModels shared, Leadership leadership, 
     public async Task FollowOnceAsync(CancellationToken ct)
     {
         await shared.SyncAsync(models.Loaded, ct).ConfigureAwait(false);
-        if (await shared.GetActiveAsync(ct).ConfigureAwait(false) is { } active && active.Version != models.Active?.Bundle.Info.Version)
+        if (await shared.ActiveChangedAsync(ct).ConfigureAwait(false) is not { } active) return;
+        if (active.Version == models.Active?.Bundle.Info.Version) shared.Followed(active);
+        else if (models.Repository.Exists(active.Version))
         {
-            if (models.Repository.Exists(active.Version)) await training.FollowAsync(active.Version, ct).ConfigureAwait(false);
-            else log.LogWarning("The store names model {Version} active, but it is not stored; serving the current version", active.Version);
+            await training.FollowAsync(active.Version, ct).ConfigureAwait(false);
+            shared.Followed(active);
         }
+        else log.LogWarning("The store names model {Version} active, but it is not stored; serving the current version", active.Version);
     }
 
     /// <summary>

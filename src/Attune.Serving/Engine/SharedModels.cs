@@ -59,7 +59,8 @@ internal sealed class SharedModels(ISharedStore shared, IAttuneStore store, Mode
 
     /// <summary>
     /// Brings the local copies in line with the shared store: versions stored there that this node lacks (or holds in another
-    /// revision) are copied here; local versions no longer stored there are deleted (except <paramref name="serving"/>).
+    /// revision) are copied here; local versions no longer stored there are deleted (except <paramref name="serving"/>, and
+    /// a version this node saved and has not published yet).
     /// Returns the highest version number stored.
     /// </summary>
     public async Task<int> SyncAsync(IReadOnlyCollection<string> serving, CancellationToken ct)
@@ -87,6 +88,9 @@ internal sealed class SharedModels(ISharedStore shared, IAttuneStore store, Mode
             foreach (var info in repository.List())
             {
                 if (names.Contains(info.Version) || serving.Contains(info.Version)) continue;
+                // A version never stored there is this node's own, saved and not yet published (a training here): kept,
+                // unless older than what is stored (left by a trainer that lost its role).
+                if (!revisions.ContainsKey(info.Version) && ModelRepository.NumberOf(info.Version) > highest) continue;
                 repository.Forget(info.Version);
                 revisions.Remove(info.Version);
             }
@@ -131,8 +135,26 @@ internal sealed class SharedModels(ISharedStore shared, IAttuneStore store, Mode
         await ReadAsync<ActiveVersion>(ActiveId, ct).ConfigureAwait(false);
 
     /// <summary>Makes <paramref name="version"/> the one every node serves (each switches when the feed brings this document).</summary>
-    public Task SetActiveAsync(string version, CancellationToken ct) =>
-        WriteAsync(ActiveId, new ActiveVersion(version, Node, time.GetUtcNow()), ct);
+    public Task SetActiveAsync(string version, CancellationToken ct)
+    {
+        var active = new ActiveVersion(version, Node, time.GetUtcNow());
+        _seen = active; // this node serves it already
+        return WriteAsync(ActiveId, active, ct);
+    }
+
+    /// <summary>The naming of the active version this node last acted on (followed, or wrote itself).</summary>
+    private volatile ActiveVersion? _seen;
+
+    /// <summary>
+    /// The active version's document when it changed since this node last acted on it; null otherwise. A node compares the
+    /// document, not its own active version: between activating a version and naming it, the trainer's own document still
+    /// names the previous one, which must not send it back there.
+    /// </summary>
+    public async Task<ActiveVersion?> ActiveChangedAsync(CancellationToken ct) =>
+        await GetActiveAsync(ct).ConfigureAwait(false) is { } active && active != _seen ? active : null;
+
+    /// <summary>This node serves what <paramref name="active"/> names.</summary>
+    public void Followed(ActiveVersion active) => _seen = active;
 
     public Task<TrainingState?> GetTrainingAsync(CancellationToken ct) => ReadAsync<TrainingState>(TrainingId, ct);
 

@@ -28,9 +28,14 @@ public sealed class ThreeNodeTests
         ["ATTUNE__SERVING__MODELS__ALS"] = "factors=128 iterations=60",
     };
 
-    /// <summary>Polls every node until <paramref name="check"/> holds on all of them; fails past <see cref="Reach"/>.</summary>
-    private static async Task ReachesAllAsync(IReadOnlyList<AttuneProcess> nodes, Func<AttuneProcess, Task<bool>> check, string what)
+    /// <summary>How long every node may take to serve a new model version once it is published (copied, then loaded).</summary>
+    private static readonly TimeSpan VersionSwitch = TimeSpan.FromSeconds(10);
+
+    /// <summary>Polls every node until <paramref name="check"/> holds on all of them; fails past <paramref name="within"/> (default <see cref="Reach"/>).</summary>
+    private static async Task ReachesAllAsync(IReadOnlyList<AttuneProcess> nodes, Func<AttuneProcess, Task<bool>> check, string what,
+        TimeSpan? within = null)
     {
+        var reach = within ?? Reach;
         var clock = Stopwatch.StartNew();
         var pending = new List<AttuneProcess>(nodes);
         while (pending.Count > 0)
@@ -38,7 +43,7 @@ public sealed class ThreeNodeTests
             for (int i = pending.Count - 1; i >= 0; i--)
                 if (await check(pending[i])) pending.RemoveAt(i);
             if (pending.Count == 0) break;
-            Assert.True(clock.Elapsed < Reach, $"{what}: not in every node's answers within {Reach.TotalSeconds} s");
+            Assert.True(clock.Elapsed < reach, $"{what}: not in every node's answers within {reach.TotalSeconds} s");
             await Task.Delay(10, Ct);
         }
     }
@@ -135,7 +140,7 @@ public sealed class ThreeNodeTests
             Assert.Contains(takeover.Value.GetProperty("node").GetString(), new[] { "node-b", "node-c" });
             Assert.Equal(acknowledged, takeover.Value.GetProperty("events").GetInt64());
             await ReachesAllAsync(survivors, async n => (await GetAsync(n, "/v1/models")).GetProperty("active").GetString()
-                == takeover.Value.GetProperty("version").GetString(), "the new trainer's version");
+                == takeover.Value.GetProperty("version").GetString(), "the new trainer's version", within: VersionSwitch);
 
             // A third node joins again (the role stays with the elected one); then a serving node dies under load.
             var d = await AttuneProcess.ServeAsync(dirA.Path, Settings("node-d"), "--store", url);

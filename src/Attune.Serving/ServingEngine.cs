@@ -66,8 +66,11 @@ public sealed partial class ServingEngine : IAsyncDisposable
     private readonly ServingMetrics _metrics;
     private readonly ServingContext _context;
 
+    /// <param name="meterName">The name of the engine's meter (default <see cref="MeterName"/>): several engines in one process
+    /// (a deployment's tenants) each take their own, since an exporter listens to meters by name and would otherwise report
+    /// every engine's numbers as one.</param>
     public ServingEngine(IAttuneStore store, ServingOptions options, string dataDirectory, ILogger? logger = null,
-        SourceRegistry? sources = null, IReadOnlyList<IRankingStage>? stages = null, TimeProvider? time = null)
+        SourceRegistry? sources = null, IReadOnlyList<IRankingStage>? stages = null, TimeProvider? time = null, string? meterName = null)
     {
         _store = store;
         Options = options;
@@ -147,7 +150,7 @@ public sealed partial class ServingEngine : IAsyncDisposable
         _experimentAttributes = new ExperimentAttributes(store, () => PersonPredictions, () => PersonSegments);
         _live.UserChanged += _experimentAttributes.Forget;
         _metrics = new ServingMetrics(() => _models.Active, () => Math.Max(0, _store.CommittedChangeSeq - _feed.Applied), () => _live.EventsSinceModel,
-            () => _recommendationLog.Dropped, Time);
+            () => _recommendationLog.Dropped, Time, meterName ?? MeterName);
         _live.EventApplied += e => _metrics.EventApplied(e.TypeCode);
         _training.Trained += info => _metrics.Trained(info.Reason ?? "unknown", info.ReadSeconds + info.TrainingSeconds);
         _answers = new Answers(_models, Recipes, _live, context, Sources, Stages, _recommendationLog, Router, _experimentAttributes, Tracker, _metrics, Time);

@@ -70,9 +70,13 @@ public sealed class ContentModel : IRecommender
             if ((uint)i >= (uint)_items) continue;
             for (int p = _itemStart[i]; p < _itemStart[i + 1]; p++)
             {
+                // A token every item has weighs 0 (idf), and a long history's oldest weights underflow to 0: adding nothing
+                // would leave the entry at 0 and list the token again, once per history item, past touched's end.
+                float add = w * _itemWeights[p];
+                if (add == 0) continue;
                 int t = _itemTokens[p];
                 if (profile[t] == 0) touched[count++] = t;
-                profile[t] += w * _itemWeights[p];
+                profile[t] += add;
             }
         }
         return count;

@@ -63,11 +63,21 @@ public static class AttuneHost
     /// when another process owns the data folder.
     /// </summary>
     public static WebApplication Build(string[] args, string? urls = null, string? dataDirectory = null,
-        IEnumerable<KeyValuePair<string, string?>>? settings = null, Action<WebApplicationBuilder>? configure = null)
+        IEnumerable<KeyValuePair<string, string?>>? settings = null, Action<WebApplicationBuilder>? configure = null) =>
+        Build(args, urls, dataDirectory, settings, configure, tenant: null);
+
+    /// <summary>
+    /// Creates the deployment's application (<paramref name="tenant"/> null) with its tenants (<c>Attune:Tenants</c>, see
+    /// <see cref="Tenants"/>), or one tenant's: the same application over the same configuration, with the tenant's keys,
+    /// folder, schema and user-token secrets, served in-process behind the deployment's listener.
+    /// </summary>
+    internal static WebApplication Build(string[] args, string? urls, string? dataDirectory,
+        IEnumerable<KeyValuePair<string, string?>>? settings, Action<WebApplicationBuilder>? configure, TenantOptions? tenant)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
         builder.Configuration.AddEnvironmentVariables();
-        if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
+        var settingList = settings?.ToList(); // read again for each tenant
+        if (settingList is not null) builder.Configuration.AddInMemoryCollection(settingList);
         urls ??= builder.Configuration["urls"] ?? DefaultUrls;
         builder.WebHost.UseUrls(urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Attune", LogLevel.Information)
@@ -75,6 +85,7 @@ public static class AttuneHost
 
         var options = builder.Configuration.GetSection(AttuneOptions.Section).Get<AttuneOptions>() ?? new AttuneOptions();
         if (dataDirectory is not null) options.DataDirectory = dataDirectory;
+        tenant?.ApplyTo(options);
         if (options.MaxRequestBodyBytes < 1024) throw new AttuneStartException("Attune:MaxRequestBodyBytes must be at least 1024");
 
         ApiKeyStore keys;
@@ -86,6 +97,8 @@ public static class AttuneHost
             _ = new UserTokens(tokenSecrets, TimeProvider.System); // checks them now: a bad secret stops the start
         }
         catch (InvalidOperationException e) { throw new AttuneStartException(e.Message); }
+        // The deployment's tenants, checked before anything is opened (a tenant's own app has none).
+        var tenants = tenant is null ? TenantOptions.Read(builder.Configuration, options) : [];
         FieldCipher? cipher;
         try { cipher = FieldCipher.FromOptions(options.Encryption); }
         catch (EncryptionKeyException e) { throw new AttuneStartException(e.Message, e); }
@@ -95,6 +108,8 @@ public static class AttuneHost
         builder.Services.AddSingleton(keys);
         builder.Services.AddSingleton(sp => new UserTokens(tokenSecrets, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<KeyBook>();
+        builder.Services.AddSingleton<Tenants>(); // empty without tenants: /ready asks it
+        if (tenants.Count > 0) builder.Services.AddHostedService(sp => sp.GetRequiredService<Tenants>());
         builder.Services.AddSingleton(_ => new AuthLimits(options)); // made by the container, so disposed with it (timers)
         builder.Services.AddSingleton<LoopbackGuard>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LoopbackGuard>());
@@ -116,6 +131,8 @@ public static class AttuneHost
         builder.Services.AddHostedService(sp => new EncryptionRotation(sp.GetRequiredService<IAttuneStore>() as SqliteStore, cipher,
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("Attune.Encryption")));
         var serving = builder.Configuration.GetSection(ServingOptions.Section).Get<ServingOptions>() ?? new ServingOptions();
+        // Each tenant's engine has its own meter, so each app's /metrics shows its own numbers (exporters listen by name).
+        string meterName = tenant?.MeterName ?? ServingEngine.MeterName;
         builder.Services.AddSingleton(serving);
         // Candidate sources: the shipped ones, then any ICandidateSource a host registers (one class, one registration).
         builder.Services.AddSingleton(sp =>
@@ -126,7 +143,7 @@ public static class AttuneHost
         });
         builder.Services.AddSingleton(sp => new ServingEngine(sp.GetRequiredService<IAttuneStore>(), serving, options.DataDirectory,
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("Attune.Serving"), sp.GetRequiredService<SourceRegistry>(),
-            time: sp.GetRequiredService<TimeProvider>()));
+            time: sp.GetRequiredService<TimeProvider>(), meterName: meterName));
         builder.Services.AddSingleton<AttuneServices>();
         builder.Services.AddSingleton(_ => VariantModel.Create(options.Variants));
         builder.Services.AddSingleton(sp => new Attune.Decisions.Prices.PriceDesk(sp.GetRequiredService<IAttuneStore>(),
@@ -182,14 +199,15 @@ public static class AttuneHost
         // Metrics: the engine's meter (answers per scenario, training, model quality, feed lag, log drops), ASP.NET Core's
         // (request rate and latency per route) and the runtime's, scraped by Prometheus at /metrics.
         var telemetry = builder.Services.AddOpenTelemetry().WithMetrics(m => m
-            .AddMeter(ServingEngine.MeterName)
+            .AddMeter(meterName)
             .AddAspNetCoreInstrumentation()
             .AddRuntimeInstrumentation()
             .AddPrometheusExporter());
         // Traces: the engine's spans (answers with scenario, recipe, count and model version; training) under ASP.NET Core's
         // request spans, exported by OTLP, and only when an endpoint is configured: without a tracer nothing listens to the
         // sources, so each request pays a null check and no span is made.
-        if (!string.IsNullOrWhiteSpace(builder.Configuration[OtlpEndpointVariable]))
+        // A tenant's app adds none: the sources are the process's, so the default app's tracer already sees the tenants' spans.
+        if (tenant is null && !string.IsNullOrWhiteSpace(builder.Configuration[OtlpEndpointVariable]))
         {
             telemetry.WithTracing(t => t
                 .AddSource(ServingEngine.ActivitySourceName)
@@ -332,6 +350,26 @@ public static class AttuneHost
         prices.LoadRulesAsync().GetAwaiter().GetResult();
         engine.FollowDocuments(Attune.Decisions.Prices.PriceRule.DocumentKind, prices.LoadRulesAsync);
         app.Lifetime.ApplicationStopping.Register(decisions.Stop);
+        if (tenants.Count > 0)
+        {
+            // Each tenant: this same application over the same settings, its own keys, folder and schema; served in-process.
+            var logs = app.Services.GetRequiredService<ILoggerFactory>();
+            try
+            {
+                app.Services.GetRequiredService<Tenants>().Open(tenants, t => Build(args, urls, t.DataDirectory, settingList, b =>
+                {
+                    configure?.Invoke(b);
+                    Tenants.Configure(b, t, logs);
+                }, t));
+            }
+            catch (AttuneStartException)
+            {
+                app.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                throw;
+            }
+            // First: a tenant's request must not meet the default app's limits, CORS or key check.
+            app.UseMiddleware<TenantRouter>();
+        }
         app.UseExceptionHandler(e => e.Run(context =>
         {
             var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 using Attune.Server.Hosting;
@@ -94,6 +95,37 @@ public sealed class ApiKeyStore
             if (CryptographicOperations.FixedTimeEquals(hash, k.Hash)) found = k;
         }
         return found;
+    }
+
+    /// <summary>Whether <paramref name="presented"/> is an active key (configured or stored).</summary>
+    public bool Knows(string presented)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        HashKey(presented, hash);
+        return Knows(hash);
+    }
+
+    /// <summary>
+    /// Whether the key whose SHA-256 is <paramref name="hash"/> is active. The tenants' router hashes a request's key once and
+    /// asks every tenant with the hash; like <see cref="FindEntry"/>, every key is compared in fixed time.
+    /// </summary>
+    public bool Knows(ReadOnlySpan<byte> hash)
+    {
+        bool found = false;
+        foreach (var k in Volatile.Read(ref _active)) found |= CryptographicOperations.FixedTimeEquals(hash, k.Hash);
+        return found;
+    }
+
+    /// <summary>Writes the SHA-256 of <paramref name="key"/> (UTF-8) into <paramref name="hash"/> (32 bytes) without allocating
+    /// for keys of ordinary length (a longer header borrows a pooled buffer).</summary>
+    public static void HashKey(ReadOnlySpan<char> key, Span<byte> hash)
+    {
+        int max = Encoding.UTF8.GetMaxByteCount(key.Length);
+        byte[]? rented = max > 512 ? ArrayPool<byte>.Shared.Rent(max) : null;
+        Span<byte> bytes = rented is null ? stackalloc byte[512] : rented;
+        int length = Encoding.UTF8.GetBytes(key, bytes);
+        SHA256.HashData(bytes[..length], hash);
+        if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
     }
 
     /// <summary>Whether some active key lists <paramref name="origin"/> (a CORS preflight carries no key).</summary>

@@ -12,7 +12,7 @@ internal sealed class ServingMetrics : IDisposable
 {
     public const string MeterName = "Attune";
 
-    private readonly Meter _meter = new(MeterName);
+    private readonly Meter _meter;
     private readonly Histogram<double> _answerMs;
     private readonly Counter<long> _answerErrors;
     private readonly Counter<long> _eventsCounter;
@@ -23,9 +23,11 @@ internal sealed class ServingMetrics : IDisposable
     private readonly long[] _slotMinute = new long[60], _slotEvents = new long[60], _slotAnswers = new long[60];
     private long _answers, _events;
 
-    public ServingMetrics(Func<ServingState?> active, Func<long> feedLag, Func<long> eventsSinceModel, Func<long> droppedLogRecords, TimeProvider time)
+    public ServingMetrics(Func<ServingState?> active, Func<long> feedLag, Func<long> eventsSinceModel, Func<long> droppedLogRecords, TimeProvider time,
+        string meterName = MeterName)
     {
         _time = time;
+        _meter = new Meter(meterName);
         _answerMs = _meter.CreateHistogram<double>("attune.recommendation.duration", "ms", "Time to answer a recommendation request, by scenario");
         _answerErrors = _meter.CreateCounter<long>("attune.recommendation.errors", "{answer}", "Answers that failed, by scenario");
         _eventsCounter = _meter.CreateCounter<long>("attune.events.applied", "{event}", "Events applied to live state from the store's change feed, by type");

@@ -82,6 +82,10 @@ internal static class ServeCommand
                 return 2;
             }
             Console.WriteLine($"Attune is listening on {string.Join(";", guard.Addresses)} (open it in a browser; API reference at /scalar/v1).");
+            // Each tenant behind the same addresses, chosen by the request's key.
+            foreach (var tenant in app.Services.GetRequiredService<Tenants>().All)
+                Console.WriteLine($"Tenant {tenant.Name}: " + (tenant.Store is SqliteStore ? "its own database in" : $"schema {tenant.Options.Schema}, data in") +
+                    $" {tenant.Options.DataDirectory}, {tenant.Keys.Configured.Count} configured key(s) and {tenant.Keys.Count - tenant.Keys.Configured.Count} stored");
             await app.WaitForShutdownAsync();
             await app.DisposeAsync();
             return 0;

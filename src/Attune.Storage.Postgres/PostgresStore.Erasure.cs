@@ -150,6 +150,11 @@ public sealed partial class PostgresStore
             while (await r.ReadAsync(ct).ConfigureAwait(false)) anonymousIds.Add(r.GetString(0));
         }
         else anonymousIds.Add(id);
+        // Every node's memory of profile indexes is stale now (see PostgresStore.RememberedProfileIndexesAsync).
+        await w.ExecAsync("""
+            INSERT INTO attune_meta(key, value) VALUES('profile-deletions', '1')
+            ON CONFLICT (key) DO UPDATE SET value = (attune_meta.value::bigint + 1)::text
+            """, ct).ConfigureAwait(false);
         await w.ExecAsync("DELETE FROM profiles WHERE idx = @idx OR (kind = @kind AND canonical = @idx)", ct,
             ("idx", idx), ("kind", (short)KindAnonymous)).ConfigureAwait(false);
         // The recommendation log and experiment exposures name the person by id (the user's, or one of their anonymous ids).

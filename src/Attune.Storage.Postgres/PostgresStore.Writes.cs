@@ -78,8 +78,8 @@ public sealed partial class PostgresStore
         for (int i = 0; i < list.Length; i++) extras[i] = EventExtra.ToJson(list[i]);
         return WriteAsync(async w =>
         {
-            var users = await w.ProfileIndexesAsync(KindUser, list.Where(e => e.UserId is not null).Select(e => e.UserId!), ct).ConfigureAwait(false);
-            var visitors = await w.ProfileIndexesAsync(KindAnonymous, list.Where(e => e.AnonymousId is not null).Select(e => e.AnonymousId!), ct).ConfigureAwait(false);
+            var users = await w.RememberedProfileIndexesAsync(KindUser, list.Where(e => e.UserId is not null).Select(e => e.UserId!), ct).ConfigureAwait(false);
+            var visitors = await w.RememberedProfileIndexesAsync(KindAnonymous, list.Where(e => e.AnonymousId is not null).Select(e => e.AnonymousId!), ct).ConfigureAwait(false);
             var items = await w.ItemIndexesAsync(list.Where(e => e.ItemId is not null).Select(e => e.ItemId!), ct).ConfigureAwait(false);
             var types = new Dictionary<string, int>(StringComparer.Ordinal);
             foreach (var e in list)

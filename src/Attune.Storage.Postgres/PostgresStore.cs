@@ -28,6 +28,15 @@ public sealed partial class PostgresStore : IAttuneStore, ISharedStore
     /// <summary>Item id → index, as committed (saves a round trip per batch of events naming known items).</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _itemIndex = new(StringComparer.Ordinal);
     private const int ItemIndexCapacity = 2_000_000;
+    /// <summary>
+    /// Profile id → index by kind (user, visitor), as committed: events name mostly known people, and looking them up was most
+    /// of the database's work per ingested event. A profile row can be deleted (an erasure, on any node): erasures count
+    /// deletions in <c>attune_meta</c>, and a transaction that uses this memory first checks that count (one row).
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long>[] _profileIndex =
+        [new(StringComparer.Ordinal), new(StringComparer.Ordinal)];
+    /// <summary>The count of profile deletions (<c>attune_meta</c>) <see cref="_profileIndex"/> was filled at; guarded by it.</summary>
+    private long _profileDeletions = -1;
 
     /// <summary>
     /// The events this process committed lately (by seq range), as a reader gets them back: this node's change feed applies its
@@ -209,6 +218,12 @@ public sealed partial class PostgresStore : IAttuneStore, ISharedStore
             if (w.RewritesEvents) ForgetRecentEvents();
             else RememberEvents(w.Written);
             if (last > 0) Published(last);
+            foreach (var (kind, id, idx) in w.LearnedProfiles)
+            {
+                var profiles = _profileIndex[kind];
+                if (profiles.Count >= ItemIndexCapacity) profiles.Clear();
+                profiles[id] = idx;
+            }
             if (w.LearnedItems.Count > 0)
             {
                 if (_itemIndex.Count + w.LearnedItems.Count > ItemIndexCapacity) _itemIndex.Clear();
@@ -331,11 +346,12 @@ public sealed partial class PostgresStore : IAttuneStore, ISharedStore
         }
 
         /// <summary>Where this transaction's records stand before one write (see <see cref="Reset"/>).</summary>
-        public (int Changes, int Items, int Written) Mark() => (_changes.Count, LearnedItems.Count, Written.Count);
+        public (int Changes, int Items, int Written, int Profiles) Mark() => (_changes.Count, LearnedItems.Count, Written.Count, LearnedProfiles.Count);
 
         /// <summary>Forgets what a write rolled back to its savepoint had recorded.</summary>
-        public void Reset((int Changes, int Items, int Written) mark)
+        public void Reset((int Changes, int Items, int Written, int Profiles) mark)
         {
+            LearnedProfiles.RemoveRange(mark.Profiles, LearnedProfiles.Count - mark.Profiles);
             _changes.RemoveRange(mark.Changes, _changes.Count - mark.Changes);
             LearnedItems.RemoveRange(mark.Items, LearnedItems.Count - mark.Items);
             Written.RemoveRange(mark.Written, Written.Count - mark.Written);
@@ -385,6 +401,72 @@ public sealed partial class PostgresStore : IAttuneStore, ISharedStore
         }
 
         /// <summary>The index of each item id, creating rows for ids not seen before.</summary>
+        private bool? _profilesKept;
+
+        /// <summary>
+        /// Whether no profile was deleted since the store's memory of profile indexes was filled: erasures count their deletions
+        /// in <c>attune_meta</c> (under the writers' lock, so not during this transaction); one read per transaction. When
+        /// the count moved, the memory is emptied and starts again from this count.
+        /// </summary>
+        private async Task<bool> ProfilesKeptAsync(CancellationToken ct)
+        {
+            if (_profilesKept is { } kept) return kept;
+            long deletions = await ScalarAsync("SELECT value FROM attune_meta WHERE key = 'profile-deletions'", ct).ConfigureAwait(false) is string v
+                ? long.Parse(v, System.Globalization.CultureInfo.InvariantCulture) : 0;
+            lock (store._profileIndex)
+            {
+                kept = store._profileDeletions == deletions;
+                if (!kept)
+                {
+                    foreach (var profiles in store._profileIndex) profiles.Clear();
+                    store._profileDeletions = deletions;
+                }
+            }
+            _profilesKept = true; // from here on, this transaction's own lookups are current
+            return kept;
+        }
+
+        /// <summary>Profiles this transaction found or created: remembered once it commits.</summary>
+        public List<(int Kind, string Id, long Idx)> LearnedProfiles { get; } = [];
+
+        /// <summary>
+        /// <see cref="ProfileIndexesAsync"/> through the store's memory of committed profiles: those remembered are checked
+        /// to exist still (one indexed count; a mismatch forgets them all and looks every id up), the rest are interned.
+        /// </summary>
+        public async Task<Dictionary<string, long>> RememberedProfileIndexesAsync(int kind, IEnumerable<string> ids, CancellationToken ct)
+        {
+            var remembered = store._profileIndex[kind];
+            var map = new Dictionary<string, long>(StringComparer.Ordinal);
+            var unknown = new List<string>();
+            var hits = new List<long>();
+            foreach (string id in ids)
+            {
+                if (map.ContainsKey(id)) continue;
+                if (remembered.TryGetValue(id, out long idx))
+                {
+                    map[id] = idx;
+                    hits.Add(idx);
+                }
+                else
+                {
+                    map[id] = 0;
+                    unknown.Add(id);
+                }
+            }
+            if (hits.Count > 0 && !await ProfilesKeptAsync(ct).ConfigureAwait(false))
+            {
+                // Someone was erased since these were remembered (here or on another node): look every id up again.
+                unknown = [.. map.Keys];
+            }
+            if (unknown.Count == 0) return map;
+            foreach (var (id, idx) in await ProfileIndexesAsync(kind, unknown, ct).ConfigureAwait(false))
+            {
+                map[id] = idx;
+                LearnedProfiles.Add((kind, id, idx));
+            }
+            return map;
+        }
+
         public async Task<Dictionary<string, long>> ItemIndexesAsync(IEnumerable<string> ids, CancellationToken ct)
         {
             var map = new Dictionary<string, long>(StringComparer.Ordinal);

@@ -1,3 +1,4 @@
+using Attune.Model;
 using Attune.Storage;
 using Attune.Storage.Postgres;
 using Npgsql;
@@ -27,6 +28,27 @@ public sealed class PostgresSharedStoreTests(PostgresServerFixture server) : ICl
 
     private Task<PostgresStore> OpenAsync(string schema) =>
         PostgresStore.OpenAsync(new PostgresStoreOptions { ConnectionString = ConnectionString, Schema = schema }, ct: Ct);
+
+    /// <summary>
+    /// A node remembers the profile indexes of people it wrote events for; another node's erasure deletes one of them. The
+    /// first node's next events for that person create a fresh profile (not rows pointing at the deleted one).
+    /// </summary>
+    [Fact]
+    public async Task EventsForAPersonErasedOnAnotherNodeCreateAFreshProfile()
+    {
+        string schema = NewSchema();
+        await using var a = await OpenAsync(schema);
+        await using var b = await OpenAsync(schema);
+        var t = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000);
+        await a.AppendEventsAsync([new Event { Type = "view", UserId = "gone", ItemId = "i1", Timestamp = t }, new Event { Type = "view", UserId = "kept", ItemId = "i1", Timestamp = t }], Ct);
+        await a.AppendEventsAsync([new Event { Type = "view", UserId = "gone", ItemId = "i2", Timestamp = t.AddMinutes(1) }], Ct);
+        Assert.NotNull(await b.ErasePersonAsync("gone", anonymous: false, Ct));
+        await a.AppendEventsAsync([new Event { Type = "view", UserId = "gone", ItemId = "i3", Timestamp = t.AddMinutes(2) },
+            new Event { Type = "view", UserId = "kept", ItemId = "i3", Timestamp = t.AddMinutes(2) }], Ct);
+        Assert.Equal(1, (await b.GetProfileAsync("gone", ct: Ct))!.EventCount);
+        Assert.Equal(2, (await b.GetProfileAsync("kept", ct: Ct))!.EventCount);
+        Assert.Equal(0L, await ScalarAsync($"SELECT count(*) FROM {schema}.events e WHERE NOT EXISTS (SELECT 1 FROM {schema}.profiles p WHERE p.idx = e.profile)"));
+    }
 
     private static byte[] Bundle(int seed, int length)
     {

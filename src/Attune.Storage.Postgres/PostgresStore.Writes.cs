@@ -212,16 +212,13 @@ public sealed partial class PostgresStore
         // Pipelined: the next batch is read (parsed) while this one is copied. The caller reuses its batch object: each is
         // copied out of it before the next is read.
         using var source = batches.GetEnumerator();
-        // Users' indexes for the length of this import (a profile is deleted only by an erasure: one that races an import of
-        // the same person is the shortcut named in docs/notes/issue-16.md).
-        var users = new Dictionary<string, long>(StringComparer.Ordinal);
         Task<BulkRows?> Next() => Task.Run(() => source.MoveNext() ? BulkRows.From(source.Current) : null, ct);
         var next = Next();
         while (await next.ConfigureAwait(false) is { } rows)
         {
             next = Next();
             if (rows.Count == 0) continue;
-            await WriteAsync(w => CopyAsync(w, rows, users, ct), ct).ConfigureAwait(false);
+            await WriteAsync(w => CopyAsync(w, rows, ct), ct).ConfigureAwait(false);
             total += rows.Count;
             progress?.Report(total);
         }
@@ -250,7 +247,7 @@ public sealed partial class PostgresStore
     }
 
     /// <summary>Interns the batch's ids, then writes its events with binary <c>COPY</c> under one block of sequence numbers.</summary>
-    private static async Task<int> CopyAsync(Writer w, BulkRows b, Dictionary<string, long> knownUsers, CancellationToken ct)
+    private static async Task<int> CopyAsync(Writer w, BulkRows b, CancellationToken ct)
     {
         int n = b.Count;
         var userIds = new List<string>(n);
@@ -261,8 +258,9 @@ public sealed partial class PostgresStore
             (b.Anonymous[i] ? visitorIds : userIds).Add(b.Ids[i]);
             if (b.Items[i] is { } item) itemIds.Add(item);
         }
-        var users = await w.ProfileIndexesAsync(KindUser, userIds, ct, knownUsers).ConfigureAwait(false);
-        var visitors = await w.ProfileIndexesAsync(KindAnonymous, visitorIds, ct).ConfigureAwait(false);
+        // Through the store's memory of profiles (checked against erasures once per batch, on any node).
+        var users = await w.RememberedProfileIndexesAsync(KindUser, userIds, ct).ConfigureAwait(false);
+        var visitors = await w.RememberedProfileIndexesAsync(KindAnonymous, visitorIds, ct).ConfigureAwait(false);
         var owners = await w.CanonicalOfAsync(visitors.Values, ct).ConfigureAwait(false);
         var itemMap = await w.ItemIndexesAsync(itemIds, ct).ConfigureAwait(false);
         long first = (long)(await w.ScalarAsync("SELECT nextval('event_seq')", ct).ConfigureAwait(false))!;

@@ -501,21 +501,15 @@ public sealed partial class PostgresStore : IAttuneStore, ISharedStore
         public List<(string Id, long Idx)> LearnedItems { get; } = [];
 
         /// <summary>The profile index of each id of one kind, creating profiles (their own canonical owner) for new ones.</summary>
-        /// <param name="known">Indexes already read by this caller (an import's earlier batches), consulted and extended.</param>
-        public async Task<Dictionary<string, long>> ProfileIndexesAsync(int kind, IEnumerable<string> ids, CancellationToken ct,
-            Dictionary<string, long>? known = null)
+        public async Task<Dictionary<string, long>> ProfileIndexesAsync(int kind, IEnumerable<string> ids, CancellationToken ct)
         {
             var map = new Dictionary<string, long>(StringComparer.Ordinal);
             var unknown = new List<string>();
             foreach (string id in ids)
             {
                 if (map.ContainsKey(id)) continue;
-                if (known is not null && known.TryGetValue(id, out long idx)) map[id] = idx;
-                else
-                {
-                    map[id] = 0;
-                    unknown.Add(id);
-                }
+                map[id] = 0;
+                unknown.Add(id);
             }
             var distinct = unknown.ToArray();
             if (distinct.Length == 0) return map;
@@ -532,11 +526,7 @@ public sealed partial class PostgresStore : IAttuneStore, ISharedStore
                 SELECT id, idx FROM profiles WHERE kind = @kind AND id = ANY(@ids)
                 """, ("kind", (short)kind), ("ids", distinct), ("now", NowMs));
             await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            while (await r.ReadAsync(ct).ConfigureAwait(false))
-            {
-                map[r.GetString(0)] = r.GetInt64(1);
-                if (known is not null) known[r.GetString(0)] = r.GetInt64(1);
-            }
+            while (await r.ReadAsync(ct).ConfigureAwait(false)) map[r.GetString(0)] = r.GetInt64(1);
             return map;
         }
 

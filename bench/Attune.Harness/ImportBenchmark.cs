@@ -46,8 +46,7 @@ internal static class ImportBenchmark
     /// <summary>`attune import --store` into a fresh schema of the given PostgreSQL (binary COPY), whole process.</summary>
     private static async Task<int> PostgresAsync(string file, long lines, string postgres)
     {
-        string schema = "import_" + Guid.NewGuid().ToString("N")[..8];
-        Environment.SetEnvironmentVariable("ATTUNE__STORE__SCHEMA", schema);
+        string schema = BenchSchemas.Fresh("import_", postgres);
         try
         {
             var time = await TimeAsync("dotnet", [ServerProcess.AttuneDll, "import", "--store", postgres, "--kind", "events", "--format", "tsv", file], null);
@@ -56,7 +55,7 @@ internal static class ImportBenchmark
         }
         finally
         {
-            Environment.SetEnvironmentVariable("ATTUNE__STORE__SCHEMA", null);
+            await BenchSchemas.DropAllAsync();
         }
     }
 

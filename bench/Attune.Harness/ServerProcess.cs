@@ -40,14 +40,13 @@ internal sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// <c>--postgres URL</c>: the server's store is that PostgreSQL, in a fresh schema (<c>ATTUNE__STORE__SCHEMA</c>, inherited
-    /// by the child); otherwise no arguments (the embedded store).
+    /// <c>--postgres URL</c>: the server's store is that PostgreSQL, in a fresh schema (<see cref="BenchSchemas"/>, inherited
+    /// by the child, dropped when the run ends); otherwise no arguments (the embedded store).
     /// </summary>
     public static string[] StoreArgs(HarnessOptions o)
     {
         if (o.Get("postgres") is not { } url) return [];
-        string schema = "bench_" + Guid.NewGuid().ToString("N")[..8];
-        Environment.SetEnvironmentVariable("ATTUNE__STORE__SCHEMA", schema);
+        string schema = BenchSchemas.Fresh("bench_", url);
         Console.WriteLine($"store: PostgreSQL, schema {schema}");
         return ["--store", url];
     }

@@ -37,13 +37,19 @@ public static class AttuneHost
     public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
     /// <summary>
-    /// Opens the PostgreSQL store, waiting (with backoff, each attempt logged) for a database that is not reachable yet. The start
-    /// fails with one clear line when it stays unreachable, its credentials are refused, or its schema is from a newer Attune.
+    /// Opens the PostgreSQL store, waiting (with backoff, each attempt logged) for a database that is not reachable yet, while
+    /// listening on <paramref name="listenWhileWaiting"/> with <c>/ready</c> 503 (<see cref="DatabaseWait"/>; a tenant's app,
+    /// served in-process, passes none). The start fails with one clear line when it stays unreachable, its credentials are
+    /// refused, or its schema is from a newer Attune.
     /// </summary>
-    private static IAttuneStore OpenPostgres(string connection, StoreOptions store, FieldCipher? cipher, TimeProvider time, ILogger log)
+    private static IAttuneStore OpenPostgres(string connection, StoreOptions store, FieldCipher? cipher, TimeProvider time, ILogger log,
+        string[]? listenWhileWaiting)
     {
         try
         {
+            if (listenWhileWaiting is not null)
+                DatabaseWait.WaitAsync(connection, listenWhileWaiting, TimeSpan.FromSeconds(Math.Max(1, store.ConnectTimeoutSeconds)), time, log)
+                    .GetAwaiter().GetResult();
             return Attune.Storage.Postgres.PostgresStore.OpenAsync(new Attune.Storage.Postgres.PostgresStoreOptions
             {
                 ConnectionString = connection,
@@ -79,7 +85,8 @@ public static class AttuneHost
         var settingList = settings?.ToList(); // read again for each tenant
         if (settingList is not null) builder.Configuration.AddInMemoryCollection(settingList);
         urls ??= builder.Configuration["urls"] ?? DefaultUrls;
-        builder.WebHost.UseUrls(urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        string[] addresses = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        builder.WebHost.UseUrls(addresses);
         builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Attune", LogLevel.Information)
             .AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
 
@@ -123,7 +130,8 @@ public static class AttuneHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => new RecordReader(sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<IAttuneStore>(sp => options.Store.Postgres is { Length: > 0 } postgres
-            ? OpenPostgres(postgres, options.Store, cipher, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Attune.Storage"))
+            ? OpenPostgres(postgres, options.Store, cipher, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Attune.Storage"),
+                tenant is null ? addresses : null)
             : SqliteStore.Open(
                 new SqliteStoreOptions { DataDirectory = options.DataDirectory, FullSync = options.FullSync, Owner = "attune serve", OwnerUrl = urls, Cipher = cipher },
                 sp.GetRequiredService<TimeProvider>()));

@@ -61,6 +61,16 @@ internal sealed class AttuneProcess : IAsyncDisposable
         return await WaitUntilReadyAsync(Start(["serve", "--data", dataDirectory, "--urls", url.ToString().TrimEnd('/'), .. extraArgs], environment), url);
     }
 
+    /// <summary>Starts <c>attune serve</c> without waiting for anything (the caller watches it).</summary>
+    public static AttuneProcess Serving(string dataDirectory, IReadOnlyDictionary<string, string>? environment, params string[] extraArgs)
+    {
+        var url = new Uri($"http://127.0.0.1:{FreePort()}");
+        return new AttuneProcess(Start(["serve", "--data", dataDirectory, "--urls", url.ToString().TrimEnd('/'), .. extraArgs], environment), url);
+    }
+
+    /// <summary>Whether the process has ended, and its exit code then.</summary>
+    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+
     /// <summary>Starts <c>attune serve</c> without <c>--urls</c> (the environment says where), and waits for <c>/ready</c> at <paramref name="url"/>.</summary>
     public static Task<AttuneProcess> ServeAtAsync(Uri url, string dataDirectory, IReadOnlyDictionary<string, string> environment) =>
         WaitUntilReadyAsync(Start(["serve", "--data", dataDirectory], environment), url);

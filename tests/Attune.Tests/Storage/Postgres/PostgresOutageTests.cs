@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Attune.Tests.EndToEnd;
 using Attune.Tests.Server;
 
 namespace Attune.Tests.Storage.Postgres;
@@ -56,5 +57,64 @@ public sealed class PostgresOutageTests
         // Every acknowledged event is stored; none of the refused ones is.
         var stats = await client.GetFromJsonAsync<JsonElement>("/v1/stats", ct);
         Assert.Equal(acknowledged, stats.GetProperty("events").GetInt64());
+    }
+
+    [Fact]
+    public async Task ANodeStartedBeforeItsDatabaseListensNotReadyAndStartsOnceTheDatabaseIsUp()
+    {
+        Assert.SkipUnless(TempPostgres.Available, TempPostgres.SkipReason);
+        var ct = TestContext.Current.CancellationToken;
+        int dbPort = AttuneProcess.FreePort();
+        string url = $"postgres://postgres@127.0.0.1:{dbPort}/postgres";
+        using var dir = TestPaths.NewTempDirectory();
+        await using var node = AttuneProcess.Serving(dir.Path, null, "--store", url);
+
+        // Nothing listens on the database's port: the node listens anyway, alive but not ready, and says why.
+        HttpResponseMessage? ready = null;
+        for (int i = 0; i < 600 && ready is null; i++)
+        {
+            Assert.True(node.ExitCode is null, $"attune exited with {node.ExitCode}: {node.Output}");
+            try { ready = await node.Client.GetAsync("/ready", ct); }
+            catch (HttpRequestException) { await Task.Delay(100, ct); }
+        }
+        Assert.NotNull(ready);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        string status = (await ready.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("status").GetString()!;
+        Assert.Contains($"waiting for PostgreSQL at 127.0.0.1:{dbPort}/postgres", status);
+        Assert.Equal(HttpStatusCode.OK, (await node.Client.GetAsync("/health", ct)).StatusCode);
+        var write = await node.Client.PostAsJsonAsync("/v1/events", new[] { new { type = "view", userId = "u1", itemId = "i1" } }, ct);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, write.StatusCode);
+        Assert.Equal("application/problem+json", write.Content.Headers.ContentType?.MediaType);
+        Assert.True(write.Headers.RetryAfter is not null, "Retry-After is missing");
+        Assert.Contains("is not reachable", node.Output);
+
+        // The database comes up on that port: the node opens its store, binds its real application and becomes ready.
+        await using var db = await TempPostgres.StartAsync(ct, port: dbPort);
+        bool isReady = false;
+        for (int i = 0; i < 1200 && !isReady; i++)
+        {
+            Assert.True(node.ExitCode is null, $"attune exited with {node.ExitCode}: {node.Output}");
+            try { isReady = (await node.Client.GetAsync("/ready", ct)).IsSuccessStatusCode; }
+            catch (HttpRequestException) { }
+            if (!isReady) await Task.Delay(100, ct);
+        }
+        Assert.True(isReady, node.Output);
+        (await node.Client.PostAsJsonAsync("/v1/events", new[] { new { type = "view", userId = "u1", itemId = "i1" } }, ct)).EnsureSuccessStatusCode();
+        var stats = await node.Client.GetFromJsonAsync<JsonElement>("/v1/stats", ct);
+        Assert.Equal(1, stats.GetProperty("events").GetInt64());
+    }
+
+    [Fact]
+    public async Task ANodeWhoseDatabaseStaysUnreachableGivesUpWithOneLine()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        int dbPort = AttuneProcess.FreePort();
+        using var dir = TestPaths.NewTempDirectory();
+        await using var node = AttuneProcess.Serving(dir.Path, new Dictionary<string, string> { ["ATTUNE__STORE__CONNECTTIMEOUTSECONDS"] = "3" },
+            "--store", $"postgres://postgres@127.0.0.1:{dbPort}/postgres");
+        for (int i = 0; i < 600 && node.ExitCode is null; i++) await Task.Delay(100, ct);
+        Assert.Equal(2, node.ExitCode);
+        Assert.Contains($"attune: Attune:Store:Postgres: PostgreSQL at 127.0.0.1:{dbPort}/postgres could not be reached for 3 s", node.Output);
+        Assert.DoesNotContain("   at ", node.Output); // no stack trace
     }
 }

@@ -246,8 +246,9 @@ public sealed partial class PostgresStore
         }
     }
 
-    /// <summary>Connections for leases: not pooled (closing one ends its session), with the client's TCP keepalives on, and
-    /// a check that times out breaks the connection at once instead of asking the server to cancel.</summary>
+    /// <summary>Connections held open (leases, the change feed's listener): not pooled (closing one ends its session), with
+    /// the client's TCP keepalives on, and a check that times out breaks the connection at once instead of asking the server
+    /// to cancel.</summary>
     private NpgsqlDataSource LeaseSource()
     {
         lock (_leaseGate)

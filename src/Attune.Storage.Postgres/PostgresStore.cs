@@ -575,47 +575,6 @@ public sealed partial class PostgresStore : IAttuneStore, ISharedStore
 
     public long CommittedChangeSeq => Volatile.Read(ref _committedChangeSeq);
 
-    /// <summary>How often a waiter looks for changes committed by other nodes when no notification came.</summary>
-    private static readonly TimeSpan ChangePollInterval = TimeSpan.FromMilliseconds(500);
-
-    public async Task WaitForChangesAsync(long afterSeq, CancellationToken ct = default)
-    {
-        while (true)
-        {
-            ct.ThrowIfCancellationRequested();
-            if (CommittedChangeSeq > afterSeq) return;
-            var signal = Volatile.Read(ref _changeSignal).Task;
-            try
-            {
-                if (await GetLastChangeSeqAsync(ct).ConfigureAwait(false) > afterSeq) return;
-            }
-            catch (Exception e) when (PostgresConnection.IsTransient(e) && !ct.IsCancellationRequested)
-            {
-                // The database is away: no change can be seen; keep waiting (followers resume when it is back).
-                _log.LogDebug(e, "Waiting for changes: PostgreSQL cannot be reached");
-                await Task.Delay(ChangePollInterval, _time, ct).ConfigureAwait(false);
-                continue;
-            }
-            await Task.WhenAny(signal, ListenOnceAsync(ChangePollInterval, ct)).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Waits up to <paramref name="timeout"/> for another node's <c>NOTIFY</c> (a wake-up: the caller re-reads).</summary>
-    private async Task ListenOnceAsync(TimeSpan timeout, CancellationToken ct)
-    {
-        try
-        {
-            await using var c = await _source.OpenConnectionAsync(ct).ConfigureAwait(false);
-            await using (var listen = new NpgsqlCommand($"LISTEN {_channel}", c)) await listen.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            await c.WaitAsync(timeout, ct).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is NpgsqlException || PostgresConnection.IsTransient(e))
-        {
-            _log.LogDebug(e, "LISTEN failed; polling");
-            await Task.Delay(timeout, _time, ct).ConfigureAwait(false);
-        }
-    }
-
     // ---------------------------------------------------------------- records
 
     private static readonly byte[] UserDocPurpose = "profiles.doc"u8.ToArray();
@@ -641,6 +600,7 @@ public sealed partial class PostgresStore : IAttuneStore, ISharedStore
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        await StopListeningAsync().ConfigureAwait(false);
         await DisposeLeasesAsync().ConfigureAwait(false);
         await _source.DisposeAsync().ConfigureAwait(false);
     }

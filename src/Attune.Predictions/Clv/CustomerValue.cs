@@ -39,6 +39,18 @@ public sealed class CustomerValueModel
     /// <summary>How a fit on the data before the last days foresaw them (null when there were too few buyers before).</summary>
     public HoldoutCheck? Check { get; private init; }
 
+    /// <summary>The fit as plain values (what a shared store keeps for the nodes that do not fit).</summary>
+    public sealed record Snapshot(ClvFit Purchases, ClvFit? Spend, double MeanSpend, int Customers, DateTimeOffset FittedAt, HoldoutCheck? Check);
+
+    public Snapshot ToSnapshot() => new(Purchases, Spend, MeanSpend, Customers, FittedAt, Check);
+
+    /// <exception cref="FormatException">The snapshot lacks the purchase fit's parameters.</exception>
+    public static CustomerValueModel FromSnapshot(Snapshot s)
+    {
+        if (s.Purchases?.Params is null) throw new FormatException("a customer value snapshot without its purchase fit");
+        return new CustomerValueModel(s.Purchases, s.Spend, s.MeanSpend, s.Customers, s.FittedAt) { Check = s.Check };
+    }
+
     /// <summary>Fits on the purchases before the last <paramref name="days"/> days and compares its forecasts with what the
     /// buyers then did: how good the model is on this shop's data.</summary>
     public static HoldoutCheck? Holdout(PurchaseSummaries purchases, DateTimeOffset now, int days = 30)

@@ -16,6 +16,13 @@ public sealed class PlattCalibrator : ICalibrator
 
     public string Name => "platt";
 
+    /// <summary>The slope and intercept (what a stored model holds).</summary>
+    public (double A, double B) Parameters => (_a, _b);
+
+    /// <summary>A calibrator from <see cref="Parameters"/>.</summary>
+    public static PlattCalibrator FromParameters(double a, double b) =>
+        double.IsFinite(a) && double.IsFinite(b) ? new PlattCalibrator(a, b) : throw new FormatException("Platt parameters must be finite");
+
     public double Probability(double score) => 1 / (1 + Math.Exp(-(_a * score + _b)));
 
     public static PlattCalibrator Fit(ReadOnlySpan<double> scores, ReadOnlySpan<bool> labels)
@@ -58,6 +65,17 @@ public sealed class IsotonicCalibrator : ICalibrator
     private IsotonicCalibrator(double[] x, double[] y) => (_x, _y) = (x, y);
 
     public string Name => "isotonic";
+
+    /// <summary>The step function's scores (increasing) and probabilities (what a stored model holds).</summary>
+    public (double[] X, double[] Y) Steps => (_x, _y);
+
+    /// <summary>A calibrator from <see cref="Steps"/>, checked: as many probabilities as scores, at least one, scores sorted.</summary>
+    public static IsotonicCalibrator FromSteps(double[] x, double[] y)
+    {
+        if (x.Length == 0 || x.Length != y.Length) throw new FormatException("isotonic steps of different lengths");
+        for (int i = 1; i < x.Length; i++) if (!(x[i] >= x[i - 1])) throw new FormatException("isotonic steps out of order");
+        return new IsotonicCalibrator(x, y);
+    }
 
     public double Probability(double score)
     {

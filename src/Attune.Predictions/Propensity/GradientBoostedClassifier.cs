@@ -25,10 +25,10 @@ public sealed record BoostingSettings
 /// </summary>
 public sealed class GradientBoostedClassifier
 {
-    private readonly MLContext _ml;
-    private readonly ITransformer[] _models;
+    private readonly MLContext? _ml;
+    private readonly ITransformer[] _models; // none when restored from a stored copy: scores come from the trees then
 
-    private GradientBoostedClassifier(MLContext ml, ITransformer[] models, ICalibrator calibrator, IReadOnlyList<BoostingSettings> settings,
+    private GradientBoostedClassifier(MLContext? ml, ITransformer[] models, ICalibrator calibrator, IReadOnlyList<BoostingSettings> settings,
         TreeEnsemble trees)
     {
         _ml = ml;
@@ -97,7 +97,17 @@ public sealed class GradientBoostedClassifier
     }
 
     /// <summary>Raw (uncalibrated) scores of <paramref name="data"/>.</summary>
-    public double[] Scores(TabularData data) => RawScores(_ml, _models, data);
+    public double[] Scores(TabularData data)
+    {
+        if (_ml is not null && _models.Length > 0) return RawScores(_ml, _models, data);
+        var scores = new double[data.Count];
+        for (int i = 0; i < scores.Length; i++) scores[i] = Trees.Score(data.Rows[i]);
+        return scores;
+    }
+
+    /// <summary>A classifier from its stored parts (<see cref="PropensityBundle"/>): scored by its trees alone.</summary>
+    public static GradientBoostedClassifier Restore(TreeEnsemble trees, ICalibrator calibrator, IReadOnlyList<BoostingSettings> settings) =>
+        new(null, [], calibrator, settings, trees);
 
     /// <summary>Calibrated probabilities of <paramref name="data"/>.</summary>
     public double[] Probabilities(TabularData data) => [.. Scores(data).Select(Calibrator.Probability)];

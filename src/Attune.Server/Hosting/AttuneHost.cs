@@ -313,6 +313,8 @@ public static class AttuneHost
         engine.UserChanged += decisions.ForgetPerson;
         // Experiments' targeting sees a buyer's customer value (clv.palive, clv.purchases90d, clv.value90d).
         var customerValue = app.Services.GetRequiredService<CustomerValueService>();
+        customerValue.MayTrain = () => engine.IsTrainer; // the other nodes use the trainer's fit (followed across nodes)
+        engine.FollowDocuments(CustomerValueService.DocumentKind, customerValue.LoadPublishedAsync);
         // Experiments' targeting sees the propensity scores held for the person (predictions.purchase7d …; no I/O).
         var propensityScores = app.Services.GetRequiredService<PropensityService>();
         engine.PersonPredictions = user =>
@@ -333,6 +335,9 @@ public static class AttuneHost
         engine.EventApplied += propensity.Observe;
         engine.Linked += propensity.Linked;
         engine.UserErased += propensity.Forget;
+        // Only the trainer node trains them on schedule; the others serve the models it publishes (followed across nodes).
+        propensity.MayTrain = () => engine.IsTrainer;
+        engine.FollowDocuments(PropensityService.ScorerDocumentKind, propensity.LoadPublishedAsync);
         // Segments: stored definitions (followed across nodes), memberships from the held scores, clusters after a new model.
         var segments = app.Services.GetRequiredService<SegmentService>();
         segments.LoadAsync().GetAwaiter().GetResult();

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Attune.Model;
 using Attune.Predictions.Clv;
 using Attune.Storage;
@@ -10,6 +11,7 @@ namespace Attune.Server.Hosting;
 /// Customer lifetime value for the shop: fits BG/NBD and Gamma-Gamma on every buyer's purchases (read from the store) shortly
 /// after start and then every <see cref="RefitInterval"/>, and forecasts one person from their own purchases on demand (their
 /// newest purchase counts at once: the person's summary is read when asked, only the parameters come from the last fit).
+/// On a store several nodes share, only the trainer node fits; it publishes the fit (a document) and the others use it.
 /// </summary>
 public sealed class CustomerValueService(IAttuneStore store, TimeProvider time, ILogger<CustomerValueService> log) : BackgroundService
 {
@@ -19,6 +21,20 @@ public sealed class CustomerValueService(IAttuneStore store, TimeProvider time, 
 
     public TimeSpan RefitInterval { get; set; } = TimeSpan.FromHours(24);
 
+    /// <summary>The fit the trainer published, on a shared store (one document, <see cref="PublishedId"/>).</summary>
+    public const string DocumentKind = "customer-value-model";
+    public const string PublishedId = "active";
+    private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web)
+    {
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    /// <summary>Whether this node fits on schedule (the trainer node of a shared store; always on the embedded one).</summary>
+    public Func<bool> MayTrain { get; set; } = static () => true;
+
+    /// <summary>How often the schedule is looked at.</summary>
+    public TimeSpan CheckInterval { get; init; } = TimeSpan.FromMinutes(1);
+
     /// <summary>The newest fit; null until the first one (or while the shop has no buyer).</summary>
     public CustomerValueModel? Model { get; private set; }
 
@@ -26,13 +42,22 @@ public sealed class CustomerValueService(IAttuneStore store, TimeProvider time, 
     {
         try { await Task.Delay(TimeSpan.FromSeconds(5), time, stoppingToken).ConfigureAwait(false); }
         catch (OperationCanceledException) { return; }
+        var lastAttempt = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
-            try { await FitAsync(stoppingToken).ConfigureAwait(false); }
+            try
+            {
+                if (!MayTrain()) await LoadPublishedAsync(stoppingToken).ConfigureAwait(false);
+                else if (time.GetUtcNow() - (Model?.FittedAt is { } fitted && fitted > lastAttempt ? fitted : lastAttempt) >= RefitInterval)
+                {
+                    lastAttempt = time.GetUtcNow();
+                    await FitAsync(stoppingToken).ConfigureAwait(false);
+                }
+            }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { return; }
             catch (ObjectDisposedException) { return; }
             catch (Exception e) { log.LogError(e, "Fitting the customer lifetime value models failed; retrying at the next interval"); }
-            try { await Task.Delay(RefitInterval, time, stoppingToken).ConfigureAwait(false); }
+            try { await Task.Delay(CheckInterval, time, stoppingToken).ConfigureAwait(false); }
             catch (OperationCanceledException) { return; }
         }
     }
@@ -51,9 +76,30 @@ public sealed class CustomerValueService(IAttuneStore store, TimeProvider time, 
             var model = CustomerValueModel.Fit(buyers.Build(now.ToUnixTimeMilliseconds()), now, CustomerValueModel.Holdout(buyers, now));
             log.LogInformation("Customer value fitted on {Buyers} buyers: BG/NBD {Converged}{Reason}", model.Customers,
                 model.Purchases.Converged ? "converged" : "did not converge", model.Purchases.Reason is { } r ? $" ({r})" : "");
-            return Model = model;
+            Model = model;
+            if (store is ISharedStore)
+                await store.PutDocumentAsync(DocumentKind, PublishedId, JsonSerializer.Serialize(model.ToSnapshot(), s_json), ct).ConfigureAwait(false);
+            return model;
         }
         finally { _fitting.Release(); }
+    }
+
+    /// <summary>Uses the fit the trainer published when it is not the one in use (the change feed calls this when it changes).</summary>
+    public async Task LoadPublishedAsync(CancellationToken ct = default)
+    {
+        foreach (var doc in await store.ListDocumentsAsync(DocumentKind, ct).ConfigureAwait(false))
+        {
+            if (doc.Id != PublishedId) continue;
+            try
+            {
+                var snapshot = JsonSerializer.Deserialize<CustomerValueModel.Snapshot>(doc.Json, s_json);
+                if (snapshot is not null && snapshot.FittedAt != Model?.FittedAt) Model = CustomerValueModel.FromSnapshot(snapshot);
+            }
+            catch (Exception e) when (e is JsonException or FormatException)
+            {
+                log.LogWarning("The published customer value fit could not be read: {Message}", e.Message);
+            }
+        }
     }
 
     /// <summary>A person's forecast over the next 90 days from their purchases so far; null without a fit or a purchase.</summary>

@@ -31,6 +31,11 @@ public sealed class PropensityService(IAttuneStore store, TimeProvider time, Pre
     ILogger<PropensityService> log) : BackgroundService
 {
     public const string DocumentKind = "propensity-model";
+
+    /// <summary>On a store several nodes share: the models in service (<see cref="PropensityBundle"/>), one document
+    /// (<see cref="PublishedId"/>) the trainer replaces and every other node follows.</summary>
+    public const string ScorerDocumentKind = "propensity-scorer";
+    public const string PublishedId = "active";
     private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web);
     private readonly SemaphoreSlim _training = new(1, 1);
     private readonly ConcurrentDictionary<(string Id, bool Anonymous), PersonScores> _people = new();
@@ -40,6 +45,10 @@ public sealed class PropensityService(IAttuneStore store, TimeProvider time, Pre
 
     /// <summary>The models in service; null until the first training (or while the shop has too little history).</summary>
     public PropensityScorer? Scorer { get; private set; }
+
+    /// <summary>How many trainings this node has run (on schedule or on request) since it started.</summary>
+    public int TrainedHere => _trainedHere;
+    private int _trainedHere;
 
     /// <summary>How many people hold scores.</summary>
     public int People => _people.Count;
@@ -56,6 +65,17 @@ public sealed class PropensityService(IAttuneStore store, TimeProvider time, Pre
     /// <summary>Everyone's held scores (a live view).</summary>
     public IEnumerable<PersonScores> All => _people.Values;
 
+    /// <summary>
+    /// Whether this node trains on schedule (set by the host: the trainer node of a shared store; always on the embedded one).
+    /// Another node scores with the models the trainer publishes instead (<see cref="LoadPublishedAsync"/>).
+    /// </summary>
+    public Func<bool> MayTrain { get; set; } = static () => true;
+
+    /// <summary>How often the schedule is looked at (whether this node trains now, and what the trainer published).</summary>
+    public TimeSpan CheckInterval { get; init; } = TimeSpan.FromMinutes(1);
+
+    private static DateTimeOffset Max(DateTimeOffset? a, DateTimeOffset b) => a is { } x && x > b ? x : b;
+
     /// <summary>How long after an event its person's scores are refreshed at most (the refresh loop's period).</summary>
     public TimeSpan RefreshPeriod { get; init; } = TimeSpan.FromMilliseconds(200);
 
@@ -67,13 +87,24 @@ public sealed class PropensityService(IAttuneStore store, TimeProvider time, Pre
             : TimeSpan.FromHours(options.PropensityRetrainHours);
         try { await Task.Delay(first, time, stoppingToken).ConfigureAwait(false); }
         catch (OperationCanceledException) { await refresh.ConfigureAwait(false); return; }
+        // Checked every minute: the trainer trains when its models (its own or published by a trainer before it) are older
+        // than the retraining interval, or when it has none; another node serves what the trainer published.
+        var lastAttempt = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
-            try { await TrainAsync(stoppingToken).ConfigureAwait(false); }
+            try
+            {
+                if (!MayTrain()) await LoadPublishedAsync(stoppingToken).ConfigureAwait(false);
+                else if (time.GetUtcNow() - Max(Scorer?.TrainedAt, lastAttempt) >= TimeSpan.FromHours(options.PropensityRetrainHours))
+                {
+                    lastAttempt = time.GetUtcNow();
+                    await TrainAsync(stoppingToken).ConfigureAwait(false);
+                }
+            }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { break; }
             catch (ObjectDisposedException) { break; }
             catch (Exception e) { log.LogError(e, "Training the propensity models failed; retrying at the next interval"); }
-            try { await Task.Delay(TimeSpan.FromHours(options.PropensityRetrainHours), time, stoppingToken).ConfigureAwait(false); }
+            try { await Task.Delay(CheckInterval, time, stoppingToken).ConfigureAwait(false); }
             catch (OperationCanceledException) { break; }
         }
         await refresh.ConfigureAwait(false);
@@ -86,6 +117,7 @@ public sealed class PropensityService(IAttuneStore store, TimeProvider time, Pre
         try
         {
             var started = time.GetUtcNow();
+            Interlocked.Increment(ref _trainedHere);
             var (people, items) = await PropensityData.LoadAsync(store, _codes, ct).ConfigureAwait(false);
             if (people.People == 0) return Scorer;
             long now = time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -113,7 +145,52 @@ public sealed class PropensityService(IAttuneStore store, TimeProvider time, Pre
             ScoreEveryone(people, scorer, time.GetUtcNow().ToUnixTimeMilliseconds());
             log.LogInformation("Propensity models version {Version} trained on {People} people and scored everyone in {Seconds:0.0} s",
                 version, people.People, (time.GetUtcNow() - started).TotalSeconds);
+            if (store is ISharedStore)
+                await store.PutDocumentAsync(ScorerDocumentKind, PublishedId, JsonSerializer.Serialize(
+                    new PublishedScorer(version, trainedAt, Convert.ToBase64String(PropensityBundle.Write(scorer))), s_json), ct).ConfigureAwait(false);
             return scorer;
+        }
+        finally { _training.Release(); }
+    }
+
+    /// <summary>The models another node published, as stored.</summary>
+    private sealed record PublishedScorer(int Version, DateTimeOffset TrainedAt, string Bundle);
+
+    /// <summary>
+    /// Serves the models the trainer published (<see cref="ScorerDocumentKind"/>) when they are not the ones in service:
+    /// everyone is scored with them. Called when that document changes (the change feed) and on schedule on other nodes.
+    /// </summary>
+    public async Task LoadPublishedAsync(CancellationToken ct = default)
+    {
+        StoredDocument? published = null;
+        foreach (var doc in await store.ListDocumentsAsync(ScorerDocumentKind, ct).ConfigureAwait(false))
+            if (doc.Id == PublishedId) published = doc;
+        if (published is null) return;
+        PublishedScorer? stored;
+        try { stored = JsonSerializer.Deserialize<PublishedScorer>(published.Json, s_json); }
+        catch (JsonException e)
+        {
+            log.LogWarning("The published propensity models could not be read: {Message}", e.Message);
+            return;
+        }
+        if (stored is null || stored.Version == Scorer?.Version) return;
+        await _training.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (stored.Version == Scorer?.Version) return;
+            PropensityScorer scorer;
+            try { scorer = PropensityBundle.Read(Convert.FromBase64String(stored.Bundle)); }
+            catch (FormatException e)
+            {
+                log.LogWarning("The published propensity models version {Version} could not be read: {Message}", stored.Version, e.Message);
+                return;
+            }
+            var (people, items) = await PropensityData.LoadAsync(store, _codes, ct).ConfigureAwait(false);
+            _items = items;
+            Scorer = scorer;
+            ScoreEveryone(people, scorer, time.GetUtcNow().ToUnixTimeMilliseconds());
+            log.LogInformation("Propensity models version {Version} (trained {TrainedAt:u} by the trainer node) in service; scored {People} people",
+                scorer.Version, scorer.TrainedAt, people.People);
         }
         finally { _training.Release(); }
     }

@@ -123,6 +123,54 @@ public sealed class PropensityModelTests
     }
 
     [Fact]
+    public void AStoredBundleScoresAndExplainsExactlyAsTheTrainedModelsAndRefusesDamage()
+    {
+        Assert.SkipUnless(System.Runtime.InteropServices.NativeLibrary.TryLoad("libgomp.so.1", out _) || !OperatingSystem.IsLinux(),
+            "libgomp.so.1 (Debian: apt-get install libgomp1) is missing: LightGBM cannot load");
+        var train = Synthetic(3000, 3);
+        var test = Synthetic(300, 4);
+        var targets = PropensityTarget.Defaults();
+        var evaluation = new PropensityEvaluation("purchase7d", "d", 7, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddDays(7), 3000, 300,
+            0.2, 0.8, 0.5, 0.01, 0.7, 0.4, "platt", [new LiftDecile(1, 0.5, 2.5, 0.25)], [new FeatureImportance("recency", 0.3)]);
+        // Two models: whichever calibrator each picks, and one with the other forced by the data's size, both stored.
+        var models = new List<PropensityModel>
+        {
+            new(targets[0], GradientBoostedClassifier.Fit(train, new BoostingSettings { Iterations = 60 }, calibrationFolds: 3), evaluation),
+            new(targets[2], GradientBoostedClassifier.Fit(Synthetic(800, 5), new BoostingSettings { Iterations = 30, Leaves = 4 }, calibrationFolds: 2), evaluation),
+        };
+        var trained = new PropensityScorer(models, 7, DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000));
+        byte[] bytes = PropensityBundle.Write(trained);
+        var restored = PropensityBundle.Read(bytes);
+
+        Assert.Equal(7, restored.Version);
+        Assert.Equal(trained.TrainedAt, restored.TrainedAt);
+        Assert.Equal(["purchase7d", "churn"], restored.Models.Select(m => m.Target.Name));
+        Assert.Equal(targets[2], restored.Models[1].Target);
+        Assert.Equal(evaluation.RocAuc, restored.Models[0].Evaluation.RocAuc);
+        Assert.Equal("recency", restored.Models[0].Evaluation.TopFeatures[0].Feature);
+        for (int m = 0; m < models.Count; m++)
+        {
+            Assert.Equal(models[m].Classifier.Calibrator.Name, restored.Models[m].Classifier.Calibrator.Name);
+            Assert.Equal(models[m].Classifier.Settings, restored.Models[m].Classifier.Settings);
+            var expected = models[m].Classifier.Probabilities(test);
+            var actual = restored.Models[m].Classifier.Probabilities(test); // the restored one scores by its trees alone
+            for (int i = 0; i < test.Count; i++)
+            {
+                Assert.Equal(expected[i], actual[i], 1e-6);
+                Assert.Equal(models[m].Classifier.Probability(test.Rows[i]), restored.Models[m].Classifier.Probability(test.Rows[i]));
+            }
+        }
+
+        // Damage is refused with a FormatException, never scored with.
+        Assert.Throws<FormatException>(() => PropensityBundle.Read(bytes[..(bytes.Length / 2)]));
+        Assert.Throws<FormatException>(() => PropensityBundle.Read([1, 2, 3, 4]));
+        var flipped = (byte[])bytes.Clone();
+        flipped[flipped.Length / 3] ^= 0xFF;
+        try { _ = PropensityBundle.Read(flipped); } // a flip may still decode to a valid bundle, or must fail as FormatException
+        catch (FormatException) { }
+    }
+
+    [Fact]
     public void FeaturesAreSaidInPlainWords()
     {
         Assert.Equal("last bought 3 days ago", PersonFeatures.Describe(PersonFeatures.IndexOf("daysSinceLastPurchase"), 3));

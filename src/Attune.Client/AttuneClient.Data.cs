@@ -13,16 +13,18 @@ public sealed partial class AttuneClient
     /// <see cref="AttuneApiException.Rejected"/>.
     /// </summary>
     /// <remarks>
-    /// Not idempotent: events carry no id and the server does not deduplicate, so a batch sent twice is stored twice. This call
-    /// is therefore retried only when the request never reached the server (connection refused, name not resolved), never after
-    /// a timeout or a 5xx, where the batch may have been stored.
+    /// Each call sends a new <c>Idempotency-Key</c> (or <paramref name="idempotencyKey"/>) with every attempt, so the server
+    /// stores the batch once however often it is sent: the call is retried after connection errors, timeouts and 5xx answers
+    /// like a read. Pass your own key to make a retry of a whole call (after your process restarted) safe too.
     /// </remarks>
-    public Task<BatchResult> SendEventsAsync(IReadOnlyCollection<EventInput> events, CancellationToken ct = default) =>
-        SendAsync<BatchResult>(HttpMethod.Post, "/v1/events", events, RetryMode.NotSent, ct);
+    public Task<BatchResult> SendEventsAsync(IReadOnlyCollection<EventInput> events, CancellationToken ct = default, string? idempotencyKey = null) =>
+        SendAsync<BatchResult>(HttpMethod.Post, "/v1/events", events, RetryMode.Idempotent, ct, idempotencyKey ?? NewIdempotencyKey());
 
-    /// <inheritdoc cref="SendEventsAsync(IReadOnlyCollection{EventInput}, CancellationToken)"/>
-    public Task<BatchResult> SendEventAsync(EventInput e, CancellationToken ct = default) =>
-        SendAsync<BatchResult>(HttpMethod.Post, "/v1/events", e, RetryMode.NotSent, ct);
+    /// <inheritdoc cref="SendEventsAsync(IReadOnlyCollection{EventInput}, CancellationToken, string?)"/>
+    public Task<BatchResult> SendEventAsync(EventInput e, CancellationToken ct = default, string? idempotencyKey = null) =>
+        SendAsync<BatchResult>(HttpMethod.Post, "/v1/events", e, RetryMode.Idempotent, ct, idempotencyKey ?? NewIdempotencyKey());
+
+    private static string NewIdempotencyKey() => "attune-client-" + Guid.NewGuid().ToString("N");
 
     /// <summary>The visitor signed in: their anonymous history joins the user's profile (<c>POST /v1/identify</c>; idempotent).</summary>
     public Task<IdentifyResult> IdentifyAsync(string anonymousId, string userId, CancellationToken ct = default) =>

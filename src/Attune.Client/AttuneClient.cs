@@ -70,9 +70,10 @@ public sealed partial class AttuneClient : IDisposable
         return response.StatusCode != HttpStatusCode.NotFound;
     }
 
-    private async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, RetryMode retry, CancellationToken ct)
+    private async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, RetryMode retry, CancellationToken ct,
+        string? idempotencyKey = null)
     {
-        using var response = await SendCoreAsync(method, path, body, retry, ct).ConfigureAwait(false);
+        using var response = await SendCoreAsync(method, path, body, retry, ct, idempotencyKey: idempotencyKey).ConfigureAwait(false);
         return await ReadAsync<T>(response, ct).ConfigureAwait(false);
     }
 
@@ -81,13 +82,15 @@ public sealed partial class AttuneClient : IDisposable
         ?? throw new JsonException($"{response.RequestMessage?.RequestUri?.AbsolutePath}: the answer was JSON null");
 
     /// <summary>Sends with retries; answers a 2xx (or a 404 when <paramref name="notFoundIsAnswer"/>), throws otherwise.</summary>
+    /// <param name="idempotencyKey">Sent as the <c>Idempotency-Key</c> header of every attempt (the server stores the request once).</param>
     private async Task<HttpResponseMessage> SendCoreAsync(HttpMethod method, string path, object? body, RetryMode retry,
-        CancellationToken ct, bool notFoundIsAnswer = false)
+        CancellationToken ct, bool notFoundIsAnswer = false, string? idempotencyKey = null)
     {
         for (int attempt = 1; ; attempt++)
         {
             using var request = new HttpRequestMessage(method, path);
             if (_auth is not null) request.Headers.Authorization = _auth;
+            if (idempotencyKey is not null) request.Headers.Add("Idempotency-Key", idempotencyKey);
             if (body is not null) request.Content = JsonContent.Create(body, body.GetType(), options: AttuneJson.Options);
             HttpResponseMessage response;
             try

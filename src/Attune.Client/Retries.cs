@@ -13,8 +13,8 @@ internal enum RetryMode
     Idempotent,
 
     /// <summary>
-    /// Sending it twice may do it twice (<c>POST /v1/events</c> has no event id, so a resent batch is stored again; training;
-    /// creating or starting an experiment): retried only when the request provably never reached the server: the connection
+    /// Sending it twice may do it twice (training; creating or starting an experiment; <c>POST /v1/events</c> is sent with an
+    /// idempotency key instead, and retried as idempotent): retried only when the request provably never reached the server: the connection
     /// was refused or the host name did not resolve.
     /// </summary>
     NotSent,

@@ -18,7 +18,7 @@ namespace Attune.Storage.Postgres;
 public static partial class PostgresSchema
 {
     /// <summary>The schema version this Attune writes and reads.</summary>
-    public const int Version = 2;
+    public const int Version = 3;
 
     /// <summary>Step N brings version N − 1 to N (step 1 creates everything on an empty schema).</summary>
     internal static readonly string[] Steps =
@@ -138,6 +138,14 @@ public static partial class PostgresSchema
             n int NOT NULL,                        -- the chunk's place in the bundle, from 0
             data bytea NOT NULL,
             PRIMARY KEY(version, revision, n));
+        """,
+        // Idempotency keys of event batches (the Idempotency-Key header), stored with the batch, kept for Idempotency.Window.
+        """
+        CREATE TABLE idempotency_keys(
+            key text PRIMARY KEY,
+            body_hash bytea NOT NULL,              -- SHA-256 of the request body: a reused key with another body is refused
+            at_ms bigint NOT NULL);
+        CREATE INDEX idempotency_keys_by_time ON idempotency_keys(at_ms);
         """,
     ];
 

@@ -74,61 +74,93 @@ public sealed partial class PostgresStore
     {
         ArgumentNullException.ThrowIfNull(events);
         var list = events as Event[] ?? events.ToArray();
-        var extras = new string?[list.Length];
-        for (int i = 0; i < list.Length; i++) extras[i] = EventExtra.ToJson(list[i]);
+        var extras = Extras(list);
+        return WriteAsync(w => AppendAsync(w, list, extras, ct), ct);
+    }
+
+    public Task<IdempotentAppend> AppendEventsAsync(IReadOnlyList<Event> events, string idempotencyKey, byte[] bodyHash, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        ArgumentException.ThrowIfNullOrEmpty(idempotencyKey);
+        ArgumentNullException.ThrowIfNull(bodyHash);
+        var list = events as Event[] ?? events.ToArray();
+        var extras = Extras(list);
+        // Under the writers' lock: a key stored by any node's committed write (or earlier in this group) is seen here.
         return WriteAsync(async w =>
         {
-            var users = await w.RememberedProfileIndexesAsync(KindUser, list.Where(e => e.UserId is not null).Select(e => e.UserId!), ct).ConfigureAwait(false);
-            var visitors = await w.RememberedProfileIndexesAsync(KindAnonymous, list.Where(e => e.AnonymousId is not null).Select(e => e.AnonymousId!), ct).ConfigureAwait(false);
-            var items = await w.ItemIndexesAsync(list.Where(e => e.ItemId is not null).Select(e => e.ItemId!), ct).ConfigureAwait(false);
-            var types = new Dictionary<string, int>(StringComparer.Ordinal);
-            foreach (var e in list)
-                if (!types.ContainsKey(e.Type)) types[e.Type] = await w.TypeCodeAsync(e.Type, ct).ConfigureAwait(false);
+            if (await w.ScalarAsync("SELECT body_hash FROM idempotency_keys WHERE key = @key", ct, ("key", idempotencyKey)).ConfigureAwait(false)
+                is byte[] stored)
+                return stored.AsSpan().SequenceEqual(bodyHash) ? IdempotentAppend.Replayed : IdempotentAppend.Conflict;
+            await w.ExecAsync("""
+                DELETE FROM idempotency_keys WHERE at_ms < @cutoff;
+                INSERT INTO idempotency_keys(key, body_hash, at_ms) VALUES (@key, @hash, @now)
+                """, ct, ("cutoff", w.NowMs - (long)Idempotency.Window.TotalMilliseconds), ("key", idempotencyKey), ("hash", bodyHash),
+                ("now", w.NowMs)).ConfigureAwait(false);
+            await AppendAsync(w, list, extras, ct).ConfigureAwait(false);
+            return IdempotentAppend.Stored;
+        }, ct);
+    }
 
-            // In order: an event naming both ids links them first, and the anonymous events after it go to the user.
-            var rows = new EventRows(list.Length);
-            var owners = await w.CanonicalOfAsync(visitors.Values, ct).ConfigureAwait(false);
-            // Whether every event's owner is the id it names (no link in the batch, no linked visitor): then the events are
-            // remembered as a reader would get them back (see RememberEvents).
-            bool plain = true;
+    private static string?[] Extras(Event[] list)
+    {
+        var extras = new string?[list.Length];
+        for (int i = 0; i < list.Length; i++) extras[i] = EventExtra.ToJson(list[i]);
+        return extras;
+    }
+
+    /// <summary>One batch of events in the writer's transaction (ids interned, links made in order, the rows inserted).</summary>
+    private async Task<int> AppendAsync(Writer w, Event[] list, string?[] extras, CancellationToken ct)
+    {
+        var users = await w.RememberedProfileIndexesAsync(KindUser, list.Where(e => e.UserId is not null).Select(e => e.UserId!), ct).ConfigureAwait(false);
+        var visitors = await w.RememberedProfileIndexesAsync(KindAnonymous, list.Where(e => e.AnonymousId is not null).Select(e => e.AnonymousId!), ct).ConfigureAwait(false);
+        var items = await w.ItemIndexesAsync(list.Where(e => e.ItemId is not null).Select(e => e.ItemId!), ct).ConfigureAwait(false);
+        var types = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var e in list)
+            if (!types.ContainsKey(e.Type)) types[e.Type] = await w.TypeCodeAsync(e.Type, ct).ConfigureAwait(false);
+
+        // In order: an event naming both ids links them first, and the anonymous events after it go to the user.
+        var rows = new EventRows(list.Length);
+        var owners = await w.CanonicalOfAsync(visitors.Values, ct).ConfigureAwait(false);
+        // Whether every event's owner is the id it names (no link in the batch, no linked visitor): then the events are
+        // remembered as a reader would get them back (see RememberEvents).
+        bool plain = true;
+        for (int i = 0; i < list.Length; i++)
+        {
+            var e = list[i];
+            long owner;
+            if (e.UserId is not null)
+            {
+                owner = users[e.UserId];
+                if (e.AnonymousId is not null)
+                {
+                    plain = false;
+                    // Rows of this batch already collected for the anonymous owner are written before the link moves them.
+                    await rows.FlushAsync(w, ct).ConfigureAwait(false);
+                    await LinkAsync(w, visitors[e.AnonymousId], e.AnonymousId, owner, e.UserId, owners, ct).ConfigureAwait(false);
+                }
+            }
+            else
+            {
+                long visitor = visitors[e.AnonymousId!];
+                owner = owners[visitor];
+                plain &= owner == visitor;
+            }
+            rows.Add(owner, e.ItemId is null ? null : items[e.ItemId], types[e.Type], e.Timestamp.ToUnixTimeMilliseconds(), e.Value, extras[i]);
+        }
+        long first = await rows.FlushAsync(w, ct).ConfigureAwait(false);
+        if (plain && first > 0)
+        {
+            var stored = new StoredEvent[list.Length];
             for (int i = 0; i < list.Length; i++)
             {
                 var e = list[i];
-                long owner;
-                if (e.UserId is not null)
-                {
-                    owner = users[e.UserId];
-                    if (e.AnonymousId is not null)
-                    {
-                        plain = false;
-                        // Rows of this batch already collected for the anonymous owner are written before the link moves them.
-                        await rows.FlushAsync(w, ct).ConfigureAwait(false);
-                        await LinkAsync(w, visitors[e.AnonymousId], e.AnonymousId, owner, e.UserId, owners, ct).ConfigureAwait(false);
-                    }
-                }
-                else
-                {
-                    long visitor = visitors[e.AnonymousId!];
-                    owner = owners[visitor];
-                    plain &= owner == visitor;
-                }
-                rows.Add(owner, e.ItemId is null ? null : items[e.ItemId], types[e.Type], e.Timestamp.ToUnixTimeMilliseconds(), e.Value, extras[i]);
+                stored[i] = e.UserId is not null
+                    ? new StoredEvent(e.UserId, false, e.ItemId, types[e.Type], e.Timestamp.ToUnixTimeMilliseconds(), e.Value, first + i, extras[i])
+                    : new StoredEvent(e.AnonymousId!, true, e.ItemId, types[e.Type], e.Timestamp.ToUnixTimeMilliseconds(), e.Value, first + i, extras[i]);
             }
-            long first = await rows.FlushAsync(w, ct).ConfigureAwait(false);
-            if (plain && first > 0)
-            {
-                var stored = new StoredEvent[list.Length];
-                for (int i = 0; i < list.Length; i++)
-                {
-                    var e = list[i];
-                    stored[i] = e.UserId is not null
-                        ? new StoredEvent(e.UserId, false, e.ItemId, types[e.Type], e.Timestamp.ToUnixTimeMilliseconds(), e.Value, first + i, extras[i])
-                        : new StoredEvent(e.AnonymousId!, true, e.ItemId, types[e.Type], e.Timestamp.ToUnixTimeMilliseconds(), e.Value, first + i, extras[i]);
-                }
-                w.Wrote(first - 1, first + list.Length - 1, stored);
-            }
-            return 0;
-        }, ct);
+            w.Wrote(first - 1, first + list.Length - 1, stored);
+        }
+        return 0;
     }
 
     /// <summary>Events collected for one multi-row insert; their seqs come from <c>event_seq</c> under the write lock.</summary>

@@ -256,28 +256,68 @@ public sealed partial class SqliteStore
     public Task AppendEventsAsync(IReadOnlyList<Event> events, CancellationToken ct = default)
     {
         var list = events as Event[] ?? events.ToArray();
-        // Build the JSON of the extra fields on the caller's core; the single writer only binds and steps.
+        var extras = Extras(list);
+        return Enqueue(s => s.AppendOnWriter(list, extras), list.Length, ct);
+    }
+
+    public async Task<IdempotentAppend> AppendEventsAsync(IReadOnlyList<Event> events, string idempotencyKey, byte[] bodyHash, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(idempotencyKey);
+        ArgumentNullException.ThrowIfNull(bodyHash);
+        var list = events as Event[] ?? events.ToArray();
+        var extras = Extras(list);
+        return (IdempotentAppend)await Enqueue(s =>
+        {
+            using (var find = s._writer.CreateCommand())
+            {
+                find.CommandText = "SELECT body_hash FROM idempotency_keys WHERE key = $key";
+                find.Parameters.AddWithValue("$key", idempotencyKey);
+                if (find.ExecuteScalar() is byte[] stored)
+                    return (long)(stored.AsSpan().SequenceEqual(bodyHash) ? IdempotentAppend.Replayed : IdempotentAppend.Conflict);
+            }
+            using (var keep = s._writer.CreateCommand())
+            {
+                keep.CommandText = """
+                    DELETE FROM idempotency_keys WHERE at_ms < $cutoff;
+                    INSERT INTO idempotency_keys(key, body_hash, at_ms) VALUES($key, $hash, $now);
+                    """;
+                keep.Parameters.AddWithValue("$cutoff", s.NowMs - (long)Idempotency.Window.TotalMilliseconds);
+                keep.Parameters.AddWithValue("$key", idempotencyKey);
+                keep.Parameters.AddWithValue("$hash", bodyHash);
+                keep.Parameters.AddWithValue("$now", s.NowMs);
+                keep.ExecuteNonQuery();
+            }
+            s.AppendOnWriter(list, extras);
+            return (long)IdempotentAppend.Stored;
+        }, list.Length, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The JSON of each event's extra fields, built on the caller's core (the single writer only binds and steps).</summary>
+    private static string?[] Extras(Event[] list)
+    {
         var extras = new string?[list.Length];
         for (int i = 0; i < list.Length; i++) extras[i] = EventExtra.ToJson(list[i]);
-        return Enqueue(s =>
+        return extras;
+    }
+
+    private long AppendOnWriter(Event[] list, string?[] extras)
+    {
+        var insert = Inserter;
+        long from = _lastEventSeq;
+        bool tail = list.Length <= TailLargestAppend;
+        if (!tail) TailIncomplete();
+        for (int i = 0; i < list.Length; i++)
         {
-            var insert = s.Inserter;
-            long from = s._lastEventSeq;
-            bool tail = list.Length <= TailLargestAppend;
-            if (!tail) s.TailIncomplete();
-            for (int i = 0; i < list.Length; i++)
-            {
-                var e = list[i];
-                int owner = s.OwnerOf(e.UserId, e.AnonymousId);
-                int item = e.ItemId is null ? 0 : s.ItemIndex(e.ItemId);
-                int type = s.TypeCode(e.Type);
-                s.AddEvent(insert, owner, item, type, e.Timestamp.ToUnixTimeMilliseconds(), e.Value ?? 0, e.Value.HasValue, extras[i]);
-                if (tail) s.TailEvent(e, type, extras[i]);
-            }
-            insert.Flush();
-            s.AddEventsChange(from);
-            return list.Length;
-        }, list.Length, ct);
+            var e = list[i];
+            int owner = OwnerOf(e.UserId, e.AnonymousId);
+            int item = e.ItemId is null ? 0 : ItemIndex(e.ItemId);
+            int type = TypeCode(e.Type);
+            AddEvent(insert, owner, item, type, e.Timestamp.ToUnixTimeMilliseconds(), e.Value ?? 0, e.Value.HasValue, extras[i]);
+            if (tail) TailEvent(e, type, extras[i]);
+        }
+        insert.Flush();
+        AddEventsChange(from);
+        return list.Length;
     }
 
     public Task<long> IdentifyAsync(string anonymousId, string userId, CancellationToken ct = default) =>

@@ -160,6 +160,11 @@ public sealed partial class SqliteStore : IAttuneStore
                 at_ms INTEGER NOT NULL);        -- store clock at commit, Unix milliseconds
             """);
         Exec(_writer, DecisionSchema);
+        // Additive (older Attunes ignore it): idempotency keys of event batches, kept for Idempotency.Window.
+        Exec(_writer, """
+            CREATE TABLE IF NOT EXISTS idempotency_keys(key TEXT PRIMARY KEY, body_hash BLOB NOT NULL, at_ms INTEGER NOT NULL) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS idempotency_keys_by_time ON idempotency_keys(at_ms);
+            """);
         using var cmd = _writer.CreateCommand();
         cmd.CommandText = "INSERT OR IGNORE INTO meta(key, value) VALUES('schema', $v)";
         cmd.Parameters.AddWithValue("$v", SchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture));

@@ -6,8 +6,8 @@ namespace Attune.Api;
 
 /// <summary>The JSON shape of an event (docs/api.md "Events").</summary>
 /// <remarks>
-/// There is no event id: the store appends every accepted event, so sending one batch twice records it twice
-/// (<c>POST /v1/events</c> is not idempotent).
+/// There is no event id: the store appends every accepted event, so sending one batch twice records it twice, unless the
+/// batch carries an <c>Idempotency-Key</c> header (then a batch sent again with the same key is stored once).
 /// </remarks>
 public sealed record EventInput(
     string Type, string? UserId = null, string? AnonymousId = null, string? ItemId = null, double? Value = null,

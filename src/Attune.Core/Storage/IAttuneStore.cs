@@ -58,6 +58,14 @@ public partial interface IAttuneStore : IAsyncDisposable
     Task AppendEventsAsync(IReadOnlyList<Event> events, CancellationToken ct = default);
 
     /// <summary>
+    /// Appends events under a client's idempotency key, stored in the same transaction as the events: a batch whose key was
+    /// stored within <see cref="Idempotency.Window"/> is not appended again (<see cref="IdempotentAppend.Replayed"/> when
+    /// <paramref name="bodyHash"/> matches the first one's, <see cref="IdempotentAppend.Conflict"/> when it does not).
+    /// Older keys are forgotten as new ones are stored.
+    /// </summary>
+    Task<IdempotentAppend> AppendEventsAsync(IReadOnlyList<Event> events, string idempotencyKey, byte[] bodyHash, CancellationToken ct = default);
+
+    /// <summary>
     /// Makes the anonymous visitor's history part of the user's profile, and routes that anonymous id's future events to the user.
     /// Idempotent. Returns how many events moved.
     /// </summary>

@@ -11,8 +11,21 @@ namespace Attune.Server.Apis;
 /// </summary>
 internal static class BatchWrite
 {
-    public static async Task<IResult> HandleAsync<T>(HttpContext context, AttuneServices s,
+    public static Task<IResult> HandleAsync<T>(HttpContext context, AttuneServices s,
         Func<JsonElement, List<FieldError>, T?> read, Func<List<T>, CancellationToken, Task> store)
+        where T : class =>
+        HandleAsync(context, s, read, async (records, _, ct) =>
+        {
+            await store(records, ct);
+            return null;
+        });
+
+    /// <summary>
+    /// Reads a batch, validates each record and stores the good ones; <paramref name="store"/> sees the parsed body too (its
+    /// hash) and may answer instead of the batch result (a refusal), or null to answer it.
+    /// </summary>
+    public static async Task<IResult> HandleAsync<T>(HttpContext context, AttuneServices s,
+        Func<JsonElement, List<FieldError>, T?> read, Func<List<T>, RequestBody.Parsed, CancellationToken, Task<IResult?>> store)
         where T : class
     {
         var (body, problem) = await RequestBody.ReadRecordsAsync(context, s.Options.MaxRequestBodyBytes, allowBatch: true);
@@ -35,7 +48,7 @@ internal static class BatchWrite
                 else rejected.Add(new RejectedRecord(i, errors.ToArray()));
             }
             if (accepted.Count == 0 && rejected.Count > 0) return Problems.Validation(rejected, body.IsBatch);
-            if (accepted.Count > 0) await store(accepted, context.RequestAborted);
+            if (accepted.Count > 0 && await store(accepted, body, context.RequestAborted) is { } answer) return answer;
             return TypedResults.Ok(new BatchResult(accepted.Count, rejected));
         }
     }

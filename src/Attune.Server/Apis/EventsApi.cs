@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Attune.Model;
+using Attune.Storage;
 using Attune.Server.Security;
 using Attune.Validation;
 using Microsoft.AspNetCore.Builder;
@@ -18,7 +19,10 @@ public static class EventsApi
             .WithName("IngestEvents")
             .WithSummary("Record behavioural events")
             .WithDescription("One event object or an array of up to 10,000. Good events are stored durably even when others in the " +
-                "batch are rejected; the answer lists each rejected index with its problems. All rejected: 400.")
+                "batch are rejected; the answer lists each rejected index with its problems. All rejected: 400. With an " +
+                "'Idempotency-Key' header (up to 255 visible ASCII characters, unique per batch), a batch sent again with the same " +
+                "key within 24 hours is not stored again: the answer is the same, with 'Idempotency-Replayed: true'; the same key " +
+                "with another body: 422.")
             .Accepts<EventInput[]>("application/json")
             .Produces<BatchResult>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -36,14 +40,49 @@ public static class EventsApi
         return app;
     }
 
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+    public const string ReplayedHeader = "Idempotency-Replayed";
+
     public static Task<IResult> IngestEvents(HttpContext context, AttuneServices s, UserTokens tokens)
     {
         var client = ClientKeyRules.For(context, tokens);
-        return BatchWrite.HandleAsync(context, s, (json, errors) => Permitted(client, json, Collectable(s, s.Reader.ReadEvent(json, errors), errors), errors), async (events, ct) =>
+        string? key = null;
+        if (context.Request.Headers.TryGetValue(IdempotencyKeyHeader, out var keys))
         {
-            await s.Store.AppendEventsAsync(events, ct);
-            await s.Serving.CatchUpAsync(ct);
-        });
+            if (keys.Count != 1 || IdempotencyKeyProblem(keys[0]) is { } problem)
+                return Task.FromResult(Problems.BadField(IdempotencyKeyHeader,
+                    keys.Count != 1 ? "must be given once" : IdempotencyKeyProblem(keys[0])!));
+            key = keys[0];
+        }
+        return BatchWrite.HandleAsync<Event>(context, s, (json, errors) => Permitted(client, json, Collectable(s, s.Reader.ReadEvent(json, errors), errors), errors),
+            async (events, body, ct) =>
+            {
+                if (key is null) await s.Store.AppendEventsAsync(events, ct);
+                else
+                {
+                    switch (await s.Store.AppendEventsAsync(events, key, body.Sha256(), ct))
+                    {
+                        case IdempotentAppend.Conflict:
+                            return Problems.Result(StatusCodes.Status422UnprocessableEntity, "Idempotency key reused",
+                                $"The {IdempotencyKeyHeader} '{key}' was used within the last 24 hours with another body: nothing of this " +
+                                "request was stored. Send a new key with each new batch.");
+                        case IdempotentAppend.Replayed:
+                            context.Response.Headers[ReplayedHeader] = "true"; // stored before: not again
+                            break;
+                    }
+                }
+                await s.Serving.CatchUpAsync(ct);
+                return null;
+            });
+    }
+
+    /// <summary>Why a header value cannot be an idempotency key (null when it can): 1–255 visible ASCII characters.</summary>
+    private static string? IdempotencyKeyProblem(string? key)
+    {
+        if (string.IsNullOrEmpty(key)) return "is empty";
+        if (key.Length > Idempotency.MaxKeyLength) return $"is longer than {Idempotency.MaxKeyLength} characters";
+        foreach (char c in key) if (c is < '!' or > '~') return "must be visible ASCII characters (no spaces or control characters)";
+        return null;
     }
 
     /// <summary>With a client key, an event for a user id needs that user's token (the record's <c>userToken</c>, else the header's).</summary>

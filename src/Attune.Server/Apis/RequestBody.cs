@@ -22,6 +22,10 @@ internal static class RequestBody
         IReadOnlyDictionary<int, FieldError[]>? InvalidRecords = null) : IDisposable
     {
         internal byte[]? Buffer { get; init; }
+        internal int Length { get; init; }
+
+        /// <summary>SHA-256 of the request's bytes (what an idempotency key is stored with).</summary>
+        public byte[] Sha256() => System.Security.Cryptography.SHA256.HashData(Buffer.AsSpan(0, Length));
 
         public void Dispose()
         {
@@ -116,7 +120,7 @@ internal static class RequestBody
                 }
                 var records = new List<JsonElement>(count);
                 foreach (var e in root.EnumerateArray()) records.Add(e);
-                var batch = new Parsed(doc, records, true, invalidRecords) { Buffer = buffer };
+                var batch = new Parsed(doc, records, true, invalidRecords) { Buffer = buffer, Length = length };
                 buffer = null;
                 return (batch, null);
             }
@@ -125,7 +129,7 @@ internal static class RequestBody
                 doc.Dispose();
                 return (null, Problems.BadField("body", allowBatch ? "must be a JSON object or an array of objects" : "must be a JSON object"));
             }
-            var one = new Parsed(doc, [root], false) { Buffer = buffer };
+            var one = new Parsed(doc, [root], false) { Buffer = buffer, Length = length };
             buffer = null;
             return (one, null);
         }

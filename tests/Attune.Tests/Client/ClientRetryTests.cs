@@ -41,7 +41,7 @@ public sealed class ClientRetryTests : IAsyncLifetime
     private static HttpResponseMessage Refused() =>
         throw new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused", new SocketException((int)SocketError.ConnectionRefused));
 
-    private (AttuneClient Client, List<TimeSpan> Delays) Client(FlakyNetwork network, int maxAttempts = 4)
+    private (AttuneClient Client, List<TimeSpan> Delays) Client(DelegatingHandler network, int maxAttempts = 4)
     {
         var client = new AttuneClient(new HttpClient(network) { BaseAddress = _server.BaseAddress },
             new AttuneClientOptions { MaxAttempts = maxAttempts, BaseDelay = TimeSpan.FromMilliseconds(100), MaxDelay = TimeSpan.FromSeconds(5) });
@@ -83,15 +83,43 @@ public sealed class ClientRetryTests : IAsyncLifetime
         Assert.Equal(2, delays.Count);
     }
 
-    [Fact]
-    public async Task EventsAreNotResentAfterA503BecauseTheBatchMayHaveBeenStored()
+    /// <summary>Passes the first <paramref name="lost"/> requests on to the server, then loses its answer (a 503 instead, as a
+    /// balancer says when a node died after storing); the rest pass. Records each request's idempotency key.</summary>
+    private sealed class LosingNetwork(int lost) : DelegatingHandler(new SocketsHttpHandler())
     {
-        var network = new FlakyNetwork(() => Status(HttpStatusCode.ServiceUnavailable));
+        private int _calls;
+        public int Calls => _calls;
+        public List<string?> Keys { get; } = [];
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+        {
+            int call = Interlocked.Increment(ref _calls);
+            lock (Keys) Keys.Add(request.Headers.TryGetValues("Idempotency-Key", out var k) ? k.Single() : null);
+            var answer = await base.SendAsync(request, ct);
+            if (call > lost) return answer;
+            answer.Dispose();
+            return Status(HttpStatusCode.ServiceUnavailable);
+        }
+    }
+
+    [Fact]
+    public async Task EventsWhoseAnswerWasLostAreResentWithTheSameKeyAndStoredOnce()
+    {
+        var network = new LosingNetwork(lost: 2);
         var (client, delays) = Client(network);
-        var e = await Assert.ThrowsAsync<AttuneApiException>(() => client.SendEventAsync(new EventInput("view", AnonymousId: "a1", ItemId: "i1")));
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, e.StatusCode);
-        Assert.Equal(1, network.Calls);
-        Assert.Empty(delays);
+        var result = await client.SendEventsAsync([new EventInput("view", AnonymousId: "lost-answer", ItemId: "i1"),
+            new EventInput("view", AnonymousId: "lost-answer", ItemId: "i2")]);
+        Assert.Equal(2, result.Accepted);
+        Assert.Equal(3, network.Calls);
+        Assert.Equal(2, delays.Count);
+        // One key for the three attempts of one call, another for the next call.
+        Assert.NotNull(network.Keys[0]);
+        Assert.All(network.Keys, k => Assert.Equal(network.Keys[0], k));
+        using var direct = new AttuneClient(_server.BaseAddress);
+        Assert.Equal(2, (await direct.GetProfileAsync("lost-answer", anonymous: true))!.EventCount);
+        await client.SendEventAsync(new EventInput("view", AnonymousId: "lost-answer", ItemId: "i3"));
+        Assert.NotEqual(network.Keys[0], network.Keys[^1]);
+        Assert.Equal(3, (await direct.GetProfileAsync("lost-answer", anonymous: true))!.EventCount);
     }
 
     [Fact]

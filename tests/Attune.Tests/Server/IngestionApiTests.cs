@@ -29,6 +29,51 @@ public sealed class IngestionApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ABatchSentAgainWithItsIdempotencyKeyIsStoredOnceAndAReusedKeyIsRefused()
+    {
+        Task<HttpResponseMessage> Send(string json, params string[] keys)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "/v1/events") { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+            foreach (string key in keys) request.Headers.TryAddWithoutValidation("Idempotency-Key", key);
+            return _server.Client.SendAsync(request);
+        }
+        const string batch = """[{"type":"view","userId":"idem","itemId":"sku-1"},{"type":"view","userId":"idem","itemId":"sku-2"},{"type":"nope"}]""";
+        var first = await Send(batch, "batch-0001");
+        var body = await HttpAssert.Ok(first);
+        Assert.Equal(2, body.GetProperty("accepted").GetInt32());
+        Assert.False(first.Headers.Contains("Idempotency-Replayed"));
+        // The same batch again (a client that lost the answer): the same answer, nothing stored twice.
+        var again = await Send(batch, "batch-0001");
+        var replayed = await HttpAssert.Ok(again);
+        Assert.Equal(body.GetRawText(), replayed.GetRawText());
+        Assert.Equal("true", again.Headers.GetValues("Idempotency-Replayed").Single());
+        var profile = await HttpAssert.Ok(await _server.Client.GetAsync("/v1/users/idem/profile"));
+        Assert.Equal(2, profile.GetProperty("eventCounts").GetProperty("view").GetInt32());
+        // The key with another body: 422, nothing stored.
+        var reused = await Send("""[{"type":"purchase","userId":"idem","itemId":"sku-3"}]""", "batch-0001");
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, reused.StatusCode);
+        Assert.Equal("application/problem+json", reused.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("batch-0001", await reused.Content.ReadAsStringAsync());
+        profile = await HttpAssert.Ok(await _server.Client.GetAsync("/v1/users/idem/profile"));
+        Assert.False(profile.GetProperty("eventCounts").TryGetProperty("purchase", out _));
+        // A new key stores again; a batch without a key is stored every time, as before.
+        await HttpAssert.Ok(await Send(batch, "batch-0002"));
+        await HttpAssert.Ok(await Send(batch));
+        await HttpAssert.Ok(await Send(batch));
+        profile = await HttpAssert.Ok(await _server.Client.GetAsync("/v1/users/idem/profile"));
+        Assert.Equal(8, profile.GetProperty("eventCounts").GetProperty("view").GetInt32());
+        // Bad keys are a 400 naming the header, nothing stored.
+        foreach (var bad in new[] { new[] { "" }, new[] { "has space" }, new[] { new string('k', 256) }, new[] { "a", "b" } })
+        {
+            var refused = await Send(batch, bad);
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Contains("Idempotency-Key", await refused.Content.ReadAsStringAsync());
+        }
+        profile = await HttpAssert.Ok(await _server.Client.GetAsync("/v1/users/idem/profile"));
+        Assert.Equal(8, profile.GetProperty("eventCounts").GetProperty("view").GetInt32());
+    }
+
+    [Fact]
     public async Task BadEventInBatchIsRejectedByIndexWhileGoodOnesAreStored()
     {
         var r = await Post("/v1/events", """

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Attune.Model;
+using Attune.Storage;
 using Attune.Storage.Postgres;
 using Npgsql;
 
@@ -111,10 +112,41 @@ public sealed class PostgresSchemaTests
         }
         await using (var c = await source.OpenConnectionAsync(Ct))
             Assert.Equal(PostgresSchema.Version, await PostgresSchema.ReadVersionAsync(c, "shop", Ct));
-        Assert.Equal(2, PostgresSchema.Version);
+        Assert.Equal(3, PostgresSchema.Version);
         var tables = await TablesAsync(source, "shop");
         Assert.Contains("model_versions", tables);
         Assert.Contains("model_chunks", tables);
+        Assert.Contains("idempotency_keys", tables);
+    }
+
+    [Fact]
+    public async Task ASchemaOfThePreviousVersionIsMigratedByOpeningTheStoreKeepingItsModelsAndGainingIdempotencyKeys()
+    {
+        Assert.SkipUnless(TempPostgres.Available, TempPostgres.SkipReason);
+        await using var server = await TempPostgres.StartAsync(Ct);
+        await using var source = NpgsqlDataSource.Create(server.ConnectionString);
+        var options = new PostgresStoreOptions { ConnectionString = server.ConnectionString, Schema = "shop" };
+        await using (var c = await source.OpenConnectionAsync(Ct))
+            Assert.Equal(0, await PostgresSchema.MigrateAsync(c, "shop", Ct, upTo: PostgresSchema.Version - 1));
+        Assert.DoesNotContain("idempotency_keys", await TablesAsync(source, "shop"));
+        // What the previous version stored: a model version with its chunk, and events.
+        await using (var cmd = source.CreateCommand("""
+            INSERT INTO shop.model_versions(version, info, bytes, revision, updated_ms) VALUES ('v1', '{}', 3, 1, 0);
+            INSERT INTO shop.model_chunks(version, revision, n, data) VALUES ('v1', 1, 0, '\x010203');
+            """))
+            await cmd.ExecuteNonQueryAsync(Ct);
+
+        await using (var store = await PostgresStore.OpenAsync(options, ct: Ct))
+        {
+            var kept = new MemoryStream();
+            Assert.True(await store.ReadModelAsync("v1", kept, Ct));
+            Assert.Equal([1, 2, 3], kept.ToArray());
+            Assert.Equal(IdempotentAppend.Stored, await store.AppendEventsAsync(
+                [new Event { Type = "view", UserId = "u1", ItemId = "i1", Timestamp = DateTimeOffset.UnixEpoch }], "k1", [1], Ct));
+        }
+        await using (var c = await source.OpenConnectionAsync(Ct))
+            Assert.Equal(PostgresSchema.Version, await PostgresSchema.ReadVersionAsync(c, "shop", Ct));
+        Assert.Contains("idempotency_keys", await TablesAsync(source, "shop"));
     }
 
     [Fact]

@@ -66,6 +66,7 @@ public sealed class ThreeNodeTests
         var b = await AttuneProcess.ServeAsync(dirB.Path, Settings("node-b"), "--store", url);
         var c = await AttuneProcess.ServeAsync(dirC.Path, Settings("node-c"), "--store", url);
         var all = new[] { a, b, c };
+        AttuneProcess? d = null;
         try
         {
             Assert.True((await GetAsync(a, "/v1/models")).GetProperty("trainer").GetBoolean());
@@ -143,7 +144,7 @@ public sealed class ThreeNodeTests
                 == takeover.Value.GetProperty("version").GetString(), "the new trainer's version", within: VersionSwitch);
 
             // A third node joins again (the role stays with the elected one); then a serving node dies under load.
-            var d = await AttuneProcess.ServeAsync(dirA.Path, Settings("node-d"), "--store", url);
+            d = await AttuneProcess.ServeAsync(dirA.Path, Settings("node-d"), "--store", url);
             all = [d, b, c];
             string trainer = (await GetAsync(b, "/v1/models")).GetProperty("trainer").GetBoolean() ? "node-b" : "node-c";
             var victim = trainer == "node-b" ? c : b;
@@ -194,11 +195,11 @@ public sealed class ThreeNodeTests
             var survivor = victim == b ? c : b;
             await ReachesAllAsync([survivor, d], async n => (await GetAsync(n, "/v1/stats")).GetProperty("events").GetInt64() == acknowledged,
                 $"{acknowledged} acknowledged events counted");
-            await d.DisposeAsync();
         }
         finally
         {
             foreach (var node in new[] { a, b, c }) await node.DisposeAsync();
+            if (d is not null) await d.DisposeAsync(); // also when an assertion failed: no node outlives the test
         }
     }
 }

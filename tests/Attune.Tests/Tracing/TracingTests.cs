@@ -57,7 +57,8 @@ public sealed class TracingTests(ClientServerFixture fixture) : IClassFixture<Cl
         Assert.Equal(answer.ModelVersion, span.GetTagItem("attune.model.version"));
         Assert.Equal(false, span.GetTagItem("attune.personalized"));
         Assert.Equal(ActivityStatusCode.Unset, span.Status);
-        // Under the request's span, in the caller's trace.
+        // Under the request's span, in the caller's trace (that span stops once the answer is sent: maybe after the client has it).
+        for (int i = 0; i < 100 && !stopped.Any(a => a.Source.Name == "Microsoft.AspNetCore"); i++) await Task.Delay(50);
         var request = Assert.Single(stopped, a => a.Source.Name == "Microsoft.AspNetCore");
         Assert.Equal(request.SpanId, span.ParentSpanId);
 

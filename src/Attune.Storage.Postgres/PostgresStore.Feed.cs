@@ -4,7 +4,7 @@ using Npgsql;
 namespace Attune.Storage.Postgres;
 
 /// <summary>
-/// Waiting for the change feed: this process's own commits wake its waiters at once; other nodes' commits wake them through
+/// Reading the change feed (its rows are written by each write transaction: PostgresStore.Writer.cs), and waiting for it: this process's own commits wake its waiters at once; other nodes' commits wake them through
 /// one held <c>LISTEN</c> connection per store (their <c>NOTIFY</c> is sent with each commit); and a waiter reads the
 /// feed's end every <see cref="ChangePollInterval"/> whatever happens, so a lost notification or a listener that is
 /// reconnecting delays a change by that much at most.
@@ -20,6 +20,25 @@ public sealed partial class PostgresStore
     private readonly CancellationTokenSource _listenerStop = new();
     private Task? _listener;
     private TaskCompletionSource _notified = NewSignal();
+
+    public async IAsyncEnumerable<StoreChange> ReadChangesAsync(long afterSeq, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        await using var cmd = _source.CreateCommand("SELECT seq, kind, id, other, from_seq, to_seq, at_ms FROM changes WHERE seq > @after ORDER BY seq");
+        cmd.Parameters.AddWithValue("after", afterSeq);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+            yield return new StoreChange(r.GetInt64(0), (ChangeKind)r.GetInt32(1), r.IsDBNull(2) ? null : r.GetString(2),
+                r.IsDBNull(3) ? null : r.GetString(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6));
+    }
+
+    public async Task<long> GetLastChangeSeqAsync(CancellationToken ct = default)
+    {
+        // The sequence's last value counts changes whose transaction has not committed yet: the table's is what is readable.
+        await using var cmd = _source.CreateCommand("SELECT COALESCE(MAX(seq), 0) FROM changes");
+        return (long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+    }
+
+    public long CommittedChangeSeq => Volatile.Read(ref _committedChangeSeq);
 
     public async Task WaitForChangesAsync(long afterSeq, CancellationToken ct = default)
     {

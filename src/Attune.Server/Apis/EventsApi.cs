@@ -49,9 +49,8 @@ public static class EventsApi
         string? key = null;
         if (context.Request.Headers.TryGetValue(IdempotencyKeyHeader, out var keys))
         {
-            if (keys.Count != 1 || IdempotencyKeyProblem(keys[0]) is { } problem)
-                return Task.FromResult(Problems.BadField(IdempotencyKeyHeader,
-                    keys.Count != 1 ? "must be given once" : IdempotencyKeyProblem(keys[0])!));
+            if ((keys.Count != 1 ? "must be given once" : IdempotencyKeyProblem(keys[0])) is { } problem)
+                return Task.FromResult(Problems.BadField(IdempotencyKeyHeader, problem));
             key = keys[0];
         }
         return BatchWrite.HandleAsync<Event>(context, s, (json, errors) => Permitted(client, json, Collectable(s, s.Reader.ReadEvent(json, errors), errors), errors),

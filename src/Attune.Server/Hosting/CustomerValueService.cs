@@ -42,24 +42,8 @@ public sealed class CustomerValueService(IAttuneStore store, TimeProvider time, 
     {
         try { await Task.Delay(TimeSpan.FromSeconds(5), time, stoppingToken).ConfigureAwait(false); }
         catch (OperationCanceledException) { return; }
-        var lastAttempt = DateTimeOffset.MinValue;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                if (!MayTrain()) await LoadPublishedAsync(stoppingToken).ConfigureAwait(false);
-                else if (time.GetUtcNow() - (Model?.FittedAt is { } fitted && fitted > lastAttempt ? fitted : lastAttempt) >= RefitInterval)
-                {
-                    lastAttempt = time.GetUtcNow();
-                    await FitAsync(stoppingToken).ConfigureAwait(false);
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { return; }
-            catch (ObjectDisposedException) { return; }
-            catch (Exception e) { log.LogError(e, "Fitting the customer lifetime value models failed; retrying at the next interval"); }
-            try { await Task.Delay(CheckInterval, time, stoppingToken).ConfigureAwait(false); }
-            catch (OperationCanceledException) { return; }
-        }
+        await TrainerSchedule.RunAsync("Fitting the customer lifetime value models", CheckInterval, RefitInterval, () => MayTrain(),
+            () => Model?.FittedAt, FitAsync, LoadPublishedAsync, time, log, stoppingToken).ConfigureAwait(false);
     }
 
     /// <summary>Fits now on every purchase in the store (one pass over the events); null when nobody has bought yet.</summary>

@@ -1,4 +1,3 @@
-using System.Net;
 using Attune.Api;
 using Attune.Storage.Postgres;
 using Microsoft.AspNetCore.Builder;
@@ -63,7 +62,7 @@ internal static class DatabaseWait
                 }
             }
         }
-        catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+        catch (NpgsqlException)
         {
             // Not something waiting fixes (a refused password, no such database): the store's open says it in one line.
         }

@@ -74,8 +74,6 @@ public sealed class PropensityService(IAttuneStore store, TimeProvider time, Pre
     /// <summary>How often the schedule is looked at (whether this node trains now, and what the trainer published).</summary>
     public TimeSpan CheckInterval { get; init; } = TimeSpan.FromMinutes(1);
 
-    private static DateTimeOffset Max(DateTimeOffset? a, DateTimeOffset b) => a is { } x && x > b ? x : b;
-
     /// <summary>How long after an event its person's scores are refreshed at most (the refresh loop's period).</summary>
     public TimeSpan RefreshPeriod { get; init; } = TimeSpan.FromMilliseconds(200);
 
@@ -87,26 +85,8 @@ public sealed class PropensityService(IAttuneStore store, TimeProvider time, Pre
             : TimeSpan.FromHours(options.PropensityRetrainHours);
         try { await Task.Delay(first, time, stoppingToken).ConfigureAwait(false); }
         catch (OperationCanceledException) { await refresh.ConfigureAwait(false); return; }
-        // Checked every minute: the trainer trains when its models (its own or published by a trainer before it) are older
-        // than the retraining interval, or when it has none; another node serves what the trainer published.
-        var lastAttempt = DateTimeOffset.MinValue;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                if (!MayTrain()) await LoadPublishedAsync(stoppingToken).ConfigureAwait(false);
-                else if (time.GetUtcNow() - Max(Scorer?.TrainedAt, lastAttempt) >= TimeSpan.FromHours(options.PropensityRetrainHours))
-                {
-                    lastAttempt = time.GetUtcNow();
-                    await TrainAsync(stoppingToken).ConfigureAwait(false);
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { break; }
-            catch (ObjectDisposedException) { break; }
-            catch (Exception e) { log.LogError(e, "Training the propensity models failed; retrying at the next interval"); }
-            try { await Task.Delay(CheckInterval, time, stoppingToken).ConfigureAwait(false); }
-            catch (OperationCanceledException) { break; }
-        }
+        await TrainerSchedule.RunAsync("Training the propensity models", CheckInterval, TimeSpan.FromHours(options.PropensityRetrainHours),
+            () => MayTrain(), () => Scorer?.TrainedAt, TrainAsync, LoadPublishedAsync, time, log, stoppingToken).ConfigureAwait(false);
         await refresh.ConfigureAwait(false);
     }
 
